@@ -1,0 +1,201 @@
+//! Stage 3: what the posterior means. Per hypothesis the prior, posterior and
+//! change in log-odds; per item its weight of evidence and independent
+//! origins; per uncertain source what the evidence says of its reliability.
+
+use crate::model::{HypothesisId, ItemId, LogOdds, Model, Origins, Probability, SourceId};
+use crate::network::{self, InferError};
+
+/// Below this magnitude (in decibans, for every hypothesis) an item is
+/// reported as not diagnostic: a 0.05 dB shift is a likelihood ratio of 1.01.
+pub const DIAGNOSTIC_THRESHOLD_DB: f64 = 0.05;
+
+#[derive(Clone, Debug)]
+pub struct HypothesisResult {
+    pub id: HypothesisId,
+    pub prior: f64,
+    pub posterior: f64,
+    /// Change in log-odds, in decibans; `None` when the posterior is 0 or 1.
+    pub delta_db: Option<f64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ItemResult {
+    pub item: ItemId,
+    pub enabled: bool,
+    /// ln P(reports | h) per hypothesis (empty when disabled).
+    pub log_likelihood: Vec<f64>,
+    /// Weight of evidence for each hypothesis against the others, in
+    /// decibans: `-inf` where the item rules the hypothesis out, `+inf` where
+    /// it rules out every other.
+    pub woe_db: Vec<f64>,
+    pub origins: Origins,
+}
+
+impl ItemResult {
+    /// The largest |weight of evidence| over hypotheses (infinite if the
+    /// item rules one out).
+    pub fn strength_db(&self) -> f64 {
+        self.woe_db.iter().map(|w| w.abs()).fold(0.0, f64::max)
+    }
+
+    pub fn is_diagnostic(&self) -> bool {
+        self.enabled && self.strength_db() >= DIAGNOSTIC_THRESHOLD_DB
+    }
+}
+
+/// What the evidence says of a source whose reliability is an interval.
+#[derive(Clone, Debug)]
+pub struct LearnedReliability {
+    pub source: SourceId,
+    pub levels: Vec<f64>,
+    pub posterior: Vec<f64>,
+    pub prior_mean: f64,
+    pub posterior_mean: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    pub hypotheses: Vec<HypothesisResult>,
+    pub items: Vec<ItemResult>,
+    pub reliability: Vec<LearnedReliability>,
+    /// ln P(all observed reports).
+    pub log_evidence: f64,
+    pub leader: HypothesisId,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AnalysisError {
+    #[error(transparent)]
+    Infer(#[from] InferError),
+}
+
+/// Compile the model, infer, and derive everything the report shows.
+pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
+    let compiled = network::compile(model);
+    let posterior = compiled.infer()?;
+    let priors = model.priors();
+    let hypotheses: Vec<HypothesisResult> = posterior
+        .hypotheses
+        .iter()
+        .zip(&priors)
+        .enumerate()
+        .map(|(h, (&post, &prior))| HypothesisResult {
+            id: HypothesisId(h),
+            prior,
+            posterior: post,
+            delta_db: delta_db(prior, post),
+        })
+        .collect();
+    let leader = leader(&posterior.hypotheses);
+    let mut items: Vec<ItemResult> = model
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| ItemResult {
+            item: ItemId(i),
+            enabled: false,
+            log_likelihood: Vec::new(),
+            woe_db: Vec::new(),
+            origins: item.origins(),
+        })
+        .collect();
+    for nodes in &compiled.items {
+        let ll = compiled.item_log_likelihood(nodes)?;
+        let result = &mut items[nodes.item.0];
+        result.enabled = true;
+        result.woe_db = weight_of_evidence(&ll, &priors);
+        result.log_likelihood = ll;
+    }
+    let reliability = compiled
+        .reliability
+        .iter()
+        .zip(&posterior.reliability)
+        .map(|(q, post)| LearnedReliability {
+            source: q.source,
+            prior_mean: q.levels.iter().sum::<f64>() / q.levels.len() as f64,
+            posterior_mean: q.levels.iter().zip(post).map(|(r, p)| r * p).sum(),
+            levels: q.levels.clone(),
+            posterior: post.clone(),
+        })
+        .collect();
+    Ok(Analysis {
+        hypotheses,
+        items,
+        reliability,
+        log_evidence: posterior.log_evidence,
+        leader,
+    })
+}
+
+/// The hypothesis with the highest posterior (the first, on an exact tie).
+pub fn leader(posterior: &[f64]) -> HypothesisId {
+    let mut best = 0;
+    for (h, p) in posterior.iter().enumerate() {
+        if *p > posterior[best] {
+            best = h;
+        }
+    }
+    HypothesisId(best)
+}
+
+fn delta_db(prior: f64, posterior: f64) -> Option<f64> {
+    let finite = |p: f64| p > 0.0 && p < 1.0;
+    (finite(prior) && finite(posterior)).then(|| {
+        LogOdds::of(Probability::clamped(posterior)).decibans()
+            - LogOdds::of(Probability::clamped(prior)).decibans()
+    })
+}
+
+/// 10 log10 [ P(reports | h) / P(reports | not h) ], where "not h" weighs the
+/// other hypotheses by their priors.
+pub fn weight_of_evidence(log_likelihood: &[f64], priors: &[f64]) -> Vec<f64> {
+    (0..log_likelihood.len())
+        .map(|h| {
+            let others = || {
+                log_likelihood
+                    .iter()
+                    .zip(priors)
+                    .enumerate()
+                    .filter(move |(j, _)| *j != h)
+                    .map(|(_, (&ll, &p))| (ll, p))
+            };
+            let weight: f64 = others().map(|(_, p)| p).sum();
+            let log_not = if weight > 0.0 {
+                log_sum_exp(others().map(|(ll, p)| ll + p.ln())) - weight.ln()
+            } else {
+                // Every other hypothesis has prior 0: weigh them equally.
+                log_sum_exp(others().map(|(ll, _)| ll)) - ((log_likelihood.len() - 1) as f64).ln()
+            };
+            let ll = log_likelihood[h];
+            match (ll == f64::NEG_INFINITY, log_not == f64::NEG_INFINITY) {
+                (true, true) => 0.0,
+                (true, false) => f64::NEG_INFINITY,
+                (false, true) => f64::INFINITY,
+                (false, false) => (ll - log_not) * 10.0 / std::f64::consts::LN_10,
+            }
+        })
+        .collect()
+}
+
+/// ln Σ exp(x), stable for very negative x.
+pub fn log_sum_exp(xs: impl Iterator<Item = f64>) -> f64 {
+    let xs: Vec<f64> = xs.collect();
+    let max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if max == f64::NEG_INFINITY {
+        return max;
+    }
+    max + xs.iter().map(|x| (x - max).exp()).sum::<f64>().ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn woe_of_a_two_hypothesis_item() {
+        // Likelihood ratio 4 => 6.02 dB for, -6.02 dB against.
+        let w = weight_of_evidence(&[0.8f64.ln(), 0.2f64.ln()], &[0.5, 0.5]);
+        assert!((w[0] - 6.0206).abs() < 1e-3);
+        assert!((w[1] + 6.0206).abs() < 1e-3);
+    }
+}

@@ -1,0 +1,221 @@
+//! Diagnostics as data: what every stage reports about a model.
+//!
+//! A diagnostic carries a severity, a byte span into the model file, a message
+//! and hints. Stages collect them (a run reports every error at once) and the
+//! edge renders them with the file, line, column and the offending text.
+
+use std::ops::Range;
+
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
+use codespan_reporting::files::SimpleFile;
+use codespan_reporting::term::{self, termcolor::WriteColor};
+
+/// How serious a diagnostic is. Errors make a model invalid; warnings and
+/// notes travel beside a valid result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+/// One finding about a model file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Byte range into the model text; `None` for findings about the file as a whole.
+    pub span: Option<Range<usize>>,
+    pub message: String,
+    /// Short text shown under the offending span.
+    pub label: Option<String>,
+    /// How to fix it.
+    pub hints: Vec<String>,
+    /// Other places that explain this one (the first definition of a duplicate).
+    pub related: Vec<(Range<usize>, String)>,
+}
+
+impl Diagnostic {
+    pub fn error(message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, message)
+    }
+
+    pub fn warning(message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, message)
+    }
+
+    pub fn note(message: impl Into<String>) -> Self {
+        Self::new(Severity::Note, message)
+    }
+
+    fn new(severity: Severity, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            span: None,
+            message: message.into(),
+            label: None,
+            hints: Vec::new(),
+            related: Vec::new(),
+        }
+    }
+
+    pub fn at(mut self, span: Range<usize>) -> Self {
+        self.span = Some(span);
+        self
+    }
+
+    pub fn at_opt(mut self, span: Option<Range<usize>>) -> Self {
+        self.span = span;
+        self
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    pub fn related(mut self, span: Range<usize>, text: impl Into<String>) -> Self {
+        self.related.push((span, text.into()));
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The text of a model file, kept for rendering diagnostics.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        SourceFile {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        line_col(&self.text, offset)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset into `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(text, offset.min(text.len()));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before[line_start..].chars().count() + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Render diagnostics rustc-style: `error: ...`, `┌─ file:line:col`, the
+/// offending line with a caret, then hints.
+pub fn render(
+    out: &mut dyn WriteColor,
+    file: &SourceFile,
+    diagnostics: &[Diagnostic],
+) -> std::io::Result<()> {
+    let files = SimpleFile::new(file.name.as_str(), file.text.as_str());
+    let config = term::Config::default();
+    for d in diagnostics {
+        let mut cs = match d.severity {
+            Severity::Error => CsDiagnostic::error(),
+            Severity::Warning => CsDiagnostic::warning(),
+            Severity::Note => CsDiagnostic::note(),
+        }
+        .with_message(&d.message);
+        match &d.span {
+            Some(span) => {
+                let span = clamp_span(&file.text, span.clone());
+                let mut label = Label::primary((), span);
+                if let Some(text) = &d.label {
+                    label = label.with_message(text);
+                }
+                let mut labels = vec![label];
+                for (span, text) in &d.related {
+                    labels.push(
+                        Label::secondary((), clamp_span(&file.text, span.clone()))
+                            .with_message(text),
+                    );
+                }
+                cs = cs.with_labels(labels);
+            }
+            None => {
+                cs = cs.with_notes(vec![format!("in {}", file.name)]);
+            }
+        }
+        let notes: Vec<String> = d.hints.iter().map(|h| format!("hint: {h}")).collect();
+        cs.notes.extend(notes);
+        term::emit_to_write_style(out, &config, &files, &cs).map_err(std::io::Error::other)?;
+    }
+    Ok(())
+}
+
+fn clamp_span(text: &str, span: Range<usize>) -> Range<usize> {
+    let start = floor_char_boundary(text, span.start.min(text.len()));
+    let end = floor_char_boundary(text, span.end.min(text.len())).max(start);
+    start..end
+}
+
+/// Render diagnostics to a plain string (no color): for tests and JSON.
+pub fn render_plain(file: &SourceFile, diagnostics: &[Diagnostic]) -> String {
+    let mut buf = codespan_reporting::term::termcolor::NoColor::new(Vec::new());
+    // Writing into a Vec cannot fail.
+    let _ = render(&mut buf, file, diagnostics);
+    String::from_utf8_lossy(&buf.into_inner()).into_owned()
+}
+
+/// The closest candidate to a misspelt name, if it is close enough to suggest.
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(1) + 1 && *d < c.len().max(2))
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        let text = "a = 1\nbé = 2\n";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 6), (2, 1));
+        // byte 9 is after the two-byte é
+        assert_eq!(line_col(text, 9), (2, 4));
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(
+            did_you_mean("relability", ["reliability", "bias", "title"]),
+            Some("reliability")
+        );
+        assert_eq!(did_you_mean("zzz", ["reliability", "bias"]), None);
+    }
+}

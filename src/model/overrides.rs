@@ -1,0 +1,408 @@
+//! What-if overrides: dotted paths such as `sources.wsj.reliability` with a
+//! value, resolved against a validated model. Scenarios in the file and
+//! `--set PATH=VALUE` on the command line share this one resolver.
+
+use std::ops::Range;
+
+use toml::de::DeValue;
+
+use super::reader::{Cx, Node};
+use super::types::*;
+use crate::diag::{Diagnostic, SourceFile, did_you_mean};
+
+/// The first segment of every override path.
+pub const ROOTS: &[&str] = &["sources", "evidence", "hypotheses", "dependencies"];
+
+type Segment = (String, Range<usize>);
+
+/// Walk a (possibly nested) scenario table, resolving every leaf into an
+/// override.
+pub(super) fn collect(
+    cx: &mut Cx<'_>,
+    model: &Model,
+    path: &mut Vec<Segment>,
+    value: &Node<'_>,
+    out: &mut Vec<(String, Override)>,
+) {
+    if let DeValue::Table(t) = value.get_ref()
+        && !is_leaf(path)
+    {
+        for (key, v) in t.iter() {
+            path.push((key.get_ref().to_string(), key.span()));
+            collect(cx, model, path, v, out);
+            path.pop();
+        }
+        return;
+    }
+    let written = path
+        .iter()
+        .map(|s| s.0.as_str())
+        .collect::<Vec<_>>()
+        .join(".");
+    if let Some(o) = resolve(cx, model, path, value) {
+        out.push((written, o));
+    }
+}
+
+/// A full path, whose value may itself be a table (`{ hit, false_alarm }`).
+fn is_leaf(path: &[Segment]) -> bool {
+    let names: Vec<&str> = path.iter().map(|s| s.0.as_str()).collect();
+    matches!(
+        names.as_slice(),
+        ["sources", _, "reliability"] | ["evidence", _, "reports", _, "reliability"]
+    )
+}
+
+fn pick<T>(
+    cx: &mut Cx<'_>,
+    seg: &Segment,
+    what: &str,
+    names: &[&str],
+    find: impl Fn(&str) -> Option<T>,
+) -> Option<T> {
+    let found = find(&seg.0);
+    if found.is_none() {
+        let mut d = Diagnostic::error(format!("unknown {what} `{}` in override path", seg.0))
+            .at(seg.1.clone());
+        d = match did_you_mean(&seg.0, names.iter().copied()) {
+            Some(s) => d.label(format!("did you mean `{s}`?")),
+            None => d.label(format!("not a {what}")),
+        };
+        cx.push(d.hint(format!("{what}s: {}", names.join(", "))));
+    }
+    found
+}
+
+fn field<'a>(
+    cx: &mut Cx<'_>,
+    seg: Option<&'a Segment>,
+    at: &Range<usize>,
+    allowed: &[&'a str],
+) -> Option<&'a str> {
+    let Some(seg) = seg else {
+        cx.push(
+            Diagnostic::error("incomplete override path")
+                .at(at.clone())
+                .hint(format!(
+                    "continue the path with one of: {}",
+                    allowed.join(", ")
+                )),
+        );
+        return None;
+    };
+    if allowed.contains(&seg.0.as_str()) {
+        return Some(seg.0.as_str());
+    }
+    let mut d =
+        Diagnostic::error(format!("`{}` cannot be overridden here", seg.0)).at(seg.1.clone());
+    d = match did_you_mean(&seg.0, allowed.iter().copied()) {
+        Some(s) => d.label(format!("did you mean `{s}`?")),
+        None => d.label("unknown field"),
+    };
+    cx.push(d.hint(format!(
+        "fields that can be overridden here: {}",
+        allowed.join(", ")
+    )));
+    None
+}
+
+fn too_long(cx: &mut Cx<'_>, path: &[Segment], len: usize) -> bool {
+    if let Some(extra) = path.get(len) {
+        cx.push(
+            Diagnostic::error(format!(
+                "override path goes on past its field at `{}`",
+                extra.0
+            ))
+            .at(extra.1.clone())
+            .hint("a path ends at the field it sets, e.g. sources.wsj.bias"),
+        );
+        return true;
+    }
+    false
+}
+
+/// Resolve one full path against the model and read its value.
+fn resolve(cx: &mut Cx<'_>, model: &Model, path: &[Segment], value: &Node<'_>) -> Option<Override> {
+    let root = &path[0];
+    let at = path.last().map_or(root.1.clone(), |s| s.1.clone());
+    let Some(second) = path.get(1) else {
+        cx.push(
+            Diagnostic::error(format!("incomplete override path `{}`", root.0))
+                .at(root.1.clone())
+                .hint(format!(
+                    "continue with an id of one of the model's {}",
+                    root.0
+                )),
+        );
+        return None;
+    };
+    match root.0.as_str() {
+        "sources" => {
+            let names: Vec<&str> = model.sources.iter().map(|s| s.id.as_str()).collect();
+            let s = pick(cx, second, "source", &names, |n| model.source(n))?;
+            let f = field(cx, path.get(2), &at, &["reliability", "bias"])?;
+            if too_long(cx, path, 3) {
+                return None;
+            }
+            match f {
+                "reliability" => cx
+                    .reliability(value, "reliability")
+                    .map(|r| Override::SourceReliability(s, r)),
+                _ => cx
+                    .estimate(value, "bias")
+                    .map(|b| Override::SourceBias(s, b)),
+            }
+        }
+        "hypotheses" => {
+            let names: Vec<&str> = model.hypotheses.iter().map(|h| h.id.as_str()).collect();
+            let h = pick(cx, second, "hypothesis", &names, |n| model.hypothesis(n))?;
+            field(cx, path.get(2), &at, &["prior"])?;
+            if too_long(cx, path, 3) {
+                return None;
+            }
+            cx.estimate(value, "prior")
+                .map(|p| Override::Prior(h, p.point))
+        }
+        "dependencies" => {
+            let names: Vec<&str> = model
+                .dependencies
+                .iter()
+                .filter_map(|d| d.id.as_deref())
+                .collect();
+            let d = pick(cx, second, "dependency", &names, |n| {
+                model
+                    .dependencies
+                    .iter()
+                    .position(|d| d.id.as_deref() == Some(n))
+                    .map(DependencyId)
+            })?;
+            field(cx, path.get(2), &at, &["strength"])?;
+            if too_long(cx, path, 3) {
+                return None;
+            }
+            cx.probability(value, "strength")
+                .map(|s| Override::DependencyStrength(d, s))
+        }
+        "evidence" => {
+            let names: Vec<&str> = model.items.iter().map(|i| i.id.as_str()).collect();
+            let i = pick(cx, second, "evidence item", &names, |n| model.item(n))?;
+            let item = &model.items[i.0];
+            match field(cx, path.get(2), &at, &["enabled", "likelihood", "reports"])? {
+                "enabled" => {
+                    if too_long(cx, path, 3) {
+                        return None;
+                    }
+                    cx.boolean(value, "enabled")
+                        .map(|b| Override::ItemEnabled(i, b))
+                }
+                "likelihood" => {
+                    let hnames: Vec<&str> =
+                        model.hypotheses.iter().map(|h| h.id.as_str()).collect();
+                    let Some(seg) = path.get(3) else {
+                        cx.push(
+                            Diagnostic::error("incomplete override path: which hypothesis?")
+                                .at(at)
+                                .hint(format!(
+                                    "evidence.{}.likelihood.<{}>",
+                                    item.id,
+                                    hnames.join("|")
+                                )),
+                        );
+                        return None;
+                    };
+                    let h = pick(cx, seg, "hypothesis", &hnames, |n| model.hypothesis(n))?;
+                    if too_long(cx, path, 4) {
+                        return None;
+                    }
+                    cx.estimate(value, "likelihood")
+                        .map(|e| Override::Likelihood(i, h, e))
+                }
+                _ => {
+                    let rnames: Vec<&str> = item.reports.iter().map(|r| r.id.as_str()).collect();
+                    let Some(seg) = path.get(3) else {
+                        cx.push(
+                            Diagnostic::error("incomplete override path: which report?")
+                                .at(at)
+                                .hint(format!("reports of `{}`: {}", item.id, rnames.join(", "))),
+                        );
+                        return None;
+                    };
+                    let r = pick(cx, seg, "report", &rnames, |n| {
+                        item.reports.iter().position(|r| r.id == n).map(ReportId)
+                    })?;
+                    let f = field(
+                        cx,
+                        path.get(4),
+                        &at,
+                        &["strength", "observed", "reliability", "bias"],
+                    )?;
+                    if too_long(cx, path, 5) {
+                        return None;
+                    }
+                    match f {
+                        "strength" => {
+                            if item.reports[r.0].via.is_none() {
+                                cx.push(
+                                    Diagnostic::error(format!(
+                                        "report `{}` relays nothing, so it has no strength",
+                                        item.reports[r.0].id
+                                    ))
+                                    .at(at)
+                                    .hint("strength applies to a report with `via`"),
+                                );
+                                return None;
+                            }
+                            cx.probability(value, "strength")
+                                .map(|s| Override::ReportStrength(i, r, s))
+                        }
+                        "observed" => cx
+                            .boolean(value, "observed")
+                            .map(|b| Override::ReportObserved(i, r, b)),
+                        "reliability" => cx
+                            .reliability(value, "reliability")
+                            .map(|x| Override::ReportReliability(i, r, x)),
+                        _ => cx
+                            .estimate(value, "bias")
+                            .map(|b| Override::ReportBias(i, r, b)),
+                    }
+                }
+            }
+        }
+        other => {
+            let mut d =
+                Diagnostic::error(format!("unknown override root `{other}`")).at(root.1.clone());
+            if let Some(s) = did_you_mean(other, ROOTS.iter().copied()) {
+                d = d.label(format!("did you mean `{s}`?"));
+            }
+            cx.push(d.hint(format!("paths start with one of: {}", ROOTS.join(", "))));
+            None
+        }
+    }
+}
+
+/// Parse a command-line `PATH=VALUE` into an override. The value is read as
+/// TOML (`0.3`, `[0.2, 0.4]`, `"likely"`, `true`); a bare word is taken as a
+/// string. Errors come with a pseudo-file holding the argument, so they render
+/// with a caret like model errors.
+pub fn parse_assignment(
+    model: &Model,
+    arg: &str,
+) -> Result<(String, Override), (SourceFile, Vec<Diagnostic>)> {
+    let file = SourceFile::new("--set", arg);
+    let fail = |d: Diagnostic| Err((SourceFile::new("--set", arg), vec![d]));
+    let Some(eq) = arg.find('=') else {
+        return fail(
+            Diagnostic::error("expected PATH=VALUE")
+                .at(0..arg.len())
+                .hint("for example --set sources.wsj.reliability=0.3"),
+        );
+    };
+    let path_text = &arg[..eq];
+    let mut segments = Vec::new();
+    let mut offset = 0;
+    for part in path_text.split('.') {
+        segments.push((part.trim().to_string(), offset..offset + part.len()));
+        offset += part.len() + 1;
+    }
+    if segments.iter().any(|s| s.0.is_empty()) {
+        return fail(
+            Diagnostic::error("empty segment in override path")
+                .at(0..eq)
+                .hint("paths look like sources.wsj.reliability"),
+        );
+    }
+    let value_text = &arg[eq + 1..];
+    let quoted;
+    let (parse_text, shift) = match DeValue::parse(value_text) {
+        Ok(_) => (value_text, eq + 1),
+        Err(_) => {
+            quoted = format!(
+                "\"{}\"",
+                value_text.replace('\\', "\\\\").replace('"', "\\\"")
+            );
+            (quoted.as_str(), eq)
+        }
+    };
+    let value = match DeValue::parse(parse_text) {
+        Ok(v) => v,
+        Err(e) => {
+            return fail(
+                Diagnostic::error(format!("cannot read the value: {}", e.message()))
+                    .at(eq + 1..arg.len())
+                    .hint("values are numbers (0.3), intervals ([0.2, 0.4]), words (likely) or true/false"),
+            );
+        }
+    };
+    let value = shift_spans(value, shift);
+    let scales = &model.scales;
+    let mut cx = Cx {
+        diags: Vec::new(),
+        scales,
+    };
+    match resolve(&mut cx, model, &segments, &value) {
+        Some(o) if cx.diags.is_empty() => Ok((path_text.to_string(), o)),
+        _ => Err((file, cx.diags)),
+    }
+}
+
+/// Move the spans of a value parsed on its own to where it sits in the argument.
+fn shift_spans<'i>(value: toml::Spanned<DeValue<'i>>, by: usize) -> toml::Spanned<DeValue<'i>> {
+    let span = value.span();
+    let inner = value.into_inner();
+    let inner = match inner {
+        DeValue::Array(items) => {
+            DeValue::Array(items.into_iter().map(|v| shift_spans(v, by)).collect())
+        }
+        DeValue::Table(t) => {
+            let mut out = toml::de::DeTable::new();
+            for (k, v) in t {
+                let ks = k.span();
+                out.insert(
+                    toml::Spanned::new(ks.start + by..ks.end + by, k.into_inner()),
+                    shift_spans(v, by),
+                );
+            }
+            DeValue::Table(out)
+        }
+        other => other,
+    };
+    toml::Spanned::new(span.start + by..span.end + by, inner)
+}
+
+/// Apply overrides to a copy of the model. Priors are rescaled in proportion;
+/// dependency strengths update every link the dependency created.
+pub fn apply(model: &Model, overrides: &[Override]) -> Model {
+    let mut m = model.clone();
+    for o in overrides {
+        match o {
+            Override::SourceReliability(s, r) => m.sources[s.0].reliability = r.clone(),
+            Override::SourceBias(s, b) => m.sources[s.0].bias = Some(b.clone()),
+            Override::ItemEnabled(i, b) => m.items[i.0].enabled = *b,
+            Override::Likelihood(i, h, e) => m.items[i.0].likelihood[h.0] = e.clone(),
+            Override::Prior(h, p) => m.set_prior(*h, *p),
+            Override::ReportStrength(i, r, s) => {
+                if let Some(link) = &mut m.items[i.0].reports[r.0].via {
+                    link.strength = *s;
+                }
+            }
+            Override::ReportObserved(i, r, b) => m.items[i.0].reports[r.0].observed = *b,
+            Override::ReportReliability(i, r, x) => {
+                m.items[i.0].reports[r.0].reliability = Some(x.clone())
+            }
+            Override::ReportBias(i, r, b) => m.items[i.0].reports[r.0].bias = Some(b.clone()),
+            Override::DependencyStrength(d, s) => {
+                m.dependencies[d.0].strength = *s;
+                for item in &mut m.items {
+                    for report in &mut item.reports {
+                        if let Some(link) = &mut report.via
+                            && link.dependency == Some(*d)
+                        {
+                            link.strength = *s;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    m
+}

@@ -1,0 +1,319 @@
+//! Reading values out of the spanned TOML tree, collecting a diagnostic for
+//! every problem instead of stopping at the first.
+
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::scales::Scales;
+use super::types::{Estimate, Interval, Probability, Reliability};
+use crate::diag::{Diagnostic, did_you_mean};
+
+pub type Node<'i> = Spanned<DeValue<'i>>;
+
+/// Collects diagnostics while the model is read.
+pub struct Cx<'s> {
+    pub diags: Vec<Diagnostic>,
+    pub scales: &'s Scales,
+}
+
+impl Cx<'_> {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    /// Report every key of `table` that is not in `allowed`, suggesting the
+    /// closest allowed name.
+    pub fn check_keys(&mut self, table: &DeTable<'_>, allowed: &[&str], what: &str) {
+        for (key, _) in table.iter() {
+            let name: &str = key.get_ref();
+            if allowed.contains(&name) {
+                continue;
+            }
+            let mut d =
+                Diagnostic::error(format!("unknown field `{name}` in {what}")).at(key.span());
+            d = match did_you_mean(name, allowed.iter().copied()) {
+                Some(s) => d.label(format!("did you mean `{s}`?")),
+                None => d.label("unknown field"),
+            };
+            self.push(d.hint(format!("valid fields here: {}", allowed.join(", "))));
+        }
+    }
+
+    pub fn string(&mut self, node: &Node<'_>, field: &str) -> Option<String> {
+        match node.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            other => {
+                self.type_error(node, field, "a string", other);
+                None
+            }
+        }
+    }
+
+    pub fn boolean(&mut self, node: &Node<'_>, field: &str) -> Option<bool> {
+        match node.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            other => {
+                self.type_error(node, field, "true or false", other);
+                None
+            }
+        }
+    }
+
+    pub fn integer(&mut self, node: &Node<'_>, field: &str) -> Option<i64> {
+        match node.get_ref() {
+            DeValue::Integer(i) => {
+                let text: String = i.as_str().chars().filter(|c| *c != '_').collect();
+                let parsed = i64::from_str_radix(&text, i.radix()).ok();
+                if parsed.is_none() {
+                    self.push(
+                        Diagnostic::error(format!("`{field}` is too large"))
+                            .at(node.span())
+                            .label("out of range"),
+                    );
+                }
+                parsed
+            }
+            other => {
+                self.type_error(node, field, "a whole number", other);
+                None
+            }
+        }
+    }
+
+    pub fn table<'t, 'i>(&mut self, node: &'t Node<'i>, field: &str) -> Option<&'t DeTable<'i>> {
+        match node.get_ref() {
+            DeValue::Table(t) => Some(t),
+            other => {
+                self.type_error(node, field, "a table", other);
+                None
+            }
+        }
+    }
+
+    /// An array of tables (`[[x]]` or `x = [{...}, ...]`), with each table's span.
+    pub fn tables<'t, 'i>(
+        &mut self,
+        node: &'t Node<'i>,
+        field: &str,
+    ) -> Vec<(&'t DeTable<'i>, Range<usize>)> {
+        match node.get_ref() {
+            DeValue::Array(items) => items
+                .iter()
+                .filter_map(|n| self.table(n, field).map(|t| (t, n.span())))
+                .collect(),
+            other => {
+                self.type_error(node, field, "an array of tables", other);
+                Vec::new()
+            }
+        }
+    }
+
+    fn type_error(&mut self, node: &Node<'_>, field: &str, expected: &str, found: &DeValue<'_>) {
+        self.push(
+            Diagnostic::error(format!(
+                "`{field}` must be {expected}, found {}",
+                describe(found)
+            ))
+            .at(node.span())
+            .label(format!("expected {expected}")),
+        );
+    }
+
+    /// A finite number (integer or float). NaN and infinities are errors.
+    pub fn number(&mut self, node: &Node<'_>, field: &str) -> Option<f64> {
+        let value = match node.get_ref() {
+            DeValue::Float(f) => {
+                let text: String = f.as_str().chars().filter(|c| *c != '_').collect();
+                text.parse::<f64>().ok()
+            }
+            DeValue::Integer(_) => self.integer(node, field).map(|i| i as f64),
+            other => {
+                self.type_error(node, field, "a number", other);
+                return None;
+            }
+        };
+        match value {
+            Some(v) if v.is_nan() => {
+                self.push(
+                    Diagnostic::error(format!("`{field}` is NaN, which is not a probability"))
+                        .at(node.span())
+                        .label("not a number")
+                        .hint("write a number between 0 and 1"),
+                );
+                None
+            }
+            Some(v) if v.is_infinite() => {
+                self.push(
+                    Diagnostic::error(format!("`{field}` is infinite, which is not a probability"))
+                        .at(node.span())
+                        .label("infinite")
+                        .hint("write a number between 0 and 1"),
+                );
+                None
+            }
+            other => other,
+        }
+    }
+
+    /// A number in [0, 1].
+    pub fn probability(&mut self, node: &Node<'_>, field: &str) -> Option<Probability> {
+        let v = self.number(node, field)?;
+        let p = Probability::new(v);
+        if p.is_none() {
+            let mut d = Diagnostic::error(format!("`{field}` = {v} is outside [0, 1]"))
+                .at(node.span())
+                .label("must be between 0 and 1");
+            if (2.0..=100.0).contains(&v) {
+                d = d.hint(format!(
+                    "probabilities run from 0 to 1: for {v}% write {}",
+                    v / 100.0
+                ));
+            } else {
+                d = d.hint("probabilities run from 0 to 1");
+            }
+            self.push(d);
+        }
+        p
+    }
+
+    /// `[low, high]` with low <= high, both in [0, 1].
+    pub fn interval(&mut self, node: &Node<'_>, field: &str) -> Option<Interval> {
+        let DeValue::Array(items) = node.get_ref() else {
+            self.type_error(node, field, "an interval [low, high]", node.get_ref());
+            return None;
+        };
+        if items.len() != 2 {
+            self.push(
+                Diagnostic::error(format!(
+                    "`{field}` interval has {} values; an interval is [low, high]",
+                    items.len()
+                ))
+                .at(node.span())
+                .label("expected two numbers"),
+            );
+            return None;
+        }
+        let lo = self.probability(&items[0], field);
+        let hi = self.probability(&items[1], field);
+        let (lo, hi) = (lo?, hi?);
+        let iv = Interval::new(lo, hi);
+        if iv.is_none() {
+            self.push(
+                Diagnostic::error(format!(
+                    "inverted interval for `{field}`: [{}, {}]",
+                    lo.get(),
+                    hi.get()
+                ))
+                .at(node.span())
+                .label("low bound is above high bound")
+                .hint(format!(
+                    "write the lower bound first: [{}, {}]",
+                    hi.get(),
+                    lo.get()
+                )),
+            );
+        }
+        iv
+    }
+
+    /// A likelihood or prior: a number, a verbal term (ICD 203 or ACH) or an
+    /// interval.
+    pub fn estimate(&mut self, node: &Node<'_>, field: &str) -> Option<Estimate> {
+        match node.get_ref() {
+            DeValue::String(s) => {
+                let e = self.scales.likelihood_term(s);
+                if e.is_none() {
+                    let terms = self.scales.likelihood_terms();
+                    let mut d =
+                        Diagnostic::error(format!("unknown verbal term `{s}` for `{field}`"))
+                            .at(node.span());
+                    d = match did_you_mean(s, terms.iter().map(String::as_str)) {
+                        Some(t) => d.label(format!("did you mean `{t}`?")),
+                        None => d.label("not an ICD 203 term or ACH rating"),
+                    };
+                    self.push(d.hint(format!(
+                        "valid terms: {} (or a number in [0, 1], or an interval [low, high])",
+                        terms
+                            .iter()
+                            .map(|t| format!("\"{t}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                }
+                e
+            }
+            DeValue::Array(_) => self.interval(node, field).map(Estimate::interval),
+            DeValue::Integer(_) | DeValue::Float(_) => {
+                self.probability(node, field).map(Estimate::exact)
+            }
+            other => {
+                self.type_error(node, field, "a number, a verbal term or an interval", other);
+                None
+            }
+        }
+    }
+
+    /// A number, interval, or Admiralty letter for a reliability `r`.
+    fn accuracy(&mut self, node: &Node<'_>, field: &str) -> Option<Estimate> {
+        match node.get_ref() {
+            DeValue::String(s) => {
+                let e = self.scales.admiralty_letter(s);
+                if e.is_none() {
+                    let letters = self.scales.admiralty_letters();
+                    self.push(
+                        Diagnostic::error(format!("unknown Admiralty letter `{s}` for `{field}`"))
+                            .at(node.span())
+                            .label("not an Admiralty reliability letter")
+                            .hint(format!(
+                                "valid letters: {} (F = cannot be judged, the interval [0, 1]); or a number in [0, 1], an interval, or {{ hit, false_alarm }}",
+                                letters.join(", ")
+                            )),
+                    );
+                }
+                e
+            }
+            DeValue::Array(_) => self.interval(node, field).map(Estimate::interval),
+            _ => self.probability(node, field).map(Estimate::exact),
+        }
+    }
+
+    /// A reliability: number, Admiralty letter, interval, or `{ hit, false_alarm }`.
+    pub fn reliability(&mut self, node: &Node<'_>, field: &str) -> Option<Reliability> {
+        let DeValue::Table(t) = node.get_ref() else {
+            return self.accuracy(node, field).map(Reliability::Accuracy);
+        };
+        self.check_keys(t, &["hit", "false_alarm"], &format!("`{field}`"));
+        let hit = t.get("hit");
+        let fa = t.get("false_alarm");
+        if hit.is_none() || fa.is_none() {
+            self.push(
+                Diagnostic::error(format!("`{field}` as a table needs both `hit` and `false_alarm`"))
+                    .at(node.span())
+                    .label("incomplete credibility pair")
+                    .hint("write { hit = 0.8, false_alarm = 0.1 }: P(report | true) and P(report | false)"),
+            );
+            return None;
+        }
+        let hit = hit.and_then(|n| self.estimate(n, "hit"));
+        let fa = fa.and_then(|n| self.estimate(n, "false_alarm"));
+        Some(Reliability::Credibility {
+            hit: hit?,
+            false_alarm: fa?,
+        })
+    }
+}
+
+/// A short description of a TOML value for "found ..." messages.
+pub fn describe(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::String(s) => format!("the string \"{s}\""),
+        DeValue::Integer(i) => format!("the integer {}", i.as_str()),
+        DeValue::Float(f) => format!("the number {}", f.as_str()),
+        DeValue::Boolean(b) => format!("{b}"),
+        DeValue::Datetime(d) => format!("the date {d}"),
+        DeValue::Array(_) => "an array".to_string(),
+        DeValue::Table(_) => "a table".to_string(),
+    }
+}

@@ -1,0 +1,1076 @@
+//! Turning the spanned TOML tree into a validated `Model`, with a diagnostic
+//! for every problem found, and the lints `credence check` adds on top.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use toml::de::{DeTable, DeValue};
+
+use super::overrides;
+use super::reader::{Cx, Node};
+use super::scales::Scales;
+use super::types::*;
+use crate::diag::{Diagnostic, did_you_mean};
+
+/// Seed-document records a model may cite, when a seeds folder was found.
+#[derive(Clone, Debug, Default)]
+pub struct Documents {
+    /// `None` when no seeds folder exists beside the model.
+    pub known: Option<BTreeSet<String>>,
+    /// Where the records were looked for (for messages).
+    pub folder: String,
+}
+
+const ROOT_KEYS: &[&str] = &[
+    "model",
+    "hypotheses",
+    "sources",
+    "evidence",
+    "dependencies",
+    "scenarios",
+    "scales",
+];
+const MODEL_KEYS: &[&str] = &[
+    "title",
+    "question",
+    "as_of",
+    "notes",
+    "seeds",
+    "reliability_levels",
+];
+const HYPOTHESIS_KEYS: &[&str] = &["id", "title", "prior", "rationale", "notes"];
+const SOURCE_KEYS: &[&str] = &["id", "title", "reliability", "bias", "notes"];
+const ITEM_KEYS: &[&str] = &[
+    "id",
+    "claim",
+    "likelihood",
+    "rationale",
+    "enabled",
+    "reports",
+    "notes",
+];
+const REPORT_KEYS: &[&str] = &[
+    "id",
+    "source",
+    "via",
+    "strength",
+    "observed",
+    "asserts",
+    "reliability",
+    "bias",
+    "document",
+    "quote",
+    "notes",
+];
+const DEPENDENCY_KEYS: &[&str] = &["id", "sources", "strength", "why"];
+const SCALES_KEYS: &[&str] = &["icd203", "ach", "admiralty"];
+
+pub const DEFAULT_RELIABILITY_LEVELS: usize = 5;
+/// How far written priors may sum from 1 before it is an error rather than
+/// rounding (three priors of 0.333 are fine).
+pub const PRIOR_SUM_TOLERANCE: f64 = 1e-3;
+
+/// Validate a parsed document. Returns the model when there are no errors;
+/// the diagnostics (errors, warnings, notes) either way.
+pub fn validate(
+    root: &DeTable<'_>,
+    default_title: &str,
+    documents: &Documents,
+) -> (Option<Model>, Vec<Diagnostic>) {
+    let default_scales = Scales::default();
+    let mut scale_cx = Cx {
+        diags: Vec::new(),
+        scales: &default_scales,
+    };
+    scale_cx.check_keys(root, ROOT_KEYS, "the model file");
+    let scales = read_scales(&mut scale_cx, root.get("scales"));
+    let mut diags = scale_cx.diags;
+
+    let mut cx = Cx {
+        diags: Vec::new(),
+        scales: &scales,
+    };
+    let meta = read_meta(&mut cx, root.get("model"), default_title);
+    let hypotheses = read_hypotheses(&mut cx, root.get("hypotheses"));
+    let sources = read_sources(&mut cx, root.get("sources"));
+    // References resolve against every id written, valid entry or not, so
+    // one bad source does not cascade into an error at each report naming it.
+    // (Indices only matter once the model is valid, when the lists agree.)
+    let hyp_names = ids_written(root.get("hypotheses"));
+    let source_names = ids_written(root.get("sources"));
+    let hyp_ids: Vec<&str> = hyp_names.iter().map(String::as_str).collect();
+    let source_ids: Vec<&str> = source_names.iter().map(String::as_str).collect();
+    let mut items = read_items(
+        &mut cx,
+        root.get("evidence"),
+        &hyp_ids,
+        &source_ids,
+        documents,
+    );
+    let dependencies = read_dependencies(&mut cx, root.get("dependencies"), &source_ids);
+    apply_dependencies(&dependencies, &mut items);
+    diags.append(&mut cx.diags);
+
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    let mut model = Model {
+        meta,
+        hypotheses,
+        sources,
+        items,
+        dependencies,
+        scenarios: Vec::new(),
+        scales: scales.clone(),
+    };
+    let mut cx = Cx {
+        diags: Vec::new(),
+        scales: &scales,
+    };
+    model.scenarios = read_scenarios(&mut cx, root.get("scenarios"), &model);
+    lint(&mut cx, &model, documents);
+    diags.append(&mut cx.diags);
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    (Some(model), diags)
+}
+
+/// The distinct `id` strings of an array of tables, in order.
+fn ids_written(node: Option<&Node<'_>>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    if let Some(DeValue::Array(entries)) = node.map(|n| n.get_ref()) {
+        for e in entries.iter() {
+            if let DeValue::Table(t) = e.get_ref()
+                && let Some(id) = t.get("id").and_then(|n| n.get_ref().as_str())
+                && !out.iter().any(|x| x == id)
+            {
+                out.push(id.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The value of `key` as a string, with an error naming `what` if missing.
+fn required_string(
+    cx: &mut Cx<'_>,
+    table: &DeTable<'_>,
+    span: &Range<usize>,
+    key: &str,
+    what: &str,
+) -> Option<String> {
+    match table.get(key) {
+        Some(node) => cx.string(node, key),
+        None => {
+            cx.push(
+                Diagnostic::error(format!("{what} has no `{key}`"))
+                    .at(header_span(span))
+                    .label(format!("missing `{key}`"))
+                    .hint(format!("add `{key} = \"...\"`")),
+            );
+            None
+        }
+    }
+}
+
+fn optional_string(cx: &mut Cx<'_>, table: &DeTable<'_>, key: &str) -> Option<String> {
+    table.get(key).and_then(|n| cx.string(n, key))
+}
+
+/// A span to point at for a whole table: its first line, so the caret sits on
+/// the header rather than underlining a whole block.
+fn header_span(span: &Range<usize>) -> Range<usize> {
+    span.start..span.start + 1
+}
+
+fn read_scales(cx: &mut Cx<'_>, node: Option<&Node<'_>>) -> Scales {
+    let mut scales = Scales::default();
+    let Some(table) = node.and_then(|n| cx.table(n, "scales")) else {
+        return scales;
+    };
+    cx.check_keys(table, SCALES_KEYS, "[scales]");
+    if let Some(t) = table.get("icd203").and_then(|n| cx.table(n, "icd203")) {
+        for (term, value) in t.iter() {
+            if let Some(iv) = cx.interval(value, term.get_ref()) {
+                set_entry(&mut scales.icd203, term.get_ref(), iv);
+            }
+        }
+        scales
+            .icd203
+            .sort_by(|a, b| a.1.low().get().total_cmp(&b.1.low().get()));
+    }
+    if let Some(t) = table.get("ach").and_then(|n| cx.table(n, "ach")) {
+        for (term, value) in t.iter() {
+            if let Some(p) = cx.probability(value, term.get_ref()) {
+                set_entry(&mut scales.ach, &term.get_ref().to_uppercase(), p);
+            }
+        }
+    }
+    if let Some(t) = table
+        .get("admiralty")
+        .and_then(|n| cx.table(n, "admiralty"))
+    {
+        for (letter, value) in t.iter() {
+            let estimate = match value.get_ref() {
+                DeValue::Array(_) => cx.interval(value, letter.get_ref()).map(Estimate::interval),
+                _ => cx.probability(value, letter.get_ref()).map(Estimate::exact),
+            };
+            if let Some(mut e) = estimate {
+                let upper = letter.get_ref().to_uppercase();
+                e.label = Some(upper.clone());
+                set_entry(&mut scales.admiralty, &upper, e);
+            }
+        }
+    }
+    scales
+}
+
+fn set_entry<T>(table: &mut Vec<(String, T)>, key: &str, value: T) {
+    match table.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+        Some(entry) => entry.1 = value,
+        None => table.push((key.to_string(), value)),
+    }
+}
+
+fn read_meta(cx: &mut Cx<'_>, node: Option<&Node<'_>>, default_title: &str) -> Meta {
+    let mut meta = Meta {
+        title: default_title.to_string(),
+        reliability_levels: DEFAULT_RELIABILITY_LEVELS,
+        ..Meta::default()
+    };
+    let Some(table) = node.and_then(|n| cx.table(n, "model")) else {
+        return meta;
+    };
+    cx.check_keys(table, MODEL_KEYS, "[model]");
+    if let Some(title) = optional_string(cx, table, "title") {
+        meta.title = title;
+    }
+    meta.question = optional_string(cx, table, "question");
+    meta.notes = optional_string(cx, table, "notes");
+    optional_string(cx, table, "seeds");
+    if let Some(n) = table.get("as_of") {
+        meta.as_of = match n.get_ref() {
+            DeValue::Datetime(d) => Some(d.to_string()),
+            DeValue::String(s) => Some(s.to_string()),
+            other => {
+                cx.push(
+                    Diagnostic::error(format!(
+                        "`as_of` must be a date, found {}",
+                        super::reader::describe(other)
+                    ))
+                    .at(n.span())
+                    .hint("write a bare TOML date: as_of = 2024-01-25"),
+                );
+                None
+            }
+        };
+    }
+    if let Some(n) = table.get("reliability_levels")
+        && let Some(levels) = cx.integer(n, "reliability_levels")
+    {
+        if (2..=21).contains(&levels) {
+            meta.reliability_levels = levels as usize;
+        } else {
+            cx.push(
+                Diagnostic::error(format!("`reliability_levels` = {levels} is outside 2..=21"))
+                    .at(n.span())
+                    .hint("5 levels is the default; more levels cost time exponentially when sources share items"),
+            );
+        }
+    }
+    meta
+}
+
+/// Checks one id: present, non-empty, unique among `seen`.
+fn read_id(
+    cx: &mut Cx<'_>,
+    table: &DeTable<'_>,
+    span: &Range<usize>,
+    what: &str,
+    seen: &mut BTreeMap<String, Range<usize>>,
+) -> Option<String> {
+    let node = table.get("id");
+    let id = required_string(cx, table, span, "id", what)?;
+    let node_span = node.map(|n| n.span()).unwrap_or_else(|| header_span(span));
+    if id.trim().is_empty() {
+        cx.push(
+            Diagnostic::error(format!("{what} has an empty `id`"))
+                .at(node_span)
+                .hint("ids are short names such as `directed` or `wsj`"),
+        );
+        return None;
+    }
+    if let Some(first) = seen.get(&id) {
+        cx.push(
+            Diagnostic::error(format!(
+                "duplicate id `{id}`: another {what} already uses it"
+            ))
+            .at(node_span)
+            .label("duplicate id")
+            .related(first.clone(), "first used here")
+            .hint("ids must be unique: rename one of them"),
+        );
+        return None;
+    }
+    seen.insert(id.clone(), node_span);
+    Some(id)
+}
+
+fn read_hypotheses(cx: &mut Cx<'_>, node: Option<&Node<'_>>) -> Vec<Hypothesis> {
+    let entries = node.map(|n| cx.tables(n, "hypotheses")).unwrap_or_default();
+    let mut seen = BTreeMap::new();
+    let mut out = Vec::new();
+    let mut priors: Vec<(Option<Estimate>, Range<usize>, bool)> = Vec::new();
+    for (table, span) in &entries {
+        cx.check_keys(table, HYPOTHESIS_KEYS, "a hypothesis");
+        let id = read_id(cx, table, span, "hypothesis", &mut seen);
+        let title = required_string(cx, table, span, "title", "hypothesis");
+        let prior_node = table.get("prior");
+        let prior = prior_node.and_then(|n| cx.estimate(n, "prior"));
+        priors.push((
+            prior.clone(),
+            prior_node.map_or_else(|| header_span(span), |n| n.span()),
+            prior_node.is_some(),
+        ));
+        let rationale =
+            optional_string(cx, table, "rationale").or(optional_string(cx, table, "notes"));
+        if let (Some(id), Some(title)) = (id, title) {
+            out.push(Hypothesis {
+                id,
+                title,
+                prior_written: prior,
+                prior: Probability::ZERO,
+                rationale,
+                span: span.clone(),
+            });
+        }
+    }
+    if entries.len() < 2 {
+        let d = Diagnostic::error(format!(
+            "a model needs at least two hypotheses, found {}",
+            entries.len()
+        ))
+        .hint(
+            "add competing [[hypotheses]] entries; they must be mutually exclusive and exhaustive",
+        );
+        cx.push(match (node, entries.first()) {
+            (_, Some((_, span))) => d.at(header_span(span)),
+            (Some(n), None) => d.at(n.span()),
+            _ => d,
+        });
+    }
+    if out.len() != entries.len() {
+        return out;
+    }
+    // Priors: all or none; then they must sum to 1 (within tolerance).
+    let given = priors.iter().filter(|p| p.2).count();
+    if given == 0 {
+        let n = out.len() as f64;
+        for h in &mut out {
+            h.prior = Probability::clamped(1.0 / n);
+        }
+        return out;
+    }
+    if given < priors.len() {
+        let with = out
+            .iter()
+            .zip(&priors)
+            .find(|(_, p)| p.2)
+            .map(|(h, _)| h.id.clone())
+            .unwrap_or_default();
+        for (h, p) in out.iter().zip(&priors) {
+            if !p.2 {
+                cx.push(
+                    Diagnostic::error(format!(
+                        "hypothesis `{}` has no prior, but `{with}` does",
+                        h.id
+                    ))
+                    .at(p.1.clone())
+                    .label("no `prior` here")
+                    .hint("give every hypothesis a prior, or none (then they are uniform)"),
+                );
+            }
+        }
+        return out;
+    }
+    if priors.iter().any(|p| p.0.is_none()) {
+        return out; // a bad prior value was already reported
+    }
+    let values: Vec<f64> = priors
+        .iter()
+        .map(|p| p.0.as_ref().map_or(0.0, |e| e.point.get()))
+        .collect();
+    let sum: f64 = values.iter().sum();
+    let any_interval = priors
+        .iter()
+        .any(|p| p.0.as_ref().is_some_and(|e| e.is_uncertain()));
+    if sum <= 0.0 || (!any_interval && (sum - 1.0).abs() > PRIOR_SUM_TOLERANCE) {
+        let terms: Vec<String> = values.iter().map(|v| format!("{v}")).collect();
+        let last = priors.last().map(|p| p.1.clone()).unwrap_or(0..0);
+        cx.push(
+            Diagnostic::error(format!("priors sum to {}, not 1", round6(sum)))
+                .at(last)
+                .label(format!("{} = {}", terms.join(" + "), round6(sum)))
+                .hint("hypotheses are mutually exclusive and exhaustive, so their priors must sum to 1"),
+        );
+        return out;
+    }
+    for (h, v) in out.iter_mut().zip(&values) {
+        h.prior = Probability::clamped(v / sum);
+    }
+    out
+}
+
+fn round6(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+fn read_sources(cx: &mut Cx<'_>, node: Option<&Node<'_>>) -> Vec<Source> {
+    let entries = node.map(|n| cx.tables(n, "sources")).unwrap_or_default();
+    let mut seen = BTreeMap::new();
+    let mut out = Vec::new();
+    for (table, span) in &entries {
+        cx.check_keys(table, SOURCE_KEYS, "a source");
+        let id = read_id(cx, table, span, "source", &mut seen);
+        let title = required_string(cx, table, span, "title", "source");
+        let reliability = match table.get("reliability") {
+            Some(n) => cx.reliability(n, "reliability"),
+            None => {
+                cx.push(
+                    Diagnostic::error("source has no `reliability`")
+                        .at(header_span(span))
+                        .label("missing `reliability`")
+                        .hint("add `reliability = 0.8`, an Admiralty letter such as \"B\", an interval [0.6, 0.9], or { hit = 0.8, false_alarm = 0.1 }"),
+                );
+                None
+            }
+        };
+        let bias = table.get("bias").and_then(|n| cx.estimate(n, "bias"));
+        check_bias_with_credibility(cx, table, reliability.as_ref());
+        let notes = optional_string(cx, table, "notes");
+        if let (Some(id), Some(title), Some(reliability)) = (id, title, reliability) {
+            out.push(Source {
+                id,
+                title,
+                reliability,
+                bias,
+                notes,
+                span: span.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// `bias` means nothing when h and f are given directly.
+fn check_bias_with_credibility(
+    cx: &mut Cx<'_>,
+    table: &DeTable<'_>,
+    reliability: Option<&Reliability>,
+) {
+    if let (Some(Reliability::Credibility { .. }), Some(n)) = (reliability, table.get("bias")) {
+        cx.push(
+            Diagnostic::error("`bias` has no effect when `reliability` is { hit, false_alarm }")
+                .at(n.span())
+                .hint("remove `bias`, or give `reliability` as a number so bias applies"),
+        );
+    }
+}
+
+fn unknown_ref(cx: &mut Cx<'_>, node: &Node<'_>, what: &str, name: &str, known: &[&str]) {
+    let mut d = Diagnostic::error(format!("unknown {what} `{name}`")).at(node.span());
+    d = match did_you_mean(name, known.iter().copied()) {
+        Some(s) => d.label(format!("did you mean `{s}`?")),
+        None => d.label(format!("no {what} has this id")),
+    };
+    let list = if known.is_empty() {
+        format!("no {what}s are defined")
+    } else {
+        format!("known {what}s: {}", known.join(", "))
+    };
+    cx.push(d.hint(list));
+}
+
+fn read_items(
+    cx: &mut Cx<'_>,
+    node: Option<&Node<'_>>,
+    hyp_ids: &[&str],
+    source_ids: &[&str],
+    documents: &Documents,
+) -> Vec<Item> {
+    let entries = node.map(|n| cx.tables(n, "evidence")).unwrap_or_default();
+    let mut seen = BTreeMap::new();
+    let mut out = Vec::new();
+    for (table, span) in &entries {
+        cx.check_keys(table, ITEM_KEYS, "an evidence item");
+        let id = read_id(cx, table, span, "evidence item", &mut seen);
+        let claim = required_string(cx, table, span, "claim", "evidence item");
+        let likelihood = read_likelihood(cx, table, span, hyp_ids);
+        let enabled = table
+            .get("enabled")
+            .and_then(|n| cx.boolean(n, "enabled"))
+            .unwrap_or(true);
+        let reports = match table.get("reports") {
+            Some(n) => read_reports(cx, n, source_ids, documents),
+            None => Some(Vec::new()),
+        };
+        let rationale = optional_string(cx, table, "rationale");
+        let notes = optional_string(cx, table, "notes");
+        if let (Some(likelihood), Some(id)) = (&likelihood, &id)
+            && likelihood.iter().all(|l| l.point.get() == 0.0)
+        {
+            cx.push(
+                Diagnostic::error(format!(
+                    "evidence `{id}` is impossible under every hypothesis (all likelihoods are 0)"
+                ))
+                .at(table.get("likelihood").map_or_else(|| header_span(span), |n| n.span()))
+                .label("P(E | h) = 0 for every h")
+                .hint("if the event can happen at all, at least one hypothesis must give it a likelihood above 0"),
+            );
+        }
+        if let (Some(id), Some(claim), Some(likelihood), Some(reports)) =
+            (id, claim, likelihood, reports)
+        {
+            out.push(Item {
+                id,
+                claim,
+                likelihood,
+                rationale,
+                enabled,
+                reports,
+                notes,
+                span: span.clone(),
+            });
+        }
+    }
+    out
+}
+
+fn read_likelihood(
+    cx: &mut Cx<'_>,
+    table: &DeTable<'_>,
+    span: &Range<usize>,
+    hyp_ids: &[&str],
+) -> Option<Vec<Estimate>> {
+    let Some(node) = table.get("likelihood") else {
+        cx.push(
+            Diagnostic::error("evidence item has no `likelihood`")
+                .at(header_span(span))
+                .label("missing `likelihood`")
+                .hint(format!(
+                    "add likelihood = {{ {} }}: P(this evidence | hypothesis) for each hypothesis",
+                    hyp_ids
+                        .iter()
+                        .map(|h| format!("{h} = 0.5"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+        );
+        return None;
+    };
+    let lt = cx.table(node, "likelihood")?;
+    let mut values: Vec<Option<Estimate>> = vec![None; hyp_ids.len()];
+    let mut ok = true;
+    for (key, value) in lt.iter() {
+        let name: &str = key.get_ref();
+        match hyp_ids.iter().position(|h| *h == name) {
+            Some(i) => {
+                values[i] = cx.estimate(value, &format!("likelihood.{name}"));
+                ok &= values[i].is_some();
+            }
+            None => {
+                ok = false;
+                let mut d =
+                    Diagnostic::error(format!("likelihood names unknown hypothesis `{name}`"))
+                        .at(key.span());
+                d = match did_you_mean(name, hyp_ids.iter().copied()) {
+                    Some(s) => d.label(format!("did you mean `{s}`?")),
+                    None => d.label("not a hypothesis id"),
+                };
+                cx.push(d.hint(format!("hypotheses: {}", hyp_ids.join(", "))));
+            }
+        }
+    }
+    for (i, h) in hyp_ids.iter().enumerate() {
+        if lt.get(*h).is_none() {
+            ok = false;
+            cx.push(
+                Diagnostic::error(format!("no likelihood for hypothesis `{h}`"))
+                    .at(node.span())
+                    .label(format!("`{h}` missing"))
+                    .hint(format!(
+                        "every item needs P(E | h) for every hypothesis: add `{h} = ...`"
+                    )),
+            );
+            values[i] = None;
+        }
+    }
+    if ok {
+        values.into_iter().collect()
+    } else {
+        None
+    }
+}
+
+struct RawReport<'t, 'i> {
+    table: &'t DeTable<'i>,
+    span: Range<usize>,
+    report: Report,
+    explicit_id: bool,
+}
+
+fn read_reports(
+    cx: &mut Cx<'_>,
+    node: &Node<'_>,
+    source_ids: &[&str],
+    documents: &Documents,
+) -> Option<Vec<Report>> {
+    let entries = cx.tables(node, "reports");
+    let mut raws: Vec<RawReport<'_, '_>> = Vec::new();
+    let mut ok = true;
+    for (table, span) in entries {
+        cx.check_keys(table, REPORT_KEYS, "a report");
+        let source = match table.get("source") {
+            Some(n) => cx.string(n, "source").and_then(|s| {
+                let found = source_ids.iter().position(|x| *x == s).map(SourceId);
+                if found.is_none() {
+                    unknown_ref(cx, n, "source", &s, source_ids);
+                }
+                found
+            }),
+            None => {
+                cx.push(
+                    Diagnostic::error("report has no `source`")
+                        .at(span.clone())
+                        .label("missing `source`")
+                        .hint("every report names the source that made it: source = \"...\""),
+                );
+                None
+            }
+        };
+        let explicit = table.get("id").and_then(|n| cx.string(n, "id"));
+        let observed = table
+            .get("observed")
+            .and_then(|n| cx.boolean(n, "observed"))
+            .unwrap_or(true);
+        let asserts = table
+            .get("asserts")
+            .and_then(|n| cx.boolean(n, "asserts"))
+            .unwrap_or(true);
+        let reliability = table
+            .get("reliability")
+            .and_then(|n| cx.reliability(n, "reliability"));
+        check_bias_with_credibility(cx, table, reliability.as_ref());
+        let bias = table.get("bias").and_then(|n| cx.estimate(n, "bias"));
+        let document = table.get("document").and_then(|n| {
+            let doc = cx.string(n, "document")?;
+            if let Some(known) = &documents.known
+                && !known.contains(&doc)
+            {
+                let mut d =
+                    Diagnostic::error(format!("unknown seed document `{doc}`")).at(n.span());
+                d = match did_you_mean(&doc, known.iter().map(String::as_str)) {
+                    Some(s) => d.label(format!("did you mean `{s}`?")),
+                    None => d.label(format!("no record {doc}.toml in {}", documents.folder)),
+                };
+                cx.push(d.hint(format!(
+                    "add a record {}/{doc}.toml, or fix the name",
+                    documents.folder
+                )));
+            }
+            Some(doc)
+        });
+        let quote = optional_string(cx, table, "quote");
+        let notes = optional_string(cx, table, "notes");
+        let Some(source) = source else {
+            ok = false;
+            continue;
+        };
+        let id = explicit
+            .clone()
+            .unwrap_or_else(|| source_ids[source.0].to_string());
+        raws.push(RawReport {
+            table,
+            span: span.clone(),
+            explicit_id: explicit.is_some(),
+            report: Report {
+                id,
+                source,
+                via: None,
+                observed,
+                asserts,
+                reliability,
+                bias,
+                document,
+                quote,
+                notes,
+                span,
+            },
+        });
+    }
+    // Defaulted ids that collide get numbered; explicit duplicates are errors.
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for raw in &mut raws {
+        let n = counts.entry(raw.report.id.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            if raw.explicit_id {
+                cx.push(
+                    Diagnostic::error(format!(
+                        "duplicate report id `{}` in this item",
+                        raw.report.id
+                    ))
+                    .at(raw.table.get("id").map_or(raw.span.clone(), |n| n.span()))
+                    .label("duplicate")
+                    .hint("report ids are local to an item and must be unique within it"),
+                );
+                ok = false;
+            } else {
+                raw.report.id = format!("{}#{}", raw.report.id, n);
+            }
+        }
+    }
+    let ids: Vec<String> = raws.iter().map(|r| r.report.id.clone()).collect();
+    for raw in &mut raws {
+        let strength_node = raw.table.get("strength");
+        let strength = strength_node.and_then(|n| cx.probability(n, "strength"));
+        if strength_node.is_some() && strength.is_none() {
+            ok = false;
+        }
+        match raw.table.get("via") {
+            Some(n) => {
+                let Some(target) = cx.string(n, "via") else {
+                    ok = false;
+                    continue;
+                };
+                match ids.iter().position(|x| *x == target) {
+                    Some(p) => {
+                        raw.report.via = Some(Link {
+                            parent: ReportId(p),
+                            strength: strength.unwrap_or(Probability::ONE),
+                            dependency: None,
+                        });
+                    }
+                    None => {
+                        ok = false;
+                        let known: Vec<&str> = ids.iter().map(String::as_str).collect();
+                        let mut d =
+                            Diagnostic::error(format!("`via` names unknown report `{target}`"))
+                                .at(n.span());
+                        d = match did_you_mean(&target, known.iter().copied()) {
+                            Some(s) => d.label(format!("did you mean `{s}`?")),
+                            None => d.label("no report of this item has this id"),
+                        };
+                        cx.push(d.hint(format!(
+                            "`via` names a report of the same item, by its `id` (or its source, when that source reports once); reports here: {}",
+                            known.join(", ")
+                        )));
+                    }
+                }
+            }
+            None => {
+                if let Some(n) = strength_node {
+                    cx.push(
+                        Diagnostic::warning("`strength` has no effect without `via`")
+                            .at(n.span())
+                            .hint(
+                                "strength is how much this report depends on the report it relays",
+                            ),
+                    );
+                }
+            }
+        }
+    }
+    if !check_cycles(cx, &raws) {
+        ok = false;
+    }
+    ok.then(|| raws.into_iter().map(|r| r.report).collect())
+}
+
+/// Circular reporting: a chain of `via` that returns to its start. Each cycle
+/// is reported once, naming every report in it.
+fn check_cycles(cx: &mut Cx<'_>, raws: &[RawReport<'_, '_>]) -> bool {
+    let mut reported: BTreeSet<usize> = BTreeSet::new();
+    let mut ok = true;
+    for start in 0..raws.len() {
+        let mut path = vec![start];
+        let mut at = start;
+        while let Some(link) = &raws[at].report.via {
+            at = link.parent.0;
+            if let Some(pos) = path.iter().position(|&p| p == at) {
+                let cycle = &path[pos..];
+                if cycle.iter().all(|c| !reported.contains(c)) {
+                    reported.extend(cycle.iter().copied());
+                    let mut names: Vec<&str> =
+                        cycle.iter().map(|&c| raws[c].report.id.as_str()).collect();
+                    names.push(raws[at].report.id.as_str());
+                    let first = cycle[0];
+                    let via_span = raws[first]
+                        .table
+                        .get("via")
+                        .map_or(raws[first].span.clone(), |n| n.span());
+                    cx.push(
+                        Diagnostic::error(format!("circular reporting: {}", names.join(" -> ")))
+                            .at(via_span)
+                            .label("this `via` closes a cycle")
+                            .hint("a report cannot relay itself, directly or through others: find the true origin and make it the one report without `via`"),
+                    );
+                }
+                ok = false;
+                break;
+            }
+            path.push(at);
+        }
+    }
+    ok
+}
+
+fn read_dependencies(
+    cx: &mut Cx<'_>,
+    node: Option<&Node<'_>>,
+    source_ids: &[&str],
+) -> Vec<Dependency> {
+    let entries = node
+        .map(|n| cx.tables(n, "dependencies"))
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    let mut seen = BTreeMap::new();
+    for (table, span) in entries {
+        cx.check_keys(table, DEPENDENCY_KEYS, "a dependency");
+        let id = if table.get("id").is_some() {
+            read_id(cx, table, &span, "dependency", &mut seen)
+        } else {
+            None
+        };
+        let strength = table
+            .get("strength")
+            .map_or(Some(Probability::ONE), |n| cx.probability(n, "strength"));
+        let why = optional_string(cx, table, "why");
+        let mut sources = Vec::new();
+        let mut ok = true;
+        match table.get("sources") {
+            Some(n) => match n.get_ref() {
+                DeValue::Array(list) => {
+                    for s in list.iter() {
+                        let Some(name) = cx.string(s, "sources") else {
+                            ok = false;
+                            continue;
+                        };
+                        match source_ids.iter().position(|x| *x == name) {
+                            Some(i) if sources.contains(&SourceId(i)) => {
+                                cx.push(
+                                    Diagnostic::error(format!("source `{name}` is listed twice"))
+                                        .at(s.span()),
+                                );
+                                ok = false;
+                            }
+                            Some(i) => sources.push(SourceId(i)),
+                            None => {
+                                unknown_ref(cx, s, "source", &name, source_ids);
+                                ok = false;
+                            }
+                        }
+                    }
+                    if ok && sources.len() < 2 {
+                        cx.push(
+                            Diagnostic::error("a dependency links at least two sources")
+                                .at(n.span())
+                                .hint("sources = [\"a\", \"b\"]: b's reports relay a's wherever both report"),
+                        );
+                        ok = false;
+                    }
+                }
+                _ => {
+                    cx.push(
+                        Diagnostic::error("`sources` must be an array of source ids")
+                            .at(n.span())
+                            .hint("sources = [\"a\", \"b\"]"),
+                    );
+                    ok = false;
+                }
+            },
+            None => {
+                cx.push(
+                    Diagnostic::error("dependency has no `sources`")
+                        .at(header_span(&span))
+                        .hint(
+                            "sources = [\"a\", \"b\"]: b's reports relay a's wherever both report",
+                        ),
+                );
+                ok = false;
+            }
+        }
+        if let (true, Some(strength)) = (ok, strength) {
+            out.push(Dependency {
+                id,
+                sources,
+                strength,
+                why,
+            });
+        }
+    }
+    out
+}
+
+/// Expand `[[dependencies]]`: in every item, each later listed source's
+/// reports (those without their own `via`) relay the first present source's
+/// report with the dependency's strength.
+pub fn apply_dependencies(dependencies: &[Dependency], items: &mut [Item]) {
+    for (d, dep) in dependencies.iter().enumerate() {
+        for item in items.iter_mut() {
+            let present: Vec<usize> = dep
+                .sources
+                .iter()
+                .filter_map(|s| item.reports.iter().position(|r| r.source == *s))
+                .collect();
+            let Some((&anchor, _)) = present.split_first() else {
+                continue;
+            };
+            let anchor_chain = item.chain(ReportId(anchor));
+            let anchor_source = item.reports[anchor].source;
+            for r in 0..item.reports.len() {
+                let report = &item.reports[r];
+                let listed = dep.sources.contains(&report.source) && report.source != anchor_source;
+                // Never create a cycle: skip a report the anchor already relays.
+                if listed && report.via.is_none() && !anchor_chain.contains(&ReportId(r)) {
+                    item.reports[r].via = Some(Link {
+                        parent: ReportId(anchor),
+                        strength: dep.strength,
+                        dependency: Some(DependencyId(d)),
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn read_scenarios(cx: &mut Cx<'_>, node: Option<&Node<'_>>, model: &Model) -> Vec<Scenario> {
+    let entries = node.map(|n| cx.tables(n, "scenarios")).unwrap_or_default();
+    let mut seen = BTreeMap::new();
+    let mut out = Vec::new();
+    for (table, span) in entries {
+        let id = read_id(cx, table, &span, "scenario", &mut seen);
+        let title = required_string(cx, table, &span, "title", "scenario");
+        let why = optional_string(cx, table, "why");
+        let mut overrides = Vec::new();
+        for (key, value) in table.iter() {
+            let name: &str = key.get_ref();
+            match name {
+                "id" | "title" | "why" => {}
+                _ if overrides::ROOTS.contains(&name) => {
+                    let mut path = vec![(name.to_string(), key.span())];
+                    overrides::collect(cx, model, &mut path, value, &mut overrides);
+                }
+                _ => {
+                    let allowed: Vec<&str> = ["id", "title", "why"]
+                        .iter()
+                        .chain(overrides::ROOTS)
+                        .copied()
+                        .collect();
+                    cx.check_keys(&single(table, name), &allowed, "a scenario");
+                }
+            }
+        }
+        if overrides.is_empty() && id.is_some() {
+            cx.push(
+                Diagnostic::warning("scenario changes nothing")
+                    .at(header_span(&span))
+                    .hint("add overrides such as sources.X.reliability = 0.3"),
+            );
+        }
+        if let (Some(id), Some(title)) = (id, title) {
+            out.push(Scenario {
+                id,
+                title,
+                why,
+                overrides,
+            });
+        }
+    }
+    out
+}
+
+/// A one-entry copy of `table` holding only `key`, to reuse `check_keys`.
+fn single<'i>(table: &DeTable<'i>, key: &str) -> DeTable<'i> {
+    let mut t = DeTable::new();
+    if let Some((k, v)) = table.iter().find(|(k, _)| k.get_ref() == key) {
+        t.insert(k.clone(), v.clone());
+    }
+    t
+}
+
+/// Warnings and notes for a valid model: the lints of `credence check`.
+fn lint(cx: &mut Cx<'_>, model: &Model, documents: &Documents) {
+    let enabled: Vec<&Item> = model.items.iter().filter(|i| i.enabled).collect();
+    for item in &enabled {
+        let first = item.likelihood[0].point.get();
+        if item.likelihood.iter().all(|l| l.point.get() == first) {
+            cx.push(
+                Diagnostic::note(format!(
+                    "evidence `{}` is equally likely under every hypothesis: it cannot move the posterior",
+                    item.id
+                ))
+                .at(header_span(&item.span))
+                .hint("non-diagnostic items are worth listing (ACH asks for them) but weigh nothing"),
+            );
+        }
+        let origins = item.origins();
+        if origins.reports >= 3 && origins.independent.len() == 1 {
+            cx.push(
+                Diagnostic::note(format!(
+                    "evidence `{}`: {} reports, 1 independent origin (`{}`)",
+                    item.id,
+                    origins.reports,
+                    item.reports[origins.independent[0].0].id
+                ))
+                .at(header_span(&item.span))
+                .hint("the reports relay one another; credence counts the origin once, not each report"),
+            );
+        }
+    }
+    for (i, s) in model.sources.iter().enumerate() {
+        let used = model
+            .items
+            .iter()
+            .any(|item| item.reports.iter().any(|r| r.source.0 == i));
+        if !used {
+            cx.push(
+                Diagnostic::warning(format!("source `{}` is never used", s.id))
+                    .at(header_span(&s.span))
+                    .hint("remove it, or add a report that names it"),
+            );
+        }
+    }
+    let n = model.hypotheses.len();
+    for a in 0..n {
+        for b in a + 1..n {
+            let same = enabled
+                .iter()
+                .all(|item| item.likelihood[a].point == item.likelihood[b].point);
+            if same && !enabled.is_empty() {
+                cx.push(
+                    Diagnostic::warning(format!(
+                        "hypotheses `{}` and `{}` are indistinguishable: every item gives them the same likelihood",
+                        model.hypotheses[a].id, model.hypotheses[b].id
+                    ))
+                    .at(header_span(&model.hypotheses[b].span))
+                    .hint("no evidence can separate them; add an item that one predicts and the other does not, or merge them"),
+                );
+            }
+        }
+    }
+    let cites = model
+        .items
+        .iter()
+        .any(|i| i.reports.iter().any(|r| r.document.is_some()));
+    if cites && documents.known.is_none() {
+        cx.push(
+            Diagnostic::warning(format!(
+                "cannot check `document` references: no seeds folder at {}",
+                documents.folder
+            ))
+            .hint("set [model] seeds = \"path/to/seeds\" or keep the seeds folder beside the models folder"),
+        );
+    }
+}

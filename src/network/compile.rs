@@ -1,0 +1,294 @@
+//! Compiling a validated model into a Bayesian network.
+//!
+//! One hypothesis node; per enabled item a binary event node (child of the
+//! hypothesis); per report a binary node, child of its event or of the report
+//! it relays (both, for a partial link); per source with an interval
+//! reliability one latent reliability node shared by all its reports.
+
+use crate::model::{
+    HypothesisId, ItemId, Model, Probability, Reliability, ReportId, SourceId, hit_false_alarm,
+};
+
+use super::factor::{Factor, VarId};
+use super::graph::Network;
+use super::ve::{self, DEFAULT_BUDGET_BYTES, InferError, Marginal};
+
+/// The network nodes that belong to one enabled item.
+#[derive(Clone, Debug)]
+pub struct ItemNodes {
+    pub item: ItemId,
+    pub event: VarId,
+    /// Indexed by `ReportId`.
+    pub reports: Vec<VarId>,
+    /// Latent reliability nodes any of its reports depend on.
+    pub latent: Vec<VarId>,
+    /// No reports: the event itself is observed true.
+    pub established: bool,
+}
+
+/// A latent reliability node and the reliability at each of its levels.
+#[derive(Clone, Debug)]
+pub struct ReliabilityNode {
+    pub source: SourceId,
+    pub var: VarId,
+    pub levels: Vec<f64>,
+}
+
+/// A compiled model: the network, the evidence, and where each model element
+/// lives in it.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    pub net: Network,
+    pub hypothesis: VarId,
+    pub items: Vec<ItemNodes>,
+    pub reliability: Vec<ReliabilityNode>,
+    pub evidence: Vec<(VarId, usize)>,
+}
+
+fn binary() -> Vec<String> {
+    vec!["false".to_string(), "true".to_string()]
+}
+
+/// Compile a validated model. Disabled items are left out.
+pub fn compile(model: &Model) -> Compiled {
+    let mut net = Network::new();
+    let hypothesis = net.add(
+        "hypothesis",
+        model.hypotheses.iter().map(|h| h.id.clone()).collect(),
+        Vec::new(),
+        model.priors(),
+    );
+    let levels = model.meta.reliability_levels;
+    let mut reliability: Vec<ReliabilityNode> = Vec::new();
+    for (s, source) in model.sources.iter().enumerate() {
+        let Some(range) = source.latent_range() else {
+            continue;
+        };
+        let used = model.items.iter().any(|i| {
+            i.enabled
+                && i.reports
+                    .iter()
+                    .any(|r| r.source.0 == s && model.uses_latent_reliability(r))
+        });
+        if !used {
+            continue;
+        }
+        let values: Vec<f64> = (0..levels)
+            .map(|j| range.lerp((j as f64 + 0.5) / levels as f64).get())
+            .collect();
+        let var = net.add(
+            format!("reliability:{}", source.id),
+            values.iter().map(|r| format!("r={r:.4}")).collect(),
+            Vec::new(),
+            vec![1.0 / levels as f64; levels],
+        );
+        reliability.push(ReliabilityNode {
+            source: SourceId(s),
+            var,
+            levels: values,
+        });
+    }
+    let mut items = Vec::new();
+    let mut evidence = Vec::new();
+    for (i, item) in model.items.iter().enumerate() {
+        if !item.enabled {
+            continue;
+        }
+        let cpt: Vec<f64> = item
+            .likelihood
+            .iter()
+            .flat_map(|l| [1.0 - l.point.get(), l.point.get()])
+            .collect();
+        let event = net.add(format!("item:{}", item.id), binary(), vec![hypothesis], cpt);
+        let mut vars: Vec<Option<VarId>> = vec![None; item.reports.len()];
+        let mut latent = Vec::new();
+        // Parents before children: follow each report's chain to its origin.
+        for r in 0..item.reports.len() {
+            for at in item.chain(ReportId(r)).into_iter().rev() {
+                if vars[at.0].is_some() {
+                    continue;
+                }
+                let report = &item.reports[at.0];
+                let q = model
+                    .uses_latent_reliability(report)
+                    .then(|| reliability.iter().find(|n| n.source == report.source))
+                    .flatten();
+                if let Some(q) = q
+                    && !latent.contains(&q.var)
+                {
+                    latent.push(q.var);
+                }
+                let parent = report
+                    .via
+                    .as_ref()
+                    .map(|l| (vars[l.parent.0].unwrap_or(event), l.strength));
+                let (parents, cpt) = report_cpt(model, report, event, q, parent, &net);
+                let var = net.add(
+                    format!("report:{}/{}", item.id, report.id),
+                    binary(),
+                    parents,
+                    cpt,
+                );
+                vars[at.0] = Some(var);
+                if report.observed {
+                    evidence.push((var, usize::from(report.asserts)));
+                }
+            }
+        }
+        let established = item.reports.is_empty();
+        if established {
+            evidence.push((event, 1));
+        }
+        items.push(ItemNodes {
+            item: ItemId(i),
+            event,
+            reports: vars.into_iter().map(|v| v.unwrap_or(event)).collect(),
+            latent,
+            established,
+        });
+    }
+    Compiled {
+        net,
+        hypothesis,
+        items,
+        reliability,
+        evidence,
+    }
+}
+
+/// Parents and CPT of a report node. With a relay of strength s the report
+/// follows P(R | P, E) = s relay(R | P) + (1 - s) direct(R | E), both terms
+/// with this report's own (h, f).
+fn report_cpt(
+    model: &Model,
+    report: &crate::model::Report,
+    event: VarId,
+    latent: Option<&ReliabilityNode>,
+    via: Option<(VarId, Probability)>,
+    net: &Network,
+) -> (Vec<VarId>, Vec<f64>) {
+    let (rel, bias) = model.report_reliability(report);
+    let pairs: Vec<(f64, f64)> = match latent {
+        Some(q) => q
+            .levels
+            .iter()
+            .map(|&r| {
+                let (h, f) = hit_false_alarm(Probability::clamped(r), bias);
+                (h.get(), f.get())
+            })
+            .collect(),
+        None => {
+            let (h, f) = match rel {
+                Reliability::Accuracy(r) => hit_false_alarm(r.point, bias),
+                other => other.hit_false_alarm(bias),
+            };
+            vec![(h.get(), f.get())]
+        }
+    };
+    let mut parents = Vec::new();
+    if let Some(q) = latent {
+        parents.push(q.var);
+    }
+    let (relay, s) = match via {
+        Some((p, s)) if s.get() > 0.0 => (Some(p), s.get()),
+        _ => (None, 0.0),
+    };
+    let direct = s < 1.0;
+    if let Some(p) = relay {
+        parents.push(p);
+    }
+    if direct {
+        parents.push(event);
+    }
+    debug_assert!(parents.iter().all(|&p| p < net.len()));
+    let mut cpt = Vec::new();
+    for &(h, f) in &pairs {
+        let relay_states: &[usize] = if relay.is_some() { &[0, 1] } else { &[0] };
+        for &ps in relay_states {
+            let event_states: &[usize] = if direct { &[0, 1] } else { &[0] };
+            for &es in event_states {
+                let relay_term = if ps == 1 { h } else { f };
+                let direct_term = if es == 1 { h } else { f };
+                let p_true = if relay.is_some() {
+                    s * relay_term + (1.0 - s) * direct_term
+                } else {
+                    direct_term
+                };
+                cpt.push(1.0 - p_true);
+                cpt.push(p_true);
+            }
+        }
+    }
+    (parents, cpt)
+}
+
+/// The result of exact inference on a compiled model.
+#[derive(Clone, Debug)]
+pub struct Posterior {
+    /// Indexed by `HypothesisId`.
+    pub hypotheses: Vec<f64>,
+    /// ln P(all observed reports).
+    pub log_evidence: f64,
+    /// Posterior over each latent reliability node's levels, in the order of
+    /// `Compiled::reliability`.
+    pub reliability: Vec<Vec<f64>>,
+}
+
+impl Compiled {
+    /// Exact posterior of the hypotheses and of each latent reliability.
+    pub fn infer(&self) -> Result<Posterior, InferError> {
+        let Marginal {
+            probs,
+            log_evidence,
+        } = ve::posterior(&self.net, &self.evidence, self.hypothesis)?;
+        let reliability = self
+            .reliability
+            .iter()
+            .map(|q| ve::posterior(&self.net, &self.evidence, q.var).map(|m| m.probs))
+            .collect::<Result<_, _>>()?;
+        Ok(Posterior {
+            hypotheses: probs,
+            log_evidence,
+            reliability,
+        })
+    }
+
+    /// ln P(item's reports | h) for each hypothesis, with any shared latent
+    /// reliability averaged over its prior. Entries may be `-inf`.
+    pub fn item_log_likelihood(&self, nodes: &ItemNodes) -> Result<Vec<f64>, InferError> {
+        let mut factors: Vec<Factor> = vec![self.net.cpt_factor(nodes.event)];
+        let mut seen = vec![nodes.event];
+        for &r in &nodes.reports {
+            if !seen.contains(&r) {
+                seen.push(r);
+                factors.push(self.net.cpt_factor(r));
+            }
+        }
+        for &q in &nodes.latent {
+            factors.push(self.net.cpt_factor(q));
+        }
+        let evidence: Vec<(VarId, usize)> = self
+            .evidence
+            .iter()
+            .filter(|(v, _)| seen.contains(v))
+            .copied()
+            .collect();
+        let f = ve::eliminate(
+            factors,
+            &evidence,
+            &[self.hypothesis],
+            &self.net.cards(),
+            DEFAULT_BUDGET_BYTES,
+        )?;
+        let k = self.net.card(self.hypothesis);
+        Ok(if f.vars().is_empty() {
+            vec![f.log_total(); k]
+        } else {
+            f.log_values()
+        })
+    }
+
+    pub fn hypothesis_name(&self, h: HypothesisId) -> &str {
+        &self.net.node(self.hypothesis).states[h.0]
+    }
+}

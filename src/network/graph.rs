@@ -1,0 +1,99 @@
+//! A discrete Bayesian network held in petgraph: one node per variable with
+//! its states and its conditional probability table.
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use super::factor::{Factor, VarId};
+
+/// One variable with its CPT P(var | parents).
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub name: String,
+    pub states: Vec<String>,
+    /// In the order the CPT is laid out (first slowest).
+    pub parents: Vec<VarId>,
+    /// Row-major over (parents..., self): for each parent assignment, a
+    /// distribution over this variable's states.
+    pub cpt: Vec<f64>,
+}
+
+/// A discrete Bayesian network. Node indices are `VarId`s; edges run from
+/// parent to child.
+#[derive(Clone, Debug, Default)]
+pub struct Network {
+    pub graph: DiGraph<Node, ()>,
+}
+
+impl Network {
+    pub fn new() -> Network {
+        Network::default()
+    }
+
+    /// Add a variable. Parents must already exist; `cpt` has one row of
+    /// `states.len()` entries per parent assignment.
+    pub fn add(
+        &mut self,
+        name: impl Into<String>,
+        states: Vec<String>,
+        parents: Vec<VarId>,
+        cpt: Vec<f64>,
+    ) -> VarId {
+        let id = self.graph.add_node(Node {
+            name: name.into(),
+            states,
+            parents: parents.clone(),
+            cpt,
+        });
+        for p in parents {
+            self.graph.add_edge(NodeIndex::new(p), id, ());
+        }
+        id.index()
+    }
+
+    pub fn len(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.graph.node_count() == 0
+    }
+
+    pub fn node(&self, v: VarId) -> &Node {
+        &self.graph[NodeIndex::new(v)]
+    }
+
+    pub fn node_mut(&mut self, v: VarId) -> &mut Node {
+        &mut self.graph[NodeIndex::new(v)]
+    }
+
+    pub fn card(&self, v: VarId) -> usize {
+        self.node(v).states.len()
+    }
+
+    pub fn cards(&self) -> Vec<usize> {
+        self.graph.node_weights().map(|n| n.states.len()).collect()
+    }
+
+    pub fn find(&self, name: &str) -> Option<VarId> {
+        self.graph
+            .node_indices()
+            .find(|&i| self.graph[i].name == name)
+            .map(NodeIndex::index)
+    }
+
+    /// The CPT of `v` as a factor over its parents and itself.
+    pub fn cpt_factor(&self, v: VarId) -> Factor {
+        let node = self.node(v);
+        let mut vars = node.parents.clone();
+        vars.push(v);
+        let cards: Vec<usize> = vars.iter().map(|&u| self.card(u)).collect();
+        Factor::new(&vars, &cards, node.cpt.clone())
+    }
+
+    /// Children of `v`.
+    pub fn children(&self, v: VarId) -> impl Iterator<Item = VarId> + '_ {
+        self.graph
+            .neighbors_directed(NodeIndex::new(v), petgraph::Direction::Outgoing)
+            .map(NodeIndex::index)
+    }
+}

@@ -1,0 +1,16 @@
+//! Stage 2: the Bayesian network and exact inference.
+//!
+//! [`compile`] turns a validated model into a discrete network; [`ve`] runs
+//! variable elimination on any discrete network (also ones read from BIF).
+//! Nothing here does IO or sees TOML.
+
+mod compile;
+pub mod factor;
+pub mod graph;
+pub mod order;
+pub mod ve;
+
+pub use compile::{Compiled, ItemNodes, Posterior, ReliabilityNode, compile};
+pub use factor::{Factor, VarId};
+pub use graph::{Network, Node};
+pub use ve::{InferError, Marginal, posterior};

@@ -1,0 +1,173 @@
+//! Exact inference by variable elimination.
+//!
+//! Barren nodes (neither an ancestor of the query nor of the evidence) are
+//! pruned, evidence is entered by reducing factors, the rest is eliminated in
+//! min-fill order. The memory the order needs is estimated first; a network
+//! over budget is refused before any large table is allocated.
+
+use super::factor::{Factor, VarId};
+use super::graph::Network;
+use super::order::min_fill;
+
+/// The largest single table exact inference may build, in bytes.
+pub const DEFAULT_BUDGET_BYTES: usize = 512 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InferError {
+    #[error(
+        "the observed reports are impossible under this model: their probability is 0 under every hypothesis"
+    )]
+    ImpossibleEvidence,
+    #[error(
+        "exact inference would need a table of {entries:.3e} entries (about {mib:.0} MiB), over the budget of {budget_mib} MiB; the network ties too many uncertain sources together: use `credence simulate`, or give some sources a point reliability"
+    )]
+    TooLarge {
+        entries: f64,
+        mib: f64,
+        budget_mib: usize,
+    },
+    #[error("unknown variable {0}")]
+    UnknownVariable(VarId),
+}
+
+/// A marginal distribution and the log-probability of the evidence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marginal {
+    pub probs: Vec<f64>,
+    /// ln P(evidence).
+    pub log_evidence: f64,
+}
+
+/// The posterior of `target` given `evidence` (variable, state) pairs.
+pub fn posterior(
+    net: &Network,
+    evidence: &[(VarId, usize)],
+    target: VarId,
+) -> Result<Marginal, InferError> {
+    if target >= net.len() {
+        return Err(InferError::UnknownVariable(target));
+    }
+    let relevant = ancestors(net, evidence.iter().map(|e| e.0).chain([target]));
+    let factors: Vec<Factor> = relevant
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| **r)
+        .map(|(v, _)| net.cpt_factor(v))
+        .collect();
+    let result = eliminate(
+        factors,
+        evidence,
+        &[target],
+        &net.cards(),
+        DEFAULT_BUDGET_BYTES,
+    )?;
+    // Evidence on the target itself leaves a constant factor.
+    let probs = if result.vars().is_empty() {
+        let mut p = vec![0.0; net.card(target)];
+        if let Some(&(_, s)) = evidence.iter().find(|e| e.0 == target) {
+            p[s] = 1.0;
+        }
+        p
+    } else {
+        result.normalized().ok_or(InferError::ImpossibleEvidence)?
+    };
+    let log_evidence = result.log_total();
+    if !log_evidence.is_finite() {
+        return Err(InferError::ImpossibleEvidence);
+    }
+    Ok(Marginal {
+        probs,
+        log_evidence,
+    })
+}
+
+/// Mark the ancestors of `roots` (inclusive).
+fn ancestors(net: &Network, roots: impl Iterator<Item = VarId>) -> Vec<bool> {
+    let mut seen = vec![false; net.len()];
+    let mut stack: Vec<VarId> = roots.collect();
+    while let Some(v) = stack.pop() {
+        if std::mem::replace(&mut seen[v], true) {
+            continue;
+        }
+        stack.extend(net.node(v).parents.iter().copied());
+    }
+    seen
+}
+
+/// Multiply `factors`, enter `evidence`, and sum out every variable except
+/// `keep`. The result is a factor over the kept variables that remain.
+pub fn eliminate(
+    factors: Vec<Factor>,
+    evidence: &[(VarId, usize)],
+    keep: &[VarId],
+    cards: &[usize],
+    budget_bytes: usize,
+) -> Result<Factor, InferError> {
+    let mut is_evidence = vec![None; cards.len()];
+    for &(v, s) in evidence {
+        is_evidence[v] = Some(s);
+    }
+    let mut live: Vec<Option<Factor>> = factors
+        .into_iter()
+        .map(|mut f| {
+            let vars: Vec<VarId> = f.vars().to_vec();
+            for v in vars {
+                if let Some(s) = is_evidence[v] {
+                    f = f.reduce(v, s);
+                }
+            }
+            Some(f)
+        })
+        .collect();
+    let mut present = vec![false; cards.len()];
+    for f in live.iter().flatten() {
+        for &v in f.vars() {
+            present[v] = true;
+        }
+    }
+    let eliminate: Vec<VarId> = (0..cards.len())
+        .filter(|&v| present[v] && !keep.contains(&v))
+        .collect();
+    let scopes: Vec<&[VarId]> = live.iter().flatten().map(Factor::vars).collect();
+    let order = min_fill(&scopes, &eliminate, cards);
+    let bytes = order.max_entries * 8.0;
+    if bytes > budget_bytes as f64 {
+        return Err(InferError::TooLarge {
+            entries: order.max_entries,
+            mib: bytes / (1024.0 * 1024.0),
+            budget_mib: budget_bytes / (1024 * 1024),
+        });
+    }
+    let mut by_var: Vec<Vec<usize>> = vec![Vec::new(); cards.len()];
+    for (i, f) in live.iter().enumerate() {
+        if let Some(f) = f {
+            for &v in f.vars() {
+                by_var[v].push(i);
+            }
+        }
+    }
+    for v in order.order {
+        let ids = std::mem::take(&mut by_var[v]);
+        let mut product: Option<Factor> = None;
+        for i in ids {
+            if let Some(f) = live[i].take() {
+                product = Some(match product {
+                    None => f,
+                    Some(p) => p.product(&f),
+                });
+            }
+        }
+        let Some(product) = product else { continue };
+        let summed = product.sum_out(v);
+        let id = live.len();
+        for &u in summed.vars() {
+            by_var[u].push(id);
+        }
+        live.push(Some(summed));
+    }
+    let mut result = Factor::unit();
+    for f in live.into_iter().flatten() {
+        result = result.product(&f);
+    }
+    Ok(result)
+}

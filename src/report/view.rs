@@ -1,0 +1,222 @@
+//! The report's own serializable view: schema 1 of `credence report --format
+//! json` (documented in docs/JSON.md). Text and JSON print this same data.
+
+use serde::Serialize;
+
+use crate::analysis::Analysis;
+use crate::model::{Model, Reliability};
+
+/// Bumped whenever a field changes meaning or is removed.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportView {
+    pub schema: u32,
+    pub kind: &'static str,
+    pub model: ModelView,
+    pub hypotheses: Vec<HypothesisView>,
+    pub leading: String,
+    pub evidence: Vec<EvidenceView>,
+    pub sources: Vec<SourceView>,
+    /// ln P(all observed reports) under the model.
+    pub log_evidence: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelView {
+    pub title: String,
+    pub question: Option<String>,
+    pub as_of: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct HypothesisView {
+    pub id: String,
+    pub title: String,
+    pub prior: f64,
+    pub posterior: f64,
+    /// The ICD 203 expression whose band holds the posterior.
+    pub icd203: String,
+    /// Change in log-odds, decibans; null when the posterior is 0 or 1.
+    pub delta_log_odds_db: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EvidenceView {
+    pub id: String,
+    pub claim: String,
+    pub enabled: bool,
+    /// Number of reports.
+    pub reports: usize,
+    /// Number of independent origins (reports relaying nothing).
+    pub origins: usize,
+    /// Reports relayed with 0 < strength < 1.
+    pub partly_dependent: usize,
+    /// Ids of the origin reports.
+    pub origin_reports: Vec<String>,
+    /// The item has no reports and is taken as established.
+    pub established: bool,
+    /// Weight of evidence per hypothesis against the others, decibans, in
+    /// hypothesis order; null where the item rules a hypothesis out (or in).
+    pub weight_of_evidence_db: Vec<Option<f64>>,
+    /// Largest |weight of evidence|, decibans (null when infinite).
+    pub strength_db: Option<f64>,
+    pub diagnostic: bool,
+    pub report_details: Vec<ReportDetail>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportDetail {
+    pub id: String,
+    pub source: String,
+    pub via: Option<String>,
+    pub strength: Option<f64>,
+    pub observed: bool,
+    pub asserts: bool,
+    /// Hit rate and false-alarm rate at point values (the mean over a latent
+    /// reliability).
+    pub hit: f64,
+    pub false_alarm: f64,
+    pub document: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SourceView {
+    pub id: String,
+    pub title: String,
+    /// As written: a number, a letter with its value, an interval, or h/f.
+    pub reliability: String,
+    pub bias: f64,
+    /// For a source whose reliability is an interval: what the evidence says.
+    pub learned: Option<LearnedView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LearnedView {
+    pub prior_mean: f64,
+    pub posterior_mean: f64,
+    pub levels: Vec<f64>,
+    pub posterior: Vec<f64>,
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+fn describe_reliability(r: &Reliability) -> String {
+    match r {
+        Reliability::Accuracy(e) => e.to_string(),
+        Reliability::Credibility { hit, false_alarm } => {
+            format!(
+                "hit {}, false alarm {}",
+                hit.point.get(),
+                false_alarm.point.get()
+            )
+        }
+    }
+}
+
+/// Build the view of an analysed model.
+pub fn build(model: &Model, analysis: &Analysis) -> ReportView {
+    let hypotheses = analysis
+        .hypotheses
+        .iter()
+        .map(|h| {
+            let hyp = &model.hypotheses[h.id.0];
+            HypothesisView {
+                id: hyp.id.clone(),
+                title: hyp.title.clone(),
+                prior: h.prior,
+                posterior: h.posterior,
+                icd203: model
+                    .scales
+                    .icd203_term(crate::model::Probability::clamped(h.posterior))
+                    .to_string(),
+                delta_log_odds_db: h.delta_db,
+            }
+        })
+        .collect();
+    let evidence = analysis
+        .items
+        .iter()
+        .map(|r| {
+            let item = &model.items[r.item.0];
+            let report_details = item
+                .reports
+                .iter()
+                .map(|rep| {
+                    let (rel, bias) = model.report_reliability(rep);
+                    let (h, f) = rel.hit_false_alarm(bias);
+                    ReportDetail {
+                        id: rep.id.clone(),
+                        source: model.sources[rep.source.0].id.clone(),
+                        via: rep
+                            .via
+                            .as_ref()
+                            .map(|l| item.reports[l.parent.0].id.clone()),
+                        strength: rep.via.as_ref().map(|l| l.strength.get()),
+                        observed: rep.observed,
+                        asserts: rep.asserts,
+                        hit: h.get(),
+                        false_alarm: f.get(),
+                        document: rep.document.clone(),
+                    }
+                })
+                .collect();
+            EvidenceView {
+                id: item.id.clone(),
+                claim: item.claim.clone(),
+                enabled: r.enabled,
+                reports: r.origins.reports,
+                origins: r.origins.independent.len(),
+                partly_dependent: r.origins.partly_dependent.len(),
+                origin_reports: r
+                    .origins
+                    .independent
+                    .iter()
+                    .map(|o| item.reports[o.0].id.clone())
+                    .collect(),
+                established: item.reports.is_empty(),
+                weight_of_evidence_db: r.woe_db.iter().map(|w| finite(*w)).collect(),
+                strength_db: finite(r.strength_db()),
+                diagnostic: r.is_diagnostic(),
+                report_details,
+            }
+        })
+        .collect();
+    let sources = model
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(s, src)| SourceView {
+            id: src.id.clone(),
+            title: src.title.clone(),
+            reliability: describe_reliability(&src.reliability),
+            bias: src.bias_point().get(),
+            learned: analysis
+                .reliability
+                .iter()
+                .find(|l| l.source.0 == s)
+                .map(|l| LearnedView {
+                    prior_mean: l.prior_mean,
+                    posterior_mean: l.posterior_mean,
+                    levels: l.levels.clone(),
+                    posterior: l.posterior.clone(),
+                }),
+        })
+        .collect();
+    ReportView {
+        schema: SCHEMA_VERSION,
+        kind: "credence.report",
+        model: ModelView {
+            title: model.meta.title.clone(),
+            question: model.meta.question.clone(),
+            as_of: model.meta.as_of.clone(),
+        },
+        hypotheses,
+        leading: model.hypotheses[analysis.leader.0].id.clone(),
+        evidence,
+        sources,
+        log_evidence: analysis.log_evidence,
+    }
+}
