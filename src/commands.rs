@@ -63,6 +63,11 @@ pub fn check(path: &Path, json: bool) -> u8 {
     }
     match load(path, Severity::Note) {
         Ok((file, m, diags)) => {
+            // Valid but inconsistent (evidence of probability 0) is invalid too.
+            if let Err(e) = analysis::analyse(&m) {
+                eprintln!("error: {}: {e}", file.name);
+                return INVALID;
+            }
             let warnings = diags
                 .iter()
                 .filter(|d| d.severity == Severity::Warning)

@@ -189,6 +189,17 @@ pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    let candidates: Vec<&'a str> = candidates.into_iter().collect();
+    // A name that is the start of exactly one candidate (`icd` for `icd203`)
+    // is the likeliest intent, whatever the edit distance says.
+    let prefixed: Vec<&'a str> = candidates
+        .iter()
+        .copied()
+        .filter(|c| name.len() >= 2 && c.starts_with(name))
+        .collect();
+    if let [only] = prefixed.as_slice() {
+        return Some(only);
+    }
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(name, c), c))
@@ -206,8 +217,8 @@ mod tests {
         let text = "a = 1\nbé = 2\n";
         assert_eq!(line_col(text, 0), (1, 1));
         assert_eq!(line_col(text, 6), (2, 1));
-        // byte 9 is after the two-byte é
-        assert_eq!(line_col(text, 9), (2, 4));
+        // byte 9 is the space after the two-byte é: column 3
+        assert_eq!(line_col(text, 9), (2, 3));
     }
 
     #[test]

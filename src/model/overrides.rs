@@ -56,7 +56,7 @@ fn is_leaf(path: &[Segment]) -> bool {
 fn pick<T>(
     cx: &mut Cx<'_>,
     seg: &Segment,
-    what: &str,
+    (what, plural): (&str, &str),
     names: &[&str],
     find: impl Fn(&str) -> Option<T>,
 ) -> Option<T> {
@@ -68,7 +68,11 @@ fn pick<T>(
             Some(s) => d.label(format!("did you mean `{s}`?")),
             None => d.label(format!("not a {what}")),
         };
-        cx.push(d.hint(format!("{what}s: {}", names.join(", "))));
+        cx.push(d.hint(if names.is_empty() {
+            format!("this model has no {plural} with ids")
+        } else {
+            format!("{plural}: {}", names.join(", "))
+        }));
     }
     found
 }
@@ -139,7 +143,9 @@ fn resolve(cx: &mut Cx<'_>, model: &Model, path: &[Segment], value: &Node<'_>) -
     match root.0.as_str() {
         "sources" => {
             let names: Vec<&str> = model.sources.iter().map(|s| s.id.as_str()).collect();
-            let s = pick(cx, second, "source", &names, |n| model.source(n))?;
+            let s = pick(cx, second, ("source", "sources"), &names, |n| {
+                model.source(n)
+            })?;
             let f = field(cx, path.get(2), &at, &["reliability", "bias"])?;
             if too_long(cx, path, 3) {
                 return None;
@@ -155,7 +161,9 @@ fn resolve(cx: &mut Cx<'_>, model: &Model, path: &[Segment], value: &Node<'_>) -
         }
         "hypotheses" => {
             let names: Vec<&str> = model.hypotheses.iter().map(|h| h.id.as_str()).collect();
-            let h = pick(cx, second, "hypothesis", &names, |n| model.hypothesis(n))?;
+            let h = pick(cx, second, ("hypothesis", "hypotheses"), &names, |n| {
+                model.hypothesis(n)
+            })?;
             field(cx, path.get(2), &at, &["prior"])?;
             if too_long(cx, path, 3) {
                 return None;
@@ -169,7 +177,7 @@ fn resolve(cx: &mut Cx<'_>, model: &Model, path: &[Segment], value: &Node<'_>) -
                 .iter()
                 .filter_map(|d| d.id.as_deref())
                 .collect();
-            let d = pick(cx, second, "dependency", &names, |n| {
+            let d = pick(cx, second, ("dependency", "dependencies"), &names, |n| {
                 model
                     .dependencies
                     .iter()
@@ -185,7 +193,13 @@ fn resolve(cx: &mut Cx<'_>, model: &Model, path: &[Segment], value: &Node<'_>) -
         }
         "evidence" => {
             let names: Vec<&str> = model.items.iter().map(|i| i.id.as_str()).collect();
-            let i = pick(cx, second, "evidence item", &names, |n| model.item(n))?;
+            let i = pick(
+                cx,
+                second,
+                ("evidence item", "evidence items"),
+                &names,
+                |n| model.item(n),
+            )?;
             let item = &model.items[i.0];
             match field(cx, path.get(2), &at, &["enabled", "likelihood", "reports"])? {
                 "enabled" => {
@@ -210,7 +224,9 @@ fn resolve(cx: &mut Cx<'_>, model: &Model, path: &[Segment], value: &Node<'_>) -
                         );
                         return None;
                     };
-                    let h = pick(cx, seg, "hypothesis", &hnames, |n| model.hypothesis(n))?;
+                    let h = pick(cx, seg, ("hypothesis", "hypotheses"), &hnames, |n| {
+                        model.hypothesis(n)
+                    })?;
                     if too_long(cx, path, 4) {
                         return None;
                     }
@@ -227,7 +243,7 @@ fn resolve(cx: &mut Cx<'_>, model: &Model, path: &[Segment], value: &Node<'_>) -
                         );
                         return None;
                     };
-                    let r = pick(cx, seg, "report", &rnames, |n| {
+                    let r = pick(cx, seg, ("report", "reports"), &rnames, |n| {
                         item.reports.iter().position(|r| r.id == n).map(ReportId)
                     })?;
                     let f = field(

@@ -101,7 +101,20 @@ impl Cx<'_> {
         match node.get_ref() {
             DeValue::Array(items) => items
                 .iter()
-                .filter_map(|n| self.table(n, field).map(|t| (t, n.span())))
+                .filter_map(|n| match n.get_ref() {
+                    DeValue::Table(t) => Some((t, n.span())),
+                    other => {
+                        self.push(
+                            Diagnostic::error(format!(
+                                "each entry of `{field}` must be a table, found {}",
+                                describe(other)
+                            ))
+                            .at(n.span())
+                            .label("expected a table { ... }"),
+                        );
+                        None
+                    }
+                })
                 .collect(),
             other => {
                 self.type_error(node, field, "an array of tables", other);
@@ -167,7 +180,7 @@ impl Cx<'_> {
                 .label("must be between 0 and 1");
             if (2.0..=100.0).contains(&v) {
                 d = d.hint(format!(
-                    "probabilities run from 0 to 1: for {v}% write {}",
+                    "probabilities run from 0 to 1: if you meant {v}%, write {}",
                     v / 100.0
                 ));
             } else {
@@ -187,8 +200,9 @@ impl Cx<'_> {
         if items.len() != 2 {
             self.push(
                 Diagnostic::error(format!(
-                    "`{field}` interval has {} values; an interval is [low, high]",
-                    items.len()
+                    "`{field}` interval has {} value{}; an interval is [low, high]",
+                    items.len(),
+                    if items.len() == 1 { "" } else { "s" }
                 ))
                 .at(node.span())
                 .label("expected two numbers"),
@@ -275,7 +289,18 @@ impl Cx<'_> {
                 e
             }
             DeValue::Array(_) => self.interval(node, field).map(Estimate::interval),
-            _ => self.probability(node, field).map(Estimate::exact),
+            DeValue::Integer(_) | DeValue::Float(_) => {
+                self.probability(node, field).map(Estimate::exact)
+            }
+            other => {
+                self.type_error(
+                    node,
+                    field,
+                    "a number, an Admiralty letter, an interval or { hit, false_alarm }",
+                    other,
+                );
+                None
+            }
         }
     }
 

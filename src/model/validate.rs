@@ -143,6 +143,7 @@ fn ids_written(node: Option<&Node<'_>>) -> Vec<String> {
         for e in entries.iter() {
             if let DeValue::Table(t) = e.get_ref()
                 && let Some(id) = t.get("id").and_then(|n| n.get_ref().as_str())
+                && !id.trim().is_empty()
                 && !out.iter().any(|x| x == id)
             {
                 out.push(id.to_string());
@@ -579,6 +580,8 @@ fn read_likelihood(
                 values[i] = cx.estimate(value, &format!("likelihood.{name}"));
                 ok &= values[i].is_some();
             }
+            // With no hypotheses at all, that error stands alone.
+            None if hyp_ids.is_empty() => ok = false,
             None => {
                 ok = false;
                 let mut d =
@@ -954,6 +957,7 @@ fn read_scenarios(cx: &mut Cx<'_>, node: Option<&Node<'_>>, model: &Model) -> Ve
         let title = required_string(cx, table, &span, "title", "scenario");
         let why = optional_string(cx, table, "why");
         let mut overrides = Vec::new();
+        let errors_before = cx.diags.iter().filter(|d| d.is_error()).count();
         for (key, value) in table.iter() {
             let name: &str = key.get_ref();
             match name {
@@ -972,7 +976,8 @@ fn read_scenarios(cx: &mut Cx<'_>, node: Option<&Node<'_>>, model: &Model) -> Ve
                 }
             }
         }
-        if overrides.is_empty() && id.is_some() {
+        let failed = cx.diags.iter().filter(|d| d.is_error()).count() > errors_before;
+        if overrides.is_empty() && id.is_some() && !failed {
             cx.push(
                 Diagnostic::warning("scenario changes nothing")
                     .at(header_span(&span))

@@ -43,6 +43,8 @@ pub struct Compiled {
     pub items: Vec<ItemNodes>,
     pub reliability: Vec<ReliabilityNode>,
     pub evidence: Vec<(VarId, usize)>,
+    /// The observed state of each variable, indexed by `VarId`.
+    pub observed: Vec<Option<usize>>,
 }
 
 fn binary() -> Vec<String> {
@@ -147,12 +149,17 @@ pub fn compile(model: &Model) -> Compiled {
             established,
         });
     }
+    let mut observed = vec![None; net.len()];
+    for &(v, s) in &evidence {
+        observed[v] = Some(s);
+    }
     Compiled {
         net,
         hypothesis,
         items,
         reliability,
         evidence,
+        observed,
     }
 }
 
@@ -256,28 +263,17 @@ impl Compiled {
     /// ln P(item's reports | h) for each hypothesis, with any shared latent
     /// reliability averaged over its prior. Entries may be `-inf`.
     pub fn item_log_likelihood(&self, nodes: &ItemNodes) -> Result<Vec<f64>, InferError> {
-        let mut factors: Vec<Factor> = vec![self.net.cpt_factor(nodes.event)];
-        let mut seen = vec![nodes.event];
-        for &r in &nodes.reports {
-            if !seen.contains(&r) {
-                seen.push(r);
-                factors.push(self.net.cpt_factor(r));
-            }
-        }
-        for &q in &nodes.latent {
-            factors.push(self.net.cpt_factor(q));
-        }
-        let evidence: Vec<(VarId, usize)> = self
-            .evidence
-            .iter()
-            .filter(|(v, _)| seen.contains(v))
-            .copied()
-            .collect();
-        let f = ve::eliminate(
+        let mut vars: Vec<VarId> = vec![nodes.event];
+        vars.extend(nodes.reports.iter().copied());
+        vars.extend(nodes.latent.iter().copied());
+        vars.sort_unstable();
+        vars.dedup();
+        let factors: Vec<Factor> = vars.iter().map(|&v| self.net.cpt_factor(v)).collect();
+        let f = ve::eliminate_local(
             factors,
-            &evidence,
+            |v| self.observed[v],
             &[self.hypothesis],
-            &self.net.cards(),
+            |v| self.net.card(v),
             DEFAULT_BUDGET_BYTES,
         )?;
         let k = self.net.card(self.hypothesis);

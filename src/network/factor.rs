@@ -84,6 +84,21 @@ impl Factor {
         self.log_scale
     }
 
+    /// Rename variables by an order-preserving map (so the layout stays valid).
+    pub fn relabel(&self, map: impl Fn(VarId) -> VarId) -> Factor {
+        let vars: Vec<VarId> = self.vars.iter().map(|&v| map(v)).collect();
+        debug_assert!(
+            vars.windows(2).all(|w| w[0] < w[1]),
+            "relabel must preserve order"
+        );
+        Factor {
+            vars,
+            cards: self.cards.clone(),
+            values: self.values.clone(),
+            log_scale: self.log_scale,
+        }
+    }
+
     /// The natural log of each entry's true value (`-inf` for zeros).
     pub fn log_values(&self) -> Vec<f64> {
         self.values

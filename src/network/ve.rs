@@ -15,7 +15,7 @@ pub const DEFAULT_BUDGET_BYTES: usize = 512 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum InferError {
     #[error(
-        "the observed reports are impossible under this model: their probability is 0 under every hypothesis"
+        "the evidence is impossible under this model: the observed reports and established items have probability 0 under every hypothesis; check likelihoods of 0 or 1 and reliabilities of 1"
     )]
     ImpossibleEvidence,
     #[error(
@@ -92,6 +92,42 @@ fn ancestors(net: &Network, roots: impl Iterator<Item = VarId>) -> Vec<bool> {
         stack.extend(net.node(v).parents.iter().copied());
     }
     seen
+}
+
+/// As [`eliminate`], for a few factors of a large network: the variables
+/// are first renumbered densely so the cost depends on the factors, not on
+/// the network's size.
+pub fn eliminate_local(
+    factors: Vec<Factor>,
+    evidence: impl Fn(VarId) -> Option<usize>,
+    keep: &[VarId],
+    card: impl Fn(VarId) -> usize,
+    budget_bytes: usize,
+) -> Result<Factor, InferError> {
+    let mut vars: Vec<VarId> = factors
+        .iter()
+        .flat_map(|f| f.vars().iter().copied())
+        .chain(keep.iter().copied())
+        .collect();
+    vars.sort_unstable();
+    vars.dedup();
+    let local = |v: VarId| vars.binary_search(&v).unwrap_or(0);
+    let local_factors: Vec<Factor> = factors.iter().map(|f| f.relabel(local)).collect();
+    let local_evidence: Vec<(VarId, usize)> = vars
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &v)| evidence(v).map(|s| (i, s)))
+        .collect();
+    let local_keep: Vec<VarId> = keep.iter().map(|&v| local(v)).collect();
+    let cards: Vec<usize> = vars.iter().map(|&v| card(v)).collect();
+    let result = eliminate(
+        local_factors,
+        &local_evidence,
+        &local_keep,
+        &cards,
+        budget_bytes,
+    )?;
+    Ok(result.relabel(|i| vars[i]))
 }
 
 /// Multiply `factors`, enter `evidence`, and sum out every variable except
