@@ -280,7 +280,7 @@ impl Compiled {
         Ok(if f.vars().is_empty() {
             vec![f.log_total(); k]
         } else {
-            f.log_values()
+            f.log_values().to_vec()
         })
     }
 

@@ -1,9 +1,10 @@
-//! Dense factors over discrete variables, kept rescaled so that products of
-//! 100,000 factors neither underflow nor overflow.
+//! Dense factors over discrete variables, held as natural logarithms.
 //!
-//! A factor's true value at an assignment is `values[i] * exp(log_scale)`.
-//! After every product and sum the table is divided by its largest entry and
-//! the logarithm of that entry moved into `log_scale`.
+//! Every entry is ln of its value, so a product is a sum and a sum-out is a
+//! log-sum-exp. A single shared scale per table is not enough: when one
+//! hypothesis trails another by more than 1e-308 part-way through a long
+//! product, a linear table loses it for good, and later evidence in its
+//! favour cannot bring it back. Logs keep every entry, in any order.
 
 /// Index of a variable in a network.
 pub type VarId = usize;
@@ -13,37 +14,39 @@ pub struct Factor {
     /// Sorted ascending, unique.
     vars: Vec<VarId>,
     cards: Vec<usize>,
-    /// Row-major: the last variable varies fastest.
-    values: Vec<f64>,
-    log_scale: f64,
+    /// ln of each entry, row-major: the last variable varies fastest.
+    logs: Vec<f64>,
 }
 
 impl Factor {
-    /// A factor over `vars` (any order, unique) with `values` laid out
-    /// row-major in that order (last fastest).
+    /// A factor over `vars` (any order, unique) with linear `values` laid
+    /// out row-major in that order (last fastest).
     pub fn new(vars: &[VarId], cards: &[usize], values: Vec<f64>) -> Factor {
+        Factor::from_logs(vars, cards, values.into_iter().map(f64::ln).collect())
+    }
+
+    /// As [`Factor::new`], with entries given as natural logarithms.
+    pub fn from_logs(vars: &[VarId], cards: &[usize], logs: Vec<f64>) -> Factor {
         debug_assert_eq!(vars.len(), cards.len());
-        debug_assert_eq!(values.len(), cards.iter().product::<usize>());
+        debug_assert_eq!(logs.len(), cards.iter().product::<usize>());
         let mut order: Vec<usize> = (0..vars.len()).collect();
         order.sort_by_key(|&k| vars[k]);
         if order.iter().enumerate().all(|(i, &k)| i == k) {
             return Factor {
                 vars: vars.to_vec(),
                 cards: cards.to_vec(),
-                values,
-                log_scale: 0.0,
+                logs,
             };
         }
         let sorted_vars: Vec<VarId> = order.iter().map(|&k| vars[k]).collect();
         let sorted_cards: Vec<usize> = order.iter().map(|&k| cards[k]).collect();
-        // Stride of each original position within the input layout.
         let in_strides = strides(cards);
         let strides_in_sorted: Vec<usize> = order.iter().map(|&k| in_strides[k]).collect();
-        let mut out = vec![0.0; values.len()];
+        let mut out = vec![0.0; logs.len()];
         let mut assignment = vec![0usize; vars.len()];
         let mut src = 0usize;
         for slot in out.iter_mut() {
-            *slot = values[src];
+            *slot = logs[src];
             advance(
                 &mut assignment,
                 &sorted_cards,
@@ -53,8 +56,7 @@ impl Factor {
         Factor {
             vars: sorted_vars,
             cards: sorted_cards,
-            values: out,
-            log_scale: 0.0,
+            logs: out,
         }
     }
 
@@ -63,8 +65,7 @@ impl Factor {
         Factor {
             vars: Vec::new(),
             cards: Vec::new(),
-            values: vec![1.0],
-            log_scale: 0.0,
+            logs: vec![0.0],
         }
     }
 
@@ -76,12 +77,9 @@ impl Factor {
         &self.cards
     }
 
-    pub fn values(&self) -> &[f64] {
-        &self.values
-    }
-
-    pub fn log_scale(&self) -> f64 {
-        self.log_scale
+    /// ln of each entry (`-inf` for zeros), row-major.
+    pub fn log_values(&self) -> &[f64] {
+        &self.logs
     }
 
     /// Rename variables by an order-preserving map (so the layout stays valid).
@@ -94,34 +92,13 @@ impl Factor {
         Factor {
             vars,
             cards: self.cards.clone(),
-            values: self.values.clone(),
-            log_scale: self.log_scale,
+            logs: self.logs.clone(),
         }
     }
 
-    /// The natural log of each entry's true value (`-inf` for zeros).
-    pub fn log_values(&self) -> Vec<f64> {
-        self.values
-            .iter()
-            .map(|v| v.ln() + self.log_scale)
-            .collect()
-    }
-
-    /// ln of the sum of all entries' true values.
+    /// ln of the sum of all entries.
     pub fn log_total(&self) -> f64 {
-        self.values.iter().sum::<f64>().ln() + self.log_scale
-    }
-
-    /// Divide by the largest entry, moving its log into `log_scale`.
-    fn rescale(&mut self) {
-        let max = self.values.iter().copied().fold(0.0_f64, f64::max);
-        if max > 0.0 && max.is_finite() && max != 1.0 {
-            let inv = 1.0 / max;
-            for v in &mut self.values {
-                *v *= inv;
-            }
-            self.log_scale += max.ln();
-        }
+        log_sum_exp(&self.logs)
     }
 
     /// The pointwise product.
@@ -148,25 +125,18 @@ impl Factor {
         let sa = strides_within(&vars, &self.vars, &self.cards);
         let sb = strides_within(&vars, &other.vars, &other.cards);
         let n: usize = cards.iter().product();
-        let mut values = Vec::with_capacity(n);
+        let mut logs = Vec::with_capacity(n);
         let mut assignment = vec![0usize; vars.len()];
         let (mut ia, mut ib) = (0usize, 0usize);
         for _ in 0..n {
-            values.push(self.values[ia] * other.values[ib]);
+            logs.push(self.logs[ia] + other.logs[ib]);
             advance(
                 &mut assignment,
                 &cards,
                 &mut [(&sa, &mut ia), (&sb, &mut ib)],
             );
         }
-        let mut f = Factor {
-            vars,
-            cards,
-            values,
-            log_scale: self.log_scale + other.log_scale,
-        };
-        f.rescale();
-        f
+        Factor { vars, cards, logs }
     }
 
     /// Sum `var` out. A factor without `var` is returned unchanged.
@@ -178,23 +148,40 @@ impl Factor {
         let mut cards = self.cards.clone();
         vars.remove(pos);
         cards.remove(pos);
-        let out_strides = strides_within(&self.vars, &vars, &cards);
         let n: usize = cards.iter().product();
-        let mut values = vec![0.0; n];
+        // Two passes per output entry: the maximum, then the sum of
+        // exponentials relative to it.
+        let out_strides = strides_within(&self.vars, &vars, &cards);
+        let mut max = vec![f64::NEG_INFINITY; n];
         let mut assignment = vec![0usize; self.vars.len()];
         let mut o = 0usize;
-        for v in &self.values {
-            values[o] += v;
+        for &v in &self.logs {
+            if v > max[o] {
+                max[o] = v;
+            }
             advance(&mut assignment, &self.cards, &mut [(&out_strides, &mut o)]);
         }
-        let mut f = Factor {
-            vars,
-            cards,
-            values,
-            log_scale: self.log_scale,
-        };
-        f.rescale();
-        f
+        let mut sums = vec![0.0; n];
+        assignment.iter_mut().for_each(|a| *a = 0);
+        o = 0;
+        for &v in &self.logs {
+            if max[o] > f64::NEG_INFINITY {
+                sums[o] += (v - max[o]).exp();
+            }
+            advance(&mut assignment, &self.cards, &mut [(&out_strides, &mut o)]);
+        }
+        let logs = max
+            .iter()
+            .zip(&sums)
+            .map(|(&m, &s)| {
+                if m == f64::NEG_INFINITY {
+                    m
+                } else {
+                    m + s.ln()
+                }
+            })
+            .collect();
+        Factor { vars, cards, logs }
     }
 
     /// Fix `var` to `state` (evidence), dropping it from the scope.
@@ -214,29 +201,31 @@ impl Factor {
             .map(|(_, s)| *s)
             .collect();
         let n: usize = cards.iter().product();
-        let mut values = Vec::with_capacity(n);
+        let mut logs = Vec::with_capacity(n);
         let mut assignment = vec![0usize; vars.len()];
         let mut src = state * in_strides[pos];
         for _ in 0..n {
-            values.push(self.values[src]);
+            logs.push(self.logs[src]);
             advance(&mut assignment, &cards, &mut [(&src_strides, &mut src)]);
         }
-        let mut f = Factor {
-            vars,
-            cards,
-            values,
-            log_scale: self.log_scale,
-        };
-        f.rescale();
-        f
+        Factor { vars, cards, logs }
     }
 
     /// The entries as a probability distribution (sum 1), or `None` when all
     /// are zero.
     pub fn normalized(&self) -> Option<Vec<f64>> {
-        let total: f64 = self.values.iter().sum();
-        (total > 0.0 && total.is_finite()).then(|| self.values.iter().map(|v| v / total).collect())
+        let total = self.log_total();
+        (total.is_finite()).then(|| self.logs.iter().map(|v| (v - total).exp()).collect())
     }
+}
+
+/// ln Σ exp(x), exact for entries far below the largest.
+pub fn log_sum_exp(xs: &[f64]) -> f64 {
+    let max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if max == f64::NEG_INFINITY || max.is_nan() {
+        return max;
+    }
+    max + xs.iter().map(|x| (x - max).exp()).sum::<f64>().ln()
 }
 
 /// Row-major strides of a layout (last fastest).
@@ -296,7 +285,8 @@ mod tests {
         let f = Factor::new(&[1, 0], &[2, 3], vec![1., 2., 3., 4., 5., 6.]);
         assert_eq!(f.vars(), &[0, 1]);
         // a=0: b=0 -> 1, b=1 -> 4
-        assert!(close(f.values(), &[1., 4., 2., 5., 3., 6.]));
+        let linear: Vec<f64> = f.log_values().iter().map(|v| v.exp()).collect();
+        assert!(close(&linear, &[1., 4., 2., 5., 3., 6.]));
     }
 
     #[test]
@@ -319,7 +309,25 @@ mod tests {
             f = f.product(&g);
         }
         let p = f.normalized().unwrap();
-        assert!(p[1] > 0.999999 && p[0] > 0.0 || p[0] == 0.0);
+        // Odds 2^100000 : 1, far past f64's range, yet the log is exact.
+        assert_eq!(p[1], 1.0);
+        let odds = f.log_values()[1] - f.log_values()[0];
+        assert!((odds - 100_000.0 * 2f64.ln()).abs() < 1e-6);
         assert!(f.log_total().is_finite());
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    /// Entries far apart must survive a product in any order.
+    #[test]
+    fn cancelling_extremes_in_any_order() {
+        let a = Factor::new(&[0], &[2], vec![1e-200, 1.0]);
+        let b = Factor::new(&[0], &[2], vec![1.0, 1e-200]);
+        let p = a.product(&a).product(&b).product(&b);
+        let n = p.normalized().unwrap();
+        assert!((n[0] - 0.5).abs() < 1e-12);
     }
 }

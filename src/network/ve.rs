@@ -184,16 +184,11 @@ pub fn eliminate(
     }
     for v in order.order {
         let ids = std::mem::take(&mut by_var[v]);
-        let mut product: Option<Factor> = None;
-        for i in ids {
-            if let Some(f) = live[i].take() {
-                product = Some(match product {
-                    None => f,
-                    Some(p) => p.product(&f),
-                });
-            }
+        let bucket: Vec<Factor> = ids.into_iter().filter_map(|i| live[i].take()).collect();
+        if bucket.is_empty() {
+            continue;
         }
-        let Some(product) = product else { continue };
+        let product = product_all(bucket);
         let summed = product.sum_out(v);
         let id = live.len();
         for &u in summed.vars() {
@@ -201,9 +196,27 @@ pub fn eliminate(
         }
         live.push(Some(summed));
     }
-    let mut result = Factor::unit();
-    for f in live.into_iter().flatten() {
-        result = result.product(&f);
+    Ok(product_all(live.into_iter().flatten().collect()))
+}
+
+/// The product of many factors, combined as a balanced tree: each entry is
+/// then a sum of logs added pairwise, whose rounding error grows with the
+/// logarithm of the count rather than the count (100,000 items stay exact to
+/// about 1e-12).
+fn product_all(mut factors: Vec<Factor>) -> Factor {
+    if factors.is_empty() {
+        return Factor::unit();
     }
-    Ok(result)
+    while factors.len() > 1 {
+        let mut next = Vec::with_capacity(factors.len().div_ceil(2));
+        let mut it = factors.into_iter();
+        while let Some(a) = it.next() {
+            next.push(match it.next() {
+                Some(b) => a.product(&b),
+                None => a,
+            });
+        }
+        factors = next;
+    }
+    factors.pop().unwrap_or_else(Factor::unit)
 }
