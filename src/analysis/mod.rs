@@ -28,6 +28,10 @@ pub struct ItemResult {
     /// decibans: `-inf` where the item rules the hypothesis out, `+inf` where
     /// it rules out every other.
     pub woe_db: Vec<f64>,
+    /// How much this item moves each posterior: the posterior with every
+    /// item minus the posterior without this one. `None` when disabled, or
+    /// when it could not be computed cheaply (see `leave_one_out`).
+    pub effect: Option<Vec<f64>>,
     pub origins: Origins,
 }
 
@@ -96,6 +100,7 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
             enabled: false,
             log_likelihood: Vec::new(),
             woe_db: Vec::new(),
+            effect: None,
             origins: item.origins(),
         })
         .collect();
@@ -105,6 +110,17 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
         result.enabled = true;
         result.woe_db = weight_of_evidence(&ll, &priors);
         result.log_likelihood = ll;
+    }
+    let without = leave_one_out(model, &compiled, &posterior.hypotheses)?;
+    for (nodes, post) in compiled.items.iter().zip(without) {
+        items[nodes.item.0].effect = post.map(|p| {
+            posterior
+                .hypotheses
+                .iter()
+                .zip(&p)
+                .map(|(a, b)| a - b)
+                .collect()
+        });
     }
     let reliability = compiled
         .reliability
@@ -125,6 +141,65 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
         log_evidence: posterior.log_evidence,
         leader,
     })
+}
+
+/// Joint tables up to this size (hypotheses × latent reliability levels) are
+/// used to take items out exactly; larger ones fall back to recomputing.
+const MAX_JOINT_ENTRIES: usize = 1 << 20;
+/// At most this many items are recomputed from scratch for leave-one-out.
+const MAX_RECOMPUTED: usize = 64;
+
+/// The posterior without each enabled item, in `compiled.items` order.
+///
+/// Items are independent given the hypothesis and the latent reliabilities,
+/// so taking one out divides the joint P(h, q | evidence) by the item's
+/// factor P(reports_i | h, q). This is exact where items share a latent
+/// source reliability, unlike dividing the hypothesis posterior alone.
+/// Where that is impossible (a factor with zeros, or a joint too large)
+/// the model is recomputed without the item, for up to `MAX_RECOMPUTED`
+/// items; beyond that the effect is left out rather than guessed.
+pub fn leave_one_out(
+    model: &Model,
+    compiled: &network::Compiled,
+    posterior: &[f64],
+) -> Result<Vec<Option<Vec<f64>>>, AnalysisError> {
+    let joint = compiled.joint_with_latent(MAX_JOINT_ENTRIES)?;
+    let mut recomputed = 0;
+    let mut out = Vec::with_capacity(compiled.items.len());
+    for nodes in &compiled.items {
+        let divided = match &joint {
+            Some(j) => {
+                let f = compiled.item_factor(nodes)?;
+                j.divide(&f).and_then(|mut g| {
+                    for q in &compiled.reliability {
+                        g = g.sum_out(q.var);
+                    }
+                    g.normalized()
+                })
+            }
+            None => None,
+        };
+        let result = match divided {
+            Some(p) => Some(p),
+            None if recomputed < MAX_RECOMPUTED => {
+                recomputed += 1;
+                let m = crate::model::overrides::apply(
+                    model,
+                    &[crate::model::Override::ItemEnabled(nodes.item, false)],
+                );
+                match network::compile(&m).infer() {
+                    Ok(p) => Some(p.hypotheses),
+                    // Without this item the rest is impossible: it is the
+                    // only thing that made the evidence coherent.
+                    Err(InferError::ImpossibleEvidence) => None,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            None => None,
+        };
+        out.push(result.filter(|p| p.len() == posterior.len()));
+    }
+    Ok(out)
 }
 
 /// The hypothesis with the highest posterior (the first, on an exact tie).

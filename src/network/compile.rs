@@ -260,28 +260,65 @@ impl Compiled {
         })
     }
 
-    /// ln P(item's reports | h) for each hypothesis, with any shared latent
-    /// reliability averaged over its prior. Entries may be `-inf`.
-    pub fn item_log_likelihood(&self, nodes: &ItemNodes) -> Result<Vec<f64>, InferError> {
+    /// The item's factor over the hypothesis and the latent reliabilities its
+    /// reports depend on: P(item's reports | h, q), all its own nodes summed out.
+    pub fn item_factor(&self, nodes: &ItemNodes) -> Result<Factor, InferError> {
         let mut vars: Vec<VarId> = vec![nodes.event];
         vars.extend(nodes.reports.iter().copied());
-        vars.extend(nodes.latent.iter().copied());
         vars.sort_unstable();
         vars.dedup();
         let factors: Vec<Factor> = vars.iter().map(|&v| self.net.cpt_factor(v)).collect();
-        let f = ve::eliminate_local(
+        let mut keep = vec![self.hypothesis];
+        keep.extend(nodes.latent.iter().copied());
+        ve::eliminate_local(
             factors,
             |v| self.observed[v],
-            &[self.hypothesis],
+            &keep,
             |v| self.net.card(v),
             DEFAULT_BUDGET_BYTES,
-        )?;
+        )
+    }
+
+    /// ln P(item's reports | h) for each hypothesis, with any shared latent
+    /// reliability averaged over its prior. Entries may be `-inf`.
+    pub fn item_log_likelihood(&self, nodes: &ItemNodes) -> Result<Vec<f64>, InferError> {
+        let mut f = self.item_factor(nodes)?;
+        for &q in &nodes.latent {
+            f = f.product(&self.net.cpt_factor(q)).sum_out(q);
+        }
         let k = self.net.card(self.hypothesis);
         Ok(if f.vars().is_empty() {
             vec![f.log_total(); k]
         } else {
             f.log_values().to_vec()
         })
+    }
+
+    /// The unnormalised joint of the hypothesis and every latent reliability
+    /// with all evidence entered, or `None` when it would be large.
+    pub fn joint_with_latent(&self, max_entries: usize) -> Result<Option<Factor>, InferError> {
+        let size: usize = self
+            .reliability
+            .iter()
+            .map(|q| q.levels.len())
+            .product::<usize>()
+            .saturating_mul(self.net.card(self.hypothesis));
+        if size > max_entries {
+            return Ok(None);
+        }
+        let mut keep = vec![self.hypothesis];
+        keep.extend(self.reliability.iter().map(|q| q.var));
+        let factors = (0..self.net.len())
+            .map(|v| self.net.cpt_factor(v))
+            .collect();
+        ve::eliminate(
+            factors,
+            &self.evidence,
+            &keep,
+            &self.net.cards(),
+            DEFAULT_BUDGET_BYTES,
+        )
+        .map(Some)
     }
 
     pub fn hypothesis_name(&self, h: HypothesisId) -> &str {

@@ -101,6 +101,20 @@ impl Factor {
         log_sum_exp(&self.logs)
     }
 
+    /// The pointwise quotient `self / other`, where `other`'s scope is a
+    /// subset of `self`'s; `None` if `other` has a zero entry.
+    pub fn divide(&self, other: &Factor) -> Option<Factor> {
+        if other.logs.iter().any(|v| *v == f64::NEG_INFINITY) {
+            return None;
+        }
+        let inverse = Factor {
+            vars: other.vars.clone(),
+            cards: other.cards.clone(),
+            logs: other.logs.iter().map(|v| -v).collect(),
+        };
+        Some(self.product(&inverse))
+    }
+
     /// The pointwise product.
     pub fn product(&self, other: &Factor) -> Factor {
         let mut vars = Vec::with_capacity(self.vars.len() + other.vars.len());

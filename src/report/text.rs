@@ -16,6 +16,11 @@ pub fn write(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "As of: {d}")?;
     }
     writeln!(out)?;
+    writeln!(out, "Hypotheses")?;
+    for h in &view.hypotheses {
+        writeln!(out, "  {}: {}", h.id, h.title)?;
+    }
+    writeln!(out)?;
 
     let mut t = Table::new(&[
         "Hypothesis",
@@ -27,7 +32,7 @@ pub fn write(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
     .right_align([1, 2, 4]);
     for h in &view.hypotheses {
         t.row(vec![
-            format!("{} ({})", h.id, h.title),
+            h.id.clone(),
             format!("{:.4}", h.prior),
             format!("{:.4}", h.posterior),
             h.icd203.clone(),
@@ -58,17 +63,30 @@ pub fn write(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "Evidence that moved it most")?;
     writeln!(
         out,
-        "(weight of evidence in decibans: 10 log10 of the likelihood ratio of the item's reports, each hypothesis against the rest)"
+        "(weight of evidence: 10 log10 of the likelihood ratio of the item's reports, in decibans, each\n hypothesis against the rest; effect: the leading posterior with the item minus without it)"
     )?;
+    let leader = view
+        .hypotheses
+        .iter()
+        .position(|h| h.id == view.leading)
+        .unwrap_or(0);
+    let effect_header = format!("effect on P({})", view.leading);
     let mut header: Vec<&str> = vec!["Item"];
     header.extend(view.hypotheses.iter().map(|h| h.id.as_str()));
-    let mut t = Table::new(&header).right_align(1..=view.hypotheses.len());
+    header.push(&effect_header);
+    let mut t = Table::new(&header).right_align(1..=view.hypotheses.len() + 1);
     for e in ranked.iter().take(TOP_ITEMS) {
         let mut row = vec![e.id.clone()];
         row.extend(e.weight_of_evidence_db.iter().map(|w| match w {
             Some(w) => format!("{w:+.2}"),
             None => "rules out/in".to_string(),
         }));
+        row.push(
+            e.effect
+                .as_ref()
+                .and_then(|x| x.get(leader))
+                .map_or_else(|| "n/a".to_string(), |d| format!("{d:+.4}")),
+        );
         t.row(row);
     }
     if t.is_empty() {

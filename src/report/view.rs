@@ -62,6 +62,9 @@ pub struct EvidenceView {
     /// Largest |weight of evidence|, decibans (null when infinite).
     pub strength_db: Option<f64>,
     pub diagnostic: bool,
+    /// Posterior with every item minus posterior without this one, per
+    /// hypothesis; null when disabled or not computed (very large models).
+    pub effect: Option<Vec<f64>>,
     pub report_details: Vec<ReportDetail>,
 }
 
@@ -180,6 +183,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> ReportView {
                 weight_of_evidence_db: r.woe_db.iter().map(|w| finite(*w)).collect(),
                 strength_db: finite(r.strength_db()),
                 diagnostic: r.is_diagnostic(),
+                effect: r.effect.clone(),
                 report_details,
             }
         })
