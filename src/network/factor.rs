@@ -104,7 +104,7 @@ impl Factor {
     /// The pointwise quotient `self / other`, where `other`'s scope is a
     /// subset of `self`'s; `None` if `other` has a zero entry.
     pub fn divide(&self, other: &Factor) -> Option<Factor> {
-        if other.logs.iter().any(|v| *v == f64::NEG_INFINITY) {
+        if other.logs.contains(&f64::NEG_INFINITY) {
             return None;
         }
         let inverse = Factor {
