@@ -3,7 +3,6 @@
 //! items share a latent source reliability.
 
 #[path = "common/gen.rs"]
-#[allow(dead_code)]
 mod model_gen;
 
 use credence::analysis;
