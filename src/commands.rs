@@ -13,6 +13,9 @@ pub const OK: u8 = 0;
 pub const INVALID: u8 = 1;
 pub const USAGE: u8 = 2;
 
+/// Notes printed by `check` before the rest are only counted.
+const MAX_NOTES: usize = 20;
+
 fn color_choice() -> ColorChoice {
     if io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
         ColorChoice::Auto
@@ -42,7 +45,21 @@ fn load(path: &Path, min: Severity) -> Result<(SourceFile, Model, Vec<Diagnostic
         .filter(|d| d.severity >= min)
         .cloned()
         .collect();
-    emit(&file, &shown);
+    // Notes are for reading: past a screenful, count the rest.
+    let mut notes = 0;
+    let (kept, skipped): (Vec<Diagnostic>, Vec<Diagnostic>) = shown.into_iter().partition(|d| {
+        d.severity > Severity::Note || {
+            notes += 1;
+            notes <= MAX_NOTES
+        }
+    });
+    emit(&file, &kept);
+    if !skipped.is_empty() {
+        eprintln!(
+            "note: {} more notes not shown (--format json lists every diagnostic)",
+            skipped.len()
+        );
+    }
     match checked.model {
         Some(m) => Ok((file, m, checked.diagnostics)),
         None => {
@@ -147,6 +164,366 @@ pub fn report(path: &Path, format: report::Format, output: Option<&Path>) -> u8 
     };
     let view = report::build(&m, &analysis);
     finish(print_to(output, |out| report::write(&view, format, out)))
+}
+
+pub fn whatif(
+    path: &Path,
+    scenarios: &[String],
+    sets: &[String],
+    all: bool,
+    format: report::Format,
+    output: Option<&Path>,
+) -> u8 {
+    let (_, m, _) = match load(path, Severity::Warning) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let runs = match analysis::whatif::select(&m, scenarios, sets, all) {
+        Ok(r) => r,
+        Err(bad) => {
+            emit(&bad.file, &bad.diagnostics);
+            return USAGE;
+        }
+    };
+    let result = match analysis::whatif::run(&m, runs) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            return INVALID;
+        }
+    };
+    let view = report::whatif::build(&m, &result);
+    finish(print_to(output, |out| {
+        report::whatif::write(&view, format, out)
+    }))
+}
+
+pub fn sensitivity(
+    path: &Path,
+    points: usize,
+    format: report::Format,
+    output: Option<&Path>,
+) -> u8 {
+    let (_, m, _) = match load(path, Severity::Warning) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let result = match analysis::sensitivity::analyse(&m, points) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            return INVALID;
+        }
+    };
+    let view = report::sensitivity::build(&m, &result);
+    finish(print_to(output, |out| {
+        report::sensitivity::write(&view, format, out)
+    }))
+}
+
+pub fn simulate(
+    path: &Path,
+    samples: u64,
+    seed: u64,
+    format: report::Format,
+    output: Option<&Path>,
+) -> u8 {
+    let (_, m, _) = match load(path, Severity::Warning) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let options = analysis::simulate::Options { samples, seed };
+    let progress = report::simulate::TerminalProgress::new(samples);
+    let result = analysis::simulate::simulate(&m, options, &progress);
+    progress.finish();
+    let sim = match result {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            return INVALID;
+        }
+    };
+    let view = report::simulate::build(&m, &sim);
+    finish(print_to(output, |out| {
+        report::simulate::write(&view, format, out)
+    }))
+}
+
+pub fn ach(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
+    let (_, m, _) = match load(path, Severity::Warning) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let result = analysis::analyse(&m).and_then(|a| {
+        let ach = analysis::ach::ach(&m, &a)?;
+        Ok(report::ach::build(&m, &ach))
+    });
+    let view = match result {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            return INVALID;
+        }
+    };
+    finish(print_to(output, |out| {
+        report::ach::write(&view, format, out)
+    }))
+}
+
+pub fn explain(
+    path: &Path,
+    item: Option<&str>,
+    format: report::Format,
+    output: Option<&Path>,
+) -> u8 {
+    let (_, m, _) = match load(path, Severity::Warning) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let only = match item {
+        None => None,
+        Some(id) => match m.item(id) {
+            Some(i) => Some(i),
+            None => {
+                eprintln!("error: no evidence item `{id}` in {}", path.display());
+                match diag::did_you_mean(id, m.items.iter().map(|i| i.id.as_str())) {
+                    Some(s) => eprintln!("  = help: did you mean `{s}`?"),
+                    None => eprintln!(
+                        "  = help: the items are: {}",
+                        m.items
+                            .iter()
+                            .map(|i| i.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }
+                return USAGE;
+            }
+        },
+    };
+    let result = analysis::analyse(&m).and_then(|a| {
+        let e = analysis::explain::explain(&m, &a, only)?;
+        Ok(report::explain::build(&m, &e))
+    });
+    let view = match result {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            return INVALID;
+        }
+    };
+    finish(print_to(output, |out| {
+        report::explain::write(&view, format, out)
+    }))
+}
+
+pub fn graph(path: &Path, format: report::graph::GraphFormat, output: Option<&Path>) -> u8 {
+    let (_, m, _) = match load(path, Severity::Warning) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let compiled = credence::network::compile(&m);
+    let view = report::graph::build(&m, &compiled);
+    finish(print_to(output, |out| {
+        report::graph::write(&view, format, out)
+    }))
+}
+
+pub fn export(path: &Path, format: report::export::ExportFormat, output: Option<&Path>) -> u8 {
+    let (_, m, _) = match load(path, Severity::Warning) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    match format {
+        report::export::ExportFormat::Bif => {
+            let compiled = credence::network::compile(&m);
+            let text = report::export::bif(&m, &compiled);
+            finish(print_to(output, |out| out.write_all(text.as_bytes())))
+        }
+        report::export::ExportFormat::Json => {
+            let view = report::export::build(&m);
+            finish(print_to(output, |out| {
+                report::export::write_json(&view, out)
+            }))
+        }
+    }
+}
+
+/// The largest BIF file `query` reads (bnlearn's largest networks are a few
+/// megabytes).
+const MAX_BIF_BYTES: u64 = 256 * 1024 * 1024;
+
+fn unknown_name(what: &str, e: &credence::network::bif::UnknownName, all: &str) -> u8 {
+    eprintln!("error: {what} `{}`", e.name);
+    match &e.suggestion {
+        Some(s) => eprintln!("  hint: did you mean `{s}`?"),
+        None => eprintln!("  hint: {all}"),
+    }
+    USAGE
+}
+
+pub fn query(
+    path: &Path,
+    target: &str,
+    evidence: &[String],
+    file_evidence: bool,
+    json: bool,
+    output: Option<&Path>,
+) -> u8 {
+    use credence::network::bif;
+    use report::query::{EvidenceEntry, QueryView, StateProbability};
+    let name = path.display().to_string();
+    let text = match std::fs::metadata(path).and_then(|meta| {
+        if meta.len() > MAX_BIF_BYTES {
+            return Err(io::Error::other(format!(
+                "the file is {} bytes, over the limit of {MAX_BIF_BYTES}",
+                meta.len()
+            )));
+        }
+        std::fs::read(path)
+    }) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) => {
+                eprintln!("error: {name} is not UTF-8 text: BIF is a text format");
+                return INVALID;
+            }
+        },
+        Err(e) => {
+            eprintln!("error: cannot read {name}: {e}");
+            return USAGE;
+        }
+    };
+    let parsed = match bif::parse(&text) {
+        Ok(b) => b,
+        Err(e) => {
+            let mut d = Diagnostic::error(format!("{name}:{}:{}: {}", e.line, e.column, e.message))
+                .at(e.offset..e.offset + 1);
+            if let Some(h) = &e.hint {
+                d = d.hint(h.clone());
+            }
+            emit(&SourceFile::new(name.clone(), text), &[d]);
+            eprintln!("error: {name} is not a BIF network credence can read");
+            return INVALID;
+        }
+    };
+    let net = &parsed.net;
+    let listing = |names: Vec<&str>| {
+        let shown: Vec<String> = names.iter().take(12).map(|n| format!("`{n}`")).collect();
+        let more = names.len().saturating_sub(12);
+        if more > 0 {
+            format!("known: {} and {more} more", shown.join(", "))
+        } else {
+            format!("known: {}", shown.join(", "))
+        }
+    };
+    let nodes = || listing(net.graph.node_weights().map(|n| n.name.as_str()).collect());
+    let t = match bif::find_variable(net, target) {
+        Ok(v) => v,
+        Err(e) => return unknown_name(&format!("{name} has no node"), &e, &nodes()),
+    };
+    let mut entered: Vec<(usize, usize, &'static str)> = Vec::new();
+    if file_evidence {
+        entered.extend(parsed.evidence.iter().map(|&(v, s)| (v, s, "file")));
+    }
+    let mut from_cli: Vec<(usize, usize)> = Vec::new();
+    for arg in evidence {
+        let Some((node, state)) = arg.split_once('=') else {
+            eprintln!("error: --evidence `{arg}` is not NODE=STATE");
+            eprintln!("  hint: for example --evidence smoke=yes");
+            return USAGE;
+        };
+        let (node, state) = (node.trim(), state.trim());
+        let v = match bif::find_variable(net, node) {
+            Ok(v) => v,
+            Err(e) => {
+                return unknown_name(&format!("--evidence: {name} has no node"), &e, &nodes());
+            }
+        };
+        let s = match bif::find_state(net, v, state) {
+            Ok(s) => s,
+            Err(e) => {
+                let states = listing(net.node(v).states.iter().map(String::as_str).collect());
+                return unknown_name(
+                    &format!("--evidence: node `{}` has no state", net.node(v).name),
+                    &e,
+                    &states,
+                );
+            }
+        };
+        if let Some(&(_, other)) = from_cli.iter().find(|(u, _)| *u == v) {
+            if other != s {
+                eprintln!(
+                    "error: --evidence gives node `{}` two states, `{}` and `{}`",
+                    net.node(v).name,
+                    net.node(v).states[other],
+                    net.node(v).states[s]
+                );
+                return USAGE;
+            }
+            continue;
+        }
+        from_cli.push((v, s));
+        // The command line overrides the file's evidence on the same node.
+        entered.retain(|(u, _, _)| *u != v);
+        entered.push((v, s, "command line"));
+    }
+    let pairs: Vec<(usize, usize)> = entered.iter().map(|&(v, s, _)| (v, s)).collect();
+    let marginal = match credence::network::posterior(net, &pairs, t) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {name}: {e}");
+            return INVALID;
+        }
+    };
+    let view = QueryView {
+        schema: 1,
+        kind: "credence.query",
+        file: name,
+        network: parsed.name.clone(),
+        variables: net.len(),
+        target: net.node(t).name.clone(),
+        evidence: entered
+            .iter()
+            .map(|&(v, s, from)| EvidenceEntry {
+                node: net.node(v).name.clone(),
+                state: net.node(v).states[s].clone(),
+                from,
+            })
+            .collect(),
+        posterior: net
+            .node(t)
+            .states
+            .iter()
+            .zip(&marginal.probs)
+            .map(|(state, &p)| StateProbability {
+                state: state.clone(),
+                probability: p,
+            })
+            .collect(),
+        log_evidence: marginal.log_evidence,
+    };
+    finish(print_to(output, |out| {
+        if json {
+            report::query::write_json(&view, out)
+        } else {
+            report::query::write_text(&view, out)
+        }
+    }))
+}
+
+/// Shell completions for the CLI, written to standard output.
+pub fn completions(shell: clap_complete::Shell, mut cli: clap::Command) -> u8 {
+    let name = cli.get_name().to_string();
+    finish(print_to(None, |out| {
+        clap_complete::generate(shell, &mut cli, name, out);
+        Ok(())
+    }))
+}
+
+/// The man page (roff) for the CLI, written to standard output.
+pub fn man(cli: clap::Command) -> u8 {
+    finish(print_to(None, |out| clap_mangen::Man::new(cli).render(out)))
 }
 
 /// Write to `output` atomically (a temporary file renamed into place, so a

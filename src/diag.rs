@@ -189,7 +189,16 @@ pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let candidates: Vec<&'a str> = candidates.into_iter().collect();
+    // Edit distance is quadratic in the lengths: ids are short names, and a
+    // megabyte-long string is no typo of one.
+    const MAX_LEN: usize = 64;
+    if name.len() > MAX_LEN {
+        return None;
+    }
+    let candidates: Vec<&'a str> = candidates
+        .into_iter()
+        .filter(|c| c.len() <= MAX_LEN)
+        .collect();
     // A name that is the start of exactly one candidate (`icd` for `icd203`)
     // is the likeliest intent, whatever the edit distance says.
     let prefixed: Vec<&'a str> = candidates

@@ -2,6 +2,12 @@
 //! change in log-odds; per item its weight of evidence and independent
 //! origins; per uncertain source what the evidence says of its reliability.
 
+pub mod ach;
+pub mod explain;
+pub mod sensitivity;
+pub mod simulate;
+pub mod whatif;
+
 use crate::model::{HypothesisId, ItemId, LogOdds, Model, Origins, Probability, SourceId};
 use crate::network::{self, InferError};
 

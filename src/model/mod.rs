@@ -4,6 +4,7 @@
 //! [`Diagnostic`] pointing at the line and column. Warnings travel beside a
 //! valid model. This stage is the only one that sees TOML.
 
+pub mod limits;
 pub mod overrides;
 mod reader;
 pub mod scales;
@@ -71,22 +72,47 @@ pub fn check_text(
             ),
         );
     }
+    if let Some(d) = limits::long_line(text) {
+        return Checked::failed(d);
+    }
     let (root, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
-        let diagnostics = errors
+        let mut diagnostics: Vec<Diagnostic> = errors
             .iter()
+            .take(reader::MAX_ERRORS)
             .map(|e| {
-                Diagnostic::error(format!("TOML syntax: {}", e.message().trim()))
-                    .at_opt(e.span())
-                    .hint("fix the TOML syntax first; the model is checked once the file parses")
+                let message = e.message().trim();
+                let d = Diagnostic::error(format!("TOML syntax: {message}")).at_opt(e.span());
+                // The reader's own words for its nesting limit name no limit.
+                if message.contains("recursion") {
+                    d.hint(format!(
+                        "tables, arrays and dotted keys may nest at most {} levels deep",
+                        limits::MAX_NESTING
+                    ))
+                } else {
+                    d.hint("fix the TOML syntax first; the model is checked once the file parses")
+                }
             })
             .collect();
+        if errors.len() > reader::MAX_ERRORS {
+            diagnostics.push(Diagnostic::error(format!(
+                "too many TOML syntax errors: {} more not shown",
+                errors.len() - reader::MAX_ERRORS
+            )));
+        }
         return Checked {
             model: None,
             diagnostics,
         };
     }
     let root = root.into_inner();
+    let over = limits::counts(&root);
+    if !over.is_empty() {
+        return Checked {
+            model: None,
+            diagnostics: over,
+        };
+    }
     let seeds_setting = seeds_setting(&root);
     let documents = documents(seeds_setting.as_deref());
     let default_title = Path::new(name)

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use toml::de::DeValue;
 
-use super::reader::{Cx, Node};
+use super::reader::{Cx, Node, list};
 use super::types::*;
 use crate::diag::{Diagnostic, SourceFile, did_you_mean};
 
@@ -64,14 +64,14 @@ fn pick<T>(
     if found.is_none() {
         let mut d = Diagnostic::error(format!("unknown {what} `{}` in override path", seg.0))
             .at(seg.1.clone());
-        d = match did_you_mean(&seg.0, names.iter().copied()) {
+        d = match cx.suggest(&seg.0, names.iter().copied()) {
             Some(s) => d.label(format!("did you mean `{s}`?")),
             None => d.label(format!("not a {what}")),
         };
         cx.push(d.hint(if names.is_empty() {
             format!("this model has no {plural} with ids")
         } else {
-            format!("{plural}: {}", names.join(", "))
+            format!("{plural}: {}", list(names))
         }));
     }
     found
@@ -219,7 +219,7 @@ fn resolve(cx: &mut Cx<'_>, model: &Model, path: &[Segment], value: &Node<'_>) -
                                 .hint(format!(
                                     "evidence.{}.likelihood.<{}>",
                                     item.id,
-                                    hnames.join("|")
+                                    list(&hnames).replace(", ", "|")
                                 )),
                         );
                         return None;
@@ -239,7 +239,7 @@ fn resolve(cx: &mut Cx<'_>, model: &Model, path: &[Segment], value: &Node<'_>) -
                         cx.push(
                             Diagnostic::error("incomplete override path: which report?")
                                 .at(at)
-                                .hint(format!("reports of `{}`: {}", item.id, rnames.join(", "))),
+                                .hint(format!("reports of `{}`: {}", item.id, list(&rnames))),
                         );
                         return None;
                     };
@@ -351,10 +351,7 @@ pub fn parse_assignment(
     };
     let value = shift_spans(value, shift);
     let scales = &model.scales;
-    let mut cx = Cx {
-        diags: Vec::new(),
-        scales,
-    };
+    let mut cx = Cx::new(scales);
     match resolve(&mut cx, model, &segments, &value) {
         Some(o) if cx.diags.is_empty() => Ok((path_text.to_string(), o)),
         _ => Err((file, cx.diags)),

@@ -12,15 +12,92 @@ use crate::diag::{Diagnostic, did_you_mean};
 
 pub type Node<'i> = Spanned<DeValue<'i>>;
 
+/// Errors kept per model file. A broken generated file can hold an error per
+/// line; past this many, the rest are only counted, and the work of building
+/// them (suggestions, lists of known ids) is skipped.
+pub const MAX_ERRORS: usize = 100;
+
+/// Names listed in a hint ("known sources: ...") before the rest are counted.
+const MAX_LISTED: usize = 20;
+
 /// Collects diagnostics while the model is read.
 pub struct Cx<'s> {
     pub diags: Vec<Diagnostic>,
     pub scales: &'s Scales,
+    /// Errors kept in `diags`.
+    errors: usize,
+    /// Errors found past `MAX_ERRORS` and not kept.
+    pub dropped: usize,
+}
+
+impl<'s> Cx<'s> {
+    pub fn new(scales: &'s Scales) -> Cx<'s> {
+        Cx {
+            diags: Vec::new(),
+            scales,
+            errors: 0,
+            dropped: 0,
+        }
+    }
+
+    /// A context with other scales that keeps what `previous` collected.
+    pub fn continuing(scales: &'s Scales, previous: Cx<'_>) -> Cx<'s> {
+        Cx {
+            diags: previous.diags,
+            scales,
+            errors: previous.errors,
+            dropped: previous.dropped,
+        }
+    }
+
+    /// Every error found so far, kept or not.
+    pub fn error_count(&self) -> usize {
+        self.errors + self.dropped
+    }
+
+    /// The diagnostics, with a closing error counting those not kept.
+    pub fn finish(mut self) -> Vec<Diagnostic> {
+        if self.dropped > 0 {
+            self.diags.push(
+                Diagnostic::error(format!(
+                    "too many errors: {} more not shown (credence shows the first {MAX_ERRORS})",
+                    self.dropped
+                ))
+                .hint("fix the errors above first; they often cause the rest"),
+            );
+        }
+        self.diags
+    }
 }
 
 impl Cx<'_> {
     pub fn push(&mut self, d: Diagnostic) {
+        if d.is_error() {
+            if self.errors >= MAX_ERRORS {
+                self.dropped += 1;
+                return;
+            }
+            self.errors += 1;
+        }
         self.diags.push(d);
+    }
+
+    /// Whether further errors would be dropped: callers skip costly work.
+    pub fn is_full(&self) -> bool {
+        self.errors >= MAX_ERRORS
+    }
+
+    /// The closest candidate to a misspelt name, unless errors are no longer
+    /// kept (then the search, linear in the candidates, is wasted).
+    pub fn suggest<'a>(
+        &self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Option<&'a str> {
+        if self.is_full() {
+            return None;
+        }
+        did_you_mean(name, candidates)
     }
 
     /// Report every key of `table` that is not in `allowed`, suggesting the
@@ -33,7 +110,7 @@ impl Cx<'_> {
             }
             let mut d =
                 Diagnostic::error(format!("unknown field `{name}` in {what}")).at(key.span());
-            d = match did_you_mean(name, allowed.iter().copied()) {
+            d = match self.suggest(name, allowed.iter().copied()) {
                 Some(s) => d.label(format!("did you mean `{s}`?")),
                 None => d.label("unknown field"),
             };
@@ -243,7 +320,7 @@ impl Cx<'_> {
                     let mut d =
                         Diagnostic::error(format!("unknown verbal term `{s}` for `{field}`"))
                             .at(node.span());
-                    d = match did_you_mean(s, terms.iter().map(String::as_str)) {
+                    d = match self.suggest(s, terms.iter().map(String::as_str)) {
                         Some(t) => d.label(format!("did you mean `{t}`?")),
                         None => d.label("not an ICD 203 term or ACH rating"),
                     };
@@ -328,6 +405,18 @@ impl Cx<'_> {
             false_alarm: fa?,
         })
     }
+}
+
+/// Names for a hint, comma-separated: the first few, then how many more.
+pub fn list(names: &[&str]) -> String {
+    if names.len() <= MAX_LISTED {
+        return names.join(", ");
+    }
+    format!(
+        "{}, ... and {} more",
+        names[..MAX_LISTED].join(", "),
+        names.len() - MAX_LISTED
+    )
 }
 
 /// A short description of a TOML value for "found ..." messages.

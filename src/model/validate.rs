@@ -7,10 +7,10 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 
 use super::overrides;
-use super::reader::{Cx, Node};
+use super::reader::{Cx, Node, list};
 use super::scales::Scales;
 use super::types::*;
-use crate::diag::{Diagnostic, did_you_mean};
+use crate::diag::Diagnostic;
 
 /// Seed-document records a model may cite, when a seeds folder was found.
 #[derive(Clone, Debug, Default)]
@@ -66,6 +66,8 @@ const DEPENDENCY_KEYS: &[&str] = &["id", "sources", "strength", "why"];
 const SCALES_KEYS: &[&str] = &["icd203", "ach", "admiralty"];
 
 pub const DEFAULT_RELIABILITY_LEVELS: usize = 5;
+/// Relays between a report and its origin, at most (docs/FORMAT.md, "Limits").
+pub const MAX_RELAY_DEPTH: usize = super::limits::MAX_RELAY_DEPTH;
 /// How far written priors may sum from 1 before it is an error rather than
 /// rounding (three priors of 0.333 are fine).
 pub const PRIOR_SUM_TOLERANCE: f64 = 1e-3;
@@ -78,18 +80,11 @@ pub fn validate(
     documents: &Documents,
 ) -> (Option<Model>, Vec<Diagnostic>) {
     let default_scales = Scales::default();
-    let mut scale_cx = Cx {
-        diags: Vec::new(),
-        scales: &default_scales,
-    };
+    let mut scale_cx = Cx::new(&default_scales);
     scale_cx.check_keys(root, ROOT_KEYS, "the model file");
     let scales = read_scales(&mut scale_cx, root.get("scales"));
-    let mut diags = scale_cx.diags;
 
-    let mut cx = Cx {
-        diags: Vec::new(),
-        scales: &scales,
-    };
+    let mut cx = Cx::continuing(&scales, scale_cx);
     let meta = read_meta(&mut cx, root.get("model"), default_title);
     let hypotheses = read_hypotheses(&mut cx, root.get("hypotheses"));
     let sources = read_sources(&mut cx, root.get("sources"));
@@ -98,8 +93,8 @@ pub fn validate(
     // (Indices only matter once the model is valid, when the lists agree.)
     let hyp_names = ids_written(root.get("hypotheses"));
     let source_names = ids_written(root.get("sources"));
-    let hyp_ids: Vec<&str> = hyp_names.iter().map(String::as_str).collect();
-    let source_ids: Vec<&str> = source_names.iter().map(String::as_str).collect();
+    let hyp_ids = Names::new(&hyp_names);
+    let source_ids = Names::new(&source_names);
     let mut items = read_items(
         &mut cx,
         root.get("evidence"),
@@ -109,10 +104,12 @@ pub fn validate(
     );
     let dependencies = read_dependencies(&mut cx, root.get("dependencies"), &source_ids);
     apply_dependencies(&dependencies, &mut items);
-    diags.append(&mut cx.diags);
+    for item in &items {
+        check_relay_depth(&mut cx, item);
+    }
 
-    if diags.iter().any(Diagnostic::is_error) {
-        return (None, diags);
+    if cx.error_count() > 0 {
+        return (None, cx.finish());
     }
     let mut model = Model {
         meta,
@@ -123,34 +120,53 @@ pub fn validate(
         scenarios: Vec::new(),
         scales: scales.clone(),
     };
-    let mut cx = Cx {
-        diags: Vec::new(),
-        scales: &scales,
-    };
     model.scenarios = read_scenarios(&mut cx, root.get("scenarios"), &model);
     lint(&mut cx, &model, documents);
-    diags.append(&mut cx.diags);
-    if diags.iter().any(Diagnostic::is_error) {
-        return (None, diags);
+    if cx.error_count() > 0 {
+        return (None, cx.finish());
     }
-    (Some(model), diags)
+    (Some(model), cx.finish())
 }
 
 /// The distinct `id` strings of an array of tables, in order.
 fn ids_written(node: Option<&Node<'_>>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
     if let Some(DeValue::Array(entries)) = node.map(|n| n.get_ref()) {
         for e in entries.iter() {
             if let DeValue::Table(t) = e.get_ref()
                 && let Some(id) = t.get("id").and_then(|n| n.get_ref().as_str())
                 && !id.trim().is_empty()
-                && !out.iter().any(|x| x == id)
+                && seen.insert(id)
             {
                 out.push(id.to_string());
             }
         }
     }
     out
+}
+
+/// Ids in the order written, with an index: models may hold thousands of
+/// sources, and every reference is looked up.
+struct Names<'a> {
+    list: Vec<&'a str>,
+    index: BTreeMap<&'a str, usize>,
+}
+
+impl<'a> Names<'a> {
+    /// `ids` must be distinct (as from `ids_written`); the first wins.
+    fn new(ids: &'a [String]) -> Names<'a> {
+        let list: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut index = BTreeMap::new();
+        for (i, id) in list.iter().enumerate() {
+            index.entry(*id).or_insert(i);
+        }
+        Names { list, index }
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
 }
 
 /// The value of `key` as a string, with an error naming `what` if missing.
@@ -480,15 +496,20 @@ fn check_bias_with_credibility(
 }
 
 fn unknown_ref(cx: &mut Cx<'_>, node: &Node<'_>, what: &str, name: &str, known: &[&str]) {
+    if cx.is_full() {
+        // Counted, not kept: skip the suggestion and the list.
+        cx.push(Diagnostic::error(format!("unknown {what} `{name}`")));
+        return;
+    }
     let mut d = Diagnostic::error(format!("unknown {what} `{name}`")).at(node.span());
-    d = match did_you_mean(name, known.iter().copied()) {
+    d = match cx.suggest(name, known.iter().copied()) {
         Some(s) => d.label(format!("did you mean `{s}`?")),
         None => d.label(format!("no {what} has this id")),
     };
     let list = if known.is_empty() {
         format!("no {what}s are defined")
     } else {
-        format!("known {what}s: {}", known.join(", "))
+        format!("known {what}s: {}", list(known))
     };
     cx.push(d.hint(list));
 }
@@ -496,8 +517,8 @@ fn unknown_ref(cx: &mut Cx<'_>, node: &Node<'_>, what: &str, name: &str, known: 
 fn read_items(
     cx: &mut Cx<'_>,
     node: Option<&Node<'_>>,
-    hyp_ids: &[&str],
-    source_ids: &[&str],
+    hyp_ids: &Names<'_>,
+    source_ids: &Names<'_>,
     documents: &Documents,
 ) -> Vec<Item> {
     let entries = node.map(|n| cx.tables(n, "evidence")).unwrap_or_default();
@@ -552,20 +573,19 @@ fn read_likelihood(
     cx: &mut Cx<'_>,
     table: &DeTable<'_>,
     span: &Range<usize>,
-    hyp_ids: &[&str],
+    hyp_names: &Names<'_>,
 ) -> Option<Vec<Estimate>> {
+    let hyp_ids: &[&str] = &hyp_names.list;
     let Some(node) = table.get("likelihood") else {
+        let entries: Vec<String> = hyp_ids.iter().map(|h| format!("{h} = 0.5")).collect();
+        let entries: Vec<&str> = entries.iter().map(String::as_str).collect();
         cx.push(
             Diagnostic::error("evidence item has no `likelihood`")
                 .at(header_span(span))
                 .label("missing `likelihood`")
                 .hint(format!(
                     "add likelihood = {{ {} }}: P(this evidence | hypothesis) for each hypothesis",
-                    hyp_ids
-                        .iter()
-                        .map(|h| format!("{h} = 0.5"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    list(&entries)
                 )),
         );
         return None;
@@ -575,7 +595,7 @@ fn read_likelihood(
     let mut ok = true;
     for (key, value) in lt.iter() {
         let name: &str = key.get_ref();
-        match hyp_ids.iter().position(|h| *h == name) {
+        match hyp_names.position(name) {
             Some(i) => {
                 values[i] = cx.estimate(value, &format!("likelihood.{name}"));
                 ok &= values[i].is_some();
@@ -587,11 +607,11 @@ fn read_likelihood(
                 let mut d =
                     Diagnostic::error(format!("likelihood names unknown hypothesis `{name}`"))
                         .at(key.span());
-                d = match did_you_mean(name, hyp_ids.iter().copied()) {
+                d = match cx.suggest(name, hyp_ids.iter().copied()) {
                     Some(s) => d.label(format!("did you mean `{s}`?")),
                     None => d.label("not a hypothesis id"),
                 };
-                cx.push(d.hint(format!("hypotheses: {}", hyp_ids.join(", "))));
+                cx.push(d.hint(format!("hypotheses: {}", list(hyp_ids))));
             }
         }
     }
@@ -626,9 +646,10 @@ struct RawReport<'t, 'i> {
 fn read_reports(
     cx: &mut Cx<'_>,
     node: &Node<'_>,
-    source_ids: &[&str],
+    source_names: &Names<'_>,
     documents: &Documents,
 ) -> Option<Vec<Report>> {
+    let source_ids: &[&str] = &source_names.list;
     let entries = cx.tables(node, "reports");
     let mut raws: Vec<RawReport<'_, '_>> = Vec::new();
     let mut ok = true;
@@ -636,7 +657,7 @@ fn read_reports(
         cx.check_keys(table, REPORT_KEYS, "a report");
         let source = match table.get("source") {
             Some(n) => cx.string(n, "source").and_then(|s| {
-                let found = source_ids.iter().position(|x| *x == s).map(SourceId);
+                let found = source_names.position(&s).map(SourceId);
                 if found.is_none() {
                     unknown_ref(cx, n, "source", &s, source_ids);
                 }
@@ -673,7 +694,7 @@ fn read_reports(
             {
                 let mut d =
                     Diagnostic::error(format!("unknown seed document `{doc}`")).at(n.span());
-                d = match did_you_mean(&doc, known.iter().map(String::as_str)) {
+                d = match cx.suggest(&doc, known.iter().map(String::as_str)) {
                     Some(s) => d.label(format!("did you mean `{s}`?")),
                     None => d.label(format!("no record {doc}.toml in {}", documents.folder)),
                 };
@@ -735,6 +756,10 @@ fn read_reports(
         }
     }
     let ids: Vec<String> = raws.iter().map(|r| r.report.id.clone()).collect();
+    let mut first_with_id: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, id) in ids.iter().enumerate() {
+        first_with_id.entry(id.as_str()).or_insert(i);
+    }
     for raw in &mut raws {
         let strength_node = raw.table.get("strength");
         let strength = strength_node.and_then(|n| cx.probability(n, "strength"));
@@ -747,7 +772,7 @@ fn read_reports(
                     ok = false;
                     continue;
                 };
-                match ids.iter().position(|x| *x == target) {
+                match first_with_id.get(target.as_str()).copied() {
                     Some(p) => {
                         raw.report.via = Some(Link {
                             parent: ReportId(p),
@@ -761,13 +786,13 @@ fn read_reports(
                         let mut d =
                             Diagnostic::error(format!("`via` names unknown report `{target}`"))
                                 .at(n.span());
-                        d = match did_you_mean(&target, known.iter().copied()) {
+                        d = match cx.suggest(&target, known.iter().copied()) {
                             Some(s) => d.label(format!("did you mean `{s}`?")),
                             None => d.label("no report of this item has this id"),
                         };
                         cx.push(d.hint(format!(
                             "`via` names a report of the same item, by its `id` (or its source, when that source reports once); reports here: {}",
-                            known.join(", ")
+                            list(&known)
                         )));
                     }
                 }
@@ -791,20 +816,80 @@ fn read_reports(
     ok.then(|| raws.into_iter().map(|r| r.report).collect())
 }
 
+/// A relay chain deeper than the limit (checked once links from
+/// `[[dependencies]]` are in): each report's depth is computed once, so this
+/// is linear even for a chain of a million reports.
+fn check_relay_depth(cx: &mut Cx<'_>, item: &Item) {
+    let n = item.reports.len();
+    let mut depth: Vec<Option<usize>> = vec![None; n];
+    for start in 0..n {
+        if depth[start].is_some() {
+            continue;
+        }
+        // Walk up to the origin or to a report of known depth.
+        let mut path = Vec::new();
+        let mut at = start;
+        let base = loop {
+            if let Some(d) = depth[at] {
+                break d + 1;
+            }
+            path.push(at);
+            match &item.reports[at].via {
+                // Validation rejected cycles; the length guard keeps this total anyway.
+                Some(link) if path.len() <= n => at = link.parent.0,
+                _ => break 0,
+            }
+        };
+        let mut too_deep = None;
+        for (k, &r) in path.iter().rev().enumerate() {
+            depth[r] = Some(base + k);
+            if base + k > MAX_RELAY_DEPTH && too_deep.is_none() {
+                too_deep = Some((r, base + k));
+            }
+        }
+        let Some((r, d)) = too_deep else {
+            continue;
+        };
+        let report = &item.reports[r];
+        cx.push(
+            Diagnostic::error(format!(
+                "relay chain too long in evidence `{}`: report `{}` is {d} relays from its origin, over the limit of {MAX_RELAY_DEPTH}",
+                item.id, report.id
+            ))
+            .at(header_span(&report.span))
+            .hint("a relay chain counts one origin however long it is: let later reports relay an earlier one directly (`via` the origin); see \"Limits\" in docs/FORMAT.md"),
+        );
+        return;
+    }
+}
+
 /// Circular reporting: a chain of `via` that returns to its start. Each cycle
-/// is reported once, naming every report in it.
+/// is reported once, naming every report in it, starting where the first
+/// chain (in report order) that reaches it enters it. Linear in the reports:
+/// each is walked once.
 fn check_cycles(cx: &mut Cx<'_>, raws: &[RawReport<'_, '_>]) -> bool {
-    let mut reported: BTreeSet<usize> = BTreeSet::new();
+    const UNSEEN: usize = usize::MAX;
+    const DONE: usize = usize::MAX - 1;
+    // For each report: UNSEEN, DONE, or its position on the current path.
+    let mut state = vec![UNSEEN; raws.len()];
     let mut ok = true;
     for start in 0..raws.len() {
+        if state[start] != UNSEEN {
+            continue;
+        }
         let mut path = vec![start];
+        state[start] = 0;
         let mut at = start;
         while let Some(link) = &raws[at].report.via {
             at = link.parent.0;
-            if let Some(pos) = path.iter().position(|&p| p == at) {
-                let cycle = &path[pos..];
-                if cycle.iter().all(|c| !reported.contains(c)) {
-                    reported.extend(cycle.iter().copied());
+            match state[at] {
+                DONE => break,
+                UNSEEN => {
+                    state[at] = path.len();
+                    path.push(at);
+                }
+                pos => {
+                    let cycle = &path[pos..];
                     let mut names: Vec<&str> =
                         cycle.iter().map(|&c| raws[c].report.id.as_str()).collect();
                     names.push(raws[at].report.id.as_str());
@@ -819,11 +904,13 @@ fn check_cycles(cx: &mut Cx<'_>, raws: &[RawReport<'_, '_>]) -> bool {
                             .label("this `via` closes a cycle")
                             .hint("a report cannot relay itself, directly or through others: find the true origin and make it the one report without `via`"),
                     );
+                    ok = false;
+                    break;
                 }
-                ok = false;
-                break;
             }
-            path.push(at);
+        }
+        for p in path {
+            state[p] = DONE;
         }
     }
     ok
@@ -832,8 +919,9 @@ fn check_cycles(cx: &mut Cx<'_>, raws: &[RawReport<'_, '_>]) -> bool {
 fn read_dependencies(
     cx: &mut Cx<'_>,
     node: Option<&Node<'_>>,
-    source_ids: &[&str],
+    source_names: &Names<'_>,
 ) -> Vec<Dependency> {
+    let source_ids: &[&str] = &source_names.list;
     let entries = node
         .map(|n| cx.tables(n, "dependencies"))
         .unwrap_or_default();
@@ -860,7 +948,7 @@ fn read_dependencies(
                             ok = false;
                             continue;
                         };
-                        match source_ids.iter().position(|x| *x == name) {
+                        match source_names.position(&name) {
                             Some(i) if sources.contains(&SourceId(i)) => {
                                 cx.push(
                                     Diagnostic::error(format!("source `{name}` is listed twice"))
@@ -920,30 +1008,54 @@ fn read_dependencies(
 /// reports (those without their own `via`) relay the first present source's
 /// report with the dependency's strength.
 pub fn apply_dependencies(dependencies: &[Dependency], items: &mut [Item]) {
-    for (d, dep) in dependencies.iter().enumerate() {
-        for item in items.iter_mut() {
-            let present: Vec<usize> = dep
-                .sources
+    let sources = items
+        .iter()
+        .flat_map(|i| i.reports.iter().map(|r| r.source.0 + 1))
+        .chain(
+            dependencies
                 .iter()
-                .filter_map(|s| item.reports.iter().position(|r| r.source == *s))
-                .collect();
-            let Some((&anchor, _)) = present.split_first() else {
+                .flat_map(|d| d.sources.iter().map(|s| s.0 + 1)),
+        )
+        .max()
+        .unwrap_or(0);
+    // Work is linear in the reports per dependency, whatever the lengths of
+    // the lists: ranks and chain marks are indexed, not searched.
+    let mut rank: Vec<usize> = vec![usize::MAX; sources];
+    for (d, dep) in dependencies.iter().enumerate() {
+        for (k, s) in dep.sources.iter().enumerate() {
+            rank[s.0] = rank[s.0].min(k);
+        }
+        for item in items.iter_mut() {
+            // The anchor: the first report of the first listed source present.
+            let anchor = item
+                .reports
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| rank[r.source.0] != usize::MAX)
+                .min_by_key(|(i, r)| (rank[r.source.0], *i))
+                .map(|(i, _)| i);
+            let Some(anchor) = anchor else {
                 continue;
             };
-            let anchor_chain = item.chain(ReportId(anchor));
+            let mut in_anchor_chain = vec![false; item.reports.len()];
+            for r in item.chain(ReportId(anchor)) {
+                in_anchor_chain[r.0] = true;
+            }
             let anchor_source = item.reports[anchor].source;
-            for r in 0..item.reports.len() {
-                let report = &item.reports[r];
-                let listed = dep.sources.contains(&report.source) && report.source != anchor_source;
+            for (r, report) in item.reports.iter_mut().enumerate() {
+                let listed = rank[report.source.0] != usize::MAX && report.source != anchor_source;
                 // Never create a cycle: skip a report the anchor already relays.
-                if listed && report.via.is_none() && !anchor_chain.contains(&ReportId(r)) {
-                    item.reports[r].via = Some(Link {
+                if listed && report.via.is_none() && !in_anchor_chain[r] {
+                    report.via = Some(Link {
                         parent: ReportId(anchor),
                         strength: dep.strength,
                         dependency: Some(DependencyId(d)),
                     });
                 }
             }
+        }
+        for s in &dep.sources {
+            rank[s.0] = usize::MAX;
         }
     }
 }
@@ -957,7 +1069,7 @@ fn read_scenarios(cx: &mut Cx<'_>, node: Option<&Node<'_>>, model: &Model) -> Ve
         let title = required_string(cx, table, &span, "title", "scenario");
         let why = optional_string(cx, table, "why");
         let mut overrides = Vec::new();
-        let errors_before = cx.diags.iter().filter(|d| d.is_error()).count();
+        let errors_before = cx.error_count();
         for (key, value) in table.iter() {
             let name: &str = key.get_ref();
             match name {
@@ -976,7 +1088,7 @@ fn read_scenarios(cx: &mut Cx<'_>, node: Option<&Node<'_>>, model: &Model) -> Ve
                 }
             }
         }
-        let failed = cx.diags.iter().filter(|d| d.is_error()).count() > errors_before;
+        let failed = cx.error_count() > errors_before;
         if overrides.is_empty() && id.is_some() && !failed {
             cx.push(
                 Diagnostic::warning("scenario changes nothing")
@@ -1003,6 +1115,12 @@ fn single<'i>(table: &DeTable<'i>, key: &str) -> DeTable<'i> {
         t.insert(k.clone(), v.clone());
     }
     t
+}
+
+/// `a, b, c` for a few names, then how many more.
+fn list_str(names: &[String]) -> String {
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    list(&names)
 }
 
 /// Warnings and notes for a valid model: the lints of `credence check`.
@@ -1034,11 +1152,11 @@ fn lint(cx: &mut Cx<'_>, model: &Model, documents: &Documents) {
             );
         }
     }
-    for (i, s) in model.sources.iter().enumerate() {
-        let used = model
-            .items
-            .iter()
-            .any(|item| item.reports.iter().any(|r| r.source.0 == i));
+    let mut used = vec![false; model.sources.len()];
+    for report in model.items.iter().flat_map(|i| &i.reports) {
+        used[report.source.0] = true;
+    }
+    for (s, used) in model.sources.iter().zip(used) {
         if !used {
             cx.push(
                 Diagnostic::warning(format!("source `{}` is never used", s.id))
@@ -1047,23 +1165,47 @@ fn lint(cx: &mut Cx<'_>, model: &Model, documents: &Documents) {
             );
         }
     }
-    let n = model.hypotheses.len();
-    for a in 0..n {
-        for b in a + 1..n {
-            let same = enabled
-                .iter()
-                .all(|item| item.likelihood[a].point == item.likelihood[b].point);
-            if same && !enabled.is_empty() {
-                cx.push(
-                    Diagnostic::warning(format!(
-                        "hypotheses `{}` and `{}` are indistinguishable: every item gives them the same likelihood",
-                        model.hypotheses[a].id, model.hypotheses[b].id
-                    ))
-                    .at(header_span(&model.hypotheses[b].span))
-                    .hint("no evidence can separate them; add an item that one predicts and the other does not, or merge them"),
-                );
+    // Hypotheses with equal likelihood columns, grouped by sorting the
+    // columns: one warning per group, not one per pair.
+    let column = |h: usize| {
+        enabled
+            .iter()
+            .map(move |item| item.likelihood[h].point.get())
+    };
+    let mut order: Vec<usize> = (0..model.hypotheses.len()).collect();
+    order.sort_by(|&a, &b| {
+        column(a)
+            .partial_cmp(column(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.cmp(&b))
+    });
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    if !enabled.is_empty() {
+        for h in order {
+            match groups.last_mut() {
+                Some(g) if column(g[0]).eq(column(h)) => g.push(h),
+                _ => groups.push(vec![h]),
             }
         }
+    }
+    groups.retain(|g| g.len() > 1);
+    groups.sort_by_key(|g| g[0]);
+    for group in groups {
+        let ids: Vec<String> = group
+            .iter()
+            .map(|&h| format!("`{}`", model.hypotheses[h].id))
+            .collect();
+        let names = match ids.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", list_str(rest)),
+            _ => ids.join(""),
+        };
+        cx.push(
+            Diagnostic::warning(format!(
+                "hypotheses {names} are indistinguishable: every item gives them the same likelihood",
+            ))
+            .at(header_span(&model.hypotheses[group[1]].span))
+            .hint("no evidence can separate them; add an item that one predicts and the other does not, or merge them"),
+        );
     }
     let cites = model
         .items

@@ -11,7 +11,8 @@ use crate::model::{
 
 use super::factor::{Factor, VarId};
 use super::graph::Network;
-use super::ve::{self, DEFAULT_BUDGET_BYTES, InferError, Marginal};
+use super::plan::{CompensatedSum, ItemPlan};
+use super::ve::{self, DEFAULT_BUDGET_BYTES, InferError};
 
 /// The network nodes that belong to one enabled item.
 #[derive(Clone, Debug)]
@@ -24,6 +25,8 @@ pub struct ItemNodes {
     pub latent: Vec<VarId>,
     /// No reports: the event itself is observed true.
     pub established: bool,
+    /// How to evaluate the item fast; `None`: the generic engine.
+    pub(crate) plan: Option<ItemPlan>,
 }
 
 /// A latent reliability node and the reliability at each of its levels.
@@ -47,8 +50,11 @@ pub struct Compiled {
     pub observed: Vec<Option<usize>>,
 }
 
-fn binary() -> Vec<String> {
-    vec!["false".to_string(), "true".to_string()]
+fn binary() -> std::sync::Arc<[String]> {
+    thread_local! {
+        static BINARY: std::sync::Arc<[String]> = vec!["false".to_string(), "true".to_string()].into();
+    }
+    BINARY.with(std::sync::Arc::clone)
 }
 
 /// Compile a validated model. Disabled items are left out.
@@ -56,7 +62,11 @@ pub fn compile(model: &Model) -> Compiled {
     let mut net = Network::new();
     let hypothesis = net.add(
         "hypothesis",
-        model.hypotheses.iter().map(|h| h.id.clone()).collect(),
+        model
+            .hypotheses
+            .iter()
+            .map(|h| h.id.clone())
+            .collect::<Vec<String>>(),
         Vec::new(),
         model.priors(),
     );
@@ -75,20 +85,7 @@ pub fn compile(model: &Model) -> Compiled {
         if !used {
             continue;
         }
-        let values: Vec<f64> = (0..levels)
-            .map(|j| range.lerp((j as f64 + 0.5) / levels as f64).get())
-            .collect();
-        let var = net.add(
-            format!("reliability:{}", source.id),
-            values.iter().map(|r| format!("r={r:.4}")).collect(),
-            Vec::new(),
-            vec![1.0 / levels as f64; levels],
-        );
-        reliability.push(ReliabilityNode {
-            source: SourceId(s),
-            var,
-            levels: values,
-        });
+        reliability.push(add_latent(&mut net, model, SourceId(s), range, levels));
     }
     let mut items = Vec::new();
     let mut evidence = Vec::new();
@@ -96,71 +93,146 @@ pub fn compile(model: &Model) -> Compiled {
         if !item.enabled {
             continue;
         }
-        let cpt: Vec<f64> = item
-            .likelihood
+        items.push(add_item(
+            &mut net,
+            model,
+            hypothesis,
+            &reliability,
+            ItemId(i),
+            &mut evidence,
+        ));
+    }
+    Compiled::assemble(net, hypothesis, items, reliability, evidence)
+}
+
+/// Add the latent reliability node of a source whose reliability is the
+/// interval `range`, spread uniformly over `levels` levels.
+fn add_latent(
+    net: &mut Network,
+    model: &Model,
+    source: SourceId,
+    range: crate::model::Interval,
+    levels: usize,
+) -> ReliabilityNode {
+    let values: Vec<f64> = (0..levels)
+        .map(|j| range.lerp((j as f64 + 0.5) / levels as f64).get())
+        .collect();
+    let var = net.add(
+        format!("reliability:{}", model.sources[source.0].id),
+        values
             .iter()
-            .flat_map(|l| [1.0 - l.point.get(), l.point.get()])
-            .collect();
-        let event = net.add(format!("item:{}", item.id), binary(), vec![hypothesis], cpt);
-        let mut vars: Vec<Option<VarId>> = vec![None; item.reports.len()];
-        let mut latent = Vec::new();
-        // Parents before children: follow each report's chain to its origin.
-        for r in 0..item.reports.len() {
-            for at in item.chain(ReportId(r)).into_iter().rev() {
-                if vars[at.0].is_some() {
-                    continue;
-                }
-                let report = &item.reports[at.0];
-                let q = model
-                    .uses_latent_reliability(report)
-                    .then(|| reliability.iter().find(|n| n.source == report.source))
-                    .flatten();
-                if let Some(q) = q
-                    && !latent.contains(&q.var)
-                {
-                    latent.push(q.var);
-                }
-                let parent = report
-                    .via
-                    .as_ref()
-                    .map(|l| (vars[l.parent.0].unwrap_or(event), l.strength));
-                let (parents, cpt) = report_cpt(model, report, event, q, parent, &net);
-                let var = net.add(
-                    format!("report:{}/{}", item.id, report.id),
-                    binary(),
-                    parents,
-                    cpt,
-                );
-                vars[at.0] = Some(var);
-                if report.observed {
-                    evidence.push((var, usize::from(report.asserts)));
-                }
+            .map(|r| format!("r={r:.4}"))
+            .collect::<Vec<String>>(),
+        Vec::new(),
+        vec![1.0 / levels as f64; levels],
+    );
+    ReliabilityNode {
+        source,
+        var,
+        levels: values,
+    }
+}
+
+/// Add one item's event and report nodes, pushing its evidence.
+fn add_item(
+    net: &mut Network,
+    model: &Model,
+    hypothesis: VarId,
+    reliability: &[ReliabilityNode],
+    i: ItemId,
+    evidence: &mut Vec<(VarId, usize)>,
+) -> ItemNodes {
+    let item = &model.items[i.0];
+    let cpt: Vec<f64> = item
+        .likelihood
+        .iter()
+        .flat_map(|l| [1.0 - l.point.get(), l.point.get()])
+        .collect();
+    let event = net.add_shared(format!("item:{}", item.id), binary(), vec![hypothesis], cpt);
+    let mut vars: Vec<Option<VarId>> = vec![None; item.reports.len()];
+    let mut latent = Vec::new();
+    // Parents before children: follow each report's chain to its origin.
+    for r in 0..item.reports.len() {
+        for at in item.chain(ReportId(r)).into_iter().rev() {
+            if vars[at.0].is_some() {
+                continue;
+            }
+            let report = &item.reports[at.0];
+            let q = model
+                .uses_latent_reliability(report)
+                .then(|| reliability.iter().find(|n| n.source == report.source))
+                .flatten();
+            if let Some(q) = q
+                && !latent.contains(&q.var)
+            {
+                latent.push(q.var);
+            }
+            let parent = report
+                .via
+                .as_ref()
+                .map(|l| (vars[l.parent.0].unwrap_or(event), l.strength));
+            let (parents, cpt) = report_cpt(model, report, event, q, parent, net);
+            let var = net.add_shared(
+                format!("report:{}/{}", item.id, report.id),
+                binary(),
+                parents,
+                cpt,
+            );
+            vars[at.0] = Some(var);
+            if report.observed {
+                evidence.push((var, usize::from(report.asserts)));
             }
         }
-        let established = item.reports.is_empty();
-        if established {
-            evidence.push((event, 1));
-        }
-        items.push(ItemNodes {
-            item: ItemId(i),
-            event,
-            reports: vars.into_iter().map(|v| v.unwrap_or(event)).collect(),
-            latent,
-            established,
-        });
     }
-    let mut observed = vec![None; net.len()];
-    for &(v, s) in &evidence {
-        observed[v] = Some(s);
+    let established = item.reports.is_empty();
+    if established {
+        evidence.push((event, 1));
     }
-    Compiled {
-        net,
-        hypothesis,
-        items,
-        reliability,
-        evidence,
-        observed,
+    ItemNodes {
+        item: i,
+        event,
+        reports: vars.into_iter().map(|v| v.unwrap_or(event)).collect(),
+        latent,
+        established,
+        plan: None,
     }
+}
+
+/// Compile one item alone, enabled or not: the hypothesis node (variable 0),
+/// the latent reliability nodes its reports use (in source order, before the
+/// item's own nodes), and its event and report nodes, built exactly as
+/// [`compile`] builds them. For recompiling only what a change touches.
+pub(crate) fn compile_item(model: &Model, i: ItemId) -> Compiled {
+    let mut net = Network::new();
+    let hypothesis = net.add(
+        "hypothesis",
+        model
+            .hypotheses
+            .iter()
+            .map(|h| h.id.clone())
+            .collect::<Vec<String>>(),
+        Vec::new(),
+        model.priors(),
+    );
+    let levels = model.meta.reliability_levels;
+    let mut sources: Vec<SourceId> = model.items[i.0]
+        .reports
+        .iter()
+        .filter(|r| model.uses_latent_reliability(r))
+        .map(|r| r.source)
+        .collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let reliability: Vec<ReliabilityNode> = sources
+        .into_iter()
+        .filter_map(|s| {
+            let range = model.sources[s.0].latent_range()?;
+            Some(add_latent(&mut net, model, s, range, levels))
+        })
+        .collect();
+    let mut evidence = Vec::new();
+    let item = add_item(&mut net, model, hypothesis, &reliability, i, &mut evidence);
+    Compiled::assemble(net, hypothesis, vec![item], reliability, evidence)
 }
 
 /// Parents and CPT of a report node. With a relay of strength s the report
@@ -242,19 +314,95 @@ pub struct Posterior {
 }
 
 impl Compiled {
+    /// Index the evidence and build each item's evaluation plan.
+    fn assemble(
+        net: Network,
+        hypothesis: VarId,
+        mut items: Vec<ItemNodes>,
+        reliability: Vec<ReliabilityNode>,
+        evidence: Vec<(VarId, usize)>,
+    ) -> Compiled {
+        let mut observed = vec![None; net.len()];
+        for &(v, s) in &evidence {
+            observed[v] = Some(s);
+        }
+        for n in &mut items {
+            n.plan = ItemPlan::new(&net, n.event, &n.reports, &n.latent, &observed);
+        }
+        Compiled {
+            net,
+            hypothesis,
+            items,
+            reliability,
+            evidence,
+            observed,
+        }
+    }
+
     /// Exact posterior of the hypotheses and of each latent reliability.
+    ///
+    /// Each item is summed out on its own (its plan, or the generic engine
+    /// for very large items); what is left is a small network of the
+    /// hypothesis and the latent reliabilities.
     pub fn infer(&self) -> Result<Posterior, InferError> {
-        let Marginal {
-            probs,
-            log_evidence,
-        } = ve::posterior(&self.net, &self.evidence, self.hypothesis)?;
+        let k = self.net.card(self.hypothesis);
+        if self.reliability.is_empty() {
+            let mut acc: Vec<CompensatedSum> = self
+                .net
+                .node(self.hypothesis)
+                .cpt
+                .iter()
+                .map(|p| {
+                    let mut c = CompensatedSum::default();
+                    c.add(p.ln());
+                    c
+                })
+                .collect();
+            let mut buf = Vec::with_capacity(k);
+            for nodes in &self.items {
+                match &nodes.plan {
+                    Some(plan) => plan.log_likelihood(&self.net, &mut buf),
+                    None => buf = self.item_log_likelihood(nodes)?,
+                }
+                for (a, l) in acc.iter_mut().zip(&buf) {
+                    a.add(*l);
+                }
+            }
+            let logs: Vec<f64> = acc.iter().map(CompensatedSum::value).collect();
+            let total = super::factor::log_sum_exp(&logs);
+            if !total.is_finite() {
+                return Err(InferError::ImpossibleEvidence);
+            }
+            return Ok(Posterior {
+                hypotheses: logs.iter().map(|l| (l - total).exp()).collect(),
+                log_evidence: total,
+                reliability: Vec::new(),
+            });
+        }
+        let mut factors = vec![self.net.cpt_factor(self.hypothesis)];
+        factors.extend(self.reliability.iter().map(|q| self.net.cpt_factor(q.var)));
+        for nodes in &self.items {
+            factors.push(self.item_factor(nodes)?);
+        }
+        let marginal = |target: VarId| -> Result<(Vec<f64>, f64), InferError> {
+            let f = ve::eliminate_local(
+                factors.clone(),
+                |_| None,
+                &[target],
+                |v| self.net.card(v),
+                DEFAULT_BUDGET_BYTES,
+            )?;
+            let probs = f.normalized().ok_or(InferError::ImpossibleEvidence)?;
+            Ok((probs, f.log_total()))
+        };
+        let (hypotheses, log_evidence) = marginal(self.hypothesis)?;
         let reliability = self
             .reliability
             .iter()
-            .map(|q| ve::posterior(&self.net, &self.evidence, q.var).map(|m| m.probs))
+            .map(|q| marginal(q.var).map(|m| m.0))
             .collect::<Result<_, _>>()?;
         Ok(Posterior {
-            hypotheses: probs,
+            hypotheses,
             log_evidence,
             reliability,
         })
@@ -263,6 +411,9 @@ impl Compiled {
     /// The item's factor over the hypothesis and the latent reliabilities its
     /// reports depend on: P(item's reports | h, q), all its own nodes summed out.
     pub fn item_factor(&self, nodes: &ItemNodes) -> Result<Factor, InferError> {
+        if let Some(plan) = &nodes.plan {
+            return Ok(plan.factor(&self.net, self.hypothesis, &nodes.latent));
+        }
         let mut vars: Vec<VarId> = vec![nodes.event];
         vars.extend(nodes.reports.iter().copied());
         vars.sort_unstable();

@@ -1,6 +1,8 @@
 //! A discrete Bayesian network held in petgraph: one node per variable with
 //! its states and its conditional probability table.
 
+use std::sync::Arc;
+
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::factor::{Factor, VarId};
@@ -9,7 +11,9 @@ use super::factor::{Factor, VarId};
 #[derive(Clone, Debug)]
 pub struct Node {
     pub name: String,
-    pub states: Vec<String>,
+    /// Shared, because most nodes of a compiled model are binary with the
+    /// same two state names.
+    pub states: Arc<[String]>,
     /// In the order the CPT is laid out (first slowest).
     pub parents: Vec<VarId>,
     /// Row-major over (parents..., self): for each parent assignment, a
@@ -35,6 +39,17 @@ impl Network {
         &mut self,
         name: impl Into<String>,
         states: Vec<String>,
+        parents: Vec<VarId>,
+        cpt: Vec<f64>,
+    ) -> VarId {
+        self.add_shared(name, states.into(), parents, cpt)
+    }
+
+    /// As [`Network::add`], with state names shared with other nodes.
+    pub fn add_shared(
+        &mut self,
+        name: impl Into<String>,
+        states: Arc<[String]>,
         parents: Vec<VarId>,
         cpt: Vec<f64>,
     ) -> VarId {

@@ -4,13 +4,17 @@
 //! variable elimination on any discrete network (also ones read from BIF).
 //! Nothing here does IO or sees TOML.
 
+pub mod bif;
 mod compile;
 pub mod factor;
 pub mod graph;
+pub mod incremental;
 pub mod order;
+mod plan;
 pub mod ve;
 
 pub use compile::{Compiled, ItemNodes, Posterior, ReliabilityNode, compile};
 pub use factor::{Factor, VarId};
 pub use graph::{Network, Node};
+pub use incremental::Incremental;
 pub use ve::{InferError, Marginal, posterior};

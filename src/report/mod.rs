@@ -2,10 +2,18 @@
 //! from a model and its analysis, and one printer per format, each writing
 //! to any `io::Write`.
 
+pub mod ach;
+pub mod explain;
+pub mod export;
+pub mod graph;
 mod json;
+pub mod query;
+pub mod sensitivity;
+pub mod simulate;
 mod table;
 mod text;
 mod view;
+pub mod whatif;
 
 pub use table::Table;
 pub use view::{

@@ -1,0 +1,56 @@
+//! Runs one stage many times on a generated model, for profilers:
+//! `cargo run --release --example profile -- infer 1000 2000`
+//! (stage: load | compile | infer; items; repetitions), or on a model file:
+//! `cargo run --release --example profile -- infer-file MODEL.toml 100`
+//! (prints the mean seconds per inference on stdout, for bench/ scripts).
+
+#[path = "generate.rs"]
+mod generate;
+
+use credence::{model, network};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let stage = args.first().map_or("infer", String::as_str);
+    if stage == "infer-file" {
+        let path = args.get(1).expect("a model file");
+        let reps: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100);
+        let (_, checked) = model::check_path(std::path::Path::new(path)).expect("readable");
+        let c = network::compile(&checked.model.expect("valid model"));
+        let start = std::time::Instant::now();
+        let mut sink = 0.0;
+        for _ in 0..reps {
+            sink += c.infer().expect("infers").hypotheses[0];
+        }
+        println!("{:.9} {sink}", start.elapsed().as_secs_f64() / reps as f64);
+        return;
+    }
+    let items: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let reps: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let text = generate::generate(generate::Shape {
+        items,
+        ..Default::default()
+    });
+    let load = || {
+        model::check_text("p.toml", &text, model::no_documents)
+            .model
+            .expect("valid")
+    };
+    let start = std::time::Instant::now();
+    let mut sink = 0.0;
+    match stage {
+        "load" => (0..reps).for_each(|_| sink += load().items.len() as f64),
+        "compile" => {
+            let m = load();
+            (0..reps).for_each(|_| sink += network::compile(&m).net.len() as f64)
+        }
+        _ => {
+            let c = network::compile(&load());
+            (0..reps).for_each(|_| sink += c.infer().expect("infers").hypotheses[0])
+        }
+    }
+    eprintln!(
+        "{stage}: {:?} per run ({sink:.3})",
+        start.elapsed() / reps as u32
+    );
+}

@@ -1,0 +1,78 @@
+//! Shared code of the fuzz targets: the pipeline every input goes through
+//! (load, validate, compile, infer, report) with the invariants it must keep,
+//! and the structured-but-wrong model generator of the `structured` target.
+
+pub mod structured;
+
+use credence::diag::{self, Diagnostic};
+use credence::model::{self, Model};
+use credence::{analysis, report};
+
+/// Drive one model file through every stage, panicking on any broken
+/// invariant (libFuzzer records a panic as a crash).
+pub fn pipeline(name: &str, bytes: &[u8]) {
+    let (file, checked) = model::check_bytes(name, bytes, model::no_documents);
+    check_spans(&file.text, bytes, &checked.diagnostics);
+    // Rendering slices the text at every span: it must never panic.
+    let rendered = diag::render_plain(&file, &checked.diagnostics);
+    assert!(checked.diagnostics.is_empty() || !rendered.is_empty());
+    let has_error = checked.errors().next().is_some();
+    let Some(m) = checked.model else {
+        assert!(has_error, "an invalid model must carry at least one error");
+        return;
+    };
+    assert!(!has_error, "a valid model carries no error");
+    run_model(&m);
+    for scenario in &m.scenarios {
+        let overrides: Vec<_> = scenario.overrides.iter().map(|(_, o)| o.clone()).collect();
+        run_model(&model::overrides::apply(&m, &overrides));
+    }
+}
+
+/// Every span lies inside the text (the text is the whole input when it is
+/// valid UTF-8).
+fn check_spans(text: &str, bytes: &[u8], diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        let spans = d.span.iter().chain(d.related.iter().map(|(s, _)| s));
+        for s in spans {
+            assert!(
+                s.start <= s.end && s.end <= text.len(),
+                "span {s:?} outside a text of {} bytes (input {} bytes): {}",
+                text.len(),
+                bytes.len(),
+                d.message
+            );
+        }
+    }
+}
+
+fn run_model(m: &Model) {
+    let Ok(a) = analysis::analyse(m) else {
+        // Impossible evidence or a network over budget: a clean refusal.
+        return;
+    };
+    let sum: f64 = a.hypotheses.iter().map(|h| h.posterior).sum();
+    for h in &a.hypotheses {
+        assert!(
+            h.posterior.is_finite() && (0.0..=1.0).contains(&h.posterior),
+            "posterior {} out of [0, 1]",
+            h.posterior
+        );
+    }
+    assert!((sum - 1.0).abs() < 1e-6, "posteriors sum to {sum}");
+    for r in &a.reliability {
+        let s: f64 = r.posterior.iter().sum();
+        assert!(
+            (s - 1.0).abs() < 1e-6,
+            "learned reliability sums to {s}"
+        );
+    }
+    let view = report::build(m, &a);
+    let mut text = Vec::new();
+    report::write(&view, report::Format::Text, &mut text).expect("text report into a Vec");
+    let mut json = Vec::new();
+    report::write(&view, report::Format::Json, &mut json).expect("JSON report into a Vec");
+    if let Err(e) = serde_json::from_slice::<serde_json::Value>(&json) {
+        panic!("the JSON report does not parse: {e}");
+    }
+}

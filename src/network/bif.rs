@@ -1,0 +1,1223 @@
+//! The BIF interchange format (Cozman's BIF 0.15 as written by GeNIe,
+//! Netica, bnlearn and pgmpy) over [`Network`]: a tolerant parser and a
+//! writer whose output pgmpy's `BIFReader` loads. Pure: text in, text out.
+//!
+//! Names in the file are identifiers: the writer maps each network name (and
+//! state name) through [`identifiers`], which is deterministic and unique,
+//! and lists every name it changed in a comment at the top of the file so
+//! the mapping can be read back.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::factor::VarId;
+use super::graph::Network;
+
+/// How far a CPT row may sum from 1 and still be read (files round their
+/// numbers; the values are used as written, as pgmpy does).
+pub const ROW_SUM_TOLERANCE: f64 = 1e-3;
+
+/// A network read from BIF.
+#[derive(Clone, Debug)]
+pub struct Bif {
+    /// The name after `network`, if any.
+    pub name: Option<String>,
+    /// Variables in an order where parents come first (declaration order
+    /// where the file allows it).
+    pub net: Network,
+    /// `property evidence = STATE ;` of the variable blocks, in declaration
+    /// order.
+    pub evidence: Vec<(VarId, usize)>,
+}
+
+/// A problem in a BIF file, at a 1-based line and column (in characters).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// Byte offset into the text.
+    pub offset: usize,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, " (hint: {hint})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+// ---------------------------------------------------------------------------
+// Names
+
+const KEYWORDS: [&str; 8] = [
+    "network",
+    "variable",
+    "probability",
+    "property",
+    "type",
+    "discrete",
+    "table",
+    "default",
+];
+
+/// One name made an identifier: ASCII letters, digits and `_`; every run of
+/// other characters becomes one `_`; a leading digit (or nothing) gets an
+/// `n` in front; a BIF keyword gets a trailing `_`.
+pub fn identifier(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut gap = false;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            if gap {
+                out.push('_');
+                gap = false;
+            }
+            out.push(c);
+        } else {
+            gap = true;
+        }
+    }
+    if gap {
+        out.push('_');
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, 'n');
+    }
+    if KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(&out)) {
+        out.push('_');
+    }
+    out
+}
+
+/// Identifiers for a list of names, unique among themselves: the first
+/// name to claim an identifier keeps it, later ones get `_2`, `_3`, ...
+pub fn identifiers<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut taken: BTreeMap<String, ()> = BTreeMap::new();
+    let names: Vec<&str> = names.into_iter().collect();
+    // Names that are identifiers already are never renamed, so a file
+    // read back and written again keeps its names.
+    let mut out: Vec<Option<String>> = names
+        .iter()
+        .map(|n| {
+            let id = identifier(n);
+            (id == *n && taken.insert(id.clone(), ()).is_none()).then_some(id)
+        })
+        .collect();
+    for (slot, name) in out.iter_mut().zip(&names) {
+        if slot.is_some() {
+            continue;
+        }
+        let base = identifier(name);
+        let mut candidate = base.clone();
+        let mut k = 2;
+        while taken.contains_key(&candidate) {
+            candidate = format!("{base}_{k}");
+            k += 1;
+        }
+        taken.insert(candidate.clone(), ());
+        *slot = Some(candidate);
+    }
+    out.into_iter().map(Option::unwrap_or_default).collect()
+}
+
+/// The BIF identifier of every variable of `net`, indexed by `VarId`.
+pub fn variable_identifiers(net: &Network) -> Vec<String> {
+    identifiers(net.graph.node_weights().map(|n| n.name.as_str()))
+}
+
+/// A name a user gave that the network does not have, with the closest
+/// name it does have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownName {
+    pub name: String,
+    pub suggestion: Option<String>,
+}
+
+fn find_name(name: &str, candidates: Vec<&str>) -> Result<usize, UnknownName> {
+    if let Some(i) = candidates.iter().position(|c| *c == name) {
+        return Ok(i);
+    }
+    // A unique case-insensitive match is what the user meant.
+    let folded: Vec<usize> = candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.eq_ignore_ascii_case(name))
+        .map(|(i, _)| i)
+        .collect();
+    if let [only] = folded.as_slice() {
+        return Ok(*only);
+    }
+    Err(UnknownName {
+        name: name.to_string(),
+        suggestion: crate::diag::did_you_mean(name, candidates).map(str::to_string),
+    })
+}
+
+/// A variable by name (exact, else a unique case-insensitive match).
+pub fn find_variable(net: &Network, name: &str) -> Result<VarId, UnknownName> {
+    find_name(
+        name,
+        net.graph.node_weights().map(|n| n.name.as_str()).collect(),
+    )
+}
+
+/// A state of `v` by name (exact, else a unique case-insensitive match).
+pub fn find_state(net: &Network, v: VarId, name: &str) -> Result<usize, UnknownName> {
+    find_name(
+        name,
+        net.node(v).states.iter().map(String::as_str).collect(),
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Writer
+
+/// What to write besides the network.
+#[derive(Clone, Debug, Default)]
+pub struct WriteOptions {
+    /// The name after `network` (made an identifier).
+    pub name: String,
+    /// Comment lines for the top of the file.
+    pub comments: Vec<String>,
+    /// Observed states, written as `property evidence = STATE ;`.
+    pub evidence: Vec<(VarId, usize)>,
+}
+
+/// A number with enough digits to read back to the same `f64`.
+fn number(x: f64) -> String {
+    // `{:?}` is Rust's shortest round-trip form (0.15, 1e-7, 1.0).
+    format!("{x:?}")
+}
+
+/// Text that cannot end a `//` comment early.
+fn comment_text(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| match c {
+            '\n' => vec!['\\', 'n'],
+            '\r' => vec!['\\', 'r'],
+            c if c.is_control() => format!("\\u{{{:x}}}", c as u32).chars().collect(),
+            c => vec![c],
+        })
+        .collect()
+}
+
+/// The network as BIF: every variable block, then every probability block,
+/// in variable order. Nodes with parents get one explicit row per parent
+/// assignment (first parent slowest); roots a `table`.
+pub fn write(net: &Network, options: &WriteOptions) -> String {
+    let names = variable_identifiers(net);
+    let states: Vec<Vec<String>> = net
+        .graph
+        .node_weights()
+        .map(|n| identifiers(n.states.iter().map(String::as_str)))
+        .collect();
+    let mut evidence: Vec<Option<usize>> = vec![None; net.len()];
+    for &(v, s) in &options.evidence {
+        if v < net.len() && s < net.card(v) {
+            evidence[v] = Some(s);
+        }
+    }
+    let mut out = String::new();
+    for line in &options.comments {
+        let _ = writeln!(out, "// {}", comment_text(line));
+    }
+    let renamed: Vec<usize> = (0..net.len())
+        .filter(|&v| names[v] != net.node(v).name || states[v][..] != net.node(v).states[..])
+        .collect();
+    if !renamed.is_empty() {
+        out.push_str("//\n// Names made identifiers (BIF name <- original name):\n");
+        for &v in &renamed {
+            let node = net.node(v);
+            if names[v] != node.name {
+                let _ = writeln!(out, "//   {} <- {}", names[v], comment_text(&node.name));
+            }
+            for (id, original) in states[v].iter().zip(node.states.iter()) {
+                if id != original {
+                    let _ = writeln!(
+                        out,
+                        "//   {}.{} <- {}",
+                        names[v],
+                        id,
+                        comment_text(original)
+                    );
+                }
+            }
+        }
+    }
+    let _ = writeln!(out, "network {} {{\n}}", identifier(&options.name));
+    for v in 0..net.len() {
+        let _ = writeln!(
+            out,
+            "variable {} {{\n  type discrete [ {} ] {{ {} }};",
+            names[v],
+            states[v].len(),
+            states[v].join(", ")
+        );
+        if let Some(s) = evidence[v] {
+            let _ = writeln!(out, "  property evidence = {} ;", states[v][s]);
+        }
+        out.push_str("}\n");
+    }
+    for v in 0..net.len() {
+        let node = net.node(v);
+        let k = node.states.len();
+        let row = |r: usize| -> String {
+            node.cpt[r * k..(r + 1) * k]
+                .iter()
+                .map(|&x| number(x))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if node.parents.is_empty() {
+            let _ = writeln!(
+                out,
+                "probability ( {} ) {{\n  table {};\n}}",
+                names[v],
+                row(0)
+            );
+            continue;
+        }
+        let parents: Vec<&str> = node.parents.iter().map(|&p| names[p].as_str()).collect();
+        let _ = writeln!(
+            out,
+            "probability ( {} | {} ) {{",
+            names[v],
+            parents.join(", ")
+        );
+        let cards: Vec<usize> = node.parents.iter().map(|&p| net.card(p)).collect();
+        let rows: usize = cards.iter().product();
+        let mut assignment = vec![0usize; cards.len()];
+        for r in 0..rows {
+            let labels: Vec<&str> = node
+                .parents
+                .iter()
+                .zip(&assignment)
+                .map(|(&p, &s)| states[p][s].as_str())
+                .collect();
+            let _ = writeln!(out, "  ({}) {};", labels.join(", "), row(r));
+            for d in (0..cards.len()).rev() {
+                assignment[d] += 1;
+                if assignment[d] < cards[d] {
+                    break;
+                }
+                assignment[d] = 0;
+            }
+        }
+        out.push_str("}\n");
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Lexer
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    /// An unquoted run of name characters (names, numbers, keywords).
+    Word(String),
+    /// A double-quoted string.
+    Quoted(String),
+    Punct(char),
+    Eof,
+}
+
+#[derive(Clone, Debug)]
+struct Token {
+    tok: Tok,
+    /// Byte offset of its first character.
+    at: usize,
+}
+
+fn is_punct(c: char) -> bool {
+    matches!(c, '{' | '}' | '(' | ')' | '[' | ']' | ';' | ',' | '|' | '"')
+}
+
+struct Lexer<'a> {
+    text: &'a str,
+    pos: usize,
+    peeked: Option<Token>,
+}
+
+impl<'a> Lexer<'a> {
+    fn new(text: &'a str) -> Lexer<'a> {
+        let pos = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        Lexer {
+            text,
+            pos,
+            peeked: None,
+        }
+    }
+
+    fn error(&self, at: usize, message: impl Into<String>) -> ParseError {
+        let offset = at.min(self.text.len());
+        let (line, column) = crate::diag::line_col(self.text, offset);
+        ParseError {
+            offset,
+            line,
+            column,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    fn rest(&self) -> &'a str {
+        &self.text[self.pos..]
+    }
+
+    /// Skip whitespace and comments.
+    fn skip(&mut self) -> Result<(), ParseError> {
+        loop {
+            let rest = self.rest();
+            let trimmed = rest.trim_start();
+            self.pos += rest.len() - trimmed.len();
+            if trimmed.starts_with("//") {
+                let end = trimmed.find('\n').unwrap_or(trimmed.len());
+                self.pos += end;
+            } else if trimmed.starts_with("/*") {
+                match trimmed[2..].find("*/") {
+                    Some(end) => self.pos += end + 4,
+                    None => return Err(self.error(self.pos, "unclosed comment `/*`")),
+                }
+            } else {
+                return Ok(());
+            }
+        }
+    }
+
+    fn next(&mut self) -> Result<Token, ParseError> {
+        if let Some(t) = self.peeked.take() {
+            return Ok(t);
+        }
+        self.skip()?;
+        let at = self.pos;
+        let Some(c) = self.rest().chars().next() else {
+            return Ok(Token { tok: Tok::Eof, at });
+        };
+        if c == '"' {
+            let mut s = String::new();
+            let mut chars = self.rest().char_indices().skip(1);
+            loop {
+                match chars.next() {
+                    None => return Err(self.error(at, "unclosed string: a `\"` has no partner")),
+                    Some((i, '"')) => {
+                        self.pos += i + 1;
+                        return Ok(Token {
+                            tok: Tok::Quoted(s),
+                            at,
+                        });
+                    }
+                    Some((_, '\\')) => match chars.next() {
+                        Some((_, e)) => s.push(e),
+                        None => {
+                            return Err(self.error(at, "unclosed string: a `\"` has no partner"));
+                        }
+                    },
+                    Some((_, ch)) => s.push(ch),
+                }
+            }
+        }
+        if is_punct(c) {
+            self.pos += c.len_utf8();
+            return Ok(Token {
+                tok: Tok::Punct(c),
+                at,
+            });
+        }
+        let rest = self.rest();
+        let mut end = rest.len();
+        for (i, ch) in rest.char_indices() {
+            if ch.is_whitespace()
+                || is_punct(ch)
+                || rest[i..].starts_with("//")
+                || rest[i..].starts_with("/*")
+            {
+                end = i;
+                break;
+            }
+        }
+        self.pos += end;
+        Ok(Token {
+            tok: Tok::Word(rest[..end].to_string()),
+            at,
+        })
+    }
+
+    fn peek(&mut self) -> Result<&Token, ParseError> {
+        if self.peeked.is_none() {
+            let t = self.next()?;
+            self.peeked = Some(t);
+        }
+        Ok(self.peeked.as_ref().expect("just filled"))
+    }
+
+    /// The raw text of a `property` up to its `;` (quotes respected), trimmed.
+    fn raw_until_semicolon(&mut self, at: usize) -> Result<String, ParseError> {
+        debug_assert!(self.peeked.is_none());
+        let rest = self.rest();
+        let mut quoted = false;
+        for (i, ch) in rest.char_indices() {
+            match ch {
+                '"' => quoted = !quoted,
+                ';' if !quoted => {
+                    self.pos += i + 1;
+                    return Ok(rest[..i].trim().to_string());
+                }
+                _ => {}
+            }
+        }
+        Err(self.error(at, "`property` has no closing `;`"))
+    }
+
+    fn expect_punct(&mut self, want: char, context: &str) -> Result<usize, ParseError> {
+        let t = self.next()?;
+        match t.tok {
+            Tok::Punct(c) if c == want => Ok(t.at),
+            other => Err(self.error(
+                t.at,
+                format!("expected `{want}` {context}, found {}", describe(&other)),
+            )),
+        }
+    }
+
+    /// A name: an unquoted word or a quoted string.
+    fn name(&mut self, what: &str) -> Result<(String, usize), ParseError> {
+        let t = self.next()?;
+        match t.tok {
+            Tok::Word(w) => Ok((w, t.at)),
+            Tok::Quoted(q) => Ok((q, t.at)),
+            other => Err(self.error(t.at, format!("expected {what}, found {}", describe(&other)))),
+        }
+    }
+
+    fn eat_punct(&mut self, want: char) -> Result<bool, ParseError> {
+        if matches!(self.peek()?.tok, Tok::Punct(c) if c == want) {
+            self.next()?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
+
+fn describe(t: &Tok) -> String {
+    match t {
+        Tok::Word(w) => format!("`{w}`"),
+        Tok::Quoted(q) => format!("\"{q}\""),
+        Tok::Punct(c) => format!("`{c}`"),
+        Tok::Eof => "the end of the file".to_string(),
+    }
+}
+
+fn is_keyword(t: &Tok, k: &str) -> bool {
+    matches!(t, Tok::Word(w) if w.eq_ignore_ascii_case(k))
+}
+
+// ---------------------------------------------------------------------------
+// Parser
+
+struct VarDecl {
+    name: String,
+    at: usize,
+    states: Vec<(String, usize)>,
+    evidence: Option<(String, usize)>,
+}
+
+struct Row {
+    states: Vec<(String, usize)>,
+    values: Vec<(f64, usize)>,
+    at: usize,
+}
+
+struct ProbBlock {
+    child: (String, usize),
+    parents: Vec<(String, usize)>,
+    table: Option<(Vec<(f64, usize)>, usize)>,
+    default: Option<(Vec<(f64, usize)>, usize)>,
+    rows: Vec<Row>,
+    at: usize,
+}
+
+/// Parse a discrete BIF network. Accepts comments (`//`, `/* */`),
+/// `property` lines anywhere a block allows them, quoted or unquoted names,
+/// states and numbers separated by commas or spaces, `table` (child state
+/// slowest, as pgmpy reads it), `default` rows, and the old header form
+/// `probability ( CHILD PARENT... )`.
+pub fn parse(text: &str) -> Result<Bif, ParseError> {
+    let mut lx = Lexer::new(text);
+    let mut name = None;
+    let mut vars: Vec<VarDecl> = Vec::new();
+    let mut probs: Vec<ProbBlock> = Vec::new();
+    loop {
+        let t = lx.next()?;
+        match &t.tok {
+            Tok::Eof => break,
+            w if is_keyword(w, "network") => {
+                if !matches!(lx.peek()?.tok, Tok::Punct('{')) {
+                    name = Some(lx.name("the network's name")?.0);
+                }
+                lx.expect_punct('{', "to open the network block")?;
+                block_properties(&mut lx, "network")?;
+            }
+            w if is_keyword(w, "variable") => vars.push(variable(&mut lx)?),
+            w if is_keyword(w, "probability") => probs.push(probability(&mut lx, t.at)?),
+            other => {
+                return Err(lx.error(
+                    t.at,
+                    format!(
+                        "expected `network`, `variable` or `probability`, found {}",
+                        describe(other)
+                    ),
+                ));
+            }
+        }
+        // Some writers close blocks with `};`.
+        lx.eat_punct(';')?;
+    }
+    resolve(&lx, name, vars, probs)
+}
+
+/// Property lines up to the closing `}` of a block with nothing else in it.
+fn block_properties(lx: &mut Lexer<'_>, what: &str) -> Result<(), ParseError> {
+    loop {
+        let t = lx.next()?;
+        match &t.tok {
+            Tok::Punct('}') => return Ok(()),
+            w if is_keyword(w, "property") => {
+                lx.raw_until_semicolon(t.at)?;
+            }
+            other => {
+                return Err(lx.error(
+                    t.at,
+                    format!(
+                        "expected `property` or `}}` in the {what} block, found {}",
+                        describe(other)
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn variable(lx: &mut Lexer<'_>) -> Result<VarDecl, ParseError> {
+    let (name, at) = lx.name("a variable name")?;
+    lx.expect_punct('{', &format!("to open variable `{name}`"))?;
+    let mut decl = VarDecl {
+        name,
+        at,
+        states: Vec::new(),
+        evidence: None,
+    };
+    let mut typed = false;
+    loop {
+        let t = lx.next()?;
+        match &t.tok {
+            Tok::Punct('}') => break,
+            Tok::Punct(';') => {}
+            w if is_keyword(w, "property") => {
+                let raw = lx.raw_until_semicolon(t.at)?;
+                if let Some((key, value)) = raw.split_once('=')
+                    && key
+                        .trim()
+                        .trim_matches('"')
+                        .eq_ignore_ascii_case("evidence")
+                {
+                    let value = value.trim().trim_matches('"').trim().to_string();
+                    decl.evidence = Some((value, t.at));
+                }
+            }
+            w if is_keyword(w, "type") => {
+                let (kind, kind_at) = lx.name("a variable type")?;
+                if !kind.eq_ignore_ascii_case("discrete") {
+                    return Err(lx.error(
+                        kind_at,
+                        format!(
+                            "variable `{}` is of type `{kind}`: only discrete variables are supported",
+                            decl.name
+                        ),
+                    ));
+                }
+                lx.expect_punct('[', "before the number of states")?;
+                let (count, count_at) = lx.name("the number of states")?;
+                let count: usize = count.parse().map_err(|_| {
+                    lx.error(
+                        count_at,
+                        format!("expected a number of states, found `{count}`"),
+                    )
+                })?;
+                lx.expect_punct(']', "after the number of states")?;
+                lx.expect_punct('{', "to open the list of states")?;
+                loop {
+                    if lx.eat_punct('}')? {
+                        break;
+                    }
+                    if lx.eat_punct(',')? {
+                        continue;
+                    }
+                    let (s, s_at) = lx.name("a state name")?;
+                    if decl.states.iter().any(|(x, _)| *x == s) {
+                        return Err(lx.error(
+                            s_at,
+                            format!("variable `{}` lists state `{s}` twice", decl.name),
+                        ));
+                    }
+                    decl.states.push((s, s_at));
+                }
+                if decl.states.len() != count {
+                    return Err(lx.error(
+                        count_at,
+                        format!(
+                            "variable `{}` declares {count} states but lists {}",
+                            decl.name,
+                            decl.states.len()
+                        ),
+                    ));
+                }
+                if count == 0 {
+                    return Err(
+                        lx.error(count_at, format!("variable `{}` has no states", decl.name))
+                    );
+                }
+                typed = true;
+            }
+            other => {
+                return Err(lx.error(
+                    t.at,
+                    format!(
+                        "expected `type`, `property` or `}}` in variable `{}`, found {}",
+                        decl.name,
+                        describe(other)
+                    ),
+                ));
+            }
+        }
+    }
+    if !typed {
+        return Err(lx.error(
+            at,
+            format!(
+                "variable `{}` has no `type discrete [ N ] {{ ... }};` line",
+                decl.name
+            ),
+        ));
+    }
+    Ok(decl)
+}
+
+/// Numbers up to a `;` (commas optional).
+fn numbers(lx: &mut Lexer<'_>) -> Result<Vec<(f64, usize)>, ParseError> {
+    let mut values = Vec::new();
+    loop {
+        let t = lx.next()?;
+        match &t.tok {
+            Tok::Punct(';') => return Ok(values),
+            Tok::Punct(',') => {}
+            Tok::Word(w) => {
+                let x: f64 = w
+                    .parse()
+                    .ok()
+                    .filter(|x: &f64| x.is_finite())
+                    .ok_or_else(|| {
+                        lx.error(t.at, format!("expected a probability, found `{w}`"))
+                    })?;
+                if !(0.0..=1.0).contains(&x) {
+                    return Err(lx.error(t.at, format!("probability {w} is outside [0, 1]")));
+                }
+                values.push((x, t.at));
+            }
+            other => {
+                return Err(lx.error(
+                    t.at,
+                    format!("expected a probability or `;`, found {}", describe(other)),
+                ));
+            }
+        }
+    }
+}
+
+fn probability(lx: &mut Lexer<'_>, at: usize) -> Result<ProbBlock, ParseError> {
+    lx.expect_punct('(', "after `probability`")?;
+    let child = lx.name("a variable name")?;
+    let mut parents = Vec::new();
+    let mut bar = false;
+    loop {
+        let t = lx.next()?;
+        match t.tok {
+            Tok::Punct(')') => break,
+            Tok::Punct('|') if !bar => bar = true,
+            Tok::Punct(',') => {}
+            Tok::Word(w) => parents.push((w, t.at)),
+            Tok::Quoted(q) => parents.push((q, t.at)),
+            other => {
+                return Err(lx.error(
+                    t.at,
+                    format!("expected a parent name or `)`, found {}", describe(&other)),
+                ));
+            }
+        }
+    }
+    lx.expect_punct(
+        '{',
+        &format!("to open the probability block of `{}`", child.0),
+    )?;
+    let mut block = ProbBlock {
+        child,
+        parents,
+        table: None,
+        default: None,
+        rows: Vec::new(),
+        at,
+    };
+    loop {
+        let t = lx.next()?;
+        match &t.tok {
+            Tok::Punct('}') => break,
+            Tok::Punct(';') => {}
+            w if is_keyword(w, "property") => {
+                lx.raw_until_semicolon(t.at)?;
+            }
+            w if is_keyword(w, "table") => {
+                if block.table.is_some() {
+                    return Err(
+                        lx.error(t.at, format!("`{}` has two `table` lines", block.child.0))
+                    );
+                }
+                block.table = Some((numbers(lx)?, t.at));
+            }
+            w if is_keyword(w, "default") => {
+                if block.default.is_some() {
+                    return Err(
+                        lx.error(t.at, format!("`{}` has two `default` lines", block.child.0))
+                    );
+                }
+                block.default = Some((numbers(lx)?, t.at));
+            }
+            Tok::Punct('(') => {
+                let mut states = Vec::new();
+                loop {
+                    if lx.eat_punct(')')? {
+                        break;
+                    }
+                    if lx.eat_punct(',')? {
+                        continue;
+                    }
+                    states.push(lx.name("a parent state")?);
+                }
+                let values = numbers(lx)?;
+                block.rows.push(Row {
+                    states,
+                    values,
+                    at: t.at,
+                });
+            }
+            other => {
+                return Err(lx.error(
+                    t.at,
+                    format!(
+                        "expected `(`, `table`, `default`, `property` or `}}` in the probability block of `{}`, found {}",
+                        block.child.0,
+                        describe(other)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(block)
+}
+
+/// Look a variable up by exact name, else by a unique case-insensitive
+/// match (pgmpy accepts `neuroticism` for `NEUROTICISM`).
+fn lookup(index: &BTreeMap<String, usize>, vars: &[VarDecl], name: &str) -> Option<usize> {
+    if let Some(&i) = index.get(name) {
+        return Some(i);
+    }
+    let mut found = vars
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.name.eq_ignore_ascii_case(name))
+        .map(|(i, _)| i);
+    match (found.next(), found.next()) {
+        (Some(i), None) => Some(i),
+        _ => None,
+    }
+}
+
+fn state_index(decl: &VarDecl, state: &str) -> Option<usize> {
+    decl.states
+        .iter()
+        .position(|(s, _)| s == state)
+        .or_else(|| {
+            let mut found = decl
+                .states
+                .iter()
+                .enumerate()
+                .filter(|(_, (s, _))| s.eq_ignore_ascii_case(state))
+                .map(|(i, _)| i);
+            match (found.next(), found.next()) {
+                (Some(i), None) => Some(i),
+                _ => None,
+            }
+        })
+}
+
+fn unknown_state(lx: &Lexer<'_>, at: usize, decl: &VarDecl, state: &str, what: &str) -> ParseError {
+    let mut e = lx.error(
+        at,
+        format!("{what}: variable `{}` has no state `{state}`", decl.name),
+    );
+    e.hint = Some(
+        match crate::diag::did_you_mean(state, decl.states.iter().map(|(s, _)| s.as_str())) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "its states are {}",
+                decl.states
+                    .iter()
+                    .map(|(s, _)| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    );
+    e
+}
+
+fn unknown_variable(lx: &Lexer<'_>, at: usize, vars: &[VarDecl], name: &str) -> ParseError {
+    let mut e = lx.error(at, format!("no variable `{name}` is declared"));
+    e.hint = crate::diag::did_you_mean(name, vars.iter().map(|v| v.name.as_str()))
+        .map(|s| format!("did you mean `{s}`?"));
+    e
+}
+
+fn check_row(
+    lx: &Lexer<'_>,
+    values: &[(f64, usize)],
+    k: usize,
+    at: usize,
+    child: &str,
+) -> Result<(), ParseError> {
+    if values.len() != k {
+        return Err(lx.error(
+            at,
+            format!(
+                "`{child}` has {k} states but this row has {} probabilities",
+                values.len()
+            ),
+        ));
+    }
+    let sum: f64 = values.iter().map(|v| v.0).sum();
+    if (sum - 1.0).abs() > ROW_SUM_TOLERANCE {
+        return Err(lx.error(
+            at,
+            format!("the probabilities of `{child}` in this row sum to {sum}, not 1"),
+        ));
+    }
+    Ok(())
+}
+
+fn resolve(
+    lx: &Lexer<'_>,
+    name: Option<String>,
+    vars: Vec<VarDecl>,
+    probs: Vec<ProbBlock>,
+) -> Result<Bif, ParseError> {
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, v) in vars.iter().enumerate() {
+        if index.insert(v.name.clone(), i).is_some() {
+            return Err(lx.error(v.at, format!("variable `{}` is declared twice", v.name)));
+        }
+    }
+    // For each declared variable: parents and its CPT laid out as Network wants.
+    let mut tables: Vec<Option<(Vec<usize>, Vec<f64>)>> = vec![None; vars.len()];
+    for block in &probs {
+        let (cname, cat) = &block.child;
+        let c =
+            lookup(&index, &vars, cname).ok_or_else(|| unknown_variable(lx, *cat, &vars, cname))?;
+        if tables[c].is_some() {
+            return Err(lx.error(
+                block.at,
+                format!("variable `{}` has two probability blocks", vars[c].name),
+            ));
+        }
+        let mut parents = Vec::new();
+        for (p, pat) in &block.parents {
+            let pi =
+                lookup(&index, &vars, p).ok_or_else(|| unknown_variable(lx, *pat, &vars, p))?;
+            if pi == c || parents.contains(&pi) {
+                return Err(lx.error(
+                    *pat,
+                    format!("`{p}` is listed twice in this block's header"),
+                ));
+            }
+            parents.push(pi);
+        }
+        let k = vars[c].states.len();
+        let cards: Vec<usize> = parents.iter().map(|&p| vars[p].states.len()).collect();
+        let configs: usize = cards.iter().product();
+        let mut cpt: Vec<Option<f64>> = vec![None; configs * k];
+        if let Some((values, tat)) = &block.table {
+            if values.len() != configs * k {
+                return Err(lx.error(
+                    *tat,
+                    format!(
+                        "the table of `{}` needs {} probabilities ({k} states x {configs} parent assignments), found {}",
+                        vars[c].name,
+                        configs * k,
+                        values.len()
+                    ),
+                ));
+            }
+            // pgmpy's reading of `table`: child state slowest.
+            for s in 0..k {
+                for r in 0..configs {
+                    cpt[r * k + s] = Some(values[s * configs + r].0);
+                }
+            }
+            for r in 0..configs {
+                let row: Vec<(f64, usize)> = (0..k).map(|s| values[s * configs + r]).collect();
+                check_row(lx, &row, k, *tat, &vars[c].name)?;
+            }
+        }
+        for row in &block.rows {
+            if row.states.len() != parents.len() {
+                return Err(lx.error(
+                    row.at,
+                    format!(
+                        "`{}` has {} parents but this row names {} states",
+                        vars[c].name,
+                        parents.len(),
+                        row.states.len()
+                    ),
+                ));
+            }
+            check_row(lx, &row.values, k, row.at, &vars[c].name)?;
+            let mut r = 0;
+            for ((s, sat), &p) in row.states.iter().zip(&parents) {
+                let si = state_index(&vars[p], s)
+                    .ok_or_else(|| unknown_state(lx, *sat, &vars[p], s, "in this row"))?;
+                r = r * vars[p].states.len() + si;
+            }
+            if cpt[r * k].is_some() {
+                return Err(lx.error(row.at, "this parent assignment already has a row"));
+            }
+            for (s, v) in row.values.iter().enumerate() {
+                cpt[r * k + s] = Some(v.0);
+            }
+        }
+        if let Some((values, dat)) = &block.default {
+            check_row(lx, values, k, *dat, &vars[c].name)?;
+            for r in 0..configs {
+                if cpt[r * k].is_none() {
+                    for (s, v) in values.iter().enumerate() {
+                        cpt[r * k + s] = Some(v.0);
+                    }
+                }
+            }
+        }
+        if let Some(r) = (0..configs).find(|&r| cpt[r * k].is_none()) {
+            let mut labels = Vec::new();
+            let mut rest = r;
+            for (&p, &card) in parents.iter().zip(&cards).rev() {
+                labels.push(vars[p].states[rest % card].0.clone());
+                rest /= card;
+            }
+            labels.reverse();
+            return Err(lx.error(
+                block.at,
+                format!(
+                    "the probability block of `{}` has no row for ({}) and no `default`",
+                    vars[c].name,
+                    labels.join(", ")
+                ),
+            ));
+        }
+        tables[c] = Some((
+            parents,
+            cpt.into_iter().map(Option::unwrap_or_default).collect(),
+        ));
+    }
+    let mut resolved = Vec::with_capacity(vars.len());
+    for (i, t) in tables.into_iter().enumerate() {
+        match t {
+            Some(t) => resolved.push(t),
+            None => {
+                return Err(lx.error(
+                    vars[i].at,
+                    format!("variable `{}` has no probability block", vars[i].name),
+                ));
+            }
+        }
+    }
+    // Parents first, declaration order otherwise (Kahn, smallest index first).
+    let n = vars.len();
+    let mut pending: Vec<usize> = resolved.iter().map(|(p, _)| p.len()).collect();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (c, (ps, _)) in resolved.iter().enumerate() {
+        for &p in ps {
+            children[p].push(c);
+        }
+    }
+    let mut ready: std::collections::BTreeSet<usize> =
+        (0..n).filter(|&v| pending[v] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(v) = ready.pop_first() {
+        order.push(v);
+        for &c in &children[v] {
+            pending[c] -= 1;
+            if pending[c] == 0 {
+                ready.insert(c);
+            }
+        }
+    }
+    if order.len() < n {
+        let stuck: Vec<&str> = (0..n)
+            .filter(|&v| pending[v] > 0)
+            .map(|v| vars[v].name.as_str())
+            .collect();
+        let first = (0..n).find(|&v| pending[v] > 0).unwrap_or(0);
+        return Err(lx.error(
+            vars[first].at,
+            format!(
+                "the network has a cycle among {}",
+                stuck
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    let mut id_of = vec![0usize; n];
+    let mut net = Network::new();
+    for &v in &order {
+        let (parents, cpt) = &resolved[v];
+        let ps: Vec<VarId> = parents.iter().map(|&p| id_of[p]).collect();
+        id_of[v] = net.add(
+            vars[v].name.clone(),
+            vars[v].states.iter().map(|(s, _)| s.clone()).collect(),
+            ps,
+            cpt.clone(),
+        );
+    }
+    let mut evidence = Vec::new();
+    for (i, v) in vars.iter().enumerate() {
+        if let Some((state, at)) = &v.evidence {
+            let s = state_index(v, state)
+                .ok_or_else(|| unknown_state(lx, *at, v, state, "in `property evidence`"))?;
+            evidence.push((id_of[i], s));
+        }
+    }
+    Ok(Bif {
+        name,
+        net,
+        evidence,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_unique_and_readable() {
+        let ids = identifiers([
+            "hypothesis",
+            "item:a",
+            "item_a",
+            "report:a/b",
+            "9lives",
+            "",
+            "table",
+            "café",
+            "item:a",
+        ]);
+        assert_eq!(
+            ids,
+            [
+                "hypothesis",
+                "item_a_2",
+                "item_a",
+                "report_a_b",
+                "n9lives",
+                "n",
+                "table_",
+                "caf_",
+                "item_a_3"
+            ]
+        );
+    }
+
+    #[test]
+    fn round_trip() {
+        let mut net = Network::new();
+        let a = net.add(
+            "a:x",
+            vec!["yes".into(), "no".into()],
+            vec![],
+            vec![0.15, 0.85],
+        );
+        let b = net.add(
+            "b",
+            vec!["r=0.1".into(), "r=0.9".into(), "x".into()],
+            vec![a],
+            vec![0.1, 0.2, 0.7, 1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0],
+        );
+        let text = write(
+            &net,
+            &WriteOptions {
+                name: "test".into(),
+                comments: vec!["a\nb".into()],
+                evidence: vec![(b, 2)],
+            },
+        );
+        let back = parse(&text).expect("parses");
+        assert_eq!(back.name.as_deref(), Some("test"));
+        assert_eq!(back.net.len(), 2);
+        assert_eq!(back.net.node(0).name, "a_x");
+        assert_eq!(&back.net.node(1).states[..], ["r_0_1", "r_0_9", "x"]);
+        assert_eq!(back.net.node(1).cpt, net.node(b).cpt);
+        assert_eq!(back.evidence, vec![(1, 2)]);
+    }
+
+    #[test]
+    fn variants() {
+        let text = r#"
+            /* a comment */ network "N" { property "x;y" ; }
+            variable "B C" { type discrete[2] { "t" "f" }; property evidence = f; }
+            variable A { type discrete [ 2 ] { a1, a2 }; }
+            probability ( "B C" A ) { (a1) 0.2 0.8; default 0.5, 0.5; }
+            probability ( A ) { table 0.3, 0.7 ; } // end
+        "#;
+        let bif = parse(text).expect("parses");
+        assert_eq!(bif.name.as_deref(), Some("N"));
+        // A comes first: it is a parent of "B C".
+        assert_eq!(bif.net.node(0).name, "A");
+        assert_eq!(bif.net.node(1).cpt, vec![0.2, 0.8, 0.5, 0.5]);
+        assert_eq!(bif.evidence, vec![(1, 1)]);
+    }
+
+    #[test]
+    fn errors_point_at_the_problem() {
+        let e = parse("variable A {\n  type discrete [ 2 ] { x, y };\n}\nprobability ( A ) {\n  table 0.5, 0.6;\n}\n")
+            .expect_err("bad sum");
+        assert_eq!((e.line, e.column), (5, 3));
+        let e = parse(
+            "variable A { type discrete [ 2 ] { x, y }; }\nprobability ( B ) { table 0.5, 0.5; }",
+        )
+        .expect_err("unknown");
+        assert_eq!((e.line, e.column), (2, 15));
+        assert_eq!(e.hint.as_deref(), Some("did you mean `A`?"));
+        let e = parse("variable A { type discrete [ 2 ] { x, y }; }").expect_err("no block");
+        assert!(e.message.contains("no probability block"), "{e}");
+        let e = parse(
+            "variable A { type discrete [ 2 ] { x, y }; }\nvariable B { type discrete [ 2 ] { x, y }; }\n\
+             probability ( A | B ) { (x) 0.5, 0.5; }\nprobability ( B ) { table 0.5, 0.5; }",
+        )
+        .expect_err("missing row");
+        assert!(e.message.contains("no row for (y)"), "{e}");
+    }
+}

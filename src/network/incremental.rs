@@ -1,0 +1,737 @@
+//! Incremental exact inference: compile a model once, keep every item's
+//! factor, and after a change recompile only the items it touches.
+//!
+//! Given the hypothesis H and the latent reliabilities Q, items are
+//! independent, so the joint is
+//!
+//!   P(H) × Π_q P(q) × Π_items F_i(H, Q_i)
+//!
+//! where F_i = P(item i's observed reports | H, Q_i) is the item's factor
+//! with its own event and report nodes summed out. The engine caches each
+//! F_i; a posterior multiplies the cached factors and sums out the Q's.
+//!
+//! Variables are numbered H = 0 and Q_s = 1 + s for source s, so a factor's
+//! variables do not depend on which other sources are latent: a source that
+//! changes between a point and an interval reliability only adds or drops
+//! its own variable, in the items that report it, and those are exactly the
+//! items such a change recompiles. No full rebuild is ever needed.
+
+use crate::model::{HypothesisId, ItemId, Model, Override, SourceId, overrides};
+
+use super::compile::{Posterior, compile_item};
+use super::factor::{Factor, VarId};
+use super::plan::CompensatedSum;
+use super::ve::{self, DEFAULT_BUDGET_BYTES, InferError};
+
+/// The hypothesis variable.
+const H: VarId = 0;
+
+/// The variable of source `s`'s latent reliability.
+fn q_var(s: SourceId) -> VarId {
+    1 + s.0
+}
+
+/// A model compiled item by item, with every enabled item's factor cached,
+/// and (where the table is small) their running sum.
+#[derive(Clone, Debug)]
+pub struct Incremental {
+    model: Model,
+    /// Indexed by `ItemId`; `None` for a disabled item.
+    factors: Vec<Option<Factor>>,
+    /// Σ_i ln F_i over H and every latent reliability; `None` when that
+    /// table would be large, and the cached factors are combined afresh.
+    joint: Option<Joint>,
+}
+
+/// Joint tables up to this many entries are kept as a running sum.
+const MAX_JOINT_ENTRIES: usize = 1 << 16;
+
+/// The items' factors summed in log space over the joint of H and the
+/// latent reliability of every source with an interval reliability:
+/// entry by entry a compensated sum of the finite logs and a count of the
+/// zeros, so that a factor can be taken away again exactly (a change then
+/// costs the touched items, not all of them).
+#[derive(Clone, Debug)]
+struct Joint {
+    /// H, then each latent reliability, ascending.
+    vars: Vec<VarId>,
+    cards: Vec<usize>,
+    sums: Vec<CompensatedSum>,
+    zeros: Vec<i64>,
+}
+
+impl Joint {
+    /// An empty joint for `model`, or `None` when it would be large.
+    fn new(model: &Model) -> Option<Joint> {
+        let levels = model.meta.reliability_levels;
+        let mut vars = vec![H];
+        let mut cards = vec![model.hypotheses.len()];
+        for (s, source) in model.sources.iter().enumerate() {
+            if source.latent_range().is_some() {
+                vars.push(q_var(SourceId(s)));
+                cards.push(levels);
+            }
+        }
+        let n = cards
+            .iter()
+            .try_fold(1usize, |acc, &c| acc.checked_mul(c))?;
+        (n <= MAX_JOINT_ENTRIES).then(|| Joint {
+            vars,
+            cards,
+            sums: vec![CompensatedSum::default(); n],
+            zeros: vec![0; n],
+        })
+    }
+
+    /// Add (`sign` 1) or take away (`sign` -1) a factor; false when its
+    /// variables are not all in the joint.
+    fn add(&mut self, f: &Factor, sign: i64) -> bool {
+        let (fv, fc) = (f.vars(), f.cards());
+        let mut own = vec![1usize; fv.len()];
+        for k in (0..fv.len().saturating_sub(1)).rev() {
+            own[k] = own[k + 1] * fc[k + 1];
+        }
+        let mut strides = vec![0usize; self.vars.len()];
+        for (k, v) in fv.iter().enumerate() {
+            match self.vars.binary_search(v) {
+                Ok(p) if self.cards[p] == fc[k] => strides[p] = own[k],
+                _ => return false,
+            }
+        }
+        let logs = f.log_values();
+        let mut assignment = vec![0usize; self.vars.len()];
+        let mut at = 0usize;
+        for e in 0..self.sums.len() {
+            let x = logs[at];
+            if x == f64::NEG_INFINITY {
+                self.zeros[e] += sign;
+            } else {
+                self.sums[e].add(sign as f64 * x);
+            }
+            for d in (0..assignment.len()).rev() {
+                assignment[d] += 1;
+                at += strides[d];
+                if assignment[d] < self.cards[d] {
+                    break;
+                }
+                at -= strides[d] * self.cards[d];
+                assignment[d] = 0;
+            }
+        }
+        true
+    }
+
+    fn factor(&self) -> Factor {
+        let logs = self
+            .sums
+            .iter()
+            .zip(&self.zeros)
+            .map(|(s, &z)| if z > 0 { f64::NEG_INFINITY } else { s.value() })
+            .collect();
+        Factor::from_logs(&self.vars, &self.cards, logs)
+    }
+
+    /// The latent reliabilities in the joint.
+    fn latent(&self) -> impl Iterator<Item = SourceId> + '_ {
+        self.vars[1..].iter().map(|&v| SourceId(v - 1))
+    }
+}
+
+/// The running sum of `factors`, or `None` when it would be large.
+fn build_joint(model: &Model, factors: &[Option<Factor>]) -> Option<Joint> {
+    let mut joint = Joint::new(model)?;
+    factors
+        .iter()
+        .flatten()
+        .all(|f| joint.add(f, 1))
+        .then_some(joint)
+}
+
+/// Which sources have a latent reliability: what the joint's shape follows.
+fn latent_shape(model: &Model) -> Vec<bool> {
+    model
+        .sources
+        .iter()
+        .map(|s| s.latent_range().is_some())
+        .collect()
+}
+
+/// The items a model change touches, and whether it touches the priors.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Touched {
+    /// Sorted, unique.
+    pub items: Vec<ItemId>,
+    pub prior: bool,
+}
+
+/// The items that one override touches: a source's reliability or bias the
+/// items with a report of that source; a dependency's strength the items
+/// with a link it created; anything of one item that item alone; a prior
+/// no item.
+pub fn touched(model: &Model, o: &Override) -> Touched {
+    let items: Vec<ItemId> = match o {
+        Override::SourceReliability(s, _) | Override::SourceBias(s, _) => {
+            items_of_source(model, *s)
+        }
+        Override::ItemEnabled(i, _)
+        | Override::Likelihood(i, _, _)
+        | Override::ReportStrength(i, _, _)
+        | Override::ReportObserved(i, _, _)
+        | Override::ReportReliability(i, _, _)
+        | Override::ReportBias(i, _, _) => vec![*i],
+        Override::Prior(..) => Vec::new(),
+        Override::DependencyStrength(d, _) => model
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| {
+                item.reports
+                    .iter()
+                    .any(|r| r.via.as_ref().is_some_and(|l| l.dependency == Some(*d)))
+            })
+            .map(|(i, _)| ItemId(i))
+            .collect(),
+    };
+    Touched {
+        items,
+        prior: matches!(o, Override::Prior(..)),
+    }
+}
+
+/// The items with at least one report of source `s`, in model order.
+pub fn items_of_source(model: &Model, s: SourceId) -> Vec<ItemId> {
+    model
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| item.reports.iter().any(|r| r.source == s))
+        .map(|(i, _)| ItemId(i))
+        .collect()
+}
+
+/// The factor F_i(H, Q_i) of one item, over the engine's variable numbering.
+/// `None` for a disabled item.
+pub fn item_factor(model: &Model, i: ItemId) -> Result<Option<Factor>, InferError> {
+    if !model.items[i.0].enabled {
+        return Ok(None);
+    }
+    let c = compile_item(model, i);
+    let f = c.item_factor(&c.items[0])?;
+    // The single-item network numbers H first and its latent nodes next, in
+    // source order, so this map preserves order as `relabel` requires.
+    let global = |v: VarId| {
+        if v == c.hypothesis {
+            return H;
+        }
+        c.reliability
+            .iter()
+            .find(|q| q.var == v)
+            .map_or(v, |q| q_var(q.source))
+    };
+    Ok(Some(f.relabel(global)))
+}
+
+/// An item's factor taken apart at its event E: m_e(Q) = P(reports | E = e,
+/// Q) for e = 0, 1, which do not depend on the item's likelihoods. The
+/// factor for any likelihoods l_h is then
+/// F(h, Q) = (1 - l_h) m_0(Q) + l_h m_1(Q), with no recompiling: what a
+/// likelihood sweep needs.
+#[derive(Clone, Debug)]
+pub struct EventMessages {
+    /// ln m_0 and ln m_1, over the item's latent reliabilities (engine
+    /// numbering), in the same layout.
+    m0: Factor,
+    m1: Factor,
+}
+
+impl EventMessages {
+    /// `None` for a disabled item. `model` is used as scratch: item `i`'s
+    /// likelihoods are set and then put back, so no copy of a large model
+    /// is made.
+    pub fn new(model: &mut Model, i: ItemId) -> Result<Option<EventMessages>, InferError> {
+        let written = model.items[i.0].likelihood.clone();
+        let mut at = |l: f64| -> Result<Option<Factor>, InferError> {
+            let e = crate::model::Estimate::exact(crate::model::Probability::clamped(l));
+            for x in &mut model.items[i.0].likelihood {
+                *x = e.clone();
+            }
+            // With the same likelihood under every h the factor is the same
+            // for every h: keep one slice.
+            Ok(item_factor(model, i)?.map(|f| f.reduce(H, 0)))
+        };
+        let ends = (at(0.0), at(1.0));
+        model.items[i.0].likelihood = written;
+        Ok(match (ends.0?, ends.1?) {
+            (Some(m0), Some(m1)) => Some(EventMessages { m0, m1 }),
+            _ => None,
+        })
+    }
+
+    /// The item's factor F(H, Q) for the likelihoods `likelihood[h]`.
+    pub fn factor(&self, likelihood: &[f64]) -> Factor {
+        let k = likelihood.len();
+        let mut vars = vec![H];
+        vars.extend_from_slice(self.m0.vars());
+        let mut cards = vec![k];
+        cards.extend_from_slice(self.m0.cards());
+        let (a, b) = (self.m0.log_values(), self.m1.log_values());
+        let mut logs = Vec::with_capacity(k * a.len());
+        for &l in likelihood {
+            let (w0, w1) = ((1.0 - l).ln(), l.ln());
+            logs.extend(
+                a.iter()
+                    .zip(b)
+                    .map(|(&x, &y)| super::factor::log_sum_exp(&[w0 + x, w1 + y])),
+            );
+        }
+        Factor::from_logs(&vars, &cards, logs)
+    }
+}
+
+/// The sources whose latent reliability node a full compile of `model`
+/// would create (an interval reliability used by a report of an enabled
+/// item), in source order: the order of `Posterior::reliability`.
+pub fn latent_sources(model: &Model) -> Vec<SourceId> {
+    (0..model.sources.len())
+        .map(SourceId)
+        .filter(|&s| uses_latent(model, s, |_| true))
+        .collect()
+}
+
+/// Whether source `s` is latent and used latently by an enabled item that
+/// `include` accepts.
+fn uses_latent(model: &Model, s: SourceId, include: impl Fn(ItemId) -> bool) -> bool {
+    model.sources[s.0].latent_range().is_some()
+        && model.items.iter().enumerate().any(|(i, item)| {
+            item.enabled
+                && include(ItemId(i))
+                && item
+                    .reports
+                    .iter()
+                    .any(|r| r.source == s && model.uses_latent_reliability(r))
+        })
+}
+
+/// The cardinality of every variable in the engine's numbering (1 for a
+/// source that is not latent: such a variable never occurs).
+fn cards(model: &Model) -> Vec<usize> {
+    let levels = model.meta.reliability_levels;
+    std::iter::once(model.hypotheses.len())
+        .chain(model.sources.iter().map(|s| {
+            if s.latent_range().is_some() {
+                levels
+            } else {
+                1
+            }
+        }))
+        .collect()
+}
+
+fn prior_factor(model: &Model) -> Factor {
+    let k = model.hypotheses.len();
+    Factor::new(&[H], &[k], model.priors())
+}
+
+/// The uniform prior of a latent reliability, as the full compile builds it.
+fn latent_prior(model: &Model, s: SourceId) -> Factor {
+    let levels = model.meta.reliability_levels;
+    Factor::new(&[q_var(s)], &[levels], vec![1.0 / levels as f64; levels])
+}
+
+/// Normalise a factor over H into a posterior, as `ve::posterior` does.
+fn normalise(result: &Factor) -> Result<Vec<f64>, InferError> {
+    if !result.log_total().is_finite() {
+        return Err(InferError::ImpossibleEvidence);
+    }
+    result.normalized().ok_or(InferError::ImpossibleEvidence)
+}
+
+impl Incremental {
+    /// Compile every enabled item of `model`.
+    pub fn new(model: &Model) -> Result<Incremental, InferError> {
+        let factors = (0..model.items.len())
+            .map(|i| item_factor(model, ItemId(i)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Incremental {
+            joint: build_joint(model, &factors),
+            model: model.clone(),
+            factors,
+        })
+    }
+
+    /// The model the cached factors describe.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The cached factor of an item (`None` when it is disabled).
+    pub fn factor(&self, i: ItemId) -> Option<&Factor> {
+        self.factors.get(i.0).and_then(Option::as_ref)
+    }
+
+    /// Every factor of the joint: the prior of H, the prior of each latent
+    /// reliability, and the items' factors (as their running sum when kept).
+    fn all_factors(&self) -> Vec<Factor> {
+        match &self.joint {
+            Some(j) => {
+                let mut factors = vec![j.factor(), prior_factor(&self.model)];
+                factors.extend(j.latent().map(|s| latent_prior(&self.model, s)));
+                factors
+            }
+            None => self.joint_factors(|_| true),
+        }
+    }
+
+    /// The prior of H, the prior of each latent reliability in use, and the
+    /// items' factors (those `include` accepts).
+    fn joint_factors(&self, include: impl Fn(ItemId) -> bool) -> Vec<Factor> {
+        let mut factors = vec![prior_factor(&self.model)];
+        factors.extend(
+            latent_sources(&self.model)
+                .into_iter()
+                .map(|s| latent_prior(&self.model, s)),
+        );
+        factors.extend(
+            self.factors
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| include(ItemId(*i)))
+                .filter_map(|(_, f)| f.clone()),
+        );
+        factors
+    }
+
+    /// The exact posterior of the hypotheses.
+    pub fn hypotheses(&self) -> Result<Vec<f64>, InferError> {
+        let result = ve::eliminate(
+            self.all_factors(),
+            &[],
+            &[H],
+            &cards(&self.model),
+            DEFAULT_BUDGET_BYTES,
+        )?;
+        normalise(&result)
+    }
+
+    /// The exact posterior of the hypotheses and of each latent reliability
+    /// (in the order of [`latent_sources`]), as `compile(model).infer()`
+    /// gives it.
+    pub fn posterior(&self) -> Result<Posterior, InferError> {
+        let factors = self.all_factors();
+        let cards = cards(&self.model);
+        let result = ve::eliminate(factors.clone(), &[], &[H], &cards, DEFAULT_BUDGET_BYTES)?;
+        let hypotheses = normalise(&result)?;
+        let log_evidence = result.log_total();
+        let reliability = latent_sources(&self.model)
+            .into_iter()
+            .map(|s| {
+                let q = ve::eliminate(
+                    factors.clone(),
+                    &[],
+                    &[q_var(s)],
+                    &cards,
+                    DEFAULT_BUDGET_BYTES,
+                )?;
+                normalise(&q)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Posterior {
+            hypotheses,
+            log_evidence,
+            reliability,
+        })
+    }
+
+    /// ln P(item's reports | h) for each hypothesis, any latent reliability
+    /// averaged over its prior (as `Compiled::item_log_likelihood`); `None`
+    /// when the item is disabled.
+    pub fn item_log_likelihood(&self, i: ItemId) -> Result<Option<Vec<f64>>, InferError> {
+        let Some(f) = self.factor(i) else {
+            return Ok(None);
+        };
+        let mut factors = vec![f.clone()];
+        factors.extend(
+            f.vars()
+                .iter()
+                .filter(|&&v| v != H)
+                .map(|&v| latent_prior(&self.model, SourceId(v - 1))),
+        );
+        let g = ve::eliminate(
+            factors,
+            &[],
+            &[H],
+            &cards(&self.model),
+            DEFAULT_BUDGET_BYTES,
+        )?;
+        let k = self.model.hypotheses.len();
+        Ok(Some(if g.vars().is_empty() {
+            vec![g.log_total(); k]
+        } else {
+            g.log_values().to_vec()
+        }))
+    }
+
+    /// Apply overrides (as `overrides::apply` does to the model), then
+    /// recompile only the items they touch.
+    pub fn apply(&mut self, overrides: &[Override]) -> Result<(), InferError> {
+        let changed = overrides::apply(&self.model, overrides);
+        let mut items: Vec<ItemId> = overrides
+            .iter()
+            .flat_map(|o| touched(&changed, o).items)
+            .collect();
+        items.sort_unstable();
+        items.dedup();
+        self.update(changed, &items)
+    }
+
+    /// Replace the model by `changed`, recompiling only `items`: the caller
+    /// vouches that nothing else of an item differs between the two models
+    /// (see [`touched`]). Priors are always taken from `changed`. A model of
+    /// another shape (different numbers of hypotheses, sources or items, or
+    /// other reliability levels) is rebuilt whole.
+    pub fn update(&mut self, changed: Model, items: &[ItemId]) -> Result<(), InferError> {
+        let same_shape = changed.hypotheses.len() == self.model.hypotheses.len()
+            && changed.sources.len() == self.model.sources.len()
+            && changed.items.len() == self.model.items.len()
+            && changed.meta.reliability_levels == self.model.meta.reliability_levels;
+        if !same_shape {
+            *self = Incremental::new(&changed)?;
+            return Ok(());
+        }
+        let fresh: Vec<(ItemId, Option<Factor>)> = items
+            .iter()
+            .map(|&i| item_factor(&changed, i).map(|f| (i, f)))
+            .collect::<Result<_, _>>()?;
+        // The running sum follows the touched items, unless the set of
+        // latent reliabilities (the joint's shape) changed.
+        let mut joint = self
+            .joint
+            .take()
+            .filter(|_| latent_shape(&changed) == latent_shape(&self.model));
+        let mut kept = joint.is_some();
+        for (i, f) in fresh {
+            if let Some(j) = &mut joint {
+                if let Some(old) = &self.factors[i.0] {
+                    kept &= j.add(old, -1);
+                }
+                if let Some(new) = &f {
+                    kept &= j.add(new, 1);
+                }
+            }
+            self.factors[i.0] = f;
+        }
+        self.joint = if kept {
+            joint
+        } else {
+            build_joint(&changed, &self.factors)
+        };
+        self.model = changed;
+        Ok(())
+    }
+
+    /// Set one prior (the others rescaled in proportion); no item is touched.
+    pub fn set_prior(&mut self, h: HypothesisId, p: crate::model::Probability) {
+        self.model.set_prior(h, p);
+    }
+
+    /// Hold `items` out: combine everything else once, so that many variants
+    /// of just those items can then be evaluated cheaply.
+    pub fn hold_out(&self, items: &[ItemId]) -> Result<HeldOut<'_>, InferError> {
+        let mut held: Vec<ItemId> = items.to_vec();
+        held.sort_unstable();
+        held.dedup();
+        let is_held = |i: ItemId| held.binary_search(&i).is_ok();
+        let rest_used: Vec<SourceId> = (0..self.model.sources.len())
+            .map(SourceId)
+            .filter(|&s| uses_latent(&self.model, s, |i| !is_held(i)))
+            .collect();
+        let touched_by_held = |s: SourceId| {
+            held.iter().any(|&i| {
+                self.factor(i)
+                    .is_some_and(|f| f.vars().binary_search(&q_var(s)).is_ok())
+            })
+        };
+        let cards = cards(&self.model);
+        // The running sum less the held items, when it is kept: the cost is
+        // the held items', not the model's.
+        if let Some(joint) = &self.joint {
+            let mut rest = joint.clone();
+            let taken = held
+                .iter()
+                .filter_map(|&i| self.factor(i))
+                .all(|f| rest.add(f, -1));
+            if taken {
+                let rest_priors: Vec<SourceId> = rest.latent().collect();
+                let mut keep = vec![H];
+                keep.extend(
+                    rest_priors
+                        .iter()
+                        .filter(|&&s| touched_by_held(s))
+                        .map(|&s| q_var(s)),
+                );
+                let mut factors = vec![rest.factor(), prior_factor(&self.model)];
+                factors.extend(rest_priors.iter().map(|&s| latent_prior(&self.model, s)));
+                let rest = ve::eliminate(factors, &[], &keep, &cards, DEFAULT_BUDGET_BYTES)?;
+                return Ok(HeldOut {
+                    engine: self,
+                    held,
+                    rest,
+                    rest_priors,
+                    rest_used,
+                    cards,
+                });
+            }
+        }
+        // Keep the latent reliabilities the held items share with the rest;
+        // sum out those only the rest uses.
+        let mut keep = vec![H];
+        keep.extend(
+            rest_used
+                .iter()
+                .filter(|&&s| touched_by_held(s))
+                .map(|&s| q_var(s)),
+        );
+        let mut factors = vec![prior_factor(&self.model)];
+        factors.extend(rest_used.iter().map(|&s| latent_prior(&self.model, s)));
+        factors.extend(
+            self.factors
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !is_held(ItemId(*i)))
+                .filter_map(|(_, f)| f.clone()),
+        );
+        let rest = ve::eliminate(factors, &[], &keep, &cards, DEFAULT_BUDGET_BYTES)?;
+        Ok(HeldOut {
+            engine: self,
+            held,
+            rest,
+            rest_priors: rest_used.clone(),
+            rest_used,
+            cards,
+        })
+    }
+}
+
+/// Everything but a few held-out items, combined once (see
+/// [`Incremental::hold_out`]).
+#[derive(Clone, Debug)]
+pub struct HeldOut<'a> {
+    engine: &'a Incremental,
+    held: Vec<ItemId>,
+    /// The prior, the latent priors and the other items' factors, with every
+    /// latent reliability the held items do not touch summed out.
+    rest: Factor,
+    /// The latent reliabilities whose prior `rest` includes.
+    rest_priors: Vec<SourceId>,
+    /// The latent reliabilities the other items use: a variant must leave
+    /// them as they are.
+    rest_used: Vec<SourceId>,
+    cards: Vec<usize>,
+}
+
+impl HeldOut<'_> {
+    /// The held-out items, sorted.
+    pub fn items(&self) -> &[ItemId] {
+        &self.held
+    }
+
+    /// The posterior of the hypotheses with the held-out items removed.
+    pub fn hypotheses_without(&self) -> Result<Vec<f64>, InferError> {
+        let result = ve::eliminate(
+            vec![self.rest.clone()],
+            &[],
+            &[H],
+            &self.cards,
+            DEFAULT_BUDGET_BYTES,
+        )?;
+        normalise(&result)
+    }
+
+    /// The posterior of the hypotheses under `variant`, a model that may
+    /// differ from the engine's only in what the held-out items see (their
+    /// own parameters, and those of sources and dependencies no other item
+    /// uses). Only the held-out items are recompiled. Where a variant brings
+    /// in a latent reliability the combined rest has already summed out, or
+    /// changes the priors, the posterior is computed in full instead.
+    pub fn hypotheses_with(&self, variant: &Model) -> Result<Vec<f64>, InferError> {
+        let model = &self.engine.model;
+        let same_frame = variant.priors() == model.priors()
+            && variant.sources.len() == model.sources.len()
+            && variant.meta.reliability_levels == model.meta.reliability_levels
+            // The other items' latent reliabilities must mean what they meant.
+            && self.rest_used.iter().all(|s| {
+                variant.sources[s.0].reliability == model.sources[s.0].reliability
+            });
+        if !same_frame {
+            return self.full(variant);
+        }
+        let mut factors = vec![self.rest.clone()];
+        let mut own_latent: Vec<SourceId> = Vec::new();
+        for &i in &self.held {
+            let Some(f) = item_factor(variant, i)? else {
+                continue;
+            };
+            for &v in f.vars().iter().filter(|&&v| v != H) {
+                let s = SourceId(v - 1);
+                if self.rest_priors.contains(&s) {
+                    // Its prior is in the rest, which must not have summed
+                    // it out.
+                    if self.rest.vars().binary_search(&v).is_err() {
+                        return self.full(variant);
+                    }
+                } else if !own_latent.contains(&s) {
+                    own_latent.push(s);
+                }
+            }
+            factors.push(f);
+        }
+        factors.extend(own_latent.iter().map(|&s| latent_prior(variant, s)));
+        // A source latent in either model has its levels in the tables.
+        let cards: Vec<usize> = cards(variant)
+            .iter()
+            .zip(&self.cards)
+            .map(|(&a, &b)| a.max(b))
+            .collect();
+        let result = ve::eliminate(factors, &[], &[H], &cards, DEFAULT_BUDGET_BYTES)?;
+        normalise(&result)
+    }
+
+    /// The posterior of the hypotheses with the held-out items' factors
+    /// given directly (one per enabled held-out item), computed over the
+    /// engine's model: for callers that build the factors themselves (see
+    /// [`EventMessages`]). The factors must use only latent reliabilities
+    /// the held-out items already use in the engine's model.
+    pub fn hypotheses_with_factors(&self, held: &[Factor]) -> Result<Vec<f64>, InferError> {
+        let model = &self.engine.model;
+        let mut factors = vec![self.rest.clone()];
+        let mut own_latent: Vec<SourceId> = Vec::new();
+        for f in held {
+            for &v in f.vars().iter().filter(|&&v| v != H) {
+                let s = SourceId(v - 1);
+                let known = model
+                    .sources
+                    .get(s.0)
+                    .is_some_and(|x| x.latent_range().is_some());
+                let shared = self.rest_priors.contains(&s);
+                if !known || (shared && self.rest.vars().binary_search(&v).is_err()) {
+                    return Err(InferError::UnknownVariable(v));
+                }
+                if !shared && !own_latent.contains(&s) {
+                    own_latent.push(s);
+                }
+            }
+            factors.push(f.clone());
+        }
+        factors.extend(own_latent.iter().map(|&s| latent_prior(model, s)));
+        let result = ve::eliminate(factors, &[], &[H], &self.cards, DEFAULT_BUDGET_BYTES)?;
+        normalise(&result)
+    }
+
+    /// The fallback: everything recomputed, reusing the cached factors of
+    /// the items that are not held out.
+    fn full(&self, variant: &Model) -> Result<Vec<f64>, InferError> {
+        let mut engine = self.engine.clone();
+        engine.update(variant.clone(), &self.held)?;
+        engine.hypotheses()
+    }
+}

@@ -1,0 +1,674 @@
+//! The `credence ach` output: Heuer's ACH matrix beside the Bayesian result,
+//! as a serializable view (kind `credence.ach`, schema 1, docs/JSON.md), a
+//! text printer and a JSON printer.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::analysis::ach::{Ach, Contribution, Disagreement, NEUTRAL_DB, STRONG_DB};
+use crate::model::{ItemId, Model};
+
+use super::explain::{num4, signed4};
+use super::{Format, ModelView, SCHEMA_VERSION, Table};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AchView {
+    pub schema: u32,
+    pub kind: &'static str,
+    pub model: ModelView,
+    pub thresholds: Thresholds,
+    /// Model order.
+    pub hypotheses: Vec<AchHypothesis>,
+    /// Enabled items, most diagnostic first.
+    pub rows: Vec<AchRow>,
+    pub disabled: Vec<String>,
+    /// Hypotheses with the fewest inconsistencies.
+    pub ach_leading: Vec<String>,
+    /// Hypotheses with the highest posterior.
+    pub bayes_leading: Vec<String>,
+    /// Whether no pair of hypotheses is ranked in opposite orders.
+    pub rankings_agree: bool,
+    pub disagreements: Vec<DisagreementView>,
+    /// The general lesson, whatever the model.
+    pub teaching_note: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Thresholds {
+    /// |likelihood ratio| in decibans below which a derived rating is N.
+    pub neutral_db: f64,
+    /// At or above which it is CC (II below zero).
+    pub strong_db: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AchHypothesis {
+    pub id: String,
+    pub title: String,
+    pub inconsistency: u32,
+    pub weighted_inconsistency: f64,
+    pub ach_rank: usize,
+    pub weighted_rank: usize,
+    pub prior: f64,
+    pub posterior: f64,
+    pub bayes_rank: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AchRow {
+    pub id: String,
+    pub claim: String,
+    /// The reports on balance deny the claim: the row rates its negation.
+    pub denied: bool,
+    /// Per hypothesis, model order: "CC", "C", "N", "I" or "II".
+    pub ratings: Vec<&'static str>,
+    /// Per hypothesis: the model wrote the rating (mirrored when denied).
+    pub written: Vec<bool>,
+    /// Per hypothesis: P(E | h), or 1 - P(E | h) on a denied row.
+    pub likelihood: Vec<f64>,
+    /// Per hypothesis: 10 log10 of the likelihood over the other
+    /// hypotheses' mean; null where infinite.
+    pub ratio_db: Vec<Option<f64>>,
+    pub reports_given_true: f64,
+    pub reports_given_false: f64,
+    pub credibility: f64,
+    pub origins: usize,
+    pub best_discrimination: Option<f64>,
+    pub relevance: f64,
+    /// 10 log10 of max/min of the row's likelihoods; null where infinite.
+    pub diagnosticity_db: Option<f64>,
+    /// credibility × relevance.
+    pub weight: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ContributionView {
+    pub items: Vec<String>,
+    /// Per item, decibans; null where infinite.
+    pub item_db: Vec<Option<f64>>,
+    pub db: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DisagreementView {
+    /// Fewer inconsistencies.
+    pub ach_prefers: String,
+    /// Higher posterior.
+    pub bayes_prefers: String,
+    /// All decibans below are in favour of `bayes_prefers` over `ach_prefers`.
+    pub posterior_odds_db: Option<f64>,
+    pub prior_odds_db: Option<f64>,
+    /// Items neither is inconsistent with (ACH sees no difference).
+    pub neither_inconsistent: ContributionView,
+    /// Of those, the ones `bayes_prefers` predicted (C or CC) where
+    /// `ach_prefers` is N.
+    pub unpredicted: Vec<String>,
+    pub only_ach_choice_inconsistent: ContributionView,
+    pub only_bayes_choice_inconsistent: ContributionView,
+    pub both_inconsistent: ContributionView,
+    pub shared_reliability_db: f64,
+    /// Why, in sentences.
+    pub explanation: Vec<String>,
+}
+
+const TEACHING_NOTE: &str = "ACH (Heuer) asks which hypothesis has the least evidence against it: it counts inconsistencies (I = 1, II = 2) and sets consistent evidence aside, because evidence consistent with several hypotheses cannot tell them apart. Bayes weighs every item by its likelihood ratio, for and against, and starts from the priors. They disagree when a hypothesis predicts little (rated N, it is never contradicted, and never confirmed either), when one strongly diagnostic item outweighs several weak inconsistencies, or when priors or the credibility of the reports differ.";
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+fn ids(model: &Model, items: &[ItemId]) -> Vec<String> {
+    items.iter().map(|i| model.items[i.0].id.clone()).collect()
+}
+
+fn contribution(model: &Model, c: &Contribution) -> ContributionView {
+    ContributionView {
+        items: ids(model, &c.items),
+        item_db: c.item_db.iter().map(|&x| finite(x)).collect(),
+        db: finite(c.db),
+    }
+}
+
+fn db_text(x: f64) -> String {
+    if x.is_finite() {
+        format!("{} dB", signed4(x))
+    } else if x > 0.0 {
+        "+infinity dB (rules the other out)".to_string()
+    } else {
+        "-infinity dB (rules it out)".to_string()
+    }
+}
+
+fn items_phrase(n: usize) -> String {
+    if n == 1 {
+        "1 item".to_string()
+    } else {
+        format!("{n} items")
+    }
+}
+
+fn score_phrase(n: u32) -> String {
+    if n == 1 {
+        "1 inconsistency".to_string()
+    } else {
+        format!("{n} inconsistencies")
+    }
+}
+
+/// Why ACH and Bayes order this pair differently, largest cause first.
+fn explain_pair(model: &Model, ach: &Ach, d: &Disagreement) -> Vec<String> {
+    let a = &model.hypotheses[d.ach_prefers.0].id;
+    let b = &model.hypotheses[d.bayes_prefers.0].id;
+    let score = |h: crate::model::HypothesisId| ach.scores[h.0].inconsistency;
+    let mut causes: Vec<(f64, String)> = Vec::new();
+    if d.ignored.db > 0.0 {
+        let mut s = format!(
+            "Consistent evidence counts in Bayes. On {} neither hypothesis is inconsistent with, ACH sees no difference, yet together they favour {b} by {}",
+            items_phrase(d.ignored.items.len()),
+            db_text(d.ignored.db)
+        );
+        if d.unpredicted.is_empty() {
+            s.push_str(&format!(
+                ": {b} made them more probable than {a} did. Consistency is a matter of degree, and ACH's count ignores it."
+            ));
+        } else {
+            s.push_str(&format!(
+                ": {b} predicted {} ({}) where {a} is rated N. A hypothesis rated N predicts nothing, so it is never contradicted; that is how {a} keeps {}. It can win ACH and still lose Bayes to a hypothesis that predicted what happened.",
+                if d.unpredicted.len() == 1 {
+                    "it"
+                } else {
+                    "them"
+                },
+                d.unpredicted
+                    .iter()
+                    .map(|i| {
+                        let k = d.ignored.items.iter().position(|x| x == i);
+                        let w = k.and_then(|k| d.ignored.item_db.get(k)).copied();
+                        format!(
+                            "{} {}",
+                            model.items[i.0].id,
+                            w.map_or_else(String::new, db_text)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if score(d.ach_prefers) == 0 {
+                    "a clean column"
+                } else {
+                    "its count low"
+                }
+            ));
+        }
+        causes.push((d.ignored.db, s));
+    }
+    let against_a = &d.against_ach_choice;
+    let against_b = &d.against_bayes_choice;
+    if against_a.db > 0.0 && against_a.db > -against_b.db {
+        let count_a: u32 = against_a
+            .items
+            .iter()
+            .map(|i| row_score(ach, *i, d.ach_prefers))
+            .sum();
+        let count_b: u32 = against_b
+            .items
+            .iter()
+            .map(|i| row_score(ach, *i, d.bayes_prefers))
+            .sum();
+        let mut s = format!(
+            "Strength beats count. ACH scores each inconsistency 1 (or 2) however diagnostic it is. The {} against {a} alone ({}) cost{} it {}, more than the {} against {b} alone cost {b} ({} dB). A single strongly diagnostic item can outweigh several weak inconsistencies.",
+            score_phrase(count_a),
+            ids(model, &against_a.items).join(", "),
+            if count_a == 1 { "s" } else { "" },
+            magnitude(against_a.db),
+            score_phrase(count_b),
+            num4(-against_b.db)
+        );
+        let mean = mean_credibility(ach, &against_b.items);
+        if !against_b.items.is_empty() && mean < 0.9 {
+            s.push_str(&format!(
+                " ACH rates the claims against {b}; Bayes weighs what their reports say of them, and those are only so credible (credibility {}).",
+                num4(mean)
+            ));
+        }
+        causes.push((against_a.db, s));
+    } else if !against_b.items.is_empty() && against_b.db <= 0.0 {
+        let mean = mean_credibility(ach, &against_b.items);
+        let what = if against_b.items.len() == 1 {
+            format!(
+                "{}, the one item {b} is inconsistent with and {a} is not, costs it {} dB",
+                ids(model, &against_b.items).join(""),
+                num4(-against_b.db)
+            )
+        } else {
+            format!(
+                "the {} items {b} is inconsistent with and {a} is not ({}) cost it {} dB together",
+                against_b.items.len(),
+                ids(model, &against_b.items).join(", "),
+                num4(-against_b.db)
+            )
+        };
+        let mut s = format!(
+            "The evidence against {b} is not strong enough: {what} (a likelihood ratio of {}), less than {} give{} it.",
+            num4(10f64.powf(against_b.db / 10.0)),
+            if d.prior_db > 0.05 {
+                "the priors and the rest of the evidence"
+            } else {
+                "the rest of the evidence"
+            },
+            if d.prior_db > 0.05 { "" } else { "s" }
+        );
+        if mean < 0.9 {
+            s.push_str(&format!(
+                " ACH rates the claim; Bayes weighs what the reports say of it, and they are only so credible (credibility {}).",
+                num4(mean)
+            ));
+        }
+        causes.push((-against_b.db, s));
+    }
+    if d.prior_db > 0.05 {
+        causes.push((
+            d.prior_db,
+            format!(
+                "Base rates. The priors favour {b} by {}; ACH ignores priors.",
+                db_text(d.prior_db)
+            ),
+        ));
+    }
+    if d.latent_db.abs() >= 0.05 {
+        causes.push((
+            d.latent_db.abs(),
+            format!(
+                "Shared sources. Items reported by the same source of uncertain reliability are not independent; taking that into account adds {} for {b}.",
+                db_text(d.latent_db)
+            ),
+        ));
+    }
+    causes.sort_by(|x, y| y.0.total_cmp(&x.0));
+    let odds = if d.total_db.is_finite() {
+        format!(
+            "odds {} : 1, {}",
+            num4(10f64.powf(d.total_db / 10.0)),
+            db_text(d.total_db)
+        )
+    } else {
+        "odds infinite".to_string()
+    };
+    let mut out = vec![format!(
+        "ACH puts {a} above {b} ({} against {}); Bayes puts {b} above {a} (posterior {} against {}, {odds}).",
+        score_phrase(score(d.ach_prefers)),
+        score(d.bayes_prefers),
+        num4(ach.scores[d.bayes_prefers.0].posterior),
+        num4(ach.scores[d.ach_prefers.0].posterior),
+    )];
+    out.extend(causes.into_iter().map(|(_, s)| s));
+    out
+}
+
+/// A positive deciban figure as a magnitude ("3.9794 dB", "infinite").
+fn magnitude(x: f64) -> String {
+    if x.is_finite() {
+        format!("{} dB", num4(x.abs()))
+    } else {
+        "an infinite weight (it is ruled out)".to_string()
+    }
+}
+
+/// At most `SHOWN_ITEMS` ids, then how many more (JSON lists them all).
+fn short_list(items: &[String]) -> String {
+    const SHOWN_ITEMS: usize = 5;
+    if items.len() <= SHOWN_ITEMS + 1 {
+        items.join(", ")
+    } else {
+        format!(
+            "{}, and {} more",
+            items[..SHOWN_ITEMS].join(", "),
+            items.len() - SHOWN_ITEMS
+        )
+    }
+}
+
+/// Mean credibility of these rows.
+fn mean_credibility(ach: &Ach, items: &[ItemId]) -> f64 {
+    let c: Vec<f64> = items
+        .iter()
+        .filter_map(|i| ach.rows.iter().find(|r| r.item == *i))
+        .map(|r| r.credibility)
+        .collect();
+    c.iter().sum::<f64>() / c.len().max(1) as f64
+}
+
+fn row_score(ach: &Ach, item: ItemId, h: crate::model::HypothesisId) -> u32 {
+    ach.rows
+        .iter()
+        .find(|r| r.item == item)
+        .map_or(0, |r| r.cells[h.0].rating.inconsistency())
+}
+
+/// Build the view of an ACH analysis.
+pub fn build(model: &Model, ach: &Ach) -> AchView {
+    let hypotheses: Vec<AchHypothesis> = ach
+        .scores
+        .iter()
+        .map(|s| {
+            let h = &model.hypotheses[s.hypothesis.0];
+            AchHypothesis {
+                id: h.id.clone(),
+                title: h.title.clone(),
+                inconsistency: s.inconsistency,
+                weighted_inconsistency: s.weighted,
+                ach_rank: s.ach_rank,
+                weighted_rank: s.weighted_rank,
+                prior: h.prior.get(),
+                posterior: s.posterior,
+                bayes_rank: s.bayes_rank,
+            }
+        })
+        .collect();
+    let rows = ach
+        .rows
+        .iter()
+        .map(|r| {
+            let item = &model.items[r.item.0];
+            AchRow {
+                id: item.id.clone(),
+                claim: item.claim.clone(),
+                denied: r.denied,
+                ratings: r.cells.iter().map(|c| c.rating.code()).collect(),
+                written: r.cells.iter().map(|c| c.written).collect(),
+                likelihood: r.cells.iter().map(|c| c.likelihood).collect(),
+                ratio_db: r.cells.iter().map(|c| finite(c.ratio_db)).collect(),
+                reports_given_true: r.given_true,
+                reports_given_false: r.given_false,
+                credibility: r.credibility,
+                origins: r.origins,
+                best_discrimination: r.best_discrimination,
+                relevance: r.relevance,
+                diagnosticity_db: finite(r.diagnosticity_db),
+                weight: r.weight(),
+            }
+        })
+        .collect();
+    let leading = |pick: &dyn Fn(&AchHypothesis) -> bool| -> Vec<String> {
+        hypotheses
+            .iter()
+            .filter(|h| pick(h))
+            .map(|h| h.id.clone())
+            .collect()
+    };
+    let ach_leading = leading(&|h| h.ach_rank == 1);
+    let bayes_leading = leading(&|h| h.bayes_rank == 1);
+    let disagreements = ach
+        .disagreements
+        .iter()
+        .map(|d| DisagreementView {
+            ach_prefers: model.hypotheses[d.ach_prefers.0].id.clone(),
+            bayes_prefers: model.hypotheses[d.bayes_prefers.0].id.clone(),
+            posterior_odds_db: finite(d.total_db),
+            prior_odds_db: finite(d.prior_db),
+            neither_inconsistent: contribution(model, &d.ignored),
+            unpredicted: ids(model, &d.unpredicted),
+            only_ach_choice_inconsistent: contribution(model, &d.against_ach_choice),
+            only_bayes_choice_inconsistent: contribution(model, &d.against_bayes_choice),
+            both_inconsistent: contribution(model, &d.against_both),
+            shared_reliability_db: d.latent_db,
+            explanation: explain_pair(model, ach, d),
+        })
+        .collect();
+    AchView {
+        schema: SCHEMA_VERSION,
+        kind: "credence.ach",
+        model: ModelView {
+            title: model.meta.title.clone(),
+            question: model.meta.question.clone(),
+            as_of: model.meta.as_of.clone(),
+        },
+        thresholds: Thresholds {
+            neutral_db: NEUTRAL_DB,
+            strong_db: STRONG_DB,
+        },
+        hypotheses,
+        rows,
+        disabled: ids(model, &ach.disabled),
+        ach_leading,
+        bayes_leading,
+        rankings_agree: ach.disagreements.is_empty(),
+        disagreements,
+        teaching_note: TEACHING_NOTE.to_string(),
+    }
+}
+
+pub fn write(view: &AchView, format: Format, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Json => write_json(view, out),
+        _ => write_text(view, out),
+    }
+}
+
+pub fn write_json(view: &AchView, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, view).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+/// Wrap `text` at `width` columns after `indent`.
+pub(crate) fn wrap(out: &mut dyn Write, text: &str, indent: &str, width: usize) -> io::Result<()> {
+    hanging(out, text, indent, indent, width)
+}
+
+/// Wrap with one prefix on the first line and another on the rest.
+pub(crate) fn hanging(
+    out: &mut dyn Write,
+    text: &str,
+    first: &str,
+    rest: &str,
+    width: usize,
+) -> io::Result<()> {
+    let mut indent = first;
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty()
+            && indent.chars().count() + line.chars().count() + 1 + word.chars().count() > width
+        {
+            writeln!(out, "{indent}{line}")?;
+            line.clear();
+            indent = rest;
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        writeln!(out, "{indent}{line}")?;
+    }
+    Ok(())
+}
+
+const WIDTH: usize = 88;
+
+pub fn write_text(view: &AchView, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}", view.model.title)?;
+    writeln!(
+        out,
+        "Analysis of Competing Hypotheses beside the Bayesian result"
+    )?;
+    if let Some(q) = &view.model.question {
+        writeln!(out, "Question: {q}")?;
+    }
+    writeln!(out)?;
+    writeln!(out, "Hypotheses")?;
+    for h in &view.hypotheses {
+        writeln!(out, "  {}: {}", h.id, h.title)?;
+    }
+    writeln!(out)?;
+
+    writeln!(
+        out,
+        "ACH matrix (Heuer): items by hypotheses, most diagnostic item first"
+    )?;
+    let mut header: Vec<&str> = vec!["Item"];
+    header.extend(view.hypotheses.iter().map(|h| h.id.as_str()));
+    header.extend(["Rated by", "Credibility", "Origins", "Relevance"]);
+    let n = view.hypotheses.len();
+    let mut t = Table::new(&header).right_align((1..=n).chain([n + 2, n + 3, n + 4]));
+    for r in &view.rows {
+        let mut row = vec![if r.denied {
+            format!("{} (denied)", r.id)
+        } else {
+            r.id.clone()
+        }];
+        row.extend(r.ratings.iter().map(|s| s.to_string()));
+        let written = r.written.iter().filter(|w| **w).count();
+        row.push(
+            match written {
+                0 => "derived",
+                w if w == r.written.len() => "model",
+                _ => "mixed",
+            }
+            .to_string(),
+        );
+        row.push(num4(r.credibility));
+        row.push(if r.best_discrimination.is_some() {
+            r.origins.to_string()
+        } else {
+            "given".to_string()
+        });
+        row.push(num4(r.relevance));
+        t.row(row);
+    }
+    if !view.rows.is_empty() {
+        t.row(Vec::new());
+    }
+    let mut score = vec!["Inconsistency (I=1, II=2)".to_string()];
+    score.extend(view.hypotheses.iter().map(|h| h.inconsistency.to_string()));
+    t.row(score);
+    let mut weighted = vec!["Weighted (× cred. × rel.)".to_string()];
+    weighted.extend(
+        view.hypotheses
+            .iter()
+            .map(|h| num4(h.weighted_inconsistency)),
+    );
+    t.row(weighted);
+    t.write(out, "  ")?;
+    if !view.disabled.is_empty() {
+        writeln!(
+            out,
+            "  Disabled, not in the matrix: {}",
+            view.disabled.join(", ")
+        )?;
+    }
+    writeln!(out)?;
+    let legend = format!(
+        "CC very consistent, C consistent, N neutral, I inconsistent, II very inconsistent. Rated by: model = as the model wrote it; derived = from the likelihood ratio of h against the mean of the other hypotheses: N below {} dB, C/I from {} dB, CC/II from {} dB (a ratio of about 4). (denied): the reports on balance deny the claim, so the row rates its negation. Credibility = 1 - min/max of P(reports | E) and P(reports | not E): 1 for a given item (no reports) or conclusive reports, 0 for worthless ones. Relevance = 1 - min/max of the row's likelihoods over hypotheses: 0 when every hypothesis expects the item alike. Weighted score: each I or II times credibility × relevance.",
+        view.thresholds.neutral_db, view.thresholds.neutral_db, view.thresholds.strong_db
+    );
+    wrap(out, &legend, "  ", WIDTH)?;
+    writeln!(out)?;
+
+    writeln!(out, "ACH ranking beside the Bayesian ranking")?;
+    let mut t = Table::new(&[
+        "Hypothesis",
+        "Inconsistency",
+        "ACH rank",
+        "Weighted",
+        "W. rank",
+        "Prior",
+        "Posterior",
+        "Bayes rank",
+    ])
+    .right_align(1..=7);
+    for h in &view.hypotheses {
+        t.row(vec![
+            h.id.clone(),
+            h.inconsistency.to_string(),
+            h.ach_rank.to_string(),
+            num4(h.weighted_inconsistency),
+            h.weighted_rank.to_string(),
+            num4(h.prior),
+            num4(h.posterior),
+            h.bayes_rank.to_string(),
+        ]);
+    }
+    t.write(out, "  ")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "ACH favours {} (fewest inconsistencies); Bayes favours {} (highest posterior).",
+        view.ach_leading.join(" and "),
+        view.bayes_leading.join(" and ")
+    )?;
+    writeln!(out)?;
+
+    if view.rankings_agree {
+        writeln!(out, "The rankings agree")?;
+        wrap(
+            out,
+            "No hypothesis with fewer inconsistencies has a lower posterior.",
+            "  ",
+            WIDTH,
+        )?;
+    } else {
+        writeln!(out, "Where the rankings disagree, and why")?;
+        for d in &view.disagreements {
+            writeln!(out)?;
+            let mut lines = d.explanation.iter();
+            if let Some(first) = lines.next() {
+                wrap(out, first, "  ", WIDTH)?;
+            }
+            writeln!(
+                out,
+                "  In decibans (10 log10 of the odds), {} over {}:",
+                d.bayes_prefers, d.ach_prefers
+            )?;
+            let mut t = Table::new(&["Part", "dB", "Items"]).right_align([1]);
+            // Every infinite figure here favours the Bayes choice: the ACH
+            // choice has posterior 0 once something rules it out.
+            let db = |x: Option<f64>| x.map_or_else(|| "+inf".to_string(), signed4);
+            t.row(vec![
+                "prior odds (ACH ignores them)".to_string(),
+                db(d.prior_odds_db),
+                String::new(),
+            ]);
+            let only_a = format!("only {} inconsistent", d.ach_prefers);
+            let only_b = format!("only {} inconsistent", d.bayes_prefers);
+            let parts = [
+                (
+                    "neither inconsistent (ACH sees no difference)",
+                    &d.neither_inconsistent,
+                ),
+                (only_a.as_str(), &d.only_ach_choice_inconsistent),
+                (only_b.as_str(), &d.only_bayes_choice_inconsistent),
+                ("both inconsistent", &d.both_inconsistent),
+            ];
+            for (label, c) in parts {
+                if c.items.is_empty() {
+                    continue;
+                }
+                t.row(vec![
+                    format!("{}: {}", items_phrase(c.items.len()), label),
+                    db(c.db),
+                    short_list(&c.items),
+                ]);
+            }
+            if d.shared_reliability_db != 0.0 {
+                t.row(vec![
+                    "shared uncertain sources".to_string(),
+                    signed4(d.shared_reliability_db),
+                    String::new(),
+                ]);
+            }
+            t.row(vec![
+                "posterior odds".to_string(),
+                db(d.posterior_odds_db),
+                String::new(),
+            ]);
+            t.write(out, "    ")?;
+            for s in lines {
+                hanging(out, s, "  - ", "    ", WIDTH)?;
+            }
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "Teaching note")?;
+    wrap(out, &view.teaching_note, "  ", WIDTH)
+}

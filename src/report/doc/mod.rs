@@ -1,0 +1,318 @@
+//! A small document model shared by the Markdown and HTML printers. Each
+//! command's view becomes headings, paragraphs, tables and (HTML only)
+//! figures once, here; each printer then renders that document with its own
+//! escaping, so the two formats always say the same thing.
+
+mod ach;
+mod explain;
+mod report;
+mod sensitivity;
+mod simulate;
+mod whatif;
+
+pub use ach::ach;
+pub use explain::explain;
+pub use report::report;
+pub use sensitivity::sensitivity;
+pub use simulate::simulate;
+pub use whatif::whatif;
+
+use super::ModelView;
+use super::ReportView;
+use super::sensitivity::SensitivityView;
+use super::simulate::SimulateView;
+use super::whatif::WhatIfView;
+
+/// One document: the page header and its blocks.
+pub struct Doc<'a> {
+    /// The command that made it, e.g. `report`.
+    pub command: &'static str,
+    /// What the page is, e.g. "Posterior report".
+    pub subtitle: &'static str,
+    pub model: &'a ModelView,
+    pub blocks: Vec<Block<'a>>,
+}
+
+/// A run of inline text. Every string is model text or our own words, never
+/// markup: each printer escapes it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Span {
+    Text(String),
+    /// An id, path or value as written in the model (monospace).
+    Code(String),
+    Strong(String),
+}
+
+pub type Line = Vec<Span>;
+
+pub enum Block<'a> {
+    /// Level 2 opens a section, level 3 a subsection.
+    Heading(u8, Line),
+    Para(Line),
+    /// A smaller explanatory paragraph (legends, method notes).
+    Note(Line),
+    List(Vec<Line>),
+    /// Arithmetic in a fixed-width font (our numbers only, no model text).
+    Formula(String),
+    Table(Table),
+    /// A chart: drawn by the HTML printer, left out of Markdown (the tables
+    /// beside each figure carry the same numbers).
+    Figure(Figure<'a>),
+}
+
+pub enum Figure<'a> {
+    /// Posterior bars with prior markers over the ICD 203 bands.
+    Posterior(&'a ReportView),
+    /// Hypotheses, items, reports and relay chains.
+    EvidenceGraph(&'a ReportView),
+    /// Baseline and every scenario, grouped by hypothesis.
+    Scenarios(&'a WhatIfView),
+    /// Each parameter's posterior range, largest impact first.
+    Tornado(&'a SensitivityView),
+    /// The 5-50-95 percentile bar of each hypothesis.
+    Percentiles(&'a SimulateView),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// How a cell is emphasised. Markdown shows only `Strong`; HTML colours
+/// the rest.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Tone {
+    Plain,
+    /// Bold (the leading hypothesis).
+    Strong,
+    /// Greyed (disabled items, missing values).
+    Muted,
+    /// Weight of evidence in decibans; None for an infinite weight.
+    Woe(Option<f64>),
+    /// An ACH rating (CC, C, N, I, II); true when the model wrote it.
+    Ach(&'static str, bool),
+    /// A change worth seeing (the leading hypothesis changes).
+    Alert,
+}
+
+#[derive(Clone, Debug)]
+pub struct Cell {
+    pub main: Line,
+    /// A second, quieter line (a title or claim under an id).
+    pub sub: Option<String>,
+    pub tone: Tone,
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell {
+            main: vec![Span::Text(s.into())],
+            sub: None,
+            tone: Tone::Plain,
+        }
+    }
+
+    pub fn code(s: impl Into<String>) -> Cell {
+        Cell {
+            main: vec![Span::Code(s.into())],
+            sub: None,
+            tone: Tone::Plain,
+        }
+    }
+
+    pub fn line(main: Line) -> Cell {
+        Cell {
+            main,
+            sub: None,
+            tone: Tone::Plain,
+        }
+    }
+
+    pub fn empty() -> Cell {
+        Cell::line(Vec::new())
+    }
+
+    pub fn sub(mut self, s: impl Into<String>) -> Cell {
+        let s = s.into();
+        if !s.trim().is_empty() {
+            self.sub = Some(s);
+        }
+        self
+    }
+
+    pub fn tone(mut self, t: Tone) -> Cell {
+        self.tone = t;
+        self
+    }
+}
+
+pub struct Table {
+    pub header: Vec<Line>,
+    pub align: Vec<Align>,
+    pub rows: Vec<Vec<Cell>>,
+    /// Rows from this index on are totals (drawn apart in HTML).
+    pub summary_from: Option<usize>,
+}
+
+impl Table {
+    /// Columns listed in `right` are right-aligned (numbers).
+    pub fn new(header: Vec<Line>, right: &[usize]) -> Table {
+        let align = (0..header.len())
+            .map(|c| {
+                if right.contains(&c) {
+                    Align::Right
+                } else {
+                    Align::Left
+                }
+            })
+            .collect();
+        Table {
+            header,
+            align,
+            rows: Vec::new(),
+            summary_from: None,
+        }
+    }
+
+    /// A header of plain words.
+    pub fn plain(header: &[&str], right: &[usize]) -> Table {
+        Table::new(header.iter().map(|h| text(*h)).collect(), right)
+    }
+
+    pub fn row(&mut self, cells: Vec<Cell>) {
+        self.rows.push(cells);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Mark the rows added from now on as totals.
+    pub fn start_summary(&mut self) {
+        self.summary_from = Some(self.rows.len());
+    }
+}
+
+impl<'a> Doc<'a> {
+    pub fn new(model: &'a ModelView, command: &'static str, subtitle: &'static str) -> Doc<'a> {
+        Doc {
+            command,
+            subtitle,
+            model,
+            blocks: Vec::new(),
+        }
+    }
+
+    pub fn h2(&mut self, s: impl Into<String>) {
+        self.blocks.push(Block::Heading(2, text(s)));
+    }
+
+    pub fn h3(&mut self, line: Line) {
+        self.blocks.push(Block::Heading(3, line));
+    }
+
+    pub fn para(&mut self, line: Line) {
+        self.blocks.push(Block::Para(line));
+    }
+
+    pub fn note(&mut self, s: impl Into<String>) {
+        self.blocks.push(Block::Note(text(s)));
+    }
+
+    pub fn note_line(&mut self, line: Line) {
+        self.blocks.push(Block::Note(line));
+    }
+
+    pub fn list(&mut self, items: Vec<Line>) {
+        if !items.is_empty() {
+            self.blocks.push(Block::List(items));
+        }
+    }
+
+    pub fn formula(&mut self, s: impl Into<String>) {
+        self.blocks.push(Block::Formula(s.into()));
+    }
+
+    pub fn table(&mut self, t: Table) {
+        self.blocks.push(Block::Table(t));
+    }
+
+    pub fn figure(&mut self, f: Figure<'a>) {
+        self.blocks.push(Block::Figure(f));
+    }
+}
+
+/// A line of plain text.
+pub fn text(s: impl Into<String>) -> Line {
+    vec![Span::Text(s.into())]
+}
+
+pub fn t(s: impl Into<String>) -> Span {
+    Span::Text(s.into())
+}
+
+pub fn c(s: impl Into<String>) -> Span {
+    Span::Code(s.into())
+}
+
+pub fn b(s: impl Into<String>) -> Span {
+    Span::Strong(s.into())
+}
+
+/// Ids as code spans separated by commas.
+pub fn code_list(ids: &[String]) -> Line {
+    let mut line = Vec::new();
+    for (k, id) in ids.iter().enumerate() {
+        if k > 0 {
+            line.push(t(", "));
+        }
+        line.push(c(id.clone()));
+    }
+    line
+}
+
+/// 4 decimals.
+pub fn f4(x: f64) -> String {
+    format!("{x:.4}")
+}
+
+/// 4 decimals with a sign.
+pub fn s4(x: f64) -> String {
+    format!("{x:+.4}")
+}
+
+/// 4 decimals; below 0.001 in scientific notation with 4 decimals, so
+/// small likelihoods keep their digits (as `credence explain` prints them).
+pub fn g4(x: f64) -> String {
+    if x.is_nan() {
+        "n/a".to_string()
+    } else if x.is_infinite() {
+        if x > 0.0 { "inf" } else { "-inf" }.to_string()
+    } else if x != 0.0 && x.abs() < 1e-3 {
+        format!("{x:.4e}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+/// As `g4`, with a sign.
+pub fn gs4(x: f64) -> String {
+    if x >= 0.0 {
+        format!("+{}", g4(x))
+    } else {
+        g4(x)
+    }
+}
+
+/// A weight of evidence cell: decibans with 2 decimals, coloured by sign.
+pub fn woe_cell(w: Option<f64>) -> Cell {
+    match w {
+        Some(w) => Cell::text(format!("{w:+.2}")).tone(Tone::Woe(Some(w))),
+        None => Cell::text("rules out/in").tone(Tone::Woe(None)),
+    }
+}
+
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

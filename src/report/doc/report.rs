@@ -1,0 +1,218 @@
+//! The `report` document: posterior, the evidence that moved it, reports and
+//! independent origins, sources.
+
+use super::super::ReportView;
+use super::super::view::EvidenceView;
+use super::{Cell, Doc, Figure, Table, Tone, b, c, code_list, f4, plural, s4, t, text, woe_cell};
+
+/// Enabled diagnostic items by strength (strongest first), then the
+/// non-diagnostic ones, then the disabled ones, each in model order.
+fn ranked(view: &ReportView) -> Vec<&EvidenceView> {
+    let mut diagnostic: Vec<&EvidenceView> = view
+        .evidence
+        .iter()
+        .filter(|e| e.enabled && e.diagnostic)
+        .collect();
+    diagnostic.sort_by(|a, b| {
+        let sa = a.strength_db.unwrap_or(f64::INFINITY);
+        let sb = b.strength_db.unwrap_or(f64::INFINITY);
+        sb.total_cmp(&sa).then_with(|| a.id.cmp(&b.id))
+    });
+    diagnostic.extend(view.evidence.iter().filter(|e| e.enabled && !e.diagnostic));
+    diagnostic.extend(view.evidence.iter().filter(|e| !e.enabled));
+    diagnostic
+}
+
+pub fn report(view: &ReportView) -> Doc<'_> {
+    let mut d = Doc::new(&view.model, "report", "Posterior report");
+    let leader = view
+        .hypotheses
+        .iter()
+        .position(|h| h.id == view.leading)
+        .unwrap_or(0);
+
+    d.h2("Posterior");
+    d.figure(Figure::Posterior(view));
+    let mut tab = Table::plain(
+        &["Hypothesis", "Prior", "Posterior", "ICD 203", "Δ log-odds (dB)"],
+        &[1, 2, 4],
+    );
+    for (k, h) in view.hypotheses.iter().enumerate() {
+        let tone = if k == leader {
+            Tone::Strong
+        } else {
+            Tone::Plain
+        };
+        tab.row(vec![
+            Cell::code(&h.id).sub(&h.title),
+            Cell::text(f4(h.prior)),
+            Cell::text(f4(h.posterior)).tone(tone),
+            Cell::text(&h.icd203),
+            h.delta_log_odds_db
+                .map_or_else(|| Cell::text("n/a").tone(Tone::Muted), |x| {
+                    Cell::text(format!("{x:+.2}"))
+                }),
+        ]);
+    }
+    d.table(tab);
+    if let Some(lead) = view.hypotheses.get(leader) {
+        d.para(vec![
+            b("Leading: "),
+            c(&lead.id),
+            t(format!(" at {} ({}).", f4(lead.posterior), lead.icd203)),
+        ]);
+    }
+
+    d.h2("Evidence");
+    d.note(
+        "Weight of evidence: 10 log10 of the likelihood ratio of the item's reports, in decibans (dB), each hypothesis against the rest; positive supports the hypothesis. Effect: the leading hypothesis' posterior with the item minus without it. Strongest items first.",
+    );
+    let mut header = vec![text("Item")];
+    header.extend(
+        view.hypotheses
+            .iter()
+            .map(|h| vec![t("dB "), c(&h.id)]),
+    );
+    header.push(vec![t("Effect on P("), c(&view.leading), t(")")]);
+    header.push(text("Reports"));
+    header.push(text("Origins"));
+    let k = view.hypotheses.len();
+    let right: Vec<usize> = (1..=k + 3).collect();
+    let mut tab = super::Table::new(header, &right);
+    for e in ranked(view) {
+        let mut row = vec![Cell::code(&e.id).sub(&e.claim)];
+        if !e.enabled {
+            row.extend((0..k).map(|_| Cell::text("disabled").tone(Tone::Muted)));
+        } else {
+            row.extend(e.weight_of_evidence_db.iter().map(|w| woe_cell(*w)));
+        }
+        row.push(
+            e.effect
+                .as_ref()
+                .and_then(|x| x.get(leader))
+                .map_or_else(|| Cell::text("n/a").tone(Tone::Muted), |x| {
+                    Cell::text(s4(*x))
+                }),
+        );
+        if e.established {
+            row.push(Cell::text("given").tone(Tone::Muted));
+            row.push(Cell::text("").tone(Tone::Muted));
+        } else {
+            row.push(Cell::text(e.reports.to_string()));
+            row.push(Cell::text(e.origins.to_string()));
+        }
+        tab.row(row);
+    }
+    if tab.is_empty() {
+        d.para(text("The model has no evidence items."));
+    } else {
+        d.table(tab);
+    }
+    let flat: Vec<String> = view
+        .evidence
+        .iter()
+        .filter(|e| e.enabled && !e.diagnostic)
+        .map(|e| e.id.clone())
+        .collect();
+    if !flat.is_empty() {
+        let mut line = text("Not diagnostic (equally expected under every hypothesis): ");
+        line.extend(code_list(&flat));
+        line.push(t("."));
+        d.note_line(line);
+    }
+
+    d.h2("Reports and independent origins");
+    d.note(
+        "Each report is a node of the network. A relay (via) depends on the report it repeats, not on the event, so a chain of relays is one origin however long it is. Only independent origins add weight.",
+    );
+    d.figure(Figure::EvidenceGraph(view));
+    let mut tab = Table::plain(
+        &[
+            "Item",
+            "Reports",
+            "Independent origins",
+            "Partly dependent",
+            "Origin reports",
+        ],
+        &[1, 2, 3],
+    );
+    for e in &view.evidence {
+        if e.established {
+            tab.row(vec![
+                Cell::code(&e.id),
+                Cell::text("0"),
+                Cell::text("given").tone(Tone::Muted),
+                Cell::text(""),
+                Cell::text("no reports: taken as established").tone(Tone::Muted),
+            ]);
+            continue;
+        }
+        let many = e.reports > e.origins;
+        tab.row(vec![
+            Cell::code(&e.id),
+            Cell::text(e.reports.to_string()),
+            Cell::text(e.origins.to_string()).tone(if many { Tone::Alert } else { Tone::Plain }),
+            Cell::text(e.partly_dependent.to_string()),
+            Cell::line(code_list(&e.origin_reports)),
+        ]);
+    }
+    if !tab.is_empty() {
+        d.table(tab);
+    }
+    let echoed: Vec<&EvidenceView> = view
+        .evidence
+        .iter()
+        .filter(|e| !e.established && e.reports > e.origins)
+        .collect();
+    if !echoed.is_empty() {
+        let total: usize = echoed.iter().map(|e| e.reports).sum();
+        let origins: usize = echoed.iter().map(|e| e.origins).sum();
+        d.note(format!(
+            "{} on {} come from {}: counting them as independent confirmations would overstate the evidence.",
+            plural(total, "report", "reports"),
+            plural(echoed.len(), "item", "items"),
+            plural(origins, "independent origin", "independent origins"),
+        ));
+    }
+
+    d.h2("Sources");
+    let learned = view.sources.iter().any(|s| s.learned.is_some());
+    let mut header = vec!["Source", "Reliability (as written)", "Bias"];
+    if learned {
+        header.extend(["Mean reliability: prior", "posterior", "change"]);
+    }
+    let mut tab = Table::plain(&header, &[2, 3, 4, 5]);
+    for s in &view.sources {
+        let mut row = vec![
+            Cell::code(&s.id).sub(&s.title),
+            Cell::text(&s.reliability),
+            Cell::text(f4(s.bias)),
+        ];
+        if learned {
+            match &s.learned {
+                Some(l) => row.extend([
+                    Cell::text(f4(l.prior_mean)),
+                    Cell::text(f4(l.posterior_mean)),
+                    Cell::text(s4(l.posterior_mean - l.prior_mean)),
+                ]),
+                None => row.extend((0..3).map(|_| Cell::empty())),
+            }
+        }
+        tab.row(row);
+    }
+    if tab.is_empty() {
+        d.para(text("The model has no sources."));
+    } else {
+        d.table(tab);
+    }
+    if learned {
+        d.note(
+            "A source whose reliability is an interval gets a latent reliability node shared by all its reports; its posterior mean is what the evidence says of it.",
+        );
+    }
+    d.note(format!(
+        "Log evidence, ln P(all observed reports): {:.4}.",
+        view.log_evidence
+    ));
+    d
+}

@@ -1,0 +1,222 @@
+//! The `sensitivity` document: tornado, flip points, linchpins, weight of
+//! evidence and leave-one-out.
+
+use super::super::sensitivity::{FlipView, ItemView, ParameterView, SensitivityView};
+use super::{Cell, Doc, Figure, Line, Table, Tone, b, c, f4, s4, t, text, woe_cell};
+
+/// How many parameters the tornado lists (the JSON has every one).
+pub const TOP_PARAMETERS: usize = 20;
+/// How many flip points are listed, closest first.
+const TOP_FLIPS: usize = 10;
+
+/// The flip nearest the model's value: "below X: H" (moving the parameter
+/// down past X makes H lead) or "above X: H".
+fn nearest_flip(p: &ParameterView) -> Line {
+    let Some(f) = p.flips.iter().min_by(|a, b| {
+        (a.at - p.reference)
+            .abs()
+            .total_cmp(&(b.at - p.reference).abs())
+    }) else {
+        return text("never");
+    };
+    let mut line = if f.at < p.reference {
+        vec![t(format!("below {}: ", f4(f.at))), c(&f.from)]
+    } else {
+        vec![t(format!("above {}: ", f4(f.at))), c(&f.to)]
+    };
+    if !f.resolved {
+        line.push(t(" (approx.)"));
+    }
+    if p.flips.len() > 1 {
+        line.push(t(format!(" (+{} more)", p.flips.len() - 1)));
+    }
+    line
+}
+
+pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
+    let mut d = Doc::new(&view.model, "sensitivity", "Sensitivity");
+    let k = view.hypotheses.len();
+    let mut line = vec![b("Baseline: ")];
+    for (n, h) in view.hypotheses.iter().enumerate() {
+        if n > 0 {
+            line.push(t(", "));
+        }
+        line.push(c(&h.id));
+        line.push(t(format!(" {}", f4(h.posterior))));
+    }
+    line.push(t("; leading: "));
+    line.push(c(&view.leading));
+    line.push(t("."));
+    d.para(line);
+    d.note(format!(
+        "Each parameter is swept over [0, 1] at {} points with everything else as in the model; a change of leader between points is bracketed by bisection to {:e}. An interval reliability is swept as a point value (what if the source's reliability were known).",
+        view.points, view.flip_tolerance
+    ));
+
+    d.h2("Tornado");
+    d.note("Parameters by the largest swing of any posterior: each bar spans a hypothesis' posterior as the parameter goes from 0 to 1; the tick is the baseline.");
+    if !view.parameters.is_empty() {
+        d.figure(Figure::Tornado(view));
+    }
+    let mut header = vec![text("Parameter"), text("Model value"), text("Swing")];
+    header.extend(view.hypotheses.iter().map(|h| vec![c(&h.id), t(" range")]));
+    header.push(text("Leader changes (nearest)"));
+    let mut tab = Table::new(header, &(2..3 + k).collect::<Vec<_>>());
+    for p in view.parameters.iter().take(TOP_PARAMETERS) {
+        let mut row = vec![
+            Cell::code(&p.path),
+            Cell::code(&p.written),
+            Cell::text(f4(p.impact)),
+        ];
+        if p.ranges.is_empty() {
+            row.extend((0..k).map(|_| Cell::text("impossible").tone(Tone::Muted)));
+        } else {
+            row.extend(
+                p.ranges
+                    .iter()
+                    .map(|r| Cell::text(format!("{}–{}", f4(r.min), f4(r.max)))),
+            );
+        }
+        let flips = !p.flips.is_empty();
+        row.push(Cell::line(nearest_flip(p)).tone(if flips { Tone::Alert } else { Tone::Plain }));
+        tab.row(row);
+    }
+    if tab.is_empty() {
+        d.para(text(
+            "No parameter: no enabled item has a report or a likelihood to sweep.",
+        ));
+    } else {
+        d.table(tab);
+    }
+    let rest = view.parameters.len().saturating_sub(TOP_PARAMETERS);
+    let flips = view
+        .parameters
+        .iter()
+        .filter(|p| !p.flips.is_empty())
+        .count();
+    let mut note = format!(
+        "{flips} of {} parameters can change the leader on their own.",
+        view.parameters.len()
+    );
+    if rest > 0 {
+        note.push_str(&format!(
+            " The {TOP_PARAMETERS} with the largest swing are shown; {rest} more are in --format json, with every grid point."
+        ));
+    }
+    d.note(note);
+
+    // From the model's own value to the nearest flip: how far one number
+    // has to be wrong for the answer to change. Interval reliabilities have
+    // no single value to measure from and are left out.
+    let mut closest: Vec<(&ParameterView, &FlipView, f64)> = view
+        .parameters
+        .iter()
+        .filter_map(|p| {
+            let value = p.value?;
+            let f = p
+                .flips
+                .iter()
+                .min_by(|a, b| (a.at - value).abs().total_cmp(&(b.at - value).abs()))?;
+            Some((p, f, f.at - value))
+        })
+        .collect();
+    closest.sort_by(|a, b| a.2.abs().total_cmp(&b.2.abs()));
+    if !closest.is_empty() {
+        d.h2("Closest flip points");
+        d.note("The smallest change to one parameter that changes the leading hypothesis.");
+        let mut tab = Table::plain(
+            &["Parameter", "Model value", "Flips at", "Change", "Then leads"],
+            &[2, 3],
+        );
+        for (p, f, change) in closest.iter().take(TOP_FLIPS) {
+            tab.row(vec![
+                Cell::code(&p.path),
+                Cell::code(&p.written),
+                Cell::text(format!(
+                    "{}{}",
+                    f4(f.at),
+                    if f.resolved { "" } else { " (approx.)" }
+                )),
+                Cell::text(s4(*change)),
+                Cell::code(if *change > 0.0 { &f.to } else { &f.from }),
+            ]);
+        }
+        d.table(tab);
+        if closest.len() > TOP_FLIPS {
+            d.note(format!("… and {} more.", closest.len() - TOP_FLIPS));
+        }
+    }
+
+    d.h2("Linchpins");
+    d.note("An item or source whose removal alone changes the leading hypothesis. A source is removed by making each of its reports worthless (hit = false alarm).");
+    let mut items: Vec<Line> = Vec::new();
+    for (what, list) in [
+        ("item ", &view.linchpins.items),
+        ("source ", &view.linchpins.sources),
+    ] {
+        for r in list {
+            let lead = r.leading.clone().unwrap_or_else(|| "?".to_string());
+            let at = r
+                .posteriors
+                .as_deref()
+                .and_then(|p| {
+                    view.hypotheses
+                        .iter()
+                        .position(|h| h.id == lead)
+                        .and_then(|h| p.get(h))
+                })
+                .map_or_else(String::new, |p| format!(" at {}", f4(*p)));
+            items.push(vec![
+                t(what),
+                c(&r.id),
+                t(": without it "),
+                c(lead),
+                t(format!("{at} leads (instead of ")),
+                c(&view.leading),
+                t(")"),
+            ]);
+        }
+    }
+    if items.is_empty() {
+        d.para(text(
+            "None: no single item or source removed changes the leader.",
+        ));
+    } else {
+        d.list(items);
+    }
+
+    d.h2("Weight of evidence and leave-one-out");
+    d.note("Weight: 10 log10 of the likelihood ratio of the item's reports, in decibans, each hypothesis against the rest. Δ: the posterior with the item disabled minus the baseline, exact.");
+    let mut header = vec![text("Item")];
+    header.extend(view.hypotheses.iter().map(|h| vec![t("dB "), c(&h.id)]));
+    header.push(text("Diagnostic"));
+    header.extend(view.hypotheses.iter().map(|h| vec![t("Δ "), c(&h.id)]));
+    let right: Vec<usize> = (1..=k).chain(k + 2..k + 2 + k).collect();
+    let mut tab = Table::new(header, &right);
+    let mut ranked: Vec<&ItemView> = view.evidence.iter().collect();
+    ranked.sort_by(|a, b| {
+        let sa = a.strength_db.unwrap_or(f64::INFINITY);
+        let sb = b.strength_db.unwrap_or(f64::INFINITY);
+        sb.total_cmp(&sa)
+    });
+    for e in ranked {
+        let mut row = vec![Cell::code(&e.id)];
+        row.extend(e.weight_of_evidence_db.iter().map(|w| woe_cell(*w)));
+        row.push(if e.diagnostic {
+            Cell::text("yes")
+        } else {
+            Cell::text("no").tone(Tone::Muted)
+        });
+        match &e.leave_one_out {
+            Some(x) => row.extend(x.iter().map(|x| Cell::text(s4(*x)))),
+            None => row.extend((0..k).map(|_| Cell::text("impossible").tone(Tone::Muted))),
+        }
+        tab.row(row);
+    }
+    if tab.is_empty() {
+        d.para(text("No enabled items."));
+    } else {
+        d.table(tab);
+    }
+    d
+}

@@ -1,0 +1,92 @@
+//! The `simulate` document: the spread of each posterior over the sampled
+//! uncertain numbers.
+
+use super::super::simulate::SimulateView;
+use super::{Cell, Doc, Figure, Table, Tone, b, c, f4, t, text};
+
+/// Sampled numbers listed before the rest are only counted.
+const MAX_LISTED: usize = 200;
+
+fn samples(n: u64) -> String {
+    format!("{n} sample{}", if n == 1 { "" } else { "s" })
+}
+
+pub fn simulate(view: &SimulateView) -> Doc<'_> {
+    let mut d = Doc::new(&view.model, "simulate", "Monte Carlo simulation");
+    let mut intro = format!("Monte Carlo: {}, seed {}. ", samples(view.samples), view.seed);
+    if view.degenerate {
+        intro.push_str("No number in this model is uncertain (no interval, verbal term or Admiralty F reaches the network): every sample is the same model, so the spread below is degenerate.");
+    } else if view.sampled_parameters == 1 {
+        intro.push_str("Each sample draws the one uncertain number uniformly from its range.");
+    } else {
+        intro.push_str(&format!(
+            "Each sample draws every one of {} uncertain numbers uniformly from their range.",
+            view.sampled_parameters
+        ));
+    }
+    d.para(text(intro));
+    if view.impossible_samples > 0 {
+        d.note(format!(
+            "{} drew numbers under which the evidence is impossible and were left out: the statistics are over {}.",
+            samples(view.impossible_samples),
+            samples(view.used_samples)
+        ));
+    }
+
+    d.h2("Spread of the posterior");
+    d.figure(Figure::Percentiles(view));
+    let mut tab = Table::plain(
+        &["Hypothesis", "Report", "Mean", "P5", "P50", "P95", "P(leads)"],
+        &[1, 2, 3, 4, 5, 6],
+    );
+    for h in &view.hypotheses {
+        let lead = h.id == view.most_often_leading;
+        tab.row(vec![
+            Cell::code(&h.id).sub(&h.title),
+            h.report_posterior
+                .map_or_else(|| Cell::text("n/a").tone(Tone::Muted), |p| Cell::text(f4(p))),
+            Cell::text(f4(h.mean)),
+            Cell::text(f4(h.p5)),
+            Cell::text(f4(h.p50)),
+            Cell::text(f4(h.p95)),
+            Cell::text(format!("{:.1}%", h.p_leading * 100.0)).tone(if lead {
+                Tone::Strong
+            } else {
+                Tone::Plain
+            }),
+        ]);
+    }
+    d.table(tab);
+    if let Some(lead) = view
+        .hypotheses
+        .iter()
+        .find(|h| h.id == view.most_often_leading)
+    {
+        d.para(vec![
+            b("Most often leading: "),
+            c(&lead.id),
+            t(format!(" (in {:.1}% of samples).", lead.p_leading * 100.0)),
+        ]);
+    }
+    d.note("Report: the exact posterior of `credence report` (intervals and verbal terms at their midpoints; a source's interval reliability a latent node the evidence informs). Here each sample takes every uncertain number as a point, so a source's reliability varies from sample to sample instead of being learned from the evidence. P5, P50, P95: nearest-rank percentiles. P(leads): share of samples in which the hypothesis has the highest posterior (a tie goes to the first listed).");
+
+    if !view.parameters.is_empty() {
+        d.h2("Sampled numbers");
+        let mut tab = Table::plain(&["Parameter", "Low", "High"], &[1, 2]);
+        for p in view.parameters.iter().take(MAX_LISTED) {
+            tab.row(vec![
+                Cell::code(&p.name),
+                Cell::text(format!("{}", p.low)),
+                Cell::text(format!("{}", p.high)),
+            ]);
+        }
+        d.table(tab);
+        if view.parameters.len() > MAX_LISTED {
+            d.note(format!(
+                "… and {} more (--format json lists them all).",
+                view.parameters.len() - MAX_LISTED
+            ));
+        }
+    }
+    d
+}

@@ -1,0 +1,114 @@
+//! The `whatif` document: every scenario beside the baseline.
+
+use super::super::whatif::WhatIfView;
+use super::{Cell, Doc, Figure, Line, Table, Tone, b, c, f4, s4, t, text};
+
+pub fn whatif(view: &WhatIfView) -> Doc<'_> {
+    let mut d = Doc::new(&view.model, "whatif", "What if");
+    d.h2("Scenarios side by side");
+    if view.scenarios.is_empty() {
+        d.para(text(
+            "The model has no scenarios; name one with --scenario ID or give overrides with --set PATH=VALUE.",
+        ));
+    } else {
+        d.figure(Figure::Scenarios(view));
+    }
+    let mut header = vec![text("Scenario")];
+    header.extend(view.hypotheses.iter().map(|h| vec![c(&h.id)]));
+    header.push(text("Leading"));
+    let k = view.hypotheses.len();
+    let mut tab = Table::new(header, &(1..=k).collect::<Vec<_>>());
+    let mut row = vec![Cell::text("(baseline)").tone(Tone::Strong)];
+    row.extend(
+        view.baseline
+            .posteriors
+            .iter()
+            .map(|p| Cell::text(f4(p.posterior))),
+    );
+    row.push(Cell::code(&view.baseline.leading));
+    tab.row(row);
+    for s in &view.scenarios {
+        let mut row = vec![Cell::code(&s.id).sub(&s.title)];
+        if let Some(e) = &s.error {
+            row.extend((0..k).map(|_| Cell::text("n/a").tone(Tone::Muted)));
+            row.push(Cell::text(format!("impossible: {e}")).tone(Tone::Alert));
+        } else {
+            row.extend(s.hypotheses.iter().map(|h| Cell::text(f4(h.posterior))));
+            let lead = s.leading.clone().unwrap_or_default();
+            row.push(if s.leader_changed {
+                Cell::line(vec![c(lead), t(" (was "), c(&s.leading_before), t(")")])
+                    .tone(Tone::Alert)
+            } else {
+                Cell::line(vec![c(lead), t(" (unchanged)")])
+            });
+        }
+        tab.row(row);
+    }
+    d.table(tab);
+    let changed = view.scenarios.iter().filter(|s| s.leader_changed).count();
+    if !view.scenarios.is_empty() {
+        d.note(format!(
+            "{changed} of {} scenarios change the leading hypothesis.",
+            view.scenarios.len()
+        ));
+    }
+
+    for s in &view.scenarios {
+        let mut h: Line = vec![c(&s.id)];
+        if !s.title.is_empty() && s.title != s.id {
+            h.push(t(format!(": {}", s.title)));
+        }
+        d.h3(h);
+        if let Some(why) = &s.why {
+            d.para(vec![b("Why: "), t(why)]);
+        }
+        d.list(
+            s.overrides
+                .iter()
+                .map(|o| {
+                    let mut line = vec![c(&o.path), t(" = "), c(&o.value)];
+                    if o.from_set {
+                        line.push(t(" (--set)"));
+                    }
+                    line
+                })
+                .collect(),
+        );
+        if let Some(e) = &s.error {
+            d.para(vec![b("No posterior: "), t(e)]);
+            continue;
+        }
+        let mut tab = Table::plain(
+            &["Hypothesis", "Baseline", "Scenario", "Change", "ICD 203"],
+            &[1, 2, 3],
+        );
+        for h in &s.hypotheses {
+            let icd = if h.icd203 == h.baseline_icd203 {
+                h.icd203.clone()
+            } else {
+                format!("{} → {}", h.baseline_icd203, h.icd203)
+            };
+            tab.row(vec![
+                Cell::code(&h.id),
+                Cell::text(f4(h.baseline)),
+                Cell::text(f4(h.posterior)),
+                Cell::text(s4(h.change)),
+                Cell::text(icd),
+            ]);
+        }
+        d.table(tab);
+        let lead = s.leading.clone().unwrap_or_default();
+        d.para(if s.leader_changed {
+            vec![
+                b("The leading hypothesis changes: "),
+                c(&s.leading_before),
+                t(" → "),
+                c(lead),
+                t("."),
+            ]
+        } else {
+            vec![t("The leading hypothesis is unchanged: "), c(lead), t(".")]
+        });
+    }
+    d
+}
