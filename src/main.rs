@@ -172,7 +172,9 @@ enum CheckFormat {
 #[derive(Clone, Copy, ValueEnum)]
 enum ReportFormat {
     Text,
+    Markdown,
     Json,
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -206,7 +208,9 @@ fn main() -> ExitCode {
         } => {
             let format = match format {
                 ReportFormat::Text => credence::report::Format::Text,
+                ReportFormat::Markdown => credence::report::Format::Markdown,
                 ReportFormat::Json => credence::report::Format::Json,
+                ReportFormat::Html => credence::report::Format::Html,
             };
             commands::report(&model, format, output.as_deref())
         }
@@ -220,7 +224,9 @@ fn main() -> ExitCode {
         } => {
             let format = match format {
                 ReportFormat::Text => credence::report::Format::Text,
+                ReportFormat::Markdown => credence::report::Format::Markdown,
                 ReportFormat::Json => credence::report::Format::Json,
+                ReportFormat::Html => credence::report::Format::Html,
             };
             commands::whatif(&model, &scenario, &set, all, format, output.as_deref())
         }
@@ -232,7 +238,9 @@ fn main() -> ExitCode {
         } => {
             let format = match format {
                 ReportFormat::Text => credence::report::Format::Text,
+                ReportFormat::Markdown => credence::report::Format::Markdown,
                 ReportFormat::Json => credence::report::Format::Json,
+                ReportFormat::Html => credence::report::Format::Html,
             };
             commands::sensitivity(&model, points as usize, format, output.as_deref())
         }
@@ -245,7 +253,9 @@ fn main() -> ExitCode {
         } => {
             let format = match format {
                 ReportFormat::Text => credence::report::Format::Text,
+                ReportFormat::Markdown => credence::report::Format::Markdown,
                 ReportFormat::Json => credence::report::Format::Json,
+                ReportFormat::Html => credence::report::Format::Html,
             };
             commands::simulate(&model, samples, seed, format, output.as_deref())
         }
@@ -256,7 +266,9 @@ fn main() -> ExitCode {
         } => {
             let format = match format {
                 ReportFormat::Text => credence::report::Format::Text,
+                ReportFormat::Markdown => credence::report::Format::Markdown,
                 ReportFormat::Json => credence::report::Format::Json,
+                ReportFormat::Html => credence::report::Format::Html,
             };
             commands::ach(&model, format, output.as_deref())
         }
@@ -268,7 +280,9 @@ fn main() -> ExitCode {
         } => {
             let format = match format {
                 ReportFormat::Text => credence::report::Format::Text,
+                ReportFormat::Markdown => credence::report::Format::Markdown,
                 ReportFormat::Json => credence::report::Format::Json,
+                ReportFormat::Html => credence::report::Format::Html,
             };
             commands::explain(&model, item.as_deref(), format, output.as_deref())
         }

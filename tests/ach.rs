@@ -4,14 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use credence::analysis::ach::{Rating, ach};
 use credence::analysis::analyse;
 use credence::model::{self, HypothesisId, Model};
 
-fn credence() -> Command {
-    Command::cargo_bin("credence").unwrap()
-}
+#[path = "common/cli.rs"]
+mod cli;
+use cli::credence;
 
 fn files(dir: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);

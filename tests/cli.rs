@@ -1,11 +1,10 @@
 //! CLI tests of `check` and `report`: exit codes, output shape, atomic -o.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn credence() -> Command {
-    Command::cargo_bin("credence").unwrap()
-}
+#[path = "common/cli.rs"]
+mod cli;
+use cli::credence;
 
 const CAB: &str = "models/cab.toml";
 

@@ -5,15 +5,14 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use credence::analysis::explain::{self, Pair, relay};
 use credence::analysis::{self, analyse};
 use credence::model::{self, ItemId, Model};
 use predicates::prelude::*;
 
-fn credence() -> Command {
-    Command::cargo_bin("credence").unwrap()
-}
+#[path = "common/cli.rs"]
+mod cli;
+use cli::credence;
 
 fn files(dir: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);

@@ -15,6 +15,10 @@ use std::process::Command;
 
 use serde_json::Value;
 
+#[path = "common/cli.rs"]
+mod cli;
+use cli::models;
+
 /// The pgmpy version tests/pgmpy/requirements.txt pins.
 const PGMPY_VERSION: &str = "1.1.2";
 const TOLERANCE: f64 = 1e-9;
@@ -63,17 +67,6 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
-}
-
-fn models() -> Vec<PathBuf> {
-    let mut models: Vec<PathBuf> = std::fs::read_dir(root().join("models"))
-        .expect("models/")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    models.sort();
-    assert!(!models.is_empty());
-    models
 }
 
 fn s(p: &Path) -> &str {
@@ -733,10 +726,7 @@ fn pgmpy_agrees_on_exported_models() {
             .iter()
             .map(|x| x.as_str().expect("state"))
             .collect();
-        let expected: Vec<String> = ids
-            .iter()
-            .map(|i| credence::network::bif::identifier(i))
-            .collect();
+        let expected = credence::network::bif::identifiers(ids.iter().map(String::as_str));
         assert_eq!(states, expected, "{name}: hypothesis states are the ids");
         let theirs = floats(&r["posterior"]);
         assert_eq!(theirs.len(), post.len(), "{name}");

@@ -15,15 +15,14 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use credence::diag::{Diagnostic, render_plain};
 use credence::model::{self, Checked, limits};
 use credence::{analysis, report};
 use proptest::prelude::*;
 
-fn credence() -> Command {
-    Command::cargo_bin("credence").expect("credence binary")
-}
+#[path = "common/cli.rs"]
+mod cli;
+use cli::credence;
 
 /// A fresh folder under the system temp folder, removed on drop.
 struct TempDir(PathBuf);
@@ -159,7 +158,11 @@ fn item(id: &str, reports: &str) -> String {
 // Fuzz regressions: every crash, timeout or OOM the fuzzers found, byte for
 // byte.
 
-/// (name, input, a fragment of the expected first error or "" when valid)
+/// (name, input, a fragment of the expected first error or "" when valid).
+/// The runs recorded in issue 7 (10 minutes per target) found none; the
+/// crash and hangs that stress inputs found are tested by name below
+/// (`a_network_over_the_memory_budget_is_refused_quickly`,
+/// `a_relay_chain_over_the_depth_limit_is_refused`, ...).
 const FUZZ_REGRESSIONS: &[(&str, &[u8], &str)] = &[];
 
 #[test]
@@ -393,7 +396,7 @@ fn a_million_item_array_is_handled_quickly() {
 fn a_million_reports_are_refused_over_the_cap() {
     let text = format!(
         "{HEAD}{}",
-        item("e", &"{ source = \"s\" },\n".repeat(1_000_000))
+        item("e", &"{source=\"s\"},\n".repeat(1_000_000))
     );
     assert!(text.len() < model::MAX_FILE_BYTES);
     let c = timed("million reports", QUICK, || check_str(&text));
@@ -422,7 +425,12 @@ fn many_reports_under_the_cap_are_analysed() {
     let c = timed("20,000 reports", QUICK, || check_str(&text));
     let m = c.model.expect("valid");
     let a = timed("20,000 reports", QUICK, || analysis::analyse(&m)).expect("analysed");
-    assert!(a.hypotheses[0].posterior > 0.999);
+    // However many reports, they establish one event: P(a) -> 0.6.
+    assert!(
+        (a.hypotheses[0].posterior - 0.6).abs() < 1e-9,
+        "{}",
+        a.hypotheses[0].posterior
+    );
 }
 
 #[test]
@@ -619,11 +627,16 @@ fn a_relay_chain_over_the_depth_limit_is_refused() {
         1,
     );
     let c = timed("long cycle", QUICK, || check_str(&text));
+    let e = first_error(&c);
     assert!(
-        first_error(&c)
-            .message
-            .starts_with("circular reporting: r0 -> r1 -> ")
+        e.message
+            .starts_with("circular reporting: r0 -> r199999 -> r199998 -> "),
+        "{}",
+        &e.message[..100]
     );
+    // A long cycle is named by its ends, not printed whole.
+    assert!(e.message.len() < 500, "{} bytes", e.message.len());
+    assert!(e.message.ends_with(" -> r2 -> r1 -> r0"), "{}", e.message);
 }
 
 #[test]
@@ -655,6 +668,30 @@ fn many_errors_are_capped_and_quick() {
         "{:?}",
         errors[0].hints
     );
+}
+
+#[test]
+fn many_overrides_on_a_large_model_are_quick() {
+    // 100,000 items and 10,000 overrides: each override path is looked up in
+    // an index, and bad ones do not each search every id for a suggestion.
+    let items: String = (0..100_000)
+        .map(|i| {
+            format!(
+                "[[evidence]]\nid = \"e{i}\"\nclaim = \"c\"\nlikelihood = {{ a = 0.6, b = 0.4 }}\n"
+            )
+        })
+        .collect();
+    for (prefix, valid) in [("e", true), ("x", false)] {
+        let overrides: String = (0..limits::MAX_OVERRIDES)
+            .map(|i| format!("evidence.{prefix}{i}.enabled = false\n"))
+            .collect();
+        let text = format!("{HEAD}{items}[[scenarios]]\nid = \"s\"\ntitle = \"t\"\n{overrides}");
+        let c = timed("10,000 overrides", QUICK, || check_str(&text));
+        assert_eq!(c.model.is_some(), valid, "{:?}", c.errors().next());
+        if !valid {
+            assert_eq!(c.errors().count(), 101);
+        }
+    }
 }
 
 #[test]
@@ -789,29 +826,37 @@ fn a_network_over_the_memory_budget_is_refused_quickly() {
 // ---------------------------------------------------------------------------
 // Outputs: -o is atomic.
 
-/// Commands that take -o, with their extra arguments.
+/// Commands that take -o (those of this list that exist), with the
+/// arguments they need besides the input file.
 fn output_commands() -> Vec<Vec<&'static str>> {
-    let help = credence().arg("--help").output().expect("help");
-    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    let commands = commands();
     let mut out = Vec::new();
     for c in [
-        "report",
-        "whatif",
-        "sensitivity",
-        "ach",
-        "explain",
-        "simulate",
-        "graph",
-        "export",
+        vec!["report"],
+        vec!["whatif"],
+        vec!["sensitivity"],
+        vec!["ach"],
+        vec!["explain"],
+        vec!["simulate"],
+        vec!["graph"],
+        vec!["export"],
+        vec!["query", "--target", "hypothesis", "--file-evidence"],
     ] {
-        if help
-            .lines()
-            .any(|l| l.trim_start().starts_with(&format!("{c} ")))
-        {
-            out.push(vec![c]);
+        if commands.iter().any(|x| x == c[0]) {
+            out.push(c);
         }
     }
     out
+}
+
+/// `query` reads a BIF network, not a model: export one.
+fn exported_bif(dir: &TempDir, model: &str) -> String {
+    let o = run(
+        &["export", model, "--format", "bif", "-o", "cab.bif"],
+        &dir.0,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    dir.path("cab.bif").to_string_lossy().into_owned()
 }
 
 #[test]
@@ -855,17 +900,29 @@ fn a_successful_run_replaces_the_output_and_leaves_no_temp_file() {
     // A model with scenarios, so that `whatif` has something to run.
     let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/curveball.toml");
     let model = model.to_string_lossy().into_owned();
+    let bif = commands()
+        .iter()
+        .any(|c| c == "query")
+        .then(|| exported_bif(&dir, &model));
     for command in output_commands() {
         let target = dir.write("out.txt", "old content that is longer than nothing\n");
         let mut args = command.clone();
-        args.extend([model.as_str(), "-o", "out.txt"]);
+        let input = match (command[0], &bif) {
+            ("query", Some(bif)) => bif.as_str(),
+            _ => model.as_str(),
+        };
+        args.extend([input, "-o", "out.txt"]);
         let o = run(&args, &dir.0);
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
         assert!(o.stdout.is_empty(), "{args:?} wrote to stdout too");
         let written = fs::read_to_string(&target).expect("output");
         assert!(!written.contains("old content"), "{args:?}");
         assert!(!written.is_empty());
-        assert_eq!(dir.entries(), ["out.txt"], "{args:?} left files behind");
+        let mut expected = vec!["out.txt"];
+        if bif.is_some() {
+            expected.insert(0, "cab.bif");
+        }
+        assert_eq!(dir.entries(), expected, "{args:?} left files behind");
     }
     // An output folder that does not exist: an error, and nothing created.
     let o = run(
@@ -874,7 +931,7 @@ fn a_successful_run_replaces_the_output_and_leaves_no_temp_file() {
     );
     assert_ne!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("cannot write output"), "{}", stderr(&o));
-    assert_eq!(dir.entries(), ["out.txt"]);
+    assert!(!dir.path("no").exists());
 }
 
 // ---------------------------------------------------------------------------
@@ -940,10 +997,36 @@ fn output_is_byte_identical_across_runs_and_thread_counts() {
         "models/curveball.toml",
     ];
     let mut checked = Vec::new();
+    let bifs = TempDir::new("determinism");
     for command in &commands {
         for format in formats_of(command) {
             for model in models {
                 let mut args = vec![command.clone(), model.to_string()];
+                if command == "query" {
+                    // A BIF network exported from the model.
+                    let bif = bifs.path(&model.replace('/', "_"));
+                    if !bif.exists() {
+                        let o = output_of(
+                            &[
+                                "export".into(),
+                                model.into(),
+                                "--format".into(),
+                                "bif".into(),
+                                "-o".into(),
+                                bif.to_string_lossy().into_owned(),
+                            ],
+                            None,
+                        );
+                        assert_eq!(o.status.code(), Some(0));
+                    }
+                    args = vec![
+                        command.clone(),
+                        bif.to_string_lossy().into_owned(),
+                        "--target".into(),
+                        "hypothesis".into(),
+                        "--file-evidence".into(),
+                    ];
+                }
                 if !format.is_empty() {
                     args.extend(["--format".to_string(), format.clone()]);
                 }

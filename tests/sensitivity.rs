@@ -6,7 +6,6 @@
 #[path = "common/gen.rs"]
 mod model_gen;
 
-use assert_cmd::Command;
 use credence::analysis::sensitivity::{Parameter, removal_overrides};
 use credence::analysis::{self, sensitivity};
 use credence::model::{Model, Override, check_text, no_documents, overrides};
@@ -15,28 +14,16 @@ use predicates::prelude::*;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{credence, models};
+
 /// A sweep reproduces the engine's posterior to this (absolute).
 const EXACT: f64 = 1e-12;
 
 /// Below this gap between the two largest posteriors, which one leads is
 /// rounding, not a finding.
 const TIE: f64 = 1e-9;
-
-fn credence() -> Command {
-    Command::cargo_bin("credence").unwrap()
-}
-
-fn models() -> Vec<std::path::PathBuf> {
-    let mut out: Vec<_> = std::fs::read_dir("models")
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    out.sort();
-    assert!(!out.is_empty());
-    out
-}
 
 fn json(args: &[&str]) -> serde_json::Value {
     let out = credence().args(args).output().unwrap();
@@ -207,11 +194,18 @@ fn output_is_deterministic() {
 // ---------------------------------------------------------------------------
 // Properties
 
+/// `cases` per property, unless `PROPTEST_CASES` asks for more (or fewer).
 fn config(cases: u32) -> ProptestConfig {
+    let defaults = ProptestConfig::default();
     ProptestConfig {
-        cases,
+        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
+            defaults.cases
+        } else {
+            cases
+        },
+        // No regression files: the test must not write into the repository.
         failure_persistence: None,
-        ..ProptestConfig::default()
+        ..defaults
     }
 }
 
@@ -264,14 +258,26 @@ proptest! {
         let text = spec.to_toml();
         let m = parse(&text)?;
         let baseline = network::compile(&m).infer().map_err(|e| fail(e, &text))?.hypotheses;
-        let engine = Incremental::new(&m).map_err(|e| fail(e, &text))?;
-        for p in sensitivity::parameters(&m) {
-            let Some(v) = p.value(&m) else { continue };
-            let at = sensitivity::evaluate(&engine, p, v)
-                .map_err(|e| fail(e, &text))?
-                .ok_or_else(|| fail("impossible at the model's own value", &text))?;
-            let d = max_diff(&at, &baseline);
-            prop_assert!(d <= EXACT, "{}: {d:e} off the baseline\n{text}", p.path(&m));
+        // With and without the engine's running sum.
+        for max_joint in [usize::MAX, 0] {
+            let engine = Incremental::with_max_joint(&m, max_joint).map_err(|e| fail(e, &text))?;
+            for p in sensitivity::parameters(&m) {
+                let Some(v) = p.value(&m) else { continue };
+                let at = sensitivity::evaluate(&engine, p, v)
+                    .map_err(|e| fail(e, &text))?
+                    .ok_or_else(|| fail("impossible at the model's own value", &text))?;
+                let d = max_diff(&at, &baseline);
+                prop_assert!(d <= EXACT, "{}: {d:e} off the baseline\n{text}", p.path(&m));
+                // Away from the model's value too, both ways agree with a fresh compile.
+                let x = (v + 0.37) % 1.0;
+                let moved = sensitivity::evaluate(&engine, p, x).map_err(|e| fail(e, &text))?;
+                let fresh = fresh_at(&m, p, x);
+                match (&moved, &fresh) {
+                    (Some(a), Some(b)) => prop_assert!(max_diff(a, b) <= EXACT, "{} at {x}\n{text}", p.path(&m)),
+                    (None, None) => {}
+                    _ => prop_assert!(false, "{} at {x}: {moved:?} vs {fresh:?}\n{text}", p.path(&m)),
+                }
+            }
         }
     }
 

@@ -5,9 +5,8 @@
 #[path = "common/gen.rs"]
 mod model_gen;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use credence::analysis::{self, simulate};
 use credence::model::{self, Estimate, Interval, Model, Reliability, check_text, no_documents};
 use credence::network;
@@ -15,23 +14,11 @@ use credence::report;
 use predicates::prelude::*;
 use proptest::prelude::*;
 
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{credence, models};
+
 const IRAN: &str = "models/iran_oct7.toml";
-
-fn credence() -> Command {
-    Command::cargo_bin("credence").unwrap()
-}
-
-fn models() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir("models")
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    v.sort();
-    assert!(!v.is_empty());
-    v
-}
 
 fn load(path: &Path) -> Model {
     let (_, checked) = model::check_path(path).unwrap();

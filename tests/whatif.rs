@@ -6,7 +6,6 @@
 #[path = "common/gen.rs"]
 mod model_gen;
 
-use assert_cmd::Command;
 use credence::analysis::whatif::{self, ScenarioRun};
 use credence::model::{
     DependencyId, Estimate, HypothesisId, Interval, ItemId, Model, Override, Probability,
@@ -18,25 +17,13 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::TestCaseError;
 
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{credence, models};
+
 /// Posteriors from the incremental engine and from a fresh compile agree to
 /// this (absolute).
 const EXACT: f64 = 1e-12;
-
-fn credence() -> Command {
-    Command::cargo_bin("credence").unwrap()
-}
-
-fn models() -> Vec<std::path::PathBuf> {
-    let mut out: Vec<_> = std::fs::read_dir("models")
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    out.sort();
-    assert!(!out.is_empty());
-    out
-}
 
 fn load(path: &std::path::Path) -> Model {
     let (_, checked) = credence::model::check_path(path).unwrap();
@@ -324,11 +311,18 @@ fn output_is_deterministic() {
 // ---------------------------------------------------------------------------
 // Properties
 
+/// `cases` per property, unless `PROPTEST_CASES` asks for more (or fewer).
 fn config(cases: u32) -> ProptestConfig {
+    let defaults = ProptestConfig::default();
     ProptestConfig {
-        cases,
+        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
+            defaults.cases
+        } else {
+            cases
+        },
+        // No regression files: the test must not write into the repository.
         failure_persistence: None,
-        ..ProptestConfig::default()
+        ..defaults
     }
 }
 
@@ -524,6 +518,9 @@ proptest! {
         let m = parse(&text)?;
         let engine = Incremental::new(&m).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         assert_engine_matches(&engine, &text)?;
+        // Without the running sum: the cached factors combined afresh.
+        let engine = Incremental::with_max_joint(&m, 0).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        assert_engine_matches(&engine, &text)?;
     }
 
     /// After any sequence of changes, each recompiling only the items it
@@ -536,13 +533,16 @@ proptest! {
         let text = with_dependency(&spec);
         let m = parse(&text)?;
         let mut engine = Incremental::new(&m).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let mut plain = Incremental::with_max_joint(&m, 0).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         let mut applied = Vec::new();
         for batch in &batches {
             let overrides: Vec<Override> = batch.iter().filter_map(|c| resolve(engine.model(), c)).collect();
             applied.push(overrides.clone());
             engine.apply(&overrides).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            plain.apply(&overrides).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
             let context = format!("{text}\n--- overrides so far ---\n{applied:#?}");
             assert_engine_matches(&engine, &context)?;
+            assert_engine_matches(&plain, &context)?;
             // The engine's model is exactly what `overrides::apply` makes.
             let expected = applied.iter().fold(m.clone(), |acc, o| overrides::apply(&acc, o));
             prop_assert_eq!(expected.priors(), engine.model().priors());

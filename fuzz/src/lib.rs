@@ -62,10 +62,7 @@ fn run_model(m: &Model) {
     assert!((sum - 1.0).abs() < 1e-6, "posteriors sum to {sum}");
     for r in &a.reliability {
         let s: f64 = r.posterior.iter().sum();
-        assert!(
-            (s - 1.0).abs() < 1e-6,
-            "learned reliability sums to {s}"
-        );
+        assert!((s - 1.0).abs() < 1e-6, "learned reliability sums to {s}");
     }
     let view = report::build(m, &a);
     let mut text = Vec::new();

@@ -160,7 +160,11 @@ pub struct Stray {
 
 impl Stray {
     fn line(&self) -> String {
-        format!("{} = {}\n", KEYS[self.key as usize % KEYS.len()], self.value.toml())
+        format!(
+            "{} = {}\n",
+            KEYS[self.key as usize % KEYS.len()],
+            self.value.toml()
+        )
     }
 }
 

@@ -2,6 +2,7 @@
 //! value, resolved against a validated model. Scenarios in the file and
 //! `--set PATH=VALUE` on the command line share this one resolver.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use toml::de::DeValue;
@@ -15,11 +16,57 @@ pub const ROOTS: &[&str] = &["sources", "evidence", "hypotheses", "dependencies"
 
 type Segment = (String, Range<usize>);
 
+/// The model's ids, indexed once for all the override paths of a file: a
+/// scenario may set thousands of values in a model of thousands of items.
+pub(super) struct Index<'m> {
+    sources: BTreeMap<&'m str, usize>,
+    hypotheses: BTreeMap<&'m str, usize>,
+    items: BTreeMap<&'m str, usize>,
+    dependencies: BTreeMap<&'m str, usize>,
+    /// Report ids per item, indexed when an override first names the item.
+    reports: BTreeMap<usize, BTreeMap<&'m str, usize>>,
+}
+
+fn index<'m>(ids: impl Iterator<Item = Option<&'m str>>) -> BTreeMap<&'m str, usize> {
+    let mut map = BTreeMap::new();
+    for (i, id) in ids.enumerate() {
+        if let Some(id) = id {
+            map.entry(id).or_insert(i);
+        }
+    }
+    map
+}
+
+impl<'m> Index<'m> {
+    pub(super) fn new(model: &'m Model) -> Index<'m> {
+        Index {
+            sources: index(model.sources.iter().map(|s| Some(s.id.as_str()))),
+            hypotheses: index(model.hypotheses.iter().map(|h| Some(h.id.as_str()))),
+            items: index(model.items.iter().map(|i| Some(i.id.as_str()))),
+            dependencies: index(model.dependencies.iter().map(|d| d.id.as_deref())),
+            reports: BTreeMap::new(),
+        }
+    }
+
+    fn report(&mut self, model: &'m Model, item: ItemId, id: &str) -> Option<ReportId> {
+        let reports = self.reports.entry(item.0).or_insert_with(|| {
+            index(
+                model.items[item.0]
+                    .reports
+                    .iter()
+                    .map(|r| Some(r.id.as_str())),
+            )
+        });
+        reports.get(id).copied().map(ReportId)
+    }
+}
+
 /// Walk a (possibly nested) scenario table, resolving every leaf into an
 /// override.
-pub(super) fn collect(
+pub(super) fn collect<'m>(
     cx: &mut Cx<'_>,
-    model: &Model,
+    model: &'m Model,
+    index: &mut Index<'m>,
     path: &mut Vec<Segment>,
     value: &Node<'_>,
     out: &mut Vec<(String, Override)>,
@@ -29,7 +76,7 @@ pub(super) fn collect(
     {
         for (key, v) in t.iter() {
             path.push((key.get_ref().to_string(), key.span()));
-            collect(cx, model, path, v, out);
+            collect(cx, model, index, path, v, out);
             path.pop();
         }
         return;
@@ -39,7 +86,7 @@ pub(super) fn collect(
         .map(|s| s.0.as_str())
         .collect::<Vec<_>>()
         .join(".");
-    if let Some(o) = resolve(cx, model, path, value) {
+    if let Some(o) = resolve(cx, model, index, path, value) {
         out.push((written, o));
     }
 }
@@ -53,17 +100,23 @@ fn is_leaf(path: &[Segment]) -> bool {
     )
 }
 
-fn pick<T>(
+/// `found` if the segment named something; otherwise an error listing the
+/// `names` (built only then, and only while errors are still kept).
+fn pick<'n, T>(
     cx: &mut Cx<'_>,
     seg: &Segment,
     (what, plural): (&str, &str),
-    names: &[&str],
-    find: impl Fn(&str) -> Option<T>,
+    names: impl FnOnce() -> Vec<&'n str>,
+    found: Option<T>,
 ) -> Option<T> {
-    let found = find(&seg.0);
     if found.is_none() {
         let mut d = Diagnostic::error(format!("unknown {what} `{}` in override path", seg.0))
             .at(seg.1.clone());
+        if cx.is_full() {
+            cx.push(d);
+            return None;
+        }
+        let names = names();
         d = match cx.suggest(&seg.0, names.iter().copied()) {
             Some(s) => d.label(format!("did you mean `{s}`?")),
             None => d.label(format!("not a {what}")),
@@ -71,7 +124,7 @@ fn pick<T>(
         cx.push(d.hint(if names.is_empty() {
             format!("this model has no {plural} with ids")
         } else {
-            format!("{plural}: {}", list(names))
+            format!("{plural}: {}", list(&names))
         }));
     }
     found
@@ -126,7 +179,13 @@ fn too_long(cx: &mut Cx<'_>, path: &[Segment], len: usize) -> bool {
 }
 
 /// Resolve one full path against the model and read its value.
-fn resolve(cx: &mut Cx<'_>, model: &Model, path: &[Segment], value: &Node<'_>) -> Option<Override> {
+fn resolve<'m>(
+    cx: &mut Cx<'_>,
+    model: &'m Model,
+    index: &mut Index<'m>,
+    path: &[Segment],
+    value: &Node<'_>,
+) -> Option<Override> {
     let root = &path[0];
     let at = path.last().map_or(root.1.clone(), |s| s.1.clone());
     let Some(second) = path.get(1) else {
@@ -142,10 +201,9 @@ fn resolve(cx: &mut Cx<'_>, model: &Model, path: &[Segment], value: &Node<'_>) -
     };
     match root.0.as_str() {
         "sources" => {
-            let names: Vec<&str> = model.sources.iter().map(|s| s.id.as_str()).collect();
-            let s = pick(cx, second, ("source", "sources"), &names, |n| {
-                model.source(n)
-            })?;
+            let names = || model.sources.iter().map(|s| s.id.as_str()).collect();
+            let found = index.sources.get(second.0.as_str()).copied().map(SourceId);
+            let s = pick(cx, second, ("source", "sources"), names, found)?;
             let f = field(cx, path.get(2), &at, &["reliability", "bias"])?;
             if too_long(cx, path, 3) {
                 return None;
@@ -160,10 +218,13 @@ fn resolve(cx: &mut Cx<'_>, model: &Model, path: &[Segment], value: &Node<'_>) -
             }
         }
         "hypotheses" => {
-            let names: Vec<&str> = model.hypotheses.iter().map(|h| h.id.as_str()).collect();
-            let h = pick(cx, second, ("hypothesis", "hypotheses"), &names, |n| {
-                model.hypothesis(n)
-            })?;
+            let names = || model.hypotheses.iter().map(|h| h.id.as_str()).collect();
+            let found = index
+                .hypotheses
+                .get(second.0.as_str())
+                .copied()
+                .map(HypothesisId);
+            let h = pick(cx, second, ("hypothesis", "hypotheses"), names, found)?;
             field(cx, path.get(2), &at, &["prior"])?;
             if too_long(cx, path, 3) {
                 return None;
@@ -172,18 +233,19 @@ fn resolve(cx: &mut Cx<'_>, model: &Model, path: &[Segment], value: &Node<'_>) -
                 .map(|p| Override::Prior(h, p.point))
         }
         "dependencies" => {
-            let names: Vec<&str> = model
-                .dependencies
-                .iter()
-                .filter_map(|d| d.id.as_deref())
-                .collect();
-            let d = pick(cx, second, ("dependency", "dependencies"), &names, |n| {
+            let names = || {
                 model
                     .dependencies
                     .iter()
-                    .position(|d| d.id.as_deref() == Some(n))
-                    .map(DependencyId)
-            })?;
+                    .filter_map(|d| d.id.as_deref())
+                    .collect()
+            };
+            let found = index
+                .dependencies
+                .get(second.0.as_str())
+                .copied()
+                .map(DependencyId);
+            let d = pick(cx, second, ("dependency", "dependencies"), names, found)?;
             field(cx, path.get(2), &at, &["strength"])?;
             if too_long(cx, path, 3) {
                 return None;
@@ -192,13 +254,14 @@ fn resolve(cx: &mut Cx<'_>, model: &Model, path: &[Segment], value: &Node<'_>) -
                 .map(|s| Override::DependencyStrength(d, s))
         }
         "evidence" => {
-            let names: Vec<&str> = model.items.iter().map(|i| i.id.as_str()).collect();
+            let names = || model.items.iter().map(|i| i.id.as_str()).collect();
+            let found = index.items.get(second.0.as_str()).copied().map(ItemId);
             let i = pick(
                 cx,
                 second,
                 ("evidence item", "evidence items"),
-                &names,
-                |n| model.item(n),
+                names,
+                found,
             )?;
             let item = &model.items[i.0];
             match field(cx, path.get(2), &at, &["enabled", "likelihood", "reports"])? {
@@ -210,8 +273,9 @@ fn resolve(cx: &mut Cx<'_>, model: &Model, path: &[Segment], value: &Node<'_>) -
                         .map(|b| Override::ItemEnabled(i, b))
                 }
                 "likelihood" => {
-                    let hnames: Vec<&str> =
-                        model.hypotheses.iter().map(|h| h.id.as_str()).collect();
+                    let hnames = || -> Vec<&str> {
+                        model.hypotheses.iter().map(|h| h.id.as_str()).collect()
+                    };
                     let Some(seg) = path.get(3) else {
                         cx.push(
                             Diagnostic::error("incomplete override path: which hypothesis?")
@@ -219,14 +283,17 @@ fn resolve(cx: &mut Cx<'_>, model: &Model, path: &[Segment], value: &Node<'_>) -
                                 .hint(format!(
                                     "evidence.{}.likelihood.<{}>",
                                     item.id,
-                                    list(&hnames).replace(", ", "|")
+                                    list(&hnames()).replace(", ", "|")
                                 )),
                         );
                         return None;
                     };
-                    let h = pick(cx, seg, ("hypothesis", "hypotheses"), &hnames, |n| {
-                        model.hypothesis(n)
-                    })?;
+                    let found = index
+                        .hypotheses
+                        .get(seg.0.as_str())
+                        .copied()
+                        .map(HypothesisId);
+                    let h = pick(cx, seg, ("hypothesis", "hypotheses"), hnames, found)?;
                     if too_long(cx, path, 4) {
                         return None;
                     }
@@ -234,18 +301,18 @@ fn resolve(cx: &mut Cx<'_>, model: &Model, path: &[Segment], value: &Node<'_>) -
                         .map(|e| Override::Likelihood(i, h, e))
                 }
                 _ => {
-                    let rnames: Vec<&str> = item.reports.iter().map(|r| r.id.as_str()).collect();
+                    let rnames =
+                        || -> Vec<&str> { item.reports.iter().map(|r| r.id.as_str()).collect() };
                     let Some(seg) = path.get(3) else {
                         cx.push(
                             Diagnostic::error("incomplete override path: which report?")
                                 .at(at)
-                                .hint(format!("reports of `{}`: {}", item.id, list(&rnames))),
+                                .hint(format!("reports of `{}`: {}", item.id, list(&rnames()))),
                         );
                         return None;
                     };
-                    let r = pick(cx, seg, ("report", "reports"), &rnames, |n| {
-                        item.reports.iter().position(|r| r.id == n).map(ReportId)
-                    })?;
+                    let found = index.report(model, i, &seg.0);
+                    let r = pick(cx, seg, ("report", "reports"), rnames, found)?;
                     let f = field(
                         cx,
                         path.get(4),
@@ -352,7 +419,7 @@ pub fn parse_assignment(
     let value = shift_spans(value, shift);
     let scales = &model.scales;
     let mut cx = Cx::new(scales);
-    match resolve(&mut cx, model, &segments, &value) {
+    match resolve(&mut cx, model, &mut Index::new(model), &segments, &value) {
         Some(o) if cx.diags.is_empty() => Ok((path_text.to_string(), o)),
         _ => Err((file, cx.diags)),
     }

@@ -20,6 +20,11 @@ pub const MAX_ERRORS: usize = 100;
 /// Names listed in a hint ("known sources: ...") before the rest are counted.
 const MAX_LISTED: usize = 20;
 
+/// Names compared, over all "did you mean" searches of one file, before
+/// suggestions stop: each search is linear in the ids, and a file can hold
+/// a hundred errors against a hundred thousand ids.
+const SUGGESTION_BUDGET: usize = 1_000_000;
+
 /// Collects diagnostics while the model is read.
 pub struct Cx<'s> {
     pub diags: Vec<Diagnostic>,
@@ -28,6 +33,8 @@ pub struct Cx<'s> {
     errors: usize,
     /// Errors found past `MAX_ERRORS` and not kept.
     pub dropped: usize,
+    /// Candidates that "did you mean" searches may still compare.
+    suggestions_left: usize,
 }
 
 impl<'s> Cx<'s> {
@@ -37,6 +44,7 @@ impl<'s> Cx<'s> {
             scales,
             errors: 0,
             dropped: 0,
+            suggestions_left: SUGGESTION_BUDGET,
         }
     }
 
@@ -47,6 +55,7 @@ impl<'s> Cx<'s> {
             scales,
             errors: previous.errors,
             dropped: previous.dropped,
+            suggestions_left: previous.suggestions_left,
         }
     }
 
@@ -88,15 +97,18 @@ impl Cx<'_> {
     }
 
     /// The closest candidate to a misspelt name, unless errors are no longer
-    /// kept (then the search, linear in the candidates, is wasted).
+    /// kept (then the search, linear in the candidates, is wasted) or the
+    /// file's budget of comparisons is spent.
     pub fn suggest<'a>(
-        &self,
+        &mut self,
         name: &str,
         candidates: impl IntoIterator<Item = &'a str>,
     ) -> Option<&'a str> {
-        if self.is_full() {
+        if self.is_full() || self.suggestions_left == 0 {
             return None;
         }
+        let candidates: Vec<&'a str> = candidates.into_iter().collect();
+        self.suggestions_left = self.suggestions_left.saturating_sub(candidates.len());
         did_you_mean(name, candidates)
     }
 

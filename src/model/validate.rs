@@ -780,6 +780,12 @@ fn read_reports(
                             dependency: None,
                         });
                     }
+                    None if cx.is_full() => {
+                        ok = false;
+                        cx.push(Diagnostic::error(format!(
+                            "`via` names unknown report `{target}`"
+                        )));
+                    }
                     None => {
                         ok = false;
                         let known: Vec<&str> = ids.iter().map(String::as_str).collect();
@@ -890,9 +896,15 @@ fn check_cycles(cx: &mut Cx<'_>, raws: &[RawReport<'_, '_>]) -> bool {
                 }
                 pos => {
                     let cycle = &path[pos..];
-                    let mut names: Vec<&str> =
-                        cycle.iter().map(|&c| raws[c].report.id.as_str()).collect();
-                    names.push(raws[at].report.id.as_str());
+                    let mut names: Vec<String> =
+                        cycle.iter().map(|&c| raws[c].report.id.clone()).collect();
+                    names.push(raws[at].report.id.clone());
+                    // A generated cycle may hold thousands of reports: name its ends.
+                    const SHOWN: usize = 10;
+                    if names.len() > 2 * SHOWN + 1 {
+                        let hidden = names.len() - 2 * SHOWN;
+                        names.splice(SHOWN..names.len() - SHOWN, [format!("... ({hidden} more)")]);
+                    }
                     let first = cycle[0];
                     let via_span = raws[first]
                         .table
@@ -1064,6 +1076,7 @@ fn read_scenarios(cx: &mut Cx<'_>, node: Option<&Node<'_>>, model: &Model) -> Ve
     let entries = node.map(|n| cx.tables(n, "scenarios")).unwrap_or_default();
     let mut seen = BTreeMap::new();
     let mut out = Vec::new();
+    let mut index = overrides::Index::new(model);
     for (table, span) in entries {
         let id = read_id(cx, table, &span, "scenario", &mut seen);
         let title = required_string(cx, table, &span, "title", "scenario");
@@ -1076,7 +1089,7 @@ fn read_scenarios(cx: &mut Cx<'_>, node: Option<&Node<'_>>, model: &Model) -> Ve
                 "id" | "title" | "why" => {}
                 _ if overrides::ROOTS.contains(&name) => {
                     let mut path = vec![(name.to_string(), key.span())];
-                    overrides::collect(cx, model, &mut path, value, &mut overrides);
+                    overrides::collect(cx, model, &mut index, &mut path, value, &mut overrides);
                 }
                 _ => {
                     let allowed: Vec<&str> = ["id", "title", "why"]

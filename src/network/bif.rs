@@ -7,7 +7,7 @@
 //! and lists every name it changed in a comment at the top of the file so
 //! the mapping can be read back.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::factor::VarId;
@@ -16,6 +16,10 @@ use super::graph::Network;
 /// How far a CPT row may sum from 1 and still be read (files round their
 /// numbers; the values are used as written, as pgmpy does).
 pub const ROW_SUM_TOLERANCE: f64 = 1e-3;
+
+/// The largest CPT the parser builds (a hostile header could ask for more
+/// memory than exists).
+pub const MAX_CPT_ENTRIES: usize = 1 << 24;
 
 /// A network read from BIF.
 #[derive(Clone, Debug)]
@@ -96,10 +100,11 @@ pub fn identifier(name: &str) -> String {
     out
 }
 
-/// Identifiers for a list of names, unique among themselves: the first
-/// name to claim an identifier keeps it, later ones get `_2`, `_3`, ...
+/// Identifiers for a list of names, unique among themselves even ignoring
+/// case (pgmpy matches names case-insensitively): the first name to claim
+/// an identifier keeps it, later ones get `_2`, `_3`, ...
 pub fn identifiers<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut taken: BTreeMap<String, ()> = BTreeMap::new();
+    let mut taken: BTreeSet<String> = BTreeSet::new();
     let names: Vec<&str> = names.into_iter().collect();
     // Names that are identifiers already are never renamed, so a file
     // read back and written again keeps its names.
@@ -107,7 +112,7 @@ pub fn identifiers<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> 
         .iter()
         .map(|n| {
             let id = identifier(n);
-            (id == *n && taken.insert(id.clone(), ()).is_none()).then_some(id)
+            (id == *n && taken.insert(id.to_ascii_lowercase())).then_some(id)
         })
         .collect();
     for (slot, name) in out.iter_mut().zip(&names) {
@@ -117,11 +122,11 @@ pub fn identifiers<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> 
         let base = identifier(name);
         let mut candidate = base.clone();
         let mut k = 2;
-        while taken.contains_key(&candidate) {
+        while taken.contains(&candidate.to_ascii_lowercase()) {
             candidate = format!("{base}_{k}");
             k += 1;
         }
-        taken.insert(candidate.clone(), ());
+        taken.insert(candidate.to_ascii_lowercase());
         *slot = Some(candidate);
     }
     out.into_iter().map(Option::unwrap_or_default).collect()
@@ -380,8 +385,8 @@ impl<'a> Lexer<'a> {
             if trimmed.starts_with("//") {
                 let end = trimmed.find('\n').unwrap_or(trimmed.len());
                 self.pos += end;
-            } else if trimmed.starts_with("/*") {
-                match trimmed[2..].find("*/") {
+            } else if let Some(body) = trimmed.strip_prefix("/*") {
+                match body.find("*/") {
                     Some(end) => self.pos += end + 4,
                     None => return Err(self.error(self.pos, "unclosed comment `/*`")),
                 }
@@ -957,8 +962,21 @@ fn resolve(
         }
         let k = vars[c].states.len();
         let cards: Vec<usize> = parents.iter().map(|&p| vars[p].states.len()).collect();
-        let configs: usize = cards.iter().product();
-        let mut cpt: Vec<Option<f64>> = vec![None; configs * k];
+        let size = cards
+            .iter()
+            .try_fold(k, |acc, &c| acc.checked_mul(c))
+            .filter(|&n| n <= MAX_CPT_ENTRIES);
+        let Some(size) = size else {
+            return Err(lx.error(
+                block.at,
+                format!(
+                    "the table of `{}` would have over {MAX_CPT_ENTRIES} entries",
+                    vars[c].name
+                ),
+            ));
+        };
+        let configs = size / k;
+        let mut cpt: Vec<Option<f64>> = vec![None; size];
         if let Some((values, tat)) = &block.table {
             if values.len() != configs * k {
                 return Err(lx.error(
@@ -1061,8 +1079,7 @@ fn resolve(
             children[p].push(c);
         }
     }
-    let mut ready: std::collections::BTreeSet<usize> =
-        (0..n).filter(|&v| pending[v] == 0).collect();
+    let mut ready: BTreeSet<usize> = (0..n).filter(|&v| pending[v] == 0).collect();
     let mut order = Vec::with_capacity(n);
     while let Some(v) = ready.pop_first() {
         order.push(v);
@@ -1134,6 +1151,7 @@ mod tests {
             "table",
             "café",
             "item:a",
+            "Item_A",
         ]);
         assert_eq!(
             ids,
@@ -1146,7 +1164,8 @@ mod tests {
                 "n",
                 "table_",
                 "caf_",
-                "item_a_3"
+                "item_a_3",
+                "Item_A_4"
             ]
         );
     }
@@ -1198,6 +1217,50 @@ mod tests {
         assert_eq!(bif.net.node(0).name, "A");
         assert_eq!(bif.net.node(1).cpt, vec![0.2, 0.8, 0.5, 0.5]);
         assert_eq!(bif.evidence, vec![(1, 1)]);
+    }
+
+    #[test]
+    fn mangled_input_never_panics() {
+        let text = "/* c */ network \"n\" { property p = \"q;\" ; }\n\
+            variable A { type discrete [ 2 ] { a1, a2 }; property evidence = a2 ; }\n\
+            variable B { type discrete [ 3 ] { b1, b2, b3 }; }\n\
+            probability ( A ) { table 0.3, 0.7; }\n\
+            probability ( B | A ) { (a1) 0.2, 0.3, 0.5; default 0.1e0, 0.1, 0.8; }\n";
+        assert!(parse(text).is_ok());
+        let chars: Vec<char> = text.chars().collect();
+        for i in 0..chars.len() {
+            let cut: String = chars[..i].iter().collect();
+            let _ = parse(&cut);
+            let dropped: String = chars[..i].iter().chain(&chars[i + 1..]).collect();
+            let _ = parse(&dropped);
+            for extra in ['{', '}', '(', ')', '"', ';', ',', '|', '/', '*', 'é', '9'] {
+                let inserted: String = chars[..i]
+                    .iter()
+                    .chain(std::iter::once(&extra))
+                    .chain(&chars[i..])
+                    .collect();
+                let _ = parse(&inserted);
+            }
+        }
+        let huge = "variable A { type discrete [ 1000 ] { ".to_string()
+            + &(0..1000)
+                .map(|i| format!("s{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+            + " }; }\nprobability ( A | A2 A3 A4 ) { default 1.0; }\n"
+            + &(2..5)
+                .map(|i| {
+                    format!(
+                        "variable A{i} {{ type discrete [ 1000 ] {{ {} }}; }}\n",
+                        (0..1000)
+                            .map(|j| format!("s{j}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })
+                .collect::<String>();
+        let e = parse(&huge).expect_err("too large");
+        assert!(e.message.contains("entries"), "{e}");
     }
 
     #[test]

@@ -412,6 +412,22 @@ impl Compiled {
     /// reports depend on: P(item's reports | h, q), all its own nodes summed out.
     pub fn item_factor(&self, nodes: &ItemNodes) -> Result<Factor, InferError> {
         if let Some(plan) = &nodes.plan {
+            // The plan fills a table over the hypothesis and every latent
+            // reliability of the item: refuse it over budget before allocating.
+            let entries = self.net.card(self.hypothesis) as f64
+                * nodes
+                    .latent
+                    .iter()
+                    .map(|&q| self.net.card(q) as f64)
+                    .product::<f64>();
+            let bytes = entries * 8.0;
+            if bytes > DEFAULT_BUDGET_BYTES as f64 {
+                return Err(InferError::TooLarge {
+                    entries,
+                    mib: bytes / (1024.0 * 1024.0),
+                    budget_mib: DEFAULT_BUDGET_BYTES / (1024 * 1024),
+                });
+            }
             return Ok(plan.factor(&self.net, self.hypothesis, &nodes.latent));
         }
         let mut vars: Vec<VarId> = vec![nodes.event];

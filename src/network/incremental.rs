@@ -8,13 +8,18 @@
 //!
 //! where F_i = P(item i's observed reports | H, Q_i) is the item's factor
 //! with its own event and report nodes summed out. The engine caches each
-//! F_i; a posterior multiplies the cached factors and sums out the Q's.
+//! F_i and, while the table over H and every Q is small, their running sum
+//! in log space (compensated, zeros counted apart, so a factor can be taken
+//! out again exactly): a change then costs the items it touches, not the
+//! model. A posterior sums the Q's out of that table (or of the product of
+//! the cached factors, when the table would be large).
 //!
 //! Variables are numbered H = 0 and Q_s = 1 + s for source s, so a factor's
 //! variables do not depend on which other sources are latent: a source that
 //! changes between a point and an interval reliability only adds or drops
 //! its own variable, in the items that report it, and those are exactly the
-//! items such a change recompiles. No full rebuild is ever needed.
+//! items such a change recompiles. Only the running sum is rebuilt then
+//! (from the cached factors); no item outside the change is recompiled.
 
 use crate::model::{HypothesisId, ItemId, Model, Override, SourceId, overrides};
 
@@ -41,6 +46,7 @@ pub struct Incremental {
     /// Σ_i ln F_i over H and every latent reliability; `None` when that
     /// table would be large, and the cached factors are combined afresh.
     joint: Option<Joint>,
+    max_joint: usize,
 }
 
 /// Joint tables up to this many entries are kept as a running sum.
@@ -61,8 +67,9 @@ struct Joint {
 }
 
 impl Joint {
-    /// An empty joint for `model`, or `None` when it would be large.
-    fn new(model: &Model) -> Option<Joint> {
+    /// An empty joint for `model`, or `None` when it would have more than
+    /// `max_entries` entries.
+    fn new(model: &Model, max_entries: usize) -> Option<Joint> {
         let levels = model.meta.reliability_levels;
         let mut vars = vec![H];
         let mut cards = vec![model.hypotheses.len()];
@@ -75,7 +82,7 @@ impl Joint {
         let n = cards
             .iter()
             .try_fold(1usize, |acc, &c| acc.checked_mul(c))?;
-        (n <= MAX_JOINT_ENTRIES).then(|| Joint {
+        (n <= max_entries).then(|| Joint {
             vars,
             cards,
             sums: vec![CompensatedSum::default(); n],
@@ -138,8 +145,8 @@ impl Joint {
 }
 
 /// The running sum of `factors`, or `None` when it would be large.
-fn build_joint(model: &Model, factors: &[Option<Factor>]) -> Option<Joint> {
-    let mut joint = Joint::new(model)?;
+fn build_joint(model: &Model, factors: &[Option<Factor>], max_entries: usize) -> Option<Joint> {
+    let mut joint = Joint::new(model, max_entries)?;
     factors
         .iter()
         .flatten()
@@ -349,11 +356,19 @@ fn normalise(result: &Factor) -> Result<Vec<f64>, InferError> {
 impl Incremental {
     /// Compile every enabled item of `model`.
     pub fn new(model: &Model) -> Result<Incremental, InferError> {
+        Incremental::with_max_joint(model, MAX_JOINT_ENTRIES)
+    }
+
+    /// As [`Incremental::new`], keeping the running sum over H and the
+    /// latent reliabilities only while it has at most `max_entries` entries
+    /// (0: never, so every posterior combines the cached factors afresh).
+    pub fn with_max_joint(model: &Model, max_entries: usize) -> Result<Incremental, InferError> {
         let factors = (0..model.items.len())
             .map(|i| item_factor(model, ItemId(i)))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Incremental {
-            joint: build_joint(model, &factors),
+            joint: build_joint(model, &factors, max_entries),
+            max_joint: max_entries,
             model: model.clone(),
             factors,
         })
@@ -378,26 +393,20 @@ impl Incremental {
                 factors.extend(j.latent().map(|s| latent_prior(&self.model, s)));
                 factors
             }
-            None => self.joint_factors(|_| true),
+            None => self.joint_factors(),
         }
     }
 
-    /// The prior of H, the prior of each latent reliability in use, and the
-    /// items' factors (those `include` accepts).
-    fn joint_factors(&self, include: impl Fn(ItemId) -> bool) -> Vec<Factor> {
+    /// The prior of H, the prior of each latent reliability in use, and
+    /// every item's factor.
+    fn joint_factors(&self) -> Vec<Factor> {
         let mut factors = vec![prior_factor(&self.model)];
         factors.extend(
             latent_sources(&self.model)
                 .into_iter()
                 .map(|s| latent_prior(&self.model, s)),
         );
-        factors.extend(
-            self.factors
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| include(ItemId(*i)))
-                .filter_map(|(_, f)| f.clone()),
-        );
+        factors.extend(self.factors.iter().flatten().cloned());
         factors
     }
 
@@ -495,7 +504,7 @@ impl Incremental {
             && changed.items.len() == self.model.items.len()
             && changed.meta.reliability_levels == self.model.meta.reliability_levels;
         if !same_shape {
-            *self = Incremental::new(&changed)?;
+            *self = Incremental::with_max_joint(&changed, self.max_joint)?;
             return Ok(());
         }
         let fresh: Vec<(ItemId, Option<Factor>)> = items
@@ -523,7 +532,7 @@ impl Incremental {
         self.joint = if kept {
             joint
         } else {
-            build_joint(&changed, &self.factors)
+            build_joint(&changed, &self.factors, self.max_joint)
         };
         self.model = changed;
         Ok(())

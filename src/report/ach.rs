@@ -441,7 +441,9 @@ pub fn build(model: &Model, ach: &Ach) -> AchView {
 pub fn write(view: &AchView, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Json => write_json(view, out),
-        _ => write_text(view, out),
+        Format::Markdown => super::markdown::ach(view, out),
+        Format::Html => super::html::ach(view, out),
+        Format::Text => write_text(view, out),
     }
 }
 

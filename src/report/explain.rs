@@ -461,7 +461,9 @@ pub fn build(model: &Model, e: &Explanation) -> ExplainView {
 pub fn write(view: &ExplainView, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Json => write_json(view, out),
-        _ => write_text(view, out),
+        Format::Markdown => super::markdown::explain(view, out),
+        Format::Html => super::html::explain(view, out),
+        Format::Text => write_text(view, out),
     }
 }
 

@@ -107,12 +107,9 @@ pub fn build(model: &Model, compiled: &Compiled) -> GraphView {
     let mut edges = Vec::new();
     let h = compiled.hypothesis;
     let mut lines = vec!["Hypotheses".to_string()];
-    lines.extend(
-        model
-            .hypotheses
-            .iter()
-            .map(|x| format!("{}: {}", x.id, x.title)),
-    );
+    for x in &model.hypotheses {
+        lines.extend(wrap(&format!("{}: {}", x.id, x.title), 48));
+    }
     nodes.push(GraphNode {
         id: ids[h].clone(),
         kind: NodeKind::Hypothesis,
@@ -127,10 +124,10 @@ pub fn build(model: &Model, compiled: &Compiled) -> GraphView {
         nodes.push(GraphNode {
             id: ids[q.var].clone(),
             kind: NodeKind::Reliability,
-            lines: vec![
-                format!("reliability of {}", source.title),
-                format!("{range}, {} levels", q.levels.len()),
-            ],
+            lines: wrap(&format!("reliability of {}", source.title), 36)
+                .into_iter()
+                .chain([format!("{range}, {} levels", q.levels.len())])
+                .collect(),
         });
     }
     for item_nodes in &compiled.items {
@@ -165,7 +162,7 @@ pub fn build(model: &Model, compiled: &Compiled) -> GraphView {
         for (v, r) in order {
             let report = &item.reports[r];
             let source = &model.sources[report.source.0];
-            let mut lines = vec![source.title.clone()];
+            let mut lines = wrap(&source.title, 36);
             if report.id != source.id {
                 lines.push(format!("[{}]", report.id));
             }

@@ -152,7 +152,11 @@ fn cell(c: &Cell) -> String {
     if c.tone == Tone::Strong && !s.trim().is_empty() {
         s = format!("**{s}**");
     }
-    if s.trim().is_empty() { " ".to_string() } else { s }
+    if s.trim().is_empty() {
+        " ".to_string()
+    } else {
+        s
+    }
 }
 
 fn table(out: &mut dyn Write, t: &Table) -> io::Result<()> {
@@ -161,7 +165,11 @@ fn table(out: &mut dyn Write, t: &Table) -> io::Result<()> {
         .iter()
         .map(|h| {
             let s = inline(h, true);
-            if s.trim().is_empty() { " ".to_string() } else { s }
+            if s.trim().is_empty() {
+                " ".to_string()
+            } else {
+                s
+            }
         })
         .collect();
     writeln!(out, "| {} |", header.join(" | "))?;
@@ -185,7 +193,12 @@ fn table(out: &mut dyn Write, t: &Table) -> io::Result<()> {
 fn render(d: &Doc<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "# {}", heading_safe(escape(&d.model.title)))?;
     writeln!(out)?;
-    writeln!(out, "{}: {}", code(&format!("credence {}", d.command), false), d.subtitle)?;
+    writeln!(
+        out,
+        "{}: {}",
+        code(&format!("credence {}", d.command), false),
+        d.subtitle
+    )?;
     writeln!(out)?;
     let mut meta = Vec::new();
     if let Some(q) = &d.model.question {

@@ -3,10 +3,13 @@
 //! to any `io::Write`.
 
 pub mod ach;
+mod doc;
 pub mod explain;
 pub mod export;
 pub mod graph;
+pub mod html;
 mod json;
+pub mod markdown;
 pub mod query;
 pub mod sensitivity;
 pub mod simulate;
@@ -22,17 +25,24 @@ pub use view::{
 
 use std::io::{self, Write};
 
-/// Output formats of the `report` command.
+/// Output formats of the report commands (report, whatif, sensitivity,
+/// ach, explain, simulate).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Text,
+    /// GitHub-flavoured Markdown (`markdown`).
+    Markdown,
     Json,
+    /// One self-contained HTML page with inline SVG charts (`html`).
+    Html,
 }
 
 /// Write a report in the chosen format.
 pub fn write(view: &ReportView, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Text => text::write(view, out),
+        Format::Markdown => markdown::report(view, out),
         Format::Json => json::write(view, out),
+        Format::Html => html::report(view, out),
     }
 }

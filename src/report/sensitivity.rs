@@ -290,7 +290,9 @@ pub fn build(model: &Model, a: &Sensitivity) -> SensitivityView {
 pub fn write(view: &SensitivityView, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Text => write_text(view, out),
+        Format::Markdown => super::markdown::sensitivity(view, out),
         Format::Json => write_json(view, out),
+        Format::Html => super::html::sensitivity(view, out),
     }
 }
 

@@ -14,6 +14,17 @@ use super::{Format, ModelView, SCHEMA_VERSION, Table};
 use crate::analysis::simulate::{PERCENTILES, Progress, Simulation};
 use crate::model::Model;
 
+/// The per-hypothesis table's columns, in every format.
+pub(crate) const COLUMNS: [&str; 7] = [
+    "Hypothesis",
+    "Report",
+    "Mean",
+    "P5",
+    "P50",
+    "P95",
+    "P(leads)",
+];
+
 /// Parameters the text output lists before it only counts the rest.
 const MAX_LISTED: usize = 30;
 
@@ -112,6 +123,8 @@ pub fn build(model: &Model, sim: &Simulation) -> SimulateView {
 pub fn write(view: &SimulateView, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Text => write_text(view, out),
+        Format::Markdown => super::markdown::simulate(view, out),
+        Format::Html => super::html::simulate(view, out),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, view).map_err(io::Error::other)?;
             writeln!(out)
@@ -174,16 +187,7 @@ fn write_text(view: &SimulateView, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out)?;
 
-    let mut t = Table::new(&[
-        "Hypothesis",
-        "Report",
-        "Mean",
-        "P5",
-        "P50",
-        "P95",
-        "P(leads)",
-    ])
-    .right_align(1..=6);
+    let mut t = Table::new(&COLUMNS).right_align(1..=6);
     for h in &view.hypotheses {
         t.row(vec![
             h.id.clone(),

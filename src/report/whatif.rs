@@ -199,7 +199,9 @@ pub fn build(model: &Model, w: &WhatIf) -> WhatIfView {
 pub fn write(view: &WhatIfView, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Text => write_text(view, out),
+        Format::Markdown => super::markdown::whatif(view, out),
         Format::Json => write_json(view, out),
+        Format::Html => super::html::whatif(view, out),
     }
 }
 

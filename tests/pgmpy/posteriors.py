@@ -28,13 +28,15 @@ from pgmpy.readwrite import BIFReader  # noqa: E402
 
 
 def posterior(reader, target, dtype):
+    # The dtype must hold through the query: pgmpy casts the unnormalised
+    # result to it before normalising.
     config.set_dtype(dtype)
     try:
         model = reader.get_model()
+        evidence = {node: data["evidence"] for node, data in model.nodes(data=True) if "evidence" in data}
+        factor = VariableElimination(model).query([target], evidence=evidence, show_progress=False)
     finally:
         config.set_dtype("float64")
-    evidence = {node: data["evidence"] for node, data in model.nodes(data=True) if "evidence" in data}
-    factor = VariableElimination(model).query([target], evidence=evidence, show_progress=False)
     return list(factor.state_names[target]), [float(x) for x in factor.values], len(evidence)
 
 

@@ -4,7 +4,7 @@
 use super::super::ach::{AchView, ContributionView};
 use super::{Cell, Doc, Line, Table, Tone, c, code_list, f4, gs4, plural, t, text};
 
-fn part<'a>(label: Line, contribution: &'a ContributionView) -> Option<(Line, &'a ContributionView)> {
+fn part(label: Line, contribution: &ContributionView) -> Option<(Line, &ContributionView)> {
     (!contribution.items.is_empty()).then_some((label, contribution))
 }
 

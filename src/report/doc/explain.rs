@@ -15,7 +15,10 @@ fn written(v: &PairStepView) -> String {
         .map_or_else(String::new, |l| format!(" \"{l}\""));
     match v.kind {
         "reliability" => {
-            let mut s = format!("reliability{label}");
+            let mut s = match &v.reliability_label {
+                Some(l) => format!("\"{l}\""),
+                None => "a number".to_string(),
+            };
             if let Some(i) = v.reliability_interval {
                 s.push_str(&format!(", midpoint of {}", interval(i)));
             }
@@ -100,13 +103,23 @@ fn chain(d: &mut Doc<'_>, ch: &ChainView) {
 fn item(d: &mut Doc<'_>, it: &ItemView) {
     d.h3(vec![c(&it.id), t(format!(": {}", it.claim))]);
     if !it.enabled {
-        d.note("Disabled: the model leaves this item out; the figures show what it would contribute.");
+        d.note(
+            "Disabled: the model leaves this item out; the figures show what it would contribute.",
+        );
     }
     if it.established {
         d.note("No reports: the item is taken as established (observed true), so P(reports | E) = 1, P(reports | not E) = 0, and P(item | h) = P(E | h).");
     } else {
         let mut tab = Table::plain(
-            &["Report", "Source", "Via", "Strength", "Report says", "h", "f"],
+            &[
+                "Report",
+                "Source",
+                "Via",
+                "Strength",
+                "Report says",
+                "h",
+                "f",
+            ],
             &[3, 5, 6],
         );
         for r in &it.reports {
@@ -134,7 +147,10 @@ fn item(d: &mut Doc<'_>, it: &ItemView) {
             ]);
         }
         d.table(tab);
-        let mut tab = Table::plain(&["Origin and its relays", "P(· | E)", "P(· | not E)"], &[1, 2]);
+        let mut tab = Table::plain(
+            &["Origin and its relays", "P(· | E)", "P(· | not E)"],
+            &[1, 2],
+        );
         for o in &it.origins {
             let mut line = Vec::new();
             for (k, r) in o.reports.iter().enumerate() {
@@ -184,7 +200,14 @@ fn item(d: &mut Doc<'_>, it: &ItemView) {
         }
     }
     let mut tab = Table::plain(
-        &["h", "P(E | h)", "P(reports | h)", "P(reports | not h)", "Ratio", "dB"],
+        &[
+            "h",
+            "P(E | h)",
+            "P(reports | h)",
+            "P(reports | not h)",
+            "Ratio",
+            "dB",
+        ],
         &[1, 2, 3, 4, 5],
     );
     for h in &it.hypotheses {
@@ -219,7 +242,10 @@ pub fn explain(view: &ExplainView) -> Doc<'_> {
     d.h2("Hypotheses and priors");
     let mut tab = Table::plain(&["Hypothesis", "Prior"], &[1]);
     for h in &view.hypotheses {
-        tab.row(vec![Cell::code(&h.id).sub(&h.title), Cell::text(g4(h.prior))]);
+        tab.row(vec![
+            Cell::code(&h.id).sub(&h.title),
+            Cell::text(g4(h.prior)),
+        ]);
     }
     d.table(tab);
 
@@ -275,7 +301,9 @@ pub fn explain(view: &ExplainView) -> Doc<'_> {
     d.note("A relay reports what it heard, not the event. A pure relay chain with (h1, f1) then (h2, f2) has");
     d.formula("h = h2 h1 + f2 (1 - h1),   f = h2 f1 + f2 (1 - f1),   h - f = (h2 - f2)(h1 - f1)");
     d.note("Discriminating power multiplies, so it only shrinks along a chain. A partial relay of strength s relays with weight s and reports the event directly with weight 1 - s:");
-    d.formula("h = s [h2 h1 + f2 (1 - h1)] + (1 - s) h2,   f = s [h2 f1 + f2 (1 - f1)] + (1 - s) f2");
+    d.formula(
+        "h = s [h2 h1 + f2 (1 - h1)] + (1 - s) h2,   f = s [h2 f1 + f2 (1 - f1)] + (1 - s) f2",
+    );
     if view.chains.is_empty() {
         d.para(text("No relay chains: every report is first-hand."));
     }
@@ -320,7 +348,13 @@ pub fn explain(view: &ExplainView) -> Doc<'_> {
         tab.row(
             row(Cell::text("exact (analyse)").tone(Tone::Strong), &r.exact)
                 .into_iter()
-                .map(|c| if c.tone == Tone::Plain { c.tone(Tone::Strong) } else { c })
+                .map(|c| {
+                    if c.tone == Tone::Plain {
+                        c.tone(Tone::Strong)
+                    } else {
+                        c
+                    }
+                })
                 .collect(),
         );
         d.table(tab);

@@ -13,7 +13,7 @@ mod whatif;
 pub use ach::ach;
 pub use explain::explain;
 pub use report::report;
-pub use sensitivity::sensitivity;
+pub use sensitivity::{TOP_PARAMETERS, sensitivity};
 pub use simulate::simulate;
 pub use whatif::whatif;
 

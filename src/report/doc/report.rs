@@ -34,7 +34,13 @@ pub fn report(view: &ReportView) -> Doc<'_> {
     d.h2("Posterior");
     d.figure(Figure::Posterior(view));
     let mut tab = Table::plain(
-        &["Hypothesis", "Prior", "Posterior", "ICD 203", "Δ log-odds (dB)"],
+        &[
+            "Hypothesis",
+            "Prior",
+            "Posterior",
+            "ICD 203",
+            "Δ log-odds (dB)",
+        ],
         &[1, 2, 4],
     );
     for (k, h) in view.hypotheses.iter().enumerate() {
@@ -48,10 +54,10 @@ pub fn report(view: &ReportView) -> Doc<'_> {
             Cell::text(f4(h.prior)),
             Cell::text(f4(h.posterior)).tone(tone),
             Cell::text(&h.icd203),
-            h.delta_log_odds_db
-                .map_or_else(|| Cell::text("n/a").tone(Tone::Muted), |x| {
-                    Cell::text(format!("{x:+.2}"))
-                }),
+            h.delta_log_odds_db.map_or_else(
+                || Cell::text("n/a").tone(Tone::Muted),
+                |x| Cell::text(format!("{x:+.2}")),
+            ),
         ]);
     }
     d.table(tab);
@@ -68,11 +74,7 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         "Weight of evidence: 10 log10 of the likelihood ratio of the item's reports, in decibans (dB), each hypothesis against the rest; positive supports the hypothesis. Effect: the leading hypothesis' posterior with the item minus without it. Strongest items first.",
     );
     let mut header = vec![text("Item")];
-    header.extend(
-        view.hypotheses
-            .iter()
-            .map(|h| vec![t("dB "), c(&h.id)]),
-    );
+    header.extend(view.hypotheses.iter().map(|h| vec![t("dB "), c(&h.id)]));
     header.push(vec![t("Effect on P("), c(&view.leading), t(")")]);
     header.push(text("Reports"));
     header.push(text("Origins"));
@@ -86,14 +88,10 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         } else {
             row.extend(e.weight_of_evidence_db.iter().map(|w| woe_cell(*w)));
         }
-        row.push(
-            e.effect
-                .as_ref()
-                .and_then(|x| x.get(leader))
-                .map_or_else(|| Cell::text("n/a").tone(Tone::Muted), |x| {
-                    Cell::text(s4(*x))
-                }),
-        );
+        row.push(e.effect.as_ref().and_then(|x| x.get(leader)).map_or_else(
+            || Cell::text("n/a").tone(Tone::Muted),
+            |x| Cell::text(s4(*x)),
+        ));
         if e.established {
             row.push(Cell::text("given").tone(Tone::Muted));
             row.push(Cell::text("").tone(Tone::Muted));

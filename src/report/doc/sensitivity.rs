@@ -125,7 +125,13 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
         d.h2("Closest flip points");
         d.note("The smallest change to one parameter that changes the leading hypothesis.");
         let mut tab = Table::plain(
-            &["Parameter", "Model value", "Flips at", "Change", "Then leads"],
+            &[
+                "Parameter",
+                "Model value",
+                "Flips at",
+                "Change",
+                "Then leads",
+            ],
             &[2, 3],
         );
         for (p, f, change) in closest.iter().take(TOP_FLIPS) {

@@ -13,7 +13,11 @@ fn samples(n: u64) -> String {
 
 pub fn simulate(view: &SimulateView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "simulate", "Monte Carlo simulation");
-    let mut intro = format!("Monte Carlo: {}, seed {}. ", samples(view.samples), view.seed);
+    let mut intro = format!(
+        "Monte Carlo: {}, seed {}. ",
+        samples(view.samples),
+        view.seed
+    );
     if view.degenerate {
         intro.push_str("No number in this model is uncertain (no interval, verbal term or Admiralty F reaches the network): every sample is the same model, so the spread below is degenerate.");
     } else if view.sampled_parameters == 1 {
@@ -35,16 +39,15 @@ pub fn simulate(view: &SimulateView) -> Doc<'_> {
 
     d.h2("Spread of the posterior");
     d.figure(Figure::Percentiles(view));
-    let mut tab = Table::plain(
-        &["Hypothesis", "Report", "Mean", "P5", "P50", "P95", "P(leads)"],
-        &[1, 2, 3, 4, 5, 6],
-    );
+    let mut tab = Table::plain(&crate::report::simulate::COLUMNS, &[1, 2, 3, 4, 5, 6]);
     for h in &view.hypotheses {
         let lead = h.id == view.most_often_leading;
         tab.row(vec![
             Cell::code(&h.id).sub(&h.title),
-            h.report_posterior
-                .map_or_else(|| Cell::text("n/a").tone(Tone::Muted), |p| Cell::text(f4(p))),
+            h.report_posterior.map_or_else(
+                || Cell::text("n/a").tone(Tone::Muted),
+                |p| Cell::text(f4(p)),
+            ),
             Cell::text(f4(h.mean)),
             Cell::text(f4(h.p5)),
             Cell::text(f4(h.p50)),
@@ -68,7 +71,7 @@ pub fn simulate(view: &SimulateView) -> Doc<'_> {
             t(format!(" (in {:.1}% of samples).", lead.p_leading * 100.0)),
         ]);
     }
-    d.note("Report: the exact posterior of `credence report` (intervals and verbal terms at their midpoints; a source's interval reliability a latent node the evidence informs). Here each sample takes every uncertain number as a point, so a source's reliability varies from sample to sample instead of being learned from the evidence. P5, P50, P95: nearest-rank percentiles. P(leads): share of samples in which the hypothesis has the highest posterior (a tie goes to the first listed).");
+    d.note_line(vec![t("Report: the exact posterior of "), c("credence report"), t(" (intervals and verbal terms at their midpoints; a source's interval reliability a latent node the evidence informs). Here each sample takes every uncertain number as a point, so a source's reliability varies from sample to sample instead of being learned from the evidence. P5, P50, P95: nearest-rank percentiles. P(leads): share of samples in which the hypothesis has the highest posterior (a tie goes to the first listed).")]);
 
     if !view.parameters.is_empty() {
         d.h2("Sampled numbers");

@@ -10,9 +10,8 @@ pub fn whatif(view: &WhatIfView) -> Doc<'_> {
         d.para(text(
             "The model has no scenarios; name one with --scenario ID or give overrides with --set PATH=VALUE.",
         ));
-    } else {
-        d.figure(Figure::Scenarios(view));
     }
+    d.figure(Figure::Scenarios(view));
     let mut header = vec![text("Scenario")];
     header.extend(view.hypotheses.iter().map(|h| vec![c(&h.id)]));
     header.push(text("Leading"));

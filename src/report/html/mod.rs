@@ -82,8 +82,11 @@ fn inline(line: &Line) -> String {
         match span {
             Span::Text(s) => out.push_str(&esc(s)),
             Span::Code(s) => {
+                // Long dotted paths may break after a dot or underscore
+                // (escaping never produces either).
+                let e = esc(s).replace('.', ".<wbr>").replace('_', "_<wbr>");
                 out.push_str("<code>");
-                out.push_str(&esc(s));
+                out.push_str(&e);
                 out.push_str("</code>");
             }
             Span::Strong(s) => {

@@ -21,7 +21,7 @@ p{margin:8px 0}
 p.note{color:var(--muted);font-size:13.5px;margin:6px 0 12px}
 p.legend{font-size:12.5px;color:var(--muted);margin:8px 0 4px;line-height:2}
 ul{margin:8px 0;padding-left:22px}
-code{font-family:ui-monospace,SFMono-Regular,"SF Mono",Menlo,Consolas,"Liberation Mono",monospace;font-size:.88em;background:#eff2f5;border-radius:4px;padding:.05em .35em;overflow-wrap:anywhere}
+code{font-family:ui-monospace,SFMono-Regular,"SF Mono",Menlo,Consolas,"Liberation Mono",monospace;font-size:.88em;background:#eff2f5;border-radius:4px;padding:.05em .35em;overflow-wrap:break-word}
 pre.formula{font-family:ui-monospace,SFMono-Regular,"SF Mono",Menlo,Consolas,"Liberation Mono",monospace;font-size:13px;background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:8px 12px;overflow-x:auto;margin:8px 0 12px}
 .table-wrap{overflow-x:auto;margin:10px 0 4px}
 table{border-collapse:collapse;width:100%;font-size:13.5px}
@@ -32,8 +32,8 @@ td .sub{display:block;color:var(--muted);font-size:12.5px;margin-top:1px;white-s
 td.strong{font-weight:650}
 td.muted{color:#8a939d}
 td.alert{color:var(--alert);font-weight:600}
-td.woe{font-weight:550}
-td.ach{text-align:center;font-weight:650;min-width:44px}
+td.woe{font-weight:550;border:2px solid #fff}
+td.ach{text-align:center;font-weight:650;min-width:44px;border:2px solid #fff;vertical-align:middle}
 td.ach.derived{font-style:italic;font-weight:500}
 tbody.summary td{border-top:2px solid var(--line);background:#fbfcfd}
 tbody tr:hover td{background-image:linear-gradient(rgba(31,95,191,.05),rgba(31,95,191,.05))}
@@ -41,8 +41,13 @@ tbody tr:hover td{background-image:linear-gradient(rgba(31,95,191,.05),rgba(31,9
 figure.chart{margin:6px 0 14px}
 figure.chart svg{display:block;width:100%;height:auto}
 figure.chart figcaption{font-size:12.5px;color:var(--muted);margin-top:4px}
-figure.graph{overflow-x:auto}
-figure.graph svg{min-width:760px}
+figure.graph svg{width:auto;max-width:100%;height:auto}
+.gl{display:inline-block;border:1.5px solid #8c959f;border-radius:4px;padding:0 7px;margin:0 6px 0 0;font-size:12px;line-height:18px;color:#1f2328;background:#fff}
+.gl.item{background:#fff5d6;border-color:#bf8700}
+.gl.given{background:#f3f4f6}
+.gl.origin{background:#e9f7ee;border:2px solid #1a7f37}
+.gl.latent{border-style:dashed;color:#59636e;font-style:italic}
+p.legend svg{vertical-align:middle}
 svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans","Liberation Sans",sans-serif}
 svg .mono{font-family:ui-monospace,SFMono-Regular,"SF Mono",Menlo,Consolas,"Liberation Mono",monospace}
 footer{color:var(--muted);font-size:12.5px;padding:8px 28px 36px;text-align:center}
