@@ -74,7 +74,7 @@ fn s(p: &Path) -> &str {
 }
 
 /// The Python with the pinned pgmpy: $CREDENCE_PGMPY, else the venv that
-/// .ci/run creates. Never skipped: a missing venv fails with the recipe.
+/// scripts/test creates. Never skipped: a missing venv fails with the recipe.
 fn pgmpy_python() -> PathBuf {
     if let Some(p) = std::env::var_os("CREDENCE_PGMPY") {
         let p = PathBuf::from(p);
@@ -89,17 +89,12 @@ fn pgmpy_python() -> PathBuf {
     if venv.exists() {
         return venv;
     }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     panic!(
-        "the pgmpy cross-check needs pgmpy {PGMPY_VERSION} in a virtualenv{}. Create it with\n\
+        "the pgmpy cross-check needs pgmpy {PGMPY_VERSION} in a virtualenv. Run the tests \
+         with scripts/test, which creates it, or create it with\n\
          \n    python3 -m venv target/pgmpy-venv\
          \n    target/pgmpy-venv/bin/pip install -r tests/pgmpy/requirements.txt\n\
-         \n(.ci/run does this), or set CREDENCE_PGMPY to a python that has it.",
-        if ci {
-            " and CI must run it: .ci/run should have created target/pgmpy-venv"
-        } else {
-            ""
-        }
+         \nor set CREDENCE_PGMPY to a python that has it."
     );
 }
 
