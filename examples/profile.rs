@@ -1,12 +1,16 @@
 //! Runs one stage many times on a generated model, for profilers:
 //! `cargo run --release --example profile -- infer 1000 2000`
-//! (stage: load | compile | infer; items; repetitions), or on a model file:
+//! (stage: load | compile | infer | whatif | sensitivity | simulate; items;
+//! repetitions; simulate runs 10,000 samples per repetition), or on a model
+//! file:
 //! `cargo run --release --example profile -- infer-file MODEL.toml 100`
 //! (prints the mean seconds per inference on stdout, for bench/ scripts).
 
 #[path = "generate.rs"]
 mod generate;
 
+use credence::analysis::{sensitivity, simulate};
+use credence::model::{Estimate, Override, Probability, Reliability, SourceId};
 use credence::{model, network};
 
 fn main() {
@@ -43,6 +47,39 @@ fn main() {
         "compile" => {
             let m = load();
             (0..reps).for_each(|_| sink += network::compile(&m).net.len() as f64)
+        }
+        "whatif" => {
+            // One source's reliability, toggled between two values so every
+            // repetition is a real change.
+            let mut inc = network::Incremental::new(&load()).expect("compiles");
+            let set = |r: f64| {
+                let p = Probability::new(r).expect("in [0, 1]");
+                [Override::SourceReliability(
+                    SourceId(0),
+                    Reliability::Accuracy(Estimate::exact(p)),
+                )]
+            };
+            let (a, b) = (set(0.6), set(0.8));
+            for k in 0..reps {
+                inc.apply(if k % 2 == 0 { &a } else { &b })
+                    .expect("applies");
+                sink += inc.hypotheses().expect("infers")[0];
+            }
+        }
+        "sensitivity" => {
+            let m = load();
+            (0..reps).for_each(|_| {
+                let s = sensitivity::analyse(&m, sensitivity::DEFAULT_POINTS).expect("sweeps");
+                sink += s.sweeps.len() as f64;
+            })
+        }
+        "simulate" => {
+            let m = load();
+            (0..reps).for_each(|_| {
+                let s = simulate::simulate(&m, simulate::Options::default(), &simulate::NoProgress)
+                    .expect("simulates");
+                sink += s.hypotheses[0].mean;
+            })
         }
         _ => {
             let c = network::compile(&load());

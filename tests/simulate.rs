@@ -510,3 +510,62 @@ proptest! {
         prop_assert_eq!(&sim, &again);
     }
 }
+
+/// A sample's network, rewritten in place from another sample, is exactly
+/// the network a fresh compile builds: every CPT bit for bit, and so the
+/// same posterior (what lets simulate reuse one network per thread).
+#[test]
+fn refreshed_network_equals_fresh_compile() {
+    for path in models() {
+        let m = load(&path);
+        let params = simulate::parameters(&m);
+        let first = simulate::sampled_model(&m, &params, 7, 0);
+        let mut compiled = network::compile(&first);
+        for index in 1..4 {
+            let sample = simulate::sampled_model(&m, &params, 7, index);
+            compiled.refresh_shared(&sample);
+            for i in 0..sample.items.len() {
+                let i = model::ItemId(i);
+                let compiled_here = compiled.items.iter().any(|n| n.item == i);
+                assert_eq!(
+                    compiled.refresh_item(&sample, i),
+                    compiled_here,
+                    "{}: item {i:?}",
+                    path.display()
+                );
+            }
+            let fresh = network::compile(&sample);
+            assert_eq!(compiled.net.len(), fresh.net.len());
+            for v in 0..fresh.net.len() {
+                let (a, b) = (compiled.net.node(v), fresh.net.node(v));
+                assert_eq!(a.parents, b.parents);
+                let bits = |c: &[f64]| c.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&a.cpt), bits(&b.cpt), "{}: {}", path.display(), b.name);
+            }
+            let (a, b) = (compiled.infer().unwrap(), fresh.infer().unwrap());
+            assert_eq!(a.hypotheses, b.hypotheses, "{}", path.display());
+        }
+    }
+}
+
+/// A change of structure is refused, not half-applied silently.
+#[test]
+fn refresh_refuses_a_change_of_structure() {
+    let m = load(Path::new("models/curveball.toml"));
+    let mut compiled = network::compile(&m);
+    let mut changed = m.clone();
+    // A report no longer observed is a different network.
+    let (i, r) = changed
+        .items
+        .iter()
+        .enumerate()
+        .find_map(|(i, item)| item.reports.iter().position(|r| r.observed).map(|r| (i, r)))
+        .expect("an observed report");
+    changed.items[i].reports[r].observed = false;
+    assert!(!compiled.refresh_item(&changed, model::ItemId(i)));
+    // A disabled item is not in the network.
+    let mut off = m.clone();
+    off.items[0].enabled = false;
+    let mut compiled = network::compile(&off);
+    assert!(!compiled.refresh_item(&m, model::ItemId(0)));
+}

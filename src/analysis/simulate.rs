@@ -314,6 +314,67 @@ pub fn sampled_model(model: &Model, parameters: &[Parameter], seed: u64, index: 
     m
 }
 
+/// The items whose numbers some parameter sets, sorted: the only ones a
+/// sample has to rewrite.
+fn touched_items(model: &Model, parameters: &[Parameter]) -> Vec<ItemId> {
+    let mut items: Vec<ItemId> = parameters
+        .iter()
+        .flat_map(|p| match p.target {
+            Target::Prior(_) => Vec::new(),
+            Target::Likelihood(i, _)
+            | Target::ReportReliability(i, ..)
+            | Target::ReportBias(i, _) => {
+                vec![i]
+            }
+            Target::SourceReliability(s, _) | Target::SourceBias(s) => {
+                network::incremental::items_of_source(model, s)
+            }
+        })
+        .collect();
+    items.sort_unstable();
+    items.dedup();
+    items
+}
+
+/// One thread's copy of the model and of its compiled network. Every
+/// sample draws all parameters, so a sample's model does not depend on the
+/// samples the worker ran before; its network is the one a fresh compile
+/// would build (same structure, the touched items' numbers rewritten), so
+/// the posterior is the same whichever thread runs it.
+struct Worker {
+    model: Model,
+    compiled: network::Compiled,
+}
+
+impl Worker {
+    fn new(model: &Model, parameters: &[Parameter], seed: u64) -> Worker {
+        // Any sample's model has the structure of every other (all
+        // intervals drawn to points), so compile the first.
+        let model = sampled_model(model, parameters, seed, 0);
+        let compiled = network::compile(&model);
+        Worker { model, compiled }
+    }
+
+    fn sample(
+        &mut self,
+        parameters: &[Parameter],
+        touched: &[ItemId],
+        seed: u64,
+        index: u64,
+    ) -> Result<Vec<f64>, InferError> {
+        apply(&mut self.model, parameters, &draw(parameters, seed, index));
+        self.compiled.refresh_shared(&self.model);
+        let mut fresh = true;
+        for &i in touched {
+            fresh &= self.compiled.refresh_item(&self.model, i);
+        }
+        if !fresh {
+            self.compiled = network::compile(&self.model);
+        }
+        self.compiled.infer().map(|p| p.hypotheses)
+    }
+}
+
 /// Run the simulation. Parallel over samples (rayon's current pool); the
 /// result is identical for any number of threads.
 pub fn simulate(
@@ -329,6 +390,7 @@ pub fn simulate(
         Err(InferError::TooLarge { .. }) => None,
         Err(e) => return Err(e.into()),
     };
+    let touched = touched_items(model, &params);
     let k = model.hypotheses.len();
     let samples = options.samples.clamp(1, MAX_SAMPLES);
     // Column h holds hypothesis h's posterior in every usable sample, in
@@ -341,10 +403,9 @@ pub fn simulate(
         let chunk: Vec<Result<Vec<f64>, InferError>> = (start..end)
             .into_par_iter()
             .map_init(
-                || model.clone(),
-                |m, index| {
-                    apply(m, &params, &draw(&params, options.seed, index));
-                    let result = network::compile(m).infer().map(|p| p.hypotheses);
+                || Worker::new(model, &params, options.seed),
+                |w, index| {
+                    let result = w.sample(&params, &touched, options.seed, index);
                     progress.advance(1);
                     result
                 },

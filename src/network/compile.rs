@@ -114,15 +114,10 @@ fn add_latent(
     range: crate::model::Interval,
     levels: usize,
 ) -> ReliabilityNode {
-    let values: Vec<f64> = (0..levels)
-        .map(|j| range.lerp((j as f64 + 0.5) / levels as f64).get())
-        .collect();
+    let values = latent_levels(range, levels);
     let var = net.add(
         format!("reliability:{}", model.sources[source.0].id),
-        values
-            .iter()
-            .map(|r| format!("r={r:.4}"))
-            .collect::<Vec<String>>(),
+        level_names(&values),
         Vec::new(),
         vec![1.0 / levels as f64; levels],
     );
@@ -131,6 +126,38 @@ fn add_latent(
         var,
         levels: values,
     }
+}
+
+/// The reliability at each level of a latent node: the midpoints of
+/// `levels` equal parts of `range`.
+fn latent_levels(range: crate::model::Interval, levels: usize) -> Vec<f64> {
+    (0..levels)
+        .map(|j| range.lerp((j as f64 + 0.5) / levels as f64).get())
+        .collect()
+}
+
+fn level_names(levels: &[f64]) -> Vec<String> {
+    levels.iter().map(|r| format!("r={r:.4}")).collect()
+}
+
+/// P(E | h) rows of an item's event node.
+fn event_cpt(item: &crate::model::Item) -> Vec<f64> {
+    item.likelihood
+        .iter()
+        .flat_map(|l| [1.0 - l.point.get(), l.point.get()])
+        .collect()
+}
+
+/// The latent reliability node a report depends on, if any.
+fn latent_of<'a>(
+    model: &Model,
+    report: &crate::model::Report,
+    reliability: &'a [ReliabilityNode],
+) -> Option<&'a ReliabilityNode> {
+    if !model.uses_latent_reliability(report) {
+        return None;
+    }
+    reliability.iter().find(|n| n.source == report.source)
 }
 
 /// Add one item's event and report nodes, pushing its evidence.
@@ -143,12 +170,12 @@ fn add_item(
     evidence: &mut Vec<(VarId, usize)>,
 ) -> ItemNodes {
     let item = &model.items[i.0];
-    let cpt: Vec<f64> = item
-        .likelihood
-        .iter()
-        .flat_map(|l| [1.0 - l.point.get(), l.point.get()])
-        .collect();
-    let event = net.add_shared(format!("item:{}", item.id), binary(), vec![hypothesis], cpt);
+    let event = net.add_shared(
+        format!("item:{}", item.id),
+        binary(),
+        vec![hypothesis],
+        event_cpt(item),
+    );
     let mut vars: Vec<Option<VarId>> = vec![None; item.reports.len()];
     let mut latent = Vec::new();
     // Parents before children: follow each report's chain to its origin.
@@ -158,10 +185,7 @@ fn add_item(
                 continue;
             }
             let report = &item.reports[at.0];
-            let q = model
-                .uses_latent_reliability(report)
-                .then(|| reliability.iter().find(|n| n.source == report.source))
-                .flatten();
+            let q = latent_of(model, report, reliability);
             if let Some(q) = q
                 && !latent.contains(&q.var)
             {
@@ -337,6 +361,70 @@ impl Compiled {
             evidence,
             observed,
         }
+    }
+
+    /// Rewrite in place the numbers that `model` gives the prior and the
+    /// latent reliability levels: for a model of the same structure as the
+    /// one compiled, with other numbers (a what-if, a simulation sample).
+    /// A latent node whose source no longer has an interval is left alone;
+    /// the items that used it fail [`Compiled::refresh_item`].
+    pub fn refresh_shared(&mut self, model: &Model) {
+        self.net.node_mut(self.hypothesis).cpt = model.priors();
+        for q in &mut self.reliability {
+            let Some(range) = model.sources[q.source.0].latent_range() else {
+                continue;
+            };
+            let levels = latent_levels(range, q.levels.len());
+            if levels != q.levels {
+                self.net.node_mut(q.var).states = level_names(&levels).into();
+                q.levels = levels;
+            }
+        }
+    }
+
+    /// Rewrite in place the numbers of item `i`'s event and report nodes from
+    /// `model` (after [`Compiled::refresh_shared`], when latent levels
+    /// changed): the same CPTs a fresh compile would build, and the item's
+    /// plan stays valid, as it reads them from the network.
+    ///
+    /// False when the item's structure differs from what was compiled: it
+    /// is not compiled here (disabled), its reports, relay links (a strength
+    /// moved to or from 0 or 1), latent reliabilities or observations are
+    /// not the same. The item's nodes may then be partly rewritten: compile
+    /// it afresh instead.
+    pub fn refresh_item(&mut self, model: &Model, i: ItemId) -> bool {
+        let Ok(k) = self.items.binary_search_by_key(&i, |n| n.item) else {
+            return false;
+        };
+        let item = &model.items[i.0];
+        let nodes = &self.items[k];
+        if !item.enabled
+            || item.reports.len() != nodes.reports.len()
+            || item.reports.is_empty() != nodes.established
+        {
+            return false;
+        }
+        let event = nodes.event;
+        self.net.node_mut(event).cpt = event_cpt(item);
+        for (r, report) in item.reports.iter().enumerate() {
+            let var = self.items[k].reports[r];
+            let observed = report.observed.then(|| usize::from(report.asserts));
+            if self.observed[var] != observed {
+                return false;
+            }
+            let q = latent_of(model, report, &self.reliability);
+            let parent = report
+                .via
+                .as_ref()
+                .map(|l| (self.items[k].reports[l.parent.0], l.strength));
+            let (parents, cpt) = report_cpt(model, report, event, q, parent, &self.net);
+            let node = self.net.node_mut(var);
+            if node.parents != parents || node.cpt.len() != cpt.len() {
+                return false;
+            }
+            node.cpt = cpt;
+        }
+        true
     }
 
     /// Exact posterior of the hypotheses and of each latent reliability.

@@ -45,8 +45,9 @@ enum State {
 /// engine.
 #[derive(Clone, Debug)]
 pub struct ItemPlan {
-    /// P(E = true | h) per hypothesis.
-    event_true: Vec<f64>,
+    /// The item's event node: P(E = true | h) is read from its CPT, so that
+    /// rewriting the numbers of a compiled network keeps its plans valid.
+    event: VarId,
     /// When the event itself is observed (an item with no reports).
     event_observed: Option<usize>,
     reports: Vec<PlanReport>,
@@ -72,8 +73,6 @@ impl ItemPlan {
         if vars.len() > MAX_REPORTS {
             return None;
         }
-        let event_node = net.node(event);
-        let event_true: Vec<f64> = event_node.cpt.chunks(2).map(|row| row[1]).collect();
         let mut latent_count = 0u32;
         let mut plan_reports = Vec::with_capacity(vars.len());
         for &v in &vars {
@@ -106,7 +105,7 @@ impl ItemPlan {
             return None;
         }
         Some(ItemPlan {
-            event_true,
+            event,
             event_observed: observed[event],
             reports: plan_reports,
             latent_reports: latent_count,
@@ -151,11 +150,12 @@ impl ItemPlan {
         let mut states = Vec::with_capacity(self.reports.len());
         let (m0, m1) = self.messages(net, &[], &mut states);
         out.clear();
-        out.extend(
-            self.event_true
-                .iter()
-                .map(|&t| ((1.0 - t) * m0 + t * m1).ln()),
-        );
+        out.extend(self.event_true(net).map(|t| ((1.0 - t) * m0 + t * m1).ln()));
+    }
+
+    /// P(E = true | h) for each hypothesis h.
+    fn event_true<'n>(&self, net: &'n Network) -> impl Iterator<Item = f64> + 'n {
+        net.node(self.event).cpt.chunks(2).map(|row| row[1])
     }
 
     fn messages(&self, net: &Network, q: &[usize], states: &mut Vec<usize>) -> (f64, f64) {
@@ -169,7 +169,7 @@ impl ItemPlan {
     /// The item's factor over the hypothesis and its latent reliabilities:
     /// P(reports | h, q), as a log factor.
     pub fn factor(&self, net: &Network, hypothesis: VarId, latent: &[VarId]) -> Factor {
-        let k = self.event_true.len();
+        let k = net.card(hypothesis);
         let mut vars = vec![hypothesis];
         vars.extend_from_slice(latent);
         let mut cards = vec![k];
@@ -181,7 +181,7 @@ impl ItemPlan {
         let mut states = Vec::with_capacity(self.reports.len());
         for qi in 0..q_total {
             let (m0, m1) = self.messages(net, &q, &mut states);
-            for (h, &t) in self.event_true.iter().enumerate() {
+            for (h, t) in self.event_true(net).enumerate() {
                 logs[h * q_total + qi] = ((1.0 - t) * m0 + t * m1).ln();
             }
             for d in (0..q.len()).rev() {
