@@ -453,6 +453,13 @@ fn shift_spans<'i>(value: toml::Spanned<DeValue<'i>>, by: usize) -> toml::Spanne
 /// dependency strengths update every link the dependency created.
 pub fn apply(model: &Model, overrides: &[Override]) -> Model {
     let mut m = model.clone();
+    apply_in_place(&mut m, overrides);
+    m
+}
+
+/// As [`apply`], changing `m` itself (a what-if on a large model need not
+/// copy it).
+pub fn apply_in_place(m: &mut Model, overrides: &[Override]) {
     for o in overrides {
         match o {
             Override::SourceReliability(s, r) => m.sources[s.0].reliability = r.clone(),
@@ -484,5 +491,4 @@ pub fn apply(model: &Model, overrides: &[Override]) -> Model {
             }
         }
     }
-    m
 }

@@ -413,6 +413,10 @@ impl Compiled {
                 return false;
             }
             let q = latent_of(model, report, &self.reliability);
+            if q.is_none() && model.uses_latent_reliability(report) {
+                // Its source became an interval after compiling.
+                return false;
+            }
             let parent = report
                 .via
                 .as_ref()

@@ -83,17 +83,15 @@ impl Factor {
     }
 
     /// Rename variables by an order-preserving map (so the layout stays valid).
-    pub fn relabel(&self, map: impl Fn(VarId) -> VarId) -> Factor {
-        let vars: Vec<VarId> = self.vars.iter().map(|&v| map(v)).collect();
+    pub fn relabel(mut self, map: impl Fn(VarId) -> VarId) -> Factor {
+        for v in &mut self.vars {
+            *v = map(*v);
+        }
         debug_assert!(
-            vars.windows(2).all(|w| w[0] < w[1]),
+            self.vars.windows(2).all(|w| w[0] < w[1]),
             "relabel must preserve order"
         );
-        Factor {
-            vars,
-            cards: self.cards.clone(),
-            logs: self.logs.clone(),
-        }
+        self
     }
 
     /// ln of the sum of all entries.

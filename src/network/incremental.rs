@@ -23,7 +23,7 @@
 
 use crate::model::{HypothesisId, ItemId, Model, Override, SourceId, overrides};
 
-use super::compile::{Posterior, compile_item};
+use super::compile::{Compiled, Posterior, compile, compile_item};
 use super::factor::{Factor, VarId};
 use super::plan::CompensatedSum;
 use super::ve::{self, DEFAULT_BUDGET_BYTES, InferError};
@@ -41,6 +41,16 @@ fn q_var(s: SourceId) -> VarId {
 #[derive(Clone, Debug)]
 pub struct Incremental {
     model: Model,
+    /// The whole model compiled once. A change rewrites the numbers of the
+    /// items it touches in place and re-evaluates their plans, with no
+    /// recompiling; an item whose structure changed is compiled alone from
+    /// then on.
+    compiled: Compiled,
+    /// Indexed by `ItemId`: the item's nodes in `compiled` are its own.
+    current: Vec<bool>,
+    /// Indexed by `SourceId`: the items with a report of that source (what
+    /// a change of the source touches; no override changes it).
+    by_source: Vec<Vec<ItemId>>,
     /// Indexed by `ItemId`; `None` for a disabled item.
     factors: Vec<Option<Factor>>,
     /// Σ_i ln F_i over H and every latent reliability; `None` when that
@@ -94,6 +104,23 @@ impl Joint {
     /// variables are not all in the joint.
     fn add(&mut self, f: &Factor, sign: i64) -> bool {
         let (fv, fc) = (f.vars(), f.cards());
+        if fv == self.vars && fc == self.cards {
+            // The same layout (an item over every latent reliability, or no
+            // latent reliability at all): entry by entry.
+            for ((sum, zeros), &x) in self
+                .sums
+                .iter_mut()
+                .zip(&mut self.zeros)
+                .zip(f.log_values())
+            {
+                if x == f64::NEG_INFINITY {
+                    *zeros += sign;
+                } else {
+                    sum.add(sign as f64 * x);
+                }
+            }
+            return true;
+        }
         let mut own = vec![1usize; fv.len()];
         for k in (0..fv.len().saturating_sub(1)).rev() {
             own[k] = own[k + 1] * fc[k + 1];
@@ -216,6 +243,24 @@ pub fn items_of_source(model: &Model, s: SourceId) -> Vec<ItemId> {
         .collect()
 }
 
+/// An item's factor in a compiled model, over the engine's numbering.
+fn engine_factor(compiled: &Compiled, nodes: &super::ItemNodes) -> Result<Factor, InferError> {
+    let f = compiled.item_factor(nodes)?;
+    // The network numbers H first and its latent nodes next, in source
+    // order, so this map preserves order as `relabel` requires.
+    let global = |v: VarId| {
+        if v == compiled.hypothesis {
+            return H;
+        }
+        compiled
+            .reliability
+            .iter()
+            .find(|q| q.var == v)
+            .map_or(v, |q| q_var(q.source))
+    };
+    Ok(f.relabel(global))
+}
+
 /// The factor F_i(H, Q_i) of one item, over the engine's variable numbering.
 /// `None` for a disabled item.
 pub fn item_factor(model: &Model, i: ItemId) -> Result<Option<Factor>, InferError> {
@@ -223,19 +268,7 @@ pub fn item_factor(model: &Model, i: ItemId) -> Result<Option<Factor>, InferErro
         return Ok(None);
     }
     let c = compile_item(model, i);
-    let f = c.item_factor(&c.items[0])?;
-    // The single-item network numbers H first and its latent nodes next, in
-    // source order, so this map preserves order as `relabel` requires.
-    let global = |v: VarId| {
-        if v == c.hypothesis {
-            return H;
-        }
-        c.reliability
-            .iter()
-            .find(|q| q.var == v)
-            .map_or(v, |q| q_var(q.source))
-    };
-    Ok(Some(f.relabel(global)))
+    engine_factor(&c, &c.items[0]).map(Some)
 }
 
 /// An item's factor taken apart at its event E: m_e(Q) = P(reports | E = e,
@@ -363,15 +396,52 @@ impl Incremental {
     /// latent reliabilities only while it has at most `max_entries` entries
     /// (0: never, so every posterior combines the cached factors afresh).
     pub fn with_max_joint(model: &Model, max_entries: usize) -> Result<Incremental, InferError> {
-        let factors = (0..model.items.len())
-            .map(|i| item_factor(model, ItemId(i)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let compiled = compile(model);
+        let mut current = vec![false; model.items.len()];
+        let mut factors = vec![None; model.items.len()];
+        for nodes in &compiled.items {
+            current[nodes.item.0] = true;
+            factors[nodes.item.0] = Some(engine_factor(&compiled, nodes)?);
+        }
+        let mut by_source = vec![Vec::new(); model.sources.len()];
+        for (i, item) in model.items.iter().enumerate() {
+            for r in &item.reports {
+                let items: &mut Vec<ItemId> = &mut by_source[r.source.0];
+                if items.last() != Some(&ItemId(i)) {
+                    items.push(ItemId(i));
+                }
+            }
+        }
         Ok(Incremental {
             joint: build_joint(model, &factors, max_entries),
             max_joint: max_entries,
             model: model.clone(),
+            compiled,
+            current,
+            by_source,
             factors,
         })
+    }
+
+    /// The factor of item `i` of the current model: from the compiled
+    /// network with the item's numbers rewritten, or compiled alone when
+    /// its structure is no longer the one compiled.
+    fn fresh_factor(&mut self, i: ItemId) -> Result<Option<Factor>, InferError> {
+        if !self.model.items[i.0].enabled {
+            return Ok(None);
+        }
+        if self.current[i.0] {
+            if self.compiled.refresh_item(&self.model, i) {
+                let k = self
+                    .compiled
+                    .items
+                    .binary_search_by_key(&i, |n| n.item)
+                    .expect("refresh_item found the item");
+                return engine_factor(&self.compiled, &self.compiled.items[k]).map(Some);
+            }
+            self.current[i.0] = false;
+        }
+        item_factor(&self.model, i)
     }
 
     /// The model the cached factors describe.
@@ -481,16 +551,48 @@ impl Incremental {
     }
 
     /// Apply overrides (as `overrides::apply` does to the model), then
-    /// recompile only the items they touch.
+    /// re-evaluate only the items they touch. The model is changed in place,
+    /// not copied: on an error it is put back as it was.
     pub fn apply(&mut self, overrides: &[Override]) -> Result<(), InferError> {
-        let changed = overrides::apply(&self.model, overrides);
         let mut items: Vec<ItemId> = overrides
             .iter()
-            .flat_map(|o| touched(&changed, o).items)
+            .flat_map(|o| match o {
+                Override::SourceReliability(s, _) | Override::SourceBias(s, _) => {
+                    self.by_source[s.0].clone()
+                }
+                _ => touched(&self.model, o).items,
+            })
             .collect();
         items.sort_unstable();
         items.dedup();
-        self.update(changed, &items)
+        // What an override can change: the few hypotheses, sources and
+        // dependencies, and the touched items.
+        let saved = (
+            self.model.hypotheses.clone(),
+            self.model.sources.clone(),
+            self.model.dependencies.clone(),
+            items
+                .iter()
+                .map(|&i| self.model.items[i.0].clone())
+                .collect::<Vec<_>>(),
+        );
+        let before = latent_shape(&self.model);
+        overrides::apply_in_place(&mut self.model, overrides);
+        let result = self.refresh(&items, &before);
+        if result.is_err() {
+            let (hypotheses, sources, dependencies, touched_items) = saved;
+            self.model.hypotheses = hypotheses;
+            self.model.sources = sources;
+            self.model.dependencies = dependencies;
+            for (&i, item) in items.iter().zip(touched_items) {
+                self.model.items[i.0] = item;
+            }
+            // The compiled nodes of the touched items may be half rewritten.
+            for &i in &items {
+                self.current[i.0] = false;
+            }
+        }
+        result
     }
 
     /// Replace the model by `changed`, recompiling only `items`: the caller
@@ -507,16 +609,33 @@ impl Incremental {
             *self = Incremental::with_max_joint(&changed, self.max_joint)?;
             return Ok(());
         }
+        let before = latent_shape(&self.model);
+        let old = std::mem::replace(&mut self.model, changed);
+        let result = self.refresh(items, &before);
+        if result.is_err() {
+            self.model = old;
+            for &i in items {
+                self.current[i.0] = false;
+            }
+        }
+        result
+    }
+
+    /// Bring the factors of `items` (and the running sum) up to the current
+    /// model; `before` is the latent shape of the model they describe now.
+    /// On an error nothing but the compiled network has changed.
+    fn refresh(&mut self, items: &[ItemId], before: &[bool]) -> Result<(), InferError> {
+        self.compiled.refresh_shared(&self.model);
         let fresh: Vec<(ItemId, Option<Factor>)> = items
             .iter()
-            .map(|&i| item_factor(&changed, i).map(|f| (i, f)))
+            .map(|&i| self.fresh_factor(i).map(|f| (i, f)))
             .collect::<Result<_, _>>()?;
         // The running sum follows the touched items, unless the set of
         // latent reliabilities (the joint's shape) changed.
         let mut joint = self
             .joint
             .take()
-            .filter(|_| latent_shape(&changed) == latent_shape(&self.model));
+            .filter(|_| latent_shape(&self.model) == before);
         let mut kept = joint.is_some();
         for (i, f) in fresh {
             if let Some(j) = &mut joint {
@@ -532,9 +651,8 @@ impl Incremental {
         self.joint = if kept {
             joint
         } else {
-            build_joint(&changed, &self.factors, self.max_joint)
+            build_joint(&self.model, &self.factors, self.max_joint)
         };
-        self.model = changed;
         Ok(())
     }
 

@@ -112,7 +112,7 @@ pub fn eliminate_local(
     vars.sort_unstable();
     vars.dedup();
     let local = |v: VarId| vars.binary_search(&v).unwrap_or(0);
-    let local_factors: Vec<Factor> = factors.iter().map(|f| f.relabel(local)).collect();
+    let local_factors: Vec<Factor> = factors.into_iter().map(|f| f.relabel(local)).collect();
     let local_evidence: Vec<(VarId, usize)> = vars
         .iter()
         .enumerate()
