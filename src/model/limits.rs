@@ -46,8 +46,50 @@ pub fn long_line(text: &str) -> Option<Diagnostic> {
     )
 }
 
+/// The evidence items and their reports, counted one item at a time, with
+/// where each count first passed its cap.
+#[derive(Debug, Default)]
+pub struct EvidenceTally {
+    items: usize,
+    first_item_over: Option<std::ops::Range<usize>>,
+    reports: usize,
+    first_report_over: Option<std::ops::Range<usize>>,
+}
+
+impl EvidenceTally {
+    /// Counts one entry of the evidence array.
+    pub fn add(&mut self, item: &Node<'_>) {
+        self.items += 1;
+        if self.items == MAX_ITEMS + 1 {
+            self.first_item_over = Some(item.span());
+        }
+        let DeValue::Table(t) = item.get_ref() else {
+            return;
+        };
+        let list = t.get("reports").map_or(&[][..], |n| match n.get_ref() {
+            DeValue::Array(a) => &a[..],
+            _ => &[],
+        });
+        if self.first_report_over.is_none() && self.reports + list.len() > MAX_REPORTS {
+            self.first_report_over = Some(list[MAX_REPORTS - self.reports].span());
+        }
+        self.reports += list.len();
+    }
+
+    /// The tally of the evidence array in `root`.
+    pub fn of(root: &DeTable<'_>) -> EvidenceTally {
+        let mut tally = EvidenceTally::default();
+        for item in array(root, "evidence") {
+            tally.add(item);
+        }
+        tally
+    }
+}
+
 /// Counts over their caps, each pointing at the first entry past the cap.
-pub fn counts(root: &DeTable<'_>) -> Vec<Diagnostic> {
+/// The evidence items are counted in `evidence` (from `root` when they are
+/// in the tree).
+pub fn counts(root: &DeTable<'_>, evidence: &EvidenceTally) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let lists = [
         ("hypotheses", "hypotheses", MAX_HYPOTHESES),
@@ -57,29 +99,20 @@ pub fn counts(root: &DeTable<'_>) -> Vec<Diagnostic> {
         ("scenarios", "scenarios", MAX_SCENARIOS),
     ];
     for (key, what, max) in lists {
+        if key == "evidence" {
+            if let Some(span) = &evidence.first_item_over {
+                out.push(over(what, evidence.items, max, span.clone()));
+            }
+            continue;
+        }
         let entries = array(root, key);
         if entries.len() > max {
             out.push(over(what, entries.len(), max, entries[max].span()));
         }
     }
 
-    let mut reports = 0usize;
-    let mut first_over = None;
-    for item in array(root, "evidence") {
-        let DeValue::Table(t) = item.get_ref() else {
-            continue;
-        };
-        let list = t.get("reports").map_or(&[][..], |n| match n.get_ref() {
-            DeValue::Array(a) => &a[..],
-            _ => &[],
-        });
-        if first_over.is_none() && reports + list.len() > MAX_REPORTS {
-            first_over = Some(list[MAX_REPORTS - reports].span());
-        }
-        reports += list.len();
-    }
-    if let Some(span) = first_over {
-        out.push(over("reports", reports, MAX_REPORTS, span));
+    if let Some(span) = &evidence.first_report_over {
+        out.push(over("reports", evidence.reports, MAX_REPORTS, span.clone()));
     }
 
     let mut overrides = 0usize;

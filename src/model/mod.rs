@@ -4,6 +4,7 @@
 //! [`Diagnostic`] pointing at the line and column. Warnings travel beside a
 //! valid model. This stage is the only one that sees TOML.
 
+mod chunks;
 pub mod limits;
 pub mod overrides;
 mod reader;
@@ -53,73 +54,208 @@ impl Checked {
 pub fn check_text(
     name: &str,
     text: &str,
-    documents: impl FnOnce(Option<&str>) -> Documents,
+    mut documents: impl FnMut(Option<&str>) -> Documents,
 ) -> Checked {
+    // Only `Parsing::Chunked` declines a file; the second call is never made.
+    check_with(name, text, &mut documents, Parsing::Auto)
+        .or_else(|| check_with(name, text, &mut documents, Parsing::Whole))
+        .unwrap_or_else(|| Checked::failed(Diagnostic::error("the model file could not be read")))
+}
+
+/// How [`check_text_as`] parses the file. Both ways give the same result;
+/// tests hold them to that.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parsing {
+    /// Evidence blocks one at a time for large files, else the whole file.
+    Auto,
+    /// The whole file as one TOML document.
+    Whole,
+    /// Evidence blocks one at a time whatever the size; `check_text_as`
+    /// returns `None` where this way declines the file (an unusual layout,
+    /// a syntax error).
+    Chunked,
+}
+
+/// [`check_text`], parsing the file as told.
+#[doc(hidden)]
+pub fn check_text_as(
+    name: &str,
+    text: &str,
+    mut documents: impl FnMut(Option<&str>) -> Documents,
+    parsing: Parsing,
+) -> Option<Checked> {
+    check_with(name, text, &mut documents, parsing)
+}
+
+fn check_with(
+    name: &str,
+    text: &str,
+    documents: &mut impl FnMut(Option<&str>) -> Documents,
+    parsing: Parsing,
+) -> Option<Checked> {
     if text.len() > MAX_FILE_BYTES {
-        return Checked::failed(
+        return Some(Checked::failed(
             Diagnostic::error(format!(
                 "the model file is {} bytes, over the limit of {} bytes",
                 text.len(),
                 MAX_FILE_BYTES
             ))
             .hint("split the model, or check that this is the file you meant"),
-        );
+        ));
     }
     if text.trim().is_empty() {
-        return Checked::failed(
+        return Some(Checked::failed(
             Diagnostic::error("the model file is empty").hint(
                 "a model needs a [model] title, two or more [[hypotheses]], [[sources]] and [[evidence]]; see docs/FORMAT.md",
             ),
-        );
+        ));
     }
     if let Some(d) = limits::long_line(text) {
-        return Checked::failed(d);
+        return Some(Checked::failed(d));
     }
-    let (root, errors) = DeTable::parse_recoverable(text);
-    if !errors.is_empty() {
-        let mut diagnostics: Vec<Diagnostic> = errors
-            .iter()
-            .take(reader::MAX_ERRORS)
-            .map(|e| {
-                let message = e.message().trim();
-                let d = Diagnostic::error(format!("TOML syntax: {message}")).at_opt(e.span());
-                // The reader's own words for its nesting limit name no limit.
-                if message.contains("recursion") {
-                    d.hint(format!(
-                        "tables, arrays and dotted keys may nest at most {} levels deep",
-                        limits::MAX_NESTING
-                    ))
-                } else {
-                    d.hint("fix the TOML syntax first; the model is checked once the file parses")
-                }
-            })
-            .collect();
-        if errors.len() > reader::MAX_ERRORS {
-            diagnostics.push(Diagnostic::error(format!(
-                "too many TOML syntax errors: {} more not shown",
-                errors.len() - reader::MAX_ERRORS
-            )));
-        }
-        return Checked {
-            model: None,
-            diagnostics,
-        };
-    }
-    let root = root.into_inner();
-    let over = limits::counts(&root);
-    if !over.is_empty() {
-        return Checked {
-            model: None,
-            diagnostics: over,
-        };
-    }
-    let seeds_setting = seeds_setting(&root);
-    let documents = documents(seeds_setting.as_deref());
     let default_title = Path::new(name)
         .file_stem()
         .map_or_else(|| name.to_string(), |s| s.to_string_lossy().into_owned());
-    let (model, diagnostics) = validate::validate(&root, &default_title, &documents);
-    Checked { model, diagnostics }
+    let chunked = match parsing {
+        Parsing::Auto => text.len() >= chunks::MIN_CHUNKED_BYTES,
+        Parsing::Whole => false,
+        Parsing::Chunked => true,
+    };
+    if chunked {
+        let checked = check_in_chunks(text, &default_title, documents);
+        if checked.is_some() || parsing == Parsing::Chunked {
+            return checked;
+        }
+    }
+    let (root, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        return Some(syntax_errors(&errors));
+    }
+    let root = root.into_inner();
+    let over = limits::counts(&root, &limits::EvidenceTally::of(&root));
+    if !over.is_empty() {
+        return Some(Checked {
+            model: None,
+            diagnostics: over,
+        });
+    }
+    let seeds_setting = seeds_setting(&root);
+    let documents = documents(seeds_setting.as_deref());
+    let (model, diagnostics) = validate::validate(&root, None, &default_title, &documents);
+    Some(Checked { model, diagnostics })
+}
+
+/// The whole-file check with each evidence block parsed alone, validated and
+/// dropped (see `chunks`): the same result in a fraction of the memory.
+/// `None` when the file's layout is not one the splitter follows or a piece
+/// has a syntax error; the caller then parses the whole file, which also
+/// words any syntax error.
+fn check_in_chunks(
+    text: &str,
+    default_title: &str,
+    documents: &mut impl FnMut(Option<&str>) -> Documents,
+) -> Option<Checked> {
+    let split = chunks::split(text)?;
+    let (head, errors) = DeTable::parse_recoverable(&split.head);
+    if !errors.is_empty() {
+        return None;
+    }
+    let head = head.into_inner();
+    // The evidence array is written outside the blocks too (`evidence = [...]`
+    // or a dotted key): the pieces would not add up to the file.
+    if head.contains_key("evidence") {
+        return None;
+    }
+    let documents = documents(seeds_setting(&head).as_deref());
+    let mut tally = limits::EvidenceTally::default();
+    let mut failed = false;
+    let mut stream = Blocks {
+        text,
+        blocks: split.blocks.iter(),
+        tally: &mut tally,
+        failed: &mut failed,
+    };
+    let (model, diagnostics) =
+        validate::validate(&head, Some(&mut stream), default_title, &documents);
+    if failed {
+        return None;
+    }
+    // Over a limit, the whole-file check stops before validating: so the
+    // work just done is set aside for the same refusal.
+    let over = limits::counts(&head, &tally);
+    if !over.is_empty() {
+        return Some(Checked {
+            model: None,
+            diagnostics: over,
+        });
+    }
+    Some(Checked { model, diagnostics })
+}
+
+/// The evidence blocks' items, parsed one at a time as validation asks, and
+/// counted for the limits. Stops, setting `failed`, at a block that does not
+/// parse alone.
+struct Blocks<'a, 't> {
+    text: &'t str,
+    blocks: std::slice::Iter<'a, std::ops::Range<usize>>,
+    tally: &'a mut limits::EvidenceTally,
+    failed: &'a mut bool,
+}
+
+impl<'t> Iterator for Blocks<'_, 't> {
+    type Item = reader::Node<'t>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if *self.failed {
+            return None;
+        }
+        let block = self.blocks.next()?;
+        match chunks::parse_block(self.text, block.clone()) {
+            Some(node) => {
+                self.tally.add(&node);
+                Some(node)
+            }
+            None => {
+                *self.failed = true;
+                None
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.blocks.len()))
+    }
+}
+
+fn syntax_errors(errors: &[toml::de::Error]) -> Checked {
+    let mut diagnostics: Vec<Diagnostic> = errors
+        .iter()
+        .take(reader::MAX_ERRORS)
+        .map(|e| {
+            let message = e.message().trim();
+            let d = Diagnostic::error(format!("TOML syntax: {message}")).at_opt(e.span());
+            // The reader's own words for its nesting limit name no limit.
+            if message.contains("recursion") {
+                d.hint(format!(
+                    "tables, arrays and dotted keys may nest at most {} levels deep",
+                    limits::MAX_NESTING
+                ))
+            } else {
+                d.hint("fix the TOML syntax first; the model is checked once the file parses")
+            }
+        })
+        .collect();
+    if errors.len() > reader::MAX_ERRORS {
+        diagnostics.push(Diagnostic::error(format!(
+            "too many TOML syntax errors: {} more not shown",
+            errors.len() - reader::MAX_ERRORS
+        )));
+    }
+    Checked {
+        model: None,
+        diagnostics,
+    }
 }
 
 fn seeds_setting(root: &DeTable<'_>) -> Option<String> {
@@ -134,7 +270,7 @@ fn seeds_setting(root: &DeTable<'_>) -> Option<String> {
 pub fn check_bytes(
     name: &str,
     bytes: &[u8],
-    documents: impl FnOnce(Option<&str>) -> Documents,
+    documents: impl FnMut(Option<&str>) -> Documents,
 ) -> (SourceFile, Checked) {
     match std::str::from_utf8(bytes) {
         Ok(text) => {
@@ -178,13 +314,22 @@ pub fn check_path(path: &Path) -> std::io::Result<(SourceFile, Checked)> {
     }
     let bytes = std::fs::read(path)?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    Ok(check_bytes(&name, &bytes, |setting| {
+    let documents = |setting: Option<&str>| {
         let folder = match setting {
             Some(s) => dir.join(s),
             None => dir.join("..").join("seeds"),
         };
         documents_in(&folder)
-    }))
+    };
+    // The text moves into the `SourceFile` rather than being copied: a large
+    // model is held once.
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let checked = check_text(&name, &text, documents);
+            Ok((SourceFile::new(name, text), checked))
+        }
+        Err(e) => Ok(check_bytes(&name, e.as_bytes(), documents)),
+    }
 }
 
 /// The seed-document records (`*.toml`) in a folder, if it exists.

@@ -74,8 +74,13 @@ pub const PRIOR_SUM_TOLERANCE: f64 = 1e-3;
 
 /// Validate a parsed document. Returns the model when there are no errors;
 /// the diagnostics (errors, warnings, notes) either way.
-pub fn validate(
+///
+/// The evidence items are read from `root`, unless `evidence` streams them
+/// (each item's table with spans into the file, in file order): a large
+/// model's items are then parsed and dropped one at a time.
+pub fn validate<'i>(
     root: &DeTable<'_>,
+    evidence: Option<&mut dyn Iterator<Item = Node<'i>>>,
     default_title: &str,
     documents: &Documents,
 ) -> (Option<Model>, Vec<Diagnostic>) {
@@ -98,6 +103,7 @@ pub fn validate(
     let mut items = read_items(
         &mut cx,
         root.get("evidence"),
+        evidence,
         &hyp_ids,
         &source_ids,
         documents,
@@ -514,27 +520,75 @@ fn unknown_ref(cx: &mut Cx<'_>, node: &Node<'_>, what: &str, name: &str, known: 
     cx.push(d.hint(list));
 }
 
-fn read_items(
+fn read_items<'i>(
     cx: &mut Cx<'_>,
     node: Option<&Node<'_>>,
+    stream: Option<&mut dyn Iterator<Item = Node<'i>>>,
     hyp_ids: &Names<'_>,
     source_ids: &Names<'_>,
     documents: &Documents,
 ) -> Vec<Item> {
-    let entries = node.map(|n| cx.tables(n, "evidence")).unwrap_or_default();
-    let mut seen = BTreeMap::new();
-    let mut out = Vec::new();
-    for (table, span) in &entries {
+    let mut items = Items {
+        seen: BTreeMap::new(),
+        out: Vec::new(),
+        hyp_ids,
+        source_ids,
+        documents,
+    };
+    match stream {
+        Some(stream) => {
+            let (low, high) = stream.size_hint();
+            items.out.reserve_exact(high.unwrap_or(low));
+            for node in stream {
+                match node.get_ref() {
+                    DeValue::Table(table) => items.read(cx, table, &node.span()),
+                    // `[[evidence]]` blocks are tables; kept as `Cx::tables` words it.
+                    other => cx.push(
+                        Diagnostic::error(format!(
+                            "each entry of `evidence` must be a table, found {}",
+                            super::reader::describe(other)
+                        ))
+                        .at(node.span())
+                        .label("expected a table { ... }"),
+                    ),
+                }
+            }
+        }
+        None => {
+            let entries = node.map(|n| cx.tables(n, "evidence")).unwrap_or_default();
+            items.out.reserve_exact(entries.len());
+            for (table, span) in &entries {
+                items.read(cx, table, span);
+            }
+        }
+    }
+    let mut out = items.out;
+    out.shrink_to_fit();
+    out
+}
+
+/// What reading the evidence items carries from one item to the next.
+struct Items<'n, 'd> {
+    /// Item ids so far, with where each was written.
+    seen: BTreeMap<String, Range<usize>>,
+    out: Vec<Item>,
+    hyp_ids: &'n Names<'n>,
+    source_ids: &'n Names<'n>,
+    documents: &'d Documents,
+}
+
+impl Items<'_, '_> {
+    fn read(&mut self, cx: &mut Cx<'_>, table: &DeTable<'_>, span: &Range<usize>) {
         cx.check_keys(table, ITEM_KEYS, "an evidence item");
-        let id = read_id(cx, table, span, "evidence item", &mut seen);
+        let id = read_id(cx, table, span, "evidence item", &mut self.seen);
         let claim = required_string(cx, table, span, "claim", "evidence item");
-        let likelihood = read_likelihood(cx, table, span, hyp_ids);
+        let likelihood = read_likelihood(cx, table, span, self.hyp_ids);
         let enabled = table
             .get("enabled")
             .and_then(|n| cx.boolean(n, "enabled"))
             .unwrap_or(true);
         let reports = match table.get("reports") {
-            Some(n) => read_reports(cx, n, source_ids, documents),
+            Some(n) => read_reports(cx, n, self.source_ids, self.documents),
             None => Some(Vec::new()),
         };
         let rationale = optional_string(cx, table, "rationale");
@@ -554,7 +608,7 @@ fn read_items(
         if let (Some(id), Some(claim), Some(likelihood), Some(reports)) =
             (id, claim, likelihood, reports)
         {
-            out.push(Item {
+            self.out.push(Item {
                 id,
                 claim,
                 likelihood,
@@ -566,7 +620,6 @@ fn read_items(
             });
         }
     }
-    out
 }
 
 fn read_likelihood(
@@ -651,7 +704,7 @@ fn read_reports(
 ) -> Option<Vec<Report>> {
     let source_ids: &[&str] = &source_names.list;
     let entries = cx.tables(node, "reports");
-    let mut raws: Vec<RawReport<'_, '_>> = Vec::new();
+    let mut raws: Vec<RawReport<'_, '_>> = Vec::with_capacity(entries.len());
     let mut ok = true;
     for (table, span) in entries {
         cx.check_keys(table, REPORT_KEYS, "a report");
@@ -819,7 +872,13 @@ fn read_reports(
     if !check_cycles(cx, &raws) {
         ok = false;
     }
-    ok.then(|| raws.into_iter().map(|r| r.report).collect())
+    // Collected into a fresh vector: reusing the larger `raws` buffer in
+    // place would keep its size for the life of the model.
+    ok.then(|| {
+        let mut reports = Vec::with_capacity(raws.len());
+        reports.extend(raws.into_iter().map(|r| r.report));
+        reports
+    })
 }
 
 /// A relay chain deeper than the limit (checked once links from
