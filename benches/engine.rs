@@ -1,14 +1,36 @@
 //! Engine benchmarks at 100 to 100,000 items: load + validate, compile,
-//! exact inference. Targets (2-core machine) are in the README's
-//! performance section.
+//! exact inference, one what-if change, a full sensitivity run and a
+//! simulation. Targets (2-core machine) and measured figures are in the
+//! README's performance section.
+//!
+//! `cargo bench --bench engine -- GROUP` runs one group, e.g. `whatif`.
 
 #[path = "../examples/generate.rs"]
 mod generate;
 
-use credence::model::{self, Model};
-use credence::network;
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use std::time::Duration;
+
+use credence::analysis::{sensitivity, simulate};
+use credence::model::{self, Estimate, Model, Override, Probability, Reliability, SourceId};
+use credence::network::{self, Incremental};
+use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use generate::{Shape, generate};
+
+/// The generated model's text, or `None` (with a note) when it is over the
+/// file-size limit, as the relayed shape is at 100,000 items.
+fn text_of(shape: Shape) -> Option<String> {
+    let text = generate(shape);
+    if text.len() > model::MAX_FILE_BYTES {
+        eprintln!(
+            "skipped: {} items of this shape are {} bytes, over the {}-byte file limit",
+            shape.items,
+            text.len(),
+            model::MAX_FILE_BYTES
+        );
+        return None;
+    }
+    Some(text)
+}
 
 fn model_of(text: &str) -> Model {
     model::check_text("bench.toml", text, model::no_documents)
@@ -46,7 +68,9 @@ fn bench(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("load_validate/{name}"));
         group.sample_size(10);
         for n in SIZES {
-            let text = generate(shape(n));
+            let Some(text) = text_of(shape(n)) else {
+                continue;
+            };
             group.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| {
                 b.iter(|| model_of(text))
             });
@@ -56,7 +80,10 @@ fn bench(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("compile/{name}"));
         group.sample_size(10);
         for n in SIZES {
-            let m = model_of(&generate(shape(n)));
+            let Some(text) = text_of(shape(n)) else {
+                continue;
+            };
+            let m = model_of(&text);
             group.bench_with_input(BenchmarkId::from_parameter(n), &m, |b, m| {
                 b.iter(|| network::compile(m))
             });
@@ -66,7 +93,10 @@ fn bench(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("infer/{name}"));
         group.sample_size(10);
         for n in SIZES {
-            let compiled = network::compile(&model_of(&generate(shape(n))));
+            let Some(text) = text_of(shape(n)) else {
+                continue;
+            };
+            let compiled = network::compile(&model_of(&text));
             group.bench_with_input(BenchmarkId::from_parameter(n), &compiled, |b, c| {
                 b.iter(|| c.infer().expect("inference succeeds"))
             });
@@ -75,5 +105,95 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// The simple shape with a quarter of its sources given an interval
+/// reliability: something for a simulation to draw.
+fn uncertain(items: usize) -> Shape {
+    Shape {
+        interval_sources: 5,
+        ..simple(items)
+    }
+}
+
+/// A change of one source's reliability: the override toggles between two
+/// values, so every iteration is a real change.
+fn one_source(r: f64) -> [Override; 1] {
+    let p = Probability::new(r).expect("in [0, 1]");
+    [Override::SourceReliability(
+        SourceId(0),
+        Reliability::Accuracy(Estimate::exact(p)),
+    )]
+}
+
+fn analyses(c: &mut Criterion) {
+    for (name, shape) in [
+        ("simple", simple as fn(usize) -> Shape),
+        ("relayed", relayed),
+    ] {
+        let mut group = c.benchmark_group(format!("whatif/{name}"));
+        group.sample_size(10);
+        for n in SIZES {
+            let Some(text) = text_of(shape(n)) else {
+                continue;
+            };
+            let mut engine = Incremental::new(&model_of(&text)).expect("compiles");
+            let (a, b) = (one_source(0.6), one_source(0.8));
+            let mut flip = false;
+            group.bench_function(BenchmarkId::from_parameter(n), |bench| {
+                bench.iter(|| {
+                    flip = !flip;
+                    engine.apply(if flip { &a } else { &b }).expect("applies");
+                    engine.hypotheses().expect("infers")
+                })
+            });
+        }
+        group.finish();
+    }
+
+    let mut group = c.benchmark_group("sensitivity/simple");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(500));
+    for n in SIZES {
+        let m = model_of(&generate(simple(n)));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &m, |b, m| {
+            b.iter(|| sensitivity::analyse(m, sensitivity::DEFAULT_POINTS).expect("sweeps"))
+        });
+    }
+    group.finish();
+
+    // 1,000 samples at every size show the growth; the 10,000-sample run
+    // at 1,000 items is the target.
+    let mut group = c.benchmark_group("simulate_1000_samples/uncertain");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(500));
+    for n in SIZES {
+        let m = model_of(&generate(uncertain(n)));
+        let options = simulate::Options {
+            samples: 1_000,
+            seed: 1,
+        };
+        group.bench_with_input(BenchmarkId::from_parameter(n), &m, |b, m| {
+            b.iter(|| simulate::simulate(m, options, &simulate::NoProgress).expect("simulates"))
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("simulate_10000_samples/uncertain");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(500));
+    let m = model_of(&generate(uncertain(1_000)));
+    group.bench_with_input(BenchmarkId::from_parameter(1_000), &m, |b, m| {
+        b.iter(|| {
+            simulate::simulate(m, simulate::Options::default(), &simulate::NoProgress)
+                .expect("simulates")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, analyses);
 criterion_main!(benches);
