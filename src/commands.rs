@@ -163,7 +163,9 @@ pub fn report(path: &Path, format: report::Format, output: Option<&Path>) -> u8 
         }
     };
     let view = report::build(&m, &analysis);
-    finish(print_to(output, |out| report::write(&view, format, out)))
+    finish(print_report(output, format, |out| {
+        report::write(&view, format, out)
+    }))
 }
 
 pub fn whatif(
@@ -193,7 +195,7 @@ pub fn whatif(
         }
     };
     let view = report::whatif::build(&m, &result);
-    finish(print_to(output, |out| {
+    finish(print_report(output, format, |out| {
         report::whatif::write(&view, format, out)
     }))
 }
@@ -216,7 +218,7 @@ pub fn sensitivity(
         }
     };
     let view = report::sensitivity::build(&m, &result);
-    finish(print_to(output, |out| {
+    finish(print_report(output, format, |out| {
         report::sensitivity::write(&view, format, out)
     }))
 }
@@ -244,7 +246,7 @@ pub fn simulate(
         }
     };
     let view = report::simulate::build(&m, &sim);
-    finish(print_to(output, |out| {
+    finish(print_report(output, format, |out| {
         report::simulate::write(&view, format, out)
     }))
 }
@@ -265,7 +267,7 @@ pub fn ach(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
             return INVALID;
         }
     };
-    finish(print_to(output, |out| {
+    finish(print_report(output, format, |out| {
         report::ach::write(&view, format, out)
     }))
 }
@@ -312,7 +314,7 @@ pub fn explain(
             return INVALID;
         }
     };
-    finish(print_to(output, |out| {
+    finish(print_report(output, format, |out| {
         report::explain::write(&view, format, out)
     }))
 }
@@ -560,6 +562,26 @@ fn print_to(
             result
         }
     }
+}
+
+/// Print a report command's output: as [`print_to`], with color when it is
+/// text going to a terminal and NO_COLOR is not set.
+fn print_report(
+    output: Option<&Path>,
+    format: report::Format,
+    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let color = output.is_none()
+        && format == report::Format::Text
+        && io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    if !color {
+        return print_to(output, body);
+    }
+    let mut plain = Vec::new();
+    body(&mut plain)?;
+    let painted = report::color::paint(&String::from_utf8_lossy(&plain));
+    print_to(None, |out| out.write_all(painted.as_bytes()))
 }
 
 /// A closed pipe (`credence report m.toml | head`) is not an error.

@@ -143,3 +143,38 @@ fn invalid_model_exits_one_with_line_and_hint() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Color only on a terminal and never with NO_COLOR: `script` (util-linux)
+/// gives the command a pseudo-terminal.
+#[test]
+fn color_only_on_a_terminal_and_never_with_no_color() {
+    let bin = env!("CARGO_BIN_EXE_credence");
+    let on_tty = |no_color: Option<&str>| -> String {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args([
+            "-qec",
+            &format!("{bin} report models/cab.toml"),
+            "/dev/null",
+        ]);
+        cmd.env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        let out = cmd.output().expect("script (util-linux) runs");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let colored = on_tty(None);
+    assert!(colored.contains("\x1b[1mHypotheses\x1b[0m"), "{colored}");
+    assert!(colored.contains("\x1b[32m+6.02\x1b[0m"), "{colored}");
+    let plain = on_tty(Some("1"));
+    assert!(!plain.contains('\x1b'), "{plain}");
+    assert!(plain.contains("0.4138"));
+    // Not a terminal: no color either.
+    let piped = credence()
+        .args(["report", "models/cab.toml"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(!piped.stdout.contains(&0x1b));
+}

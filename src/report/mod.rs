@@ -3,6 +3,7 @@
 //! to any `io::Write`.
 
 pub mod ach;
+pub mod color;
 mod doc;
 pub mod explain;
 pub mod export;
