@@ -32,9 +32,8 @@ pub fn paint(plain: &str) -> String {
         } else if is_rule(line) {
             in_table = true;
             styled(&mut out, DIM, line);
-        } else if before_rule {
-            styled(&mut out, BOLD, line);
-        } else if after_blank && !line.starts_with(' ') && !in_table {
+        } else if before_rule || (after_blank && !line.starts_with(' ') && !in_table) {
+            // A table header, or a section heading.
             styled(&mut out, BOLD, line);
         } else if in_table {
             signed_numbers(&mut out, line);
