@@ -829,6 +829,18 @@ impl HeldOut<'_> {
     /// [`EventMessages`]). The factors must use only latent reliabilities
     /// the held-out items already use in the engine's model.
     pub fn hypotheses_with_factors(&self, held: &[Factor]) -> Result<Vec<f64>, InferError> {
+        if self.rest.vars() == [H] && held.iter().all(|f| f.vars() == [H]) {
+            // No latent reliability left: the posterior is the sum of the
+            // logs, normalised (what elimination would do, without its
+            // bookkeeping; a sweep asks this many times).
+            let mut logs = self.rest.log_values().to_vec();
+            for f in held {
+                for (l, x) in logs.iter_mut().zip(f.log_values()) {
+                    *l += x;
+                }
+            }
+            return normalise(&Factor::from_logs(&[H], &[logs.len()], logs));
+        }
         let model = &self.engine.model;
         let mut factors = vec![self.rest.clone()];
         let mut own_latent: Vec<SourceId> = Vec::new();
