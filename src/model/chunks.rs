@@ -27,6 +27,10 @@ use super::reader::Node;
 /// parse is cheaper than many.
 pub const MIN_CHUNKED_BYTES: usize = 256 * 1024;
 
+/// Evidence blocks parsed together before validation reads them: enough to
+/// make handing them between threads cheap, few enough to hold little memory.
+pub const BATCH: usize = 256;
+
 /// A file cut into its evidence blocks and the rest.
 pub struct Split<'t> {
     /// The text outside the evidence blocks, at the same offsets as in the

@@ -170,14 +170,47 @@ fn check_in_chunks(
     let documents = documents(seeds_setting(&head).as_deref());
     let mut tally = limits::EvidenceTally::default();
     let mut failed = false;
-    let mut stream = Blocks {
-        text,
-        blocks: split.blocks.iter(),
-        tally: &mut tally,
-        failed: &mut failed,
-    };
-    let (model, diagnostics) =
-        validate::validate(&head, Some(&mut stream), default_title, &documents);
+    // Blocks are parsed ahead, a batch at a time on other threads, while
+    // this one validates the items already parsed: parsing is most of the
+    // work, and validation stays sequential, in file order, so the result
+    // does not depend on the threads. Worker `w` parses batches w, w + W,
+    // w + 2W, ... and its channel's bound keeps only a few batches alive.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+    let (model, diagnostics) = std::thread::scope(|scope| {
+        let mut receivers = Vec::with_capacity(workers);
+        for worker in 0..workers {
+            let (sender, receiver) = std::sync::mpsc::sync_channel(2);
+            receivers.push(receiver);
+            let blocks = &split.blocks;
+            // A thread that cannot be started drops its sender: validation
+            // then sees the stream cut short and the whole file is parsed.
+            let _ = std::thread::Builder::new().spawn_scoped(scope, move || {
+                for batch in blocks.chunks(chunks::BATCH).skip(worker).step_by(workers) {
+                    let parsed: Vec<Option<reader::Node<'_>>> = batch
+                        .iter()
+                        .map(|block| chunks::parse_block(text, block.clone()))
+                        .collect();
+                    let stop = parsed.iter().any(Option::is_none);
+                    // Validation stops listening once a block fails to parse.
+                    if sender.send(parsed).is_err() || stop {
+                        break;
+                    }
+                }
+            });
+        }
+        let mut stream = Blocks {
+            batches: receivers,
+            next_batch: 0,
+            batch: Vec::new().into_iter(),
+            left: split.blocks.len(),
+            tally: &mut tally,
+            failed: &mut failed,
+        };
+        let checked = validate::validate(&head, Some(&mut stream), default_title, &documents);
+        // Dropping the receivers ends any parsing thread still going.
+        drop(stream);
+        checked
+    });
     if failed {
         return None;
     }
@@ -193,12 +226,17 @@ fn check_in_chunks(
     Some(Checked { model, diagnostics })
 }
 
-/// The evidence blocks' items, parsed one at a time as validation asks, and
+/// The evidence blocks' items, in order, as the parsing thread sends them,
 /// counted for the limits. Stops, setting `failed`, at a block that does not
 /// parse alone.
 struct Blocks<'a, 't> {
-    text: &'t str,
-    blocks: std::slice::Iter<'a, std::ops::Range<usize>>,
+    /// One channel per parsing thread; batch `k` comes from channel
+    /// `k % batches.len()`.
+    batches: Vec<std::sync::mpsc::Receiver<Vec<Option<reader::Node<'t>>>>>,
+    next_batch: usize,
+    batch: std::vec::IntoIter<Option<reader::Node<'t>>>,
+    /// Blocks not yet handed out.
+    left: usize,
     tally: &'a mut limits::EvidenceTally,
     failed: &'a mut bool,
 }
@@ -207,12 +245,27 @@ impl<'t> Iterator for Blocks<'_, 't> {
     type Item = reader::Node<'t>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if *self.failed {
+        if *self.failed || self.left == 0 {
             return None;
         }
-        let block = self.blocks.next()?;
-        match chunks::parse_block(self.text, block.clone()) {
+        let parsed = match self.batch.next() {
+            Some(parsed) => parsed,
+            None => {
+                // The parsing thread only stops early after sending a block
+                // that failed; were it gone otherwise, the stream is cut short.
+                let from = &self.batches[self.next_batch % self.batches.len()];
+                self.next_batch += 1;
+                let Ok(batch) = from.recv() else {
+                    *self.failed = true;
+                    return None;
+                };
+                self.batch = batch.into_iter();
+                self.batch.next()?
+            }
+        };
+        match parsed {
             Some(node) => {
+                self.left -= 1;
                 self.tally.add(&node);
                 Some(node)
             }
@@ -224,7 +277,7 @@ impl<'t> Iterator for Blocks<'_, 't> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, Some(self.blocks.len()))
+        (0, Some(self.left))
     }
 }
 

@@ -645,12 +645,21 @@ fn read_likelihood(
     };
     let lt = cx.table(node, "likelihood")?;
     let mut values: Vec<Option<Estimate>> = vec![None; hyp_ids.len()];
+    // Which hypotheses have an entry (ids are distinct, so each entry names
+    // at most one).
+    let mut present = vec![false; hyp_ids.len()];
+    let mut field = String::new();
     let mut ok = true;
     for (key, value) in lt.iter() {
         let name: &str = key.get_ref();
         match hyp_names.position(name) {
             Some(i) => {
-                values[i] = cx.estimate(value, &format!("likelihood.{name}"));
+                present[i] = true;
+                // One buffer for every entry's name, which only errors use.
+                field.clear();
+                field.push_str("likelihood.");
+                field.push_str(name);
+                values[i] = cx.estimate(value, &field);
                 ok &= values[i].is_some();
             }
             // With no hypotheses at all, that error stands alone.
@@ -669,7 +678,7 @@ fn read_likelihood(
         }
     }
     for (i, h) in hyp_ids.iter().enumerate() {
-        if lt.get(*h).is_none() {
+        if !present[i] {
             ok = false;
             cx.push(
                 Diagnostic::error(format!("no likelihood for hypothesis `{h}`"))
