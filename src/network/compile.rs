@@ -437,30 +437,8 @@ impl Compiled {
     /// for very large items); what is left is a small network of the
     /// hypothesis and the latent reliabilities.
     pub fn infer(&self) -> Result<Posterior, InferError> {
-        let k = self.net.card(self.hypothesis);
         if self.reliability.is_empty() {
-            let mut acc: Vec<CompensatedSum> = self
-                .net
-                .node(self.hypothesis)
-                .cpt
-                .iter()
-                .map(|p| {
-                    let mut c = CompensatedSum::default();
-                    c.add(p.ln());
-                    c
-                })
-                .collect();
-            let mut buf = Vec::with_capacity(k);
-            for nodes in &self.items {
-                match &nodes.plan {
-                    Some(plan) => plan.log_likelihood(&self.net, &mut buf),
-                    None => buf = self.item_log_likelihood(nodes)?,
-                }
-                for (a, l) in acc.iter_mut().zip(&buf) {
-                    a.add(*l);
-                }
-            }
-            let logs: Vec<f64> = acc.iter().map(CompensatedSum::value).collect();
+            let logs = self.log_joint_without_latent()?;
             let total = super::factor::log_sum_exp(&logs);
             if !total.is_finite() {
                 return Err(InferError::ImpossibleEvidence);
@@ -498,6 +476,36 @@ impl Compiled {
             log_evidence,
             reliability,
         })
+    }
+
+    /// ln P(h, all evidence) for each hypothesis, in a model without latent
+    /// reliabilities: the prior and every item's likelihood, summed in log
+    /// space item by item (compensated, so 100,000 items keep their digits).
+    fn log_joint_without_latent(&self) -> Result<Vec<f64>, InferError> {
+        debug_assert!(self.reliability.is_empty());
+        let k = self.net.card(self.hypothesis);
+        let mut acc: Vec<CompensatedSum> = self
+            .net
+            .node(self.hypothesis)
+            .cpt
+            .iter()
+            .map(|p| {
+                let mut c = CompensatedSum::default();
+                c.add(p.ln());
+                c
+            })
+            .collect();
+        let mut buf = Vec::with_capacity(k);
+        for nodes in &self.items {
+            match &nodes.plan {
+                Some(plan) => plan.log_likelihood(&self.net, &mut buf),
+                None => buf = self.item_log_likelihood(nodes)?,
+            }
+            for (a, l) in acc.iter_mut().zip(&buf) {
+                a.add(*l);
+            }
+        }
+        Ok(acc.iter().map(CompensatedSum::value).collect())
     }
 
     /// The item's factor over the hypothesis and the latent reliabilities its
@@ -565,16 +573,26 @@ impl Compiled {
         if size > max_entries {
             return Ok(None);
         }
+        let k = self.net.card(self.hypothesis);
+        if self.reliability.is_empty() {
+            let logs = self.log_joint_without_latent()?;
+            return Ok(Some(Factor::from_logs(&[self.hypothesis], &[k], logs)));
+        }
+        // Each item summed out on its own (as `infer` does), then the small
+        // network of the hypothesis and the latent reliabilities: never an
+        // elimination over every node of a large model.
+        let mut factors = vec![self.net.cpt_factor(self.hypothesis)];
+        factors.extend(self.reliability.iter().map(|q| self.net.cpt_factor(q.var)));
+        for nodes in &self.items {
+            factors.push(self.item_factor(nodes)?);
+        }
         let mut keep = vec![self.hypothesis];
         keep.extend(self.reliability.iter().map(|q| q.var));
-        let factors = (0..self.net.len())
-            .map(|v| self.net.cpt_factor(v))
-            .collect();
-        ve::eliminate(
+        ve::eliminate_local(
             factors,
-            &self.evidence,
+            |_| None,
             &keep,
-            &self.net.cards(),
+            |v| self.net.card(v),
             DEFAULT_BUDGET_BYTES,
         )
         .map(Some)
