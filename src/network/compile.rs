@@ -59,7 +59,16 @@ fn binary() -> std::sync::Arc<[String]> {
 
 /// Compile a validated model. Disabled items are left out.
 pub fn compile(model: &Model) -> Compiled {
-    let mut net = Network::new();
+    // Room for every node and link up front: at 100,000 items, growing the
+    // vectors by doubling would hold up to twice the memory.
+    let enabled = || model.items.iter().filter(|i| i.enabled);
+    let reports: usize = enabled().map(|i| i.reports.len()).sum();
+    let items_enabled = enabled().count();
+    let latent = model.sources.len();
+    let mut net = Network::with_capacity(
+        1 + latent + items_enabled + reports,
+        items_enabled + 3 * reports,
+    );
     let hypothesis = net.add(
         "hypothesis",
         model
@@ -87,8 +96,8 @@ pub fn compile(model: &Model) -> Compiled {
         }
         reliability.push(add_latent(&mut net, model, SourceId(s), range, levels));
     }
-    let mut items = Vec::new();
-    let mut evidence = Vec::new();
+    let mut items = Vec::with_capacity(items_enabled);
+    let mut evidence = Vec::with_capacity(reports + items_enabled);
     for (i, item) in model.items.iter().enumerate() {
         if !item.enabled {
             continue;

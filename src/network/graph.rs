@@ -33,6 +33,14 @@ impl Network {
         Network::default()
     }
 
+    /// An empty network with room for `nodes` variables and `edges` parent
+    /// links (a large model's graph then never reallocates while compiling).
+    pub fn with_capacity(nodes: usize, edges: usize) -> Network {
+        Network {
+            graph: DiGraph::with_capacity(nodes, edges),
+        }
+    }
+
     /// Add a variable. Parents must already exist; `cpt` has one row of
     /// `states.len()` entries per parent assignment.
     pub fn add(
