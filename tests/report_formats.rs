@@ -433,3 +433,40 @@ fn markup_in_every_text_field_is_shown_as_text() {
     );
     assert!(md.lines().next().unwrap().ends_with("\\#"));
 }
+
+/// A model's own ICD 203 ranges reach the JSON view and the HTML chart, so
+/// the bands drawn are the ones the printed terms come from.
+#[test]
+fn the_models_icd203_scale_is_the_one_shown() {
+    let custom = std::path::Path::new("tests/cases/scales_override.toml");
+    let json: serde_json::Value = serde_json::from_str(&run("report", custom, "json")).unwrap();
+    assert_eq!(json["icd203_standard"], false);
+    let likely = json["icd203_scale"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["term"] == "likely")
+        .expect("a likely band");
+    assert_eq!(
+        (likely["low"].as_f64(), likely["high"].as_f64()),
+        (Some(0.6), Some(0.8))
+    );
+    let html = run("report", custom, "html");
+    assert!(
+        html.contains("ICD 203 band (this model&#39;s [scales])")
+            || html.contains("ICD 203 band (this model's [scales])"),
+        "legend"
+    );
+    assert!(html.contains("likely (0.6–0.8)"), "the band's own range");
+    let standard: serde_json::Value = serde_json::from_str(&run(
+        "report",
+        std::path::Path::new("models/cab.toml"),
+        "json",
+    ))
+    .unwrap();
+    assert_eq!(standard["icd203_standard"], true);
+    assert!(
+        run("report", std::path::Path::new("models/cab.toml"), "html")
+            .contains("ICD 203 band (standard ranges)")
+    );
+}

@@ -632,3 +632,54 @@ fn an_impossible_scenario_is_reported_not_fatal() {
         .success()
         .stdout(predicate::str::contains("impossible"));
 }
+
+/// A change the engine cannot take (here a sixth uncertain source on one
+/// item: its table would pass the memory budget) is refused, and the engine
+/// is left exactly as it was: same model, same posterior, and further
+/// changes still work.
+#[test]
+fn a_refused_change_leaves_the_engine_as_it_was() {
+    let mut text = String::from(
+        "[model]\ntitle = \"budget\"\nreliability_levels = 21\n\
+         [[hypotheses]]\nid = \"a\"\ntitle = \"A\"\n[[hypotheses]]\nid = \"b\"\ntitle = \"B\"\n",
+    );
+    for s in 0..6 {
+        let rel = if s < 5 { "[0.5, 0.9]" } else { "0.7" };
+        text.push_str(&format!(
+            "[[sources]]\nid = \"s{s}\"\ntitle = \"S{s}\"\nreliability = {rel}\n"
+        ));
+    }
+    text.push_str(
+        "[[evidence]]\nid = \"e\"\nclaim = \"c\"\nlikelihood = { a = 0.7, b = 0.3 }\nreports = [\n",
+    );
+    for s in 0..6 {
+        text.push_str(&format!("  {{ id = \"r{s}\", source = \"s{s}\" }},\n"));
+    }
+    text.push_str("]\n");
+    let m = credence::model::check_text("budget.toml", &text, credence::model::no_documents)
+        .model
+        .expect("valid");
+    let mut engine = Incremental::new(&m).expect("five uncertain sources fit");
+    let before = engine.hypotheses().expect("infers");
+    let path = "sources.s5.reliability=[0.5, 0.9]";
+    let (_, o) = credence::model::overrides::parse_assignment(&m, path).expect("a valid override");
+    match engine.apply(std::slice::from_ref(&o)) {
+        Err(InferError::TooLarge { .. }) => {}
+        other => panic!("expected the change to be refused as too large, got {other:?}"),
+    }
+    assert_eq!(
+        format!("{:?}", engine.model().sources),
+        format!("{:?}", m.sources),
+        "the model is put back"
+    );
+    assert_eq!(engine.hypotheses().expect("still infers"), before);
+    let (_, point) =
+        credence::model::overrides::parse_assignment(&m, "sources.s5.reliability=0.9").unwrap();
+    engine
+        .apply(std::slice::from_ref(&point))
+        .expect("a change that fits");
+    let fresh = network::compile(&credence::model::overrides::apply(&m, &[point]))
+        .infer()
+        .unwrap();
+    assert!(max_diff(&engine.hypotheses().unwrap(), &fresh.hypotheses) < 1e-12);
+}

@@ -11,6 +11,9 @@ use credence::{analysis, report};
 /// Drive one model file through every stage, panicking on any broken
 /// invariant (libFuzzer records a panic as a crash).
 pub fn pipeline(name: &str, bytes: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        same_in_blocks(name, text);
+    }
     let (file, checked) = model::check_bytes(name, bytes, model::no_documents);
     check_spans(&file.text, bytes, &checked.diagnostics);
     // Rendering slices the text at every span: it must never panic.
@@ -27,6 +30,25 @@ pub fn pipeline(name: &str, bytes: &[u8]) {
         let overrides: Vec<_> = scenario.overrides.iter().map(|(_, o)| o.clone()).collect();
         run_model(&model::overrides::apply(&m, &overrides));
     }
+}
+
+/// Large files are parsed one `[[evidence]]` block at a time; wherever that
+/// way does not decline a file, it must give exactly what parsing the whole
+/// file gives: the same diagnostics (spans included) and the same model.
+fn same_in_blocks(name: &str, text: &str) {
+    let whole = model::check_text_as(name, text, model::no_documents, model::Parsing::Whole)
+        .expect("whole-file parsing never declines");
+    let Some(blocks) =
+        model::check_text_as(name, text, model::no_documents, model::Parsing::Chunked)
+    else {
+        return;
+    };
+    assert_eq!(whole.diagnostics, blocks.diagnostics, "diagnostics differ");
+    assert_eq!(
+        format!("{:?}", whole.model),
+        format!("{:?}", blocks.model),
+        "models differ"
+    );
 }
 
 /// Every span lies inside the text (the text is the whole input when it is

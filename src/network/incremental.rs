@@ -21,7 +21,7 @@
 //! items such a change recompiles. Only the running sum is rebuilt then
 //! (from the cached factors); no item outside the change is recompiled.
 
-use crate::model::{HypothesisId, ItemId, Model, Override, SourceId, overrides};
+use crate::model::{HypothesisId, ItemId, Model, Override, ReportId, SourceId, overrides};
 
 use super::compile::{Compiled, Posterior, compile, compile_item};
 use super::factor::{Factor, VarId};
@@ -241,6 +241,95 @@ pub fn items_of_source(model: &Model, s: SourceId) -> Vec<ItemId> {
         .filter(|(_, item)| item.reports.iter().any(|r| r.source == s))
         .map(|(i, _)| ItemId(i))
         .collect()
+}
+
+/// What one override is about to change, as it was: enough to put the
+/// model back when a change fails, without copying the model.
+enum Undo {
+    SourceReliability(SourceId, crate::model::Reliability),
+    SourceBias(SourceId, Option<crate::model::Estimate>),
+    ItemEnabled(ItemId, bool),
+    Likelihood(ItemId, HypothesisId, crate::model::Estimate),
+    Priors(Vec<crate::model::Probability>),
+    ReportStrength(ItemId, ReportId, Option<crate::model::Probability>),
+    ReportObserved(ItemId, ReportId, bool),
+    ReportReliability(ItemId, ReportId, Option<crate::model::Reliability>),
+    ReportBias(ItemId, ReportId, Option<crate::model::Estimate>),
+    /// The dependency's strength and every link's, where the dependency
+    /// made the link.
+    Dependency(
+        crate::model::DependencyId,
+        crate::model::Probability,
+        Vec<(ItemId, ReportId, crate::model::Probability)>,
+    ),
+}
+
+impl Undo {
+    fn record(m: &Model, o: &Override) -> Undo {
+        let report = |i: ItemId, r: ReportId| &m.items[i.0].reports[r.0];
+        match *o {
+            Override::SourceReliability(s, _) => {
+                Undo::SourceReliability(s, m.sources[s.0].reliability.clone())
+            }
+            Override::SourceBias(s, _) => Undo::SourceBias(s, m.sources[s.0].bias.clone()),
+            Override::ItemEnabled(i, _) => Undo::ItemEnabled(i, m.items[i.0].enabled),
+            Override::Likelihood(i, h, _) => {
+                Undo::Likelihood(i, h, m.items[i.0].likelihood[h.0].clone())
+            }
+            Override::Prior(..) => Undo::Priors(m.hypotheses.iter().map(|h| h.prior).collect()),
+            Override::ReportStrength(i, r, _) => {
+                Undo::ReportStrength(i, r, report(i, r).via.as_ref().map(|l| l.strength))
+            }
+            Override::ReportObserved(i, r, _) => Undo::ReportObserved(i, r, report(i, r).observed),
+            Override::ReportReliability(i, r, _) => {
+                Undo::ReportReliability(i, r, report(i, r).reliability.clone())
+            }
+            Override::ReportBias(i, r, _) => Undo::ReportBias(i, r, report(i, r).bias.clone()),
+            Override::DependencyStrength(d, _) => {
+                let mut links = Vec::new();
+                for (i, item) in m.items.iter().enumerate() {
+                    for (r, rep) in item.reports.iter().enumerate() {
+                        if let Some(l) = &rep.via
+                            && l.dependency == Some(d)
+                        {
+                            links.push((ItemId(i), ReportId(r), l.strength));
+                        }
+                    }
+                }
+                Undo::Dependency(d, m.dependencies[d.0].strength, links)
+            }
+        }
+    }
+
+    fn restore(self, m: &mut Model) {
+        match self {
+            Undo::SourceReliability(s, r) => m.sources[s.0].reliability = r,
+            Undo::SourceBias(s, b) => m.sources[s.0].bias = b,
+            Undo::ItemEnabled(i, e) => m.items[i.0].enabled = e,
+            Undo::Likelihood(i, h, e) => m.items[i.0].likelihood[h.0] = e,
+            Undo::Priors(p) => {
+                for (h, p) in m.hypotheses.iter_mut().zip(p) {
+                    h.prior = p;
+                }
+            }
+            Undo::ReportStrength(i, r, s) => {
+                if let (Some(link), Some(s)) = (&mut m.items[i.0].reports[r.0].via, s) {
+                    link.strength = s;
+                }
+            }
+            Undo::ReportObserved(i, r, o) => m.items[i.0].reports[r.0].observed = o,
+            Undo::ReportReliability(i, r, x) => m.items[i.0].reports[r.0].reliability = x,
+            Undo::ReportBias(i, r, b) => m.items[i.0].reports[r.0].bias = b,
+            Undo::Dependency(d, s, links) => {
+                m.dependencies[d.0].strength = s;
+                for (i, r, s) in links {
+                    if let Some(link) = &mut m.items[i.0].reports[r.0].via {
+                        link.strength = s;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// An item's factor in a compiled model, over the engine's numbering.
@@ -565,27 +654,18 @@ impl Incremental {
             .collect();
         items.sort_unstable();
         items.dedup();
-        // What an override can change: the few hypotheses, sources and
-        // dependencies, and the touched items.
-        let saved = (
-            self.model.hypotheses.clone(),
-            self.model.sources.clone(),
-            self.model.dependencies.clone(),
-            items
-                .iter()
-                .map(|&i| self.model.items[i.0].clone())
-                .collect::<Vec<_>>(),
-        );
+        let undo: Vec<Undo> = overrides
+            .iter()
+            .map(|o| Undo::record(&self.model, o))
+            .collect();
         let before = latent_shape(&self.model);
         overrides::apply_in_place(&mut self.model, overrides);
         let result = self.refresh(&items, &before);
         if result.is_err() {
-            let (hypotheses, sources, dependencies, touched_items) = saved;
-            self.model.hypotheses = hypotheses;
-            self.model.sources = sources;
-            self.model.dependencies = dependencies;
-            for (&i, item) in items.iter().zip(touched_items) {
-                self.model.items[i.0] = item;
+            // Put back in reverse order: an earlier override may have set
+            // what a later one saved.
+            for u in undo.into_iter().rev() {
+                u.restore(&mut self.model);
             }
             // The compiled nodes of the touched items may be half rewritten.
             for &i in &items {

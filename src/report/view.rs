@@ -20,6 +20,19 @@ pub struct ReportView {
     pub sources: Vec<SourceView>,
     /// ln P(all observed reports) under the model.
     pub log_evidence: f64,
+    /// The ICD 203 bands the terms above come from: the standard ranges, or
+    /// the model's own `[scales]`.
+    pub icd203_scale: Vec<BandView>,
+    /// True when `icd203_scale` is the standard table.
+    pub icd203_standard: bool,
+}
+
+/// One ICD 203 expression and the probabilities it covers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BandView {
+    pub term: String,
+    pub low: f64,
+    pub high: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -121,6 +134,7 @@ fn describe_reliability(r: &Reliability) -> String {
 
 /// Build the view of an analysed model.
 pub fn build(model: &Model, analysis: &Analysis) -> ReportView {
+    let scale = bands(&model.scales);
     let hypotheses = analysis
         .hypotheses
         .iter()
@@ -222,5 +236,19 @@ pub fn build(model: &Model, analysis: &Analysis) -> ReportView {
         evidence,
         sources,
         log_evidence: analysis.log_evidence,
+        icd203_standard: scale == bands(&crate::model::Scales::default()),
+        icd203_scale: scale,
     }
+}
+
+fn bands(scales: &crate::model::Scales) -> Vec<BandView> {
+    scales
+        .icd203
+        .iter()
+        .map(|(term, band)| BandView {
+            term: term.clone(),
+            low: band.low().get(),
+            high: band.high().get(),
+        })
+        .collect()
 }

@@ -11,7 +11,6 @@ use super::super::sensitivity::SensitivityView;
 use super::super::simulate::SimulateView;
 use super::super::whatif::WhatIfView;
 use super::{clip, esc};
-use crate::model::Scales;
 
 /// Canvas width.
 const W: f64 = 1000.0;
@@ -152,9 +151,8 @@ pub fn posterior(s: &mut String, v: &ReportView) -> fmt::Result {
         h,
         "Posterior probability of each hypothesis, with its prior, over the ICD 203 bands",
     )?;
-    let bands = Scales::default().icd203;
-    for (k, (term, band)) in bands.iter().enumerate() {
-        let (lo, hi) = (band.low().get(), band.high().get());
+    for (k, band) in v.icd203_scale.iter().enumerate() {
+        let (term, lo, hi) = (&band.term, band.low, band.high);
         let (a, b) = (px(lo, X0, X1), px(hi, X0, X1));
         writeln!(
             s,
@@ -275,8 +273,13 @@ pub fn posterior(s: &mut String, v: &ReportView) -> fmt::Result {
     )?;
     writeln!(
         s,
-        "<text x=\"{:.1}\" y=\"{ly:.1}\" font-size=\"12\" fill=\"{INK}\">ICD 203 band (standard ranges)</text>",
-        mx + 104.0
+        "<text x=\"{:.1}\" y=\"{ly:.1}\" font-size=\"12\" fill=\"{INK}\">ICD 203 band ({})</text>",
+        mx + 104.0,
+        if v.icd203_standard {
+            "standard ranges"
+        } else {
+            "this model's [scales]"
+        }
     )?;
     close(s, "")
 }
