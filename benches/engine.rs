@@ -16,6 +16,10 @@ use credence::network::{self, Incremental};
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use generate::{Shape, generate};
 
+/// The allocator the `credence` binary ships with (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The generated model's text, or `None` (with a note) when it is over the
 /// file-size limit, as the relayed shape is at 100,000 items.
 fn text_of(shape: Shape) -> Option<String> {

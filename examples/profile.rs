@@ -5,6 +5,7 @@
 //! file:
 //! `cargo run --release --example profile -- infer-file MODEL.toml 100`
 //! (prints the mean seconds per inference on stdout, for bench/ scripts).
+//! `PROFILE_SHAPE=relayed` profiles the benches' relayed shape instead.
 
 #[path = "generate.rs"]
 mod generate;
@@ -12,6 +13,10 @@ mod generate;
 use credence::analysis::{sensitivity, simulate};
 use credence::model::{Estimate, Override, Probability, Reliability, SourceId};
 use credence::{model, network};
+
+/// The allocator the `credence` binary ships with (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,10 +36,23 @@ fn main() {
     }
     let items: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
     let reps: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1000);
-    let text = generate::generate(generate::Shape {
-        items,
-        ..Default::default()
-    });
+    // `PROFILE_SHAPE=relayed`: the benches' relayed shape (five hypotheses,
+    // three reports per item in relay chains up to depth 3).
+    let shape = match std::env::var("PROFILE_SHAPE").as_deref() {
+        Ok("relayed") => generate::Shape {
+            items,
+            hypotheses: 5,
+            reports: 3,
+            depth: 3,
+            partial: 0.3,
+            ..Default::default()
+        },
+        _ => generate::Shape {
+            items,
+            ..Default::default()
+        },
+    };
+    let text = generate::generate(shape);
     let load = || {
         model::check_text("p.toml", &text, model::no_documents)
             .model

@@ -1,6 +1,7 @@
 //! The `credence` command line: parses arguments and dispatches to the
 //! library. Exit codes: 0 ok, 1 invalid or inconsistent model, 2 usage.
 
+mod allocator;
 mod commands;
 
 use std::path::PathBuf;
@@ -196,6 +197,7 @@ enum QueryFormat {
 }
 
 fn main() -> ExitCode {
+    allocator::return_freed_memory_at_once();
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check { model, format } => {
