@@ -2,8 +2,10 @@
 //! or exhaust memory; `-o` never leaves a partial or truncated file; output
 //! is byte-identical across runs and thread counts.
 //!
-//! - the fuzz targets' runs (fuzz/README.md) found no crash, hang or OOM;
-//!   one they find becomes a test here, its exact bytes through `pipeline`.
+//! - the fuzz targets' runs (fuzz/README.md) found no crash, hang or OOM
+//!   (a crash would become a test here, its exact bytes through
+//!   `pipeline`); the one thing they found, a parsing thread outliving its
+//!   call, is tested in tests/chunked_threads.rs.
 //! - property tests: arbitrary strings and bytes to the loader.
 //! - limits: each documented limit (docs/FORMAT.md, "Limits") is enforced
 //!   with a clear message, quickly.

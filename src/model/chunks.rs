@@ -147,11 +147,29 @@ fn headers(b: &[u8]) -> Option<Vec<(usize, Header)>> {
                 depth = depth.checked_sub(1)?;
                 i += 1;
             }
-            _ => i += 1,
+            // Most bytes mean nothing here: skip their run at once.
+            _ => {
+                i += 1;
+                while i < b.len() && !SPECIAL[usize::from(b[i])] {
+                    i += 1;
+                }
+            }
         }
     }
     (depth == 0).then_some(out)
 }
+
+/// The bytes the scanner acts on between line starts.
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut k = 0;
+    let bytes = b"\n\"'#[{]}";
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
 
 /// Just past the closing quote of a one-line string whose body starts at
 /// `i`; `None` if the line ends first.
