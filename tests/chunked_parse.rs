@@ -166,6 +166,18 @@ fn generated_models_parse_the_same_in_pieces() {
             "\n[[scenarios]]\nid = \"sc\"\ntitle = \"S\"\nsources.s0.reliability = 0.5\n",
         );
         assert!(same_both_ways("generated_tail.toml", &tail));
+        // Errors deep in the file, where each block's spans are its own: a
+        // duplicate id pointing back into an earlier block, a misspelt key,
+        // an unknown source, an out-of-range likelihood.
+        let broken = text
+            .replacen("id = \"e17\"", "id = \"e3\"", 1)
+            .replacen("claim = \"Claim 19\"", "clam = \"Claim 19\"", 1)
+            .replacen("source = \"s3\"", "source = \"s33\"", 1)
+            .replacen("h1 = 0.", "h1 = 1.", 1);
+        assert!(same_both_ways("generated_broken.toml", &broken));
+        let checked = check_text_as("b.toml", &broken, no_documents, Parsing::Chunked)
+            .expect("errors that are not TOML syntax are read in blocks");
+        assert!(checked.diagnostics.len() >= 4, "{:?}", checked.diagnostics);
     }
 }
 

@@ -58,10 +58,12 @@ pub struct EvidenceTally {
 
 impl EvidenceTally {
     /// Counts one entry of the evidence array.
-    pub fn add(&mut self, item: &Node<'_>) {
+    /// Counts one item whose spans are `base` bytes into the file.
+    pub fn add(&mut self, item: &Node<'_>, base: usize) {
+        let at = |s: std::ops::Range<usize>| s.start + base..s.end + base;
         self.items += 1;
         if self.items == MAX_ITEMS + 1 {
-            self.first_item_over = Some(item.span());
+            self.first_item_over = Some(at(item.span()));
         }
         let DeValue::Table(t) = item.get_ref() else {
             return;
@@ -71,7 +73,7 @@ impl EvidenceTally {
             _ => &[],
         });
         if self.first_report_over.is_none() && self.reports + list.len() > MAX_REPORTS {
-            self.first_report_over = Some(list[MAX_REPORTS - self.reports].span());
+            self.first_report_over = Some(at(list[MAX_REPORTS - self.reports].span()));
         }
         self.reports += list.len();
     }
@@ -80,7 +82,7 @@ impl EvidenceTally {
     pub fn of(root: &DeTable<'_>) -> EvidenceTally {
         let mut tally = EvidenceTally::default();
         for item in array(root, "evidence") {
-            tally.add(item);
+            tally.add(item, 0);
         }
         tally
     }

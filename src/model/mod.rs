@@ -187,9 +187,11 @@ fn check_in_chunks(
             // then sees the stream cut short and the whole file is parsed.
             let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
                 for batch in blocks.chunks(chunks::BATCH).skip(worker).step_by(workers) {
-                    let parsed: Vec<Option<reader::Node<'_>>> = batch
+                    let parsed: Vec<Option<Block<'_>>> = batch
                         .iter()
-                        .map(|block| chunks::parse_block(text, block.clone()))
+                        .map(|block| {
+                            chunks::parse_block(text, block.clone()).map(|n| (n, block.start))
+                        })
                         .collect();
                     let stop = parsed.iter().any(Option::is_none);
                     // Validation stops listening once a block fails to parse.
@@ -236,15 +238,19 @@ fn check_in_chunks(
     Some(Checked { model, diagnostics })
 }
 
+/// An evidence block's item, its spans relative to the block, and the
+/// block's offset in the file.
+type Block<'t> = (reader::Node<'t>, usize);
+
 /// The evidence blocks' items, in order, as the parsing thread sends them,
 /// counted for the limits. Stops, setting `failed`, at a block that does not
 /// parse alone.
 struct Blocks<'a, 't> {
     /// One channel per parsing thread; batch `k` comes from channel
     /// `k % batches.len()`.
-    batches: Vec<std::sync::mpsc::Receiver<Vec<Option<reader::Node<'t>>>>>,
+    batches: Vec<std::sync::mpsc::Receiver<Vec<Option<Block<'t>>>>>,
     next_batch: usize,
-    batch: std::vec::IntoIter<Option<reader::Node<'t>>>,
+    batch: std::vec::IntoIter<Option<Block<'t>>>,
     /// Blocks not yet handed out.
     left: usize,
     tally: &'a mut limits::EvidenceTally,
@@ -252,7 +258,7 @@ struct Blocks<'a, 't> {
 }
 
 impl<'t> Iterator for Blocks<'_, 't> {
-    type Item = reader::Node<'t>;
+    type Item = Block<'t>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if *self.failed || self.left == 0 {
@@ -274,10 +280,10 @@ impl<'t> Iterator for Blocks<'_, 't> {
             }
         };
         match parsed {
-            Some(node) => {
+            Some((node, base)) => {
                 self.left -= 1;
-                self.tally.add(&node);
-                Some(node)
+                self.tally.add(&node, base);
+                Some((node, base))
             }
             None => {
                 *self.failed = true;

@@ -35,6 +35,11 @@ pub struct Cx<'s> {
     pub dropped: usize,
     /// Candidates that "did you mean" searches may still compare.
     suggestions_left: usize,
+    /// Where the tree being read starts in the file: an evidence block
+    /// parsed alone has spans relative to itself (see `chunks`). Added to
+    /// each diagnostic's primary span as it is pushed; `related` spans are
+    /// the file's own already.
+    base: usize,
 }
 
 impl<'s> Cx<'s> {
@@ -45,6 +50,7 @@ impl<'s> Cx<'s> {
             errors: 0,
             dropped: 0,
             suggestions_left: SUGGESTION_BUDGET,
+            base: 0,
         }
     }
 
@@ -56,6 +62,7 @@ impl<'s> Cx<'s> {
             errors: previous.errors,
             dropped: previous.dropped,
             suggestions_left: previous.suggestions_left,
+            base: previous.base,
         }
     }
 
@@ -80,7 +87,20 @@ impl<'s> Cx<'s> {
 }
 
 impl Cx<'_> {
-    pub fn push(&mut self, d: Diagnostic) {
+    /// Read what follows as starting `base` bytes into the file.
+    pub fn set_base(&mut self, base: usize) {
+        self.base = base;
+    }
+
+    /// A span of the tree being read, as an offset into the file.
+    pub fn absolute(&self, span: &Range<usize>) -> Range<usize> {
+        span.start + self.base..span.end + self.base
+    }
+
+    pub fn push(&mut self, mut d: Diagnostic) {
+        if let Some(span) = &d.span {
+            d.span = Some(self.absolute(span));
+        }
         if d.is_error() {
             if self.errors >= MAX_ERRORS {
                 self.dropped += 1;

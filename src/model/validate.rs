@@ -80,7 +80,7 @@ pub const PRIOR_SUM_TOLERANCE: f64 = 1e-3;
 /// model's items are then parsed and dropped one at a time.
 pub fn validate<'i>(
     root: &DeTable<'_>,
-    evidence: Option<&mut dyn Iterator<Item = Node<'i>>>,
+    evidence: Option<&mut dyn Iterator<Item = (Node<'i>, usize)>>,
     default_title: &str,
     documents: &Documents,
 ) -> (Option<Model>, Vec<Diagnostic>) {
@@ -336,7 +336,8 @@ fn read_id(
         );
         return None;
     }
-    seen.insert(id.clone(), node_span);
+    // Kept as the file's offset: a later duplicate may be in another block.
+    seen.insert(id.clone(), cx.absolute(&node_span));
     Some(id)
 }
 
@@ -523,7 +524,7 @@ fn unknown_ref(cx: &mut Cx<'_>, node: &Node<'_>, what: &str, name: &str, known: 
 fn read_items<'i>(
     cx: &mut Cx<'_>,
     node: Option<&Node<'_>>,
-    stream: Option<&mut dyn Iterator<Item = Node<'i>>>,
+    stream: Option<&mut dyn Iterator<Item = (Node<'i>, usize)>>,
     hyp_ids: &Names<'_>,
     source_ids: &Names<'_>,
     documents: &Documents,
@@ -539,7 +540,9 @@ fn read_items<'i>(
         Some(stream) => {
             let (low, high) = stream.size_hint();
             items.out.reserve_exact(high.unwrap_or(low));
-            for node in stream {
+            // Each block's spans are relative to the block (see `chunks`).
+            for (node, base) in stream {
+                cx.set_base(base);
                 match node.get_ref() {
                     DeValue::Table(table) => items.read(cx, table, &node.span()),
                     // `[[evidence]]` blocks are tables; kept as `Cx::tables` words it.
@@ -553,6 +556,7 @@ fn read_items<'i>(
                     ),
                 }
             }
+            cx.set_base(0);
         }
         None => {
             let entries = node.map(|n| cx.tables(n, "evidence")).unwrap_or_default();
@@ -605,9 +609,13 @@ impl Items<'_, '_> {
                 .hint("if the event can happen at all, at least one hypothesis must give it a likelihood above 0"),
             );
         }
-        if let (Some(id), Some(claim), Some(likelihood), Some(reports)) =
+        if let (Some(id), Some(claim), Some(likelihood), Some(mut reports)) =
             (id, claim, likelihood, reports)
         {
+            // The model keeps the file's offsets.
+            for r in &mut reports {
+                r.span = cx.absolute(&r.span);
+            }
             self.out.push(Item {
                 id,
                 claim,
@@ -616,7 +624,7 @@ impl Items<'_, '_> {
                 enabled,
                 reports,
                 notes,
-                span: span.clone(),
+                span: cx.absolute(span),
             });
         }
     }
