@@ -1,11 +1,18 @@
-//! Parsing in blocks uses worker threads; none may outlive the call. Alone
-//! in its own test binary, so no other test's threads come and go while the
-//! threads are counted.
+//! Parsing in blocks uses worker threads; none may be left behind by the
+//! call. Alone in its own test binary, so no other test's threads come and
+//! go while the threads are counted.
 //!
 //! The structured fuzzer's leak check found a worker still exiting (its
-//! thread-locals not yet freed) after `check_text_as` had returned; the
-//! input below is that artifact rendered (fuzz/examples/render.rs): one
-//! `[[evidence]]` block whose inline table repeats a key.
+//! thread-locals not yet freed) after `check_text_as` had returned: the
+//! scope waited for the workers' closures, not for the threads. The workers
+//! are now joined. The input below is that artifact rendered
+//! (fuzz/examples/render.rs): one `[[evidence]]` block whose inline table
+//! repeats a key. The exact race is not observable from here: even after a
+//! join, the kernel lists an exited thread in /proc for a moment, so the
+//! count is polled briefly, and this test catches a worker that is left
+//! running (blocked on a channel, say), not one a few microseconds late.
+//! The race itself was checked under the fuzzer's LeakSanitizer: the
+//! artifact replayed 200 times, and a further 10-minute run, found nothing.
 
 use credence::model::{Parsing, check_text_as, no_documents};
 
@@ -32,6 +39,17 @@ fn threads() -> usize {
     std::fs::read_dir("/proc/self/task").map_or(0, |d| d.count())
 }
 
+/// Whether the thread count comes back to `n` within a second.
+fn settles_to(n: usize) -> bool {
+    for _ in 0..1000 {
+        if threads() == n {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    false
+}
+
 #[test]
 fn no_parsing_thread_outlives_the_call() {
     if threads() == 0 {
@@ -47,10 +65,10 @@ fn no_parsing_thread_outlives_the_call() {
                 let model = checked.and_then(|c| c.model).expect("parses in blocks");
                 assert_eq!(model.items.len(), 200);
             }
-            assert_eq!(
-                threads(),
-                before,
-                "{name}, round {round}: a thread outlived the call"
+            assert!(
+                settles_to(before),
+                "{name}, round {round}: {} threads, {before} before the call",
+                threads()
             );
         }
     }

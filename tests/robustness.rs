@@ -5,7 +5,7 @@
 //! - the fuzz targets' runs (fuzz/README.md) found no crash, hang or OOM
 //!   (a crash would become a test here, its exact bytes through
 //!   `pipeline`); the one thing they found, a parsing thread outliving its
-//!   call, is tested in tests/chunked_threads.rs.
+//!   call, has its input in tests/chunked_threads.rs.
 //! - property tests: arbitrary strings and bytes to the loader.
 //! - limits: each documented limit (docs/FORMAT.md, "Limits") is enforced
 //!   with a clear message, quickly.
