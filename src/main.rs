@@ -178,6 +178,17 @@ enum ReportFormat {
     Html,
 }
 
+impl From<ReportFormat> for credence::report::Format {
+    fn from(f: ReportFormat) -> Self {
+        match f {
+            ReportFormat::Text => Self::Text,
+            ReportFormat::Markdown => Self::Markdown,
+            ReportFormat::Json => Self::Json,
+            ReportFormat::Html => Self::Html,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum GraphFormatArg {
     Dot,
@@ -207,15 +218,7 @@ fn main() -> ExitCode {
             model,
             format,
             output,
-        } => {
-            let format = match format {
-                ReportFormat::Text => credence::report::Format::Text,
-                ReportFormat::Markdown => credence::report::Format::Markdown,
-                ReportFormat::Json => credence::report::Format::Json,
-                ReportFormat::Html => credence::report::Format::Html,
-            };
-            commands::report(&model, format, output.as_deref())
-        }
+        } => commands::report(&model, format.into(), output.as_deref()),
         Command::Whatif {
             model,
             scenario,
@@ -223,71 +226,38 @@ fn main() -> ExitCode {
             all,
             format,
             output,
-        } => {
-            let format = match format {
-                ReportFormat::Text => credence::report::Format::Text,
-                ReportFormat::Markdown => credence::report::Format::Markdown,
-                ReportFormat::Json => credence::report::Format::Json,
-                ReportFormat::Html => credence::report::Format::Html,
-            };
-            commands::whatif(&model, &scenario, &set, all, format, output.as_deref())
-        }
+        } => commands::whatif(
+            &model,
+            &scenario,
+            &set,
+            all,
+            format.into(),
+            output.as_deref(),
+        ),
         Command::Sensitivity {
             model,
             points,
             format,
             output,
-        } => {
-            let format = match format {
-                ReportFormat::Text => credence::report::Format::Text,
-                ReportFormat::Markdown => credence::report::Format::Markdown,
-                ReportFormat::Json => credence::report::Format::Json,
-                ReportFormat::Html => credence::report::Format::Html,
-            };
-            commands::sensitivity(&model, points as usize, format, output.as_deref())
-        }
+        } => commands::sensitivity(&model, points as usize, format.into(), output.as_deref()),
         Command::Simulate {
             model,
             samples,
             seed,
             format,
             output,
-        } => {
-            let format = match format {
-                ReportFormat::Text => credence::report::Format::Text,
-                ReportFormat::Markdown => credence::report::Format::Markdown,
-                ReportFormat::Json => credence::report::Format::Json,
-                ReportFormat::Html => credence::report::Format::Html,
-            };
-            commands::simulate(&model, samples, seed, format, output.as_deref())
-        }
+        } => commands::simulate(&model, samples, seed, format.into(), output.as_deref()),
         Command::Ach {
             model,
             format,
             output,
-        } => {
-            let format = match format {
-                ReportFormat::Text => credence::report::Format::Text,
-                ReportFormat::Markdown => credence::report::Format::Markdown,
-                ReportFormat::Json => credence::report::Format::Json,
-                ReportFormat::Html => credence::report::Format::Html,
-            };
-            commands::ach(&model, format, output.as_deref())
-        }
+        } => commands::ach(&model, format.into(), output.as_deref()),
         Command::Explain {
             model,
             item,
             format,
             output,
-        } => {
-            let format = match format {
-                ReportFormat::Text => credence::report::Format::Text,
-                ReportFormat::Markdown => credence::report::Format::Markdown,
-                ReportFormat::Json => credence::report::Format::Json,
-                ReportFormat::Html => credence::report::Format::Html,
-            };
-            commands::explain(&model, item.as_deref(), format, output.as_deref())
-        }
+        } => commands::explain(&model, item.as_deref(), format.into(), output.as_deref()),
         Command::Graph {
             model,
             format,
