@@ -1,0 +1,179 @@
+//! CLI tests of `check` and `report`: exit codes, output shape, atomic -o.
+
+use predicates::prelude::*;
+
+use crate::cli;
+use cli::credence;
+
+const CAB: &str = "models/cab.toml";
+
+#[test]
+fn check_valid_model_exits_zero() {
+    credence()
+        .args(["check", CAB])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("is valid"));
+}
+
+#[test]
+fn report_prints_posterior_icd_term_and_origins() {
+    credence()
+        .args(["report", CAB])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0.4138"))
+        .stdout(predicate::str::contains("unlikely"))
+        .stdout(predicate::str::contains("independent origin"))
+        .stdout(predicate::str::contains("Δ log-odds (dB)"));
+}
+
+#[test]
+fn report_json_has_the_documented_schema() {
+    let out = credence()
+        .args(["report", CAB, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], 1);
+    assert!(v["model"]["title"].is_string());
+    let hyps = v["hypotheses"].as_array().unwrap();
+    let sum: f64 = hyps.iter().map(|h| h["posterior"].as_f64().unwrap()).sum();
+    assert!((sum - 1.0).abs() < 1e-9);
+    for h in hyps {
+        for key in ["id", "title", "prior", "posterior"] {
+            assert!(!h[key].is_null(), "missing {key}");
+        }
+    }
+    for e in v["evidence"].as_array().unwrap() {
+        for key in ["id", "reports", "origins"] {
+            assert!(!e[key].is_null(), "missing {key}");
+        }
+    }
+}
+
+#[test]
+fn same_input_gives_byte_identical_output() {
+    let a = credence()
+        .args(["report", CAB, "--format", "json"])
+        .output()
+        .unwrap();
+    let b = credence()
+        .args(["report", CAB, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn output_file_is_written_whole() {
+    let dir = std::env::temp_dir().join(format!("credence-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("report.txt");
+    credence()
+        .args(["report", CAB, "-o"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("0.4138"));
+    // No temporary file is left behind.
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .collect();
+    assert_eq!(left.len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn missing_file_is_a_usage_error() {
+    credence()
+        .args(["report", "no/such/model.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read"));
+}
+
+#[test]
+fn bad_arguments_are_usage_errors() {
+    credence().args(["report"]).assert().code(2);
+    credence().args(["frobnicate", CAB]).assert().code(2);
+    credence()
+        .args(["report", CAB, "--format", "pdf"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn invalid_model_exits_one_with_line_and_hint() {
+    let dir = std::env::temp_dir().join(format!("credence-cli-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("typo.toml");
+    std::fs::write(
+        &path,
+        "[[hypotheses]]\nid = \"a\"\ntitle = \"A\"\n[[hypotheses]]\nid = \"b\"\ntitle = \"B\"\n[[sources]]\nid = \"s\"\ntitle = \"S\"\nrelability = 0.8\n",
+    )
+    .unwrap();
+    credence()
+        .arg("check")
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("unknown field `relability`"))
+        .stderr(predicate::str::contains("typo.toml:10:1"))
+        .stderr(predicate::str::contains("did you mean `reliability`?"));
+    let out = credence()
+        .args(["check", "--format", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["valid"], false);
+    assert!(
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["line"] == 10)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Color only on a terminal and never with NO_COLOR: `script` (util-linux)
+/// gives the command a pseudo-terminal.
+#[test]
+fn color_only_on_a_terminal_and_never_with_no_color() {
+    let bin = env!("CARGO_BIN_EXE_credence");
+    let on_tty = |no_color: Option<&str>| -> String {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args([
+            "-qec",
+            &format!("{bin} report models/cab.toml"),
+            "/dev/null",
+        ]);
+        cmd.env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        let out = cmd.output().expect("script (util-linux) runs");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let colored = on_tty(None);
+    assert!(colored.contains("\x1b[1mHypotheses\x1b[0m"), "{colored}");
+    assert!(colored.contains("\x1b[32m+6.02\x1b[0m"), "{colored}");
+    let plain = on_tty(Some("1"));
+    assert!(!plain.contains('\x1b'), "{plain}");
+    assert!(plain.contains("0.4138"));
+    // Not a terminal: no color either.
+    let piped = credence()
+        .args(["report", "models/cab.toml"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(!piped.stdout.contains(&0x1b));
+}

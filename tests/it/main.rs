@@ -1,0 +1,31 @@
+//! The integration tests, one binary (as ripgrep does): each module is one
+//! suite, and building them links once instead of once per suite.
+//!
+//! `tests/threads.rs` stays a binary of its own: it counts the process's
+//! threads, which other suites running beside it would change.
+
+#[path = "common/cli.rs"]
+mod cli;
+#[path = "../../examples/generate.rs"]
+#[allow(dead_code)]
+mod generate;
+#[path = "common/gen.rs"]
+mod model_gen;
+
+mod ach;
+mod bad_models;
+mod chunked_parse;
+mod cli_basics;
+mod explain;
+mod html_browser;
+mod interop;
+mod known_answers;
+mod leave_one_out;
+mod properties;
+mod report_formats;
+mod robustness;
+mod seed_model;
+mod sensitivity;
+mod simulate;
+mod snapshots;
+mod whatif;

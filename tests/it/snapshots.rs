@@ -1,0 +1,48 @@
+//! Snapshots of every report command in every format on the two teaching
+//! models: the report layer's output, pinned byte for byte, so a change to
+//! how reports are built shows up here as a deliberate snapshot update.
+
+use crate::cli::credence;
+
+const COMMANDS: [&str; 6] = [
+    "report",
+    "whatif",
+    "sensitivity",
+    "explain",
+    "ach",
+    "simulate",
+];
+const FORMATS: [&str; 4] = ["text", "markdown", "json", "html"];
+const MODELS: [&str; 2] = ["cab", "ach_lesson"];
+
+fn run(command: &str, model: &str, format: &str) -> String {
+    let path = format!("{}/models/{model}.toml", env!("CARGO_MANIFEST_DIR"));
+    let out = credence()
+        .args([command, &path, "--format", format])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{command} {model} --format {format}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The path of the model differs between checkouts; the snapshots name
+    // it relative to the repository.
+    String::from_utf8(out.stdout)
+        .expect("UTF-8 output")
+        .replace(env!("CARGO_MANIFEST_DIR"), "<repo>")
+}
+
+#[test]
+fn every_command_in_every_format() {
+    for model in MODELS {
+        for command in COMMANDS {
+            for format in FORMATS {
+                insta::assert_snapshot!(
+                    format!("{command}_{model}_{format}"),
+                    run(command, model, format)
+                );
+            }
+        }
+    }
+}
