@@ -43,7 +43,7 @@ fn groups<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
     );
     for g in &view.groups {
         tab.row(vec![
-            Cell::code(&g.id).sub(&g.title),
+            Cell::code(&g.id).with_subline(&g.title),
             Cell::line(code_list(&g.members)),
             Cell::text(f4(g.prior)),
             Cell::text(f4(g.posterior)),
