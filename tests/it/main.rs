@@ -18,6 +18,7 @@ mod chunked_parse;
 mod cli_basics;
 mod explain;
 mod groups;
+mod guide;
 mod html_browser;
 mod interop;
 mod known_answers;
