@@ -4,6 +4,7 @@
 
 pub mod ach;
 pub mod explain;
+pub mod ledger;
 pub mod sensitivity;
 pub mod simulate;
 pub mod whatif;
@@ -100,6 +101,8 @@ pub struct Analysis {
     pub groups: Vec<GroupResult>,
     pub items: Vec<ItemResult>,
     pub reliability: Vec<LearnedReliability>,
+    /// How much weight rests on each independent origin.
+    pub ledger: ledger::Ledger,
     /// ln P(all observed reports).
     pub log_evidence: f64,
     pub leader: HypothesisId,
@@ -185,11 +188,13 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
             posterior: post.clone(),
         })
         .collect();
+    let ledger = ledger::ledger(model, &items)?;
     Ok(Analysis {
         hypotheses,
         groups,
         items,
         reliability,
+        ledger,
         log_evidence: posterior.log_evidence,
         leader,
     })
