@@ -17,6 +17,8 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024;
 pub const MAX_NESTING: usize = 80;
 /// Hypotheses in one model.
 pub const MAX_HYPOTHESES: usize = 1_000;
+/// `[[groups]]` entries.
+pub const MAX_GROUPS: usize = 1_000;
 /// Sources in one model.
 pub const MAX_SOURCES: usize = 10_000;
 /// Evidence items in one model (the file size binds first, near 250,000).
@@ -100,6 +102,7 @@ pub fn counts(root: &DeTable<'_>, evidence: &EvidenceTally) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let lists = [
         ("hypotheses", "hypotheses", MAX_HYPOTHESES),
+        ("groups", "groups", MAX_GROUPS),
         ("sources", "sources", MAX_SOURCES),
         ("evidence", "evidence items", MAX_ITEMS),
         ("dependencies", "dependencies", MAX_DEPENDENCIES),

@@ -188,6 +188,10 @@ index_type!(
     /// Index of a dependency in `Model::dependencies`.
     DependencyId
 );
+index_type!(
+    /// Index of a group in `Model::groups`.
+    GroupId
+);
 
 /// The `[model]` table: what the model is about.
 #[derive(Clone, Debug, Default)]
@@ -254,6 +258,47 @@ pub fn hit_false_alarm(r: Probability, b: Probability) -> (Probability, Probabil
         Probability::clamped(r + (1.0 - r) * b),
         Probability::clamped((1.0 - r) * b),
     )
+}
+
+/// A coarser question over the hypotheses: several of them taken together
+/// ("Iran knew in advance" = directed or approved). Its prior and posterior
+/// are the sums of its members'. Validation guarantees at least two
+/// distinct members and fewer than every hypothesis.
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub id: String,
+    pub title: String,
+    /// Distinct, in the order written.
+    pub members: Vec<HypothesisId>,
+    pub rationale: Option<String>,
+    pub span: Range<usize>,
+}
+
+impl Group {
+    /// Whether hypothesis `h` is one of the members.
+    pub fn contains(&self, h: HypothesisId) -> bool {
+        self.members.contains(&h)
+    }
+
+    /// A mask over the model's hypotheses: `true` for the members.
+    pub fn mask(&self, hypotheses: usize) -> Vec<bool> {
+        let mut mask = vec![false; hypotheses];
+        for m in &self.members {
+            if let Some(slot) = mask.get_mut(m.0) {
+                *slot = true;
+            }
+        }
+        mask
+    }
+
+    /// The sum of the members' entries of a per-hypothesis vector (a prior
+    /// or a posterior).
+    pub fn total(&self, per_hypothesis: &[f64]) -> f64 {
+        self.members
+            .iter()
+            .filter_map(|m| per_hypothesis.get(m.0))
+            .sum()
+    }
 }
 
 /// A source of reports, with how far to trust it.
@@ -461,6 +506,8 @@ pub struct Model {
     pub meta: Meta,
     /// The hypotheses, in file order; `HypothesisId` indexes them.
     pub hypotheses: Vec<Hypothesis>,
+    /// `[[groups]]`: coarser questions over the hypotheses.
+    pub groups: Vec<Group>,
     /// The sources, in file order; `SourceId` indexes them.
     pub sources: Vec<Source>,
     /// The evidence items, in file order; `ItemId` indexes them.
@@ -480,6 +527,11 @@ impl Model {
             .iter()
             .position(|h| h.id == id)
             .map(HypothesisId)
+    }
+
+    /// The group with this id.
+    pub fn group(&self, id: &str) -> Option<GroupId> {
+        self.groups.iter().position(|g| g.id == id).map(GroupId)
     }
 
     /// The source with this id.
