@@ -164,9 +164,7 @@ pub fn report(path: &Path, format: report::Format, output: Option<&Path>) -> u8 
         }
     };
     let view = report::build(&m, &analysis);
-    finish(print_report(output, format, |out| {
-        report::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn whatif(
@@ -196,9 +194,7 @@ pub fn whatif(
         }
     };
     let view = report::whatif::build(&m, &result);
-    finish(print_report(output, format, |out| {
-        report::whatif::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn sensitivity(
@@ -219,9 +215,7 @@ pub fn sensitivity(
         }
     };
     let view = report::sensitivity::build(&m, &result);
-    finish(print_report(output, format, |out| {
-        report::sensitivity::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn simulate(
@@ -247,9 +241,7 @@ pub fn simulate(
         }
     };
     let view = report::simulate::build(&m, &sim);
-    finish(print_report(output, format, |out| {
-        report::simulate::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn ach(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
@@ -268,9 +260,7 @@ pub fn ach(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
             return INVALID;
         }
     };
-    finish(print_report(output, format, |out| {
-        report::ach::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn explain(
@@ -315,9 +305,7 @@ pub fn explain(
             return INVALID;
         }
     };
-    finish(print_report(output, format, |out| {
-        report::explain::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn graph(path: &Path, format: report::graph::GraphFormat, output: Option<&Path>) -> u8 {
@@ -345,9 +333,7 @@ pub fn export(path: &Path, format: report::export::ExportFormat, output: Option<
         }
         report::export::ExportFormat::Json => {
             let view = report::export::build(&m);
-            finish(print_to(output, |out| {
-                report::export::write_json(&view, out)
-            }))
+            finish(print_to(output, |out| report::write_json(&view, out)))
         }
     }
 }
@@ -508,7 +494,7 @@ pub fn query(
     };
     finish(print_to(output, |out| {
         if json {
-            report::query::write_json(&view, out)
+            report::write_json(&view, out)
         } else {
             report::query::write_text(&view, out)
         }
@@ -570,19 +556,13 @@ fn print_to(
 fn print_report(
     output: Option<&Path>,
     format: report::Format,
-    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    view: &impl report::View,
 ) -> io::Result<()> {
     let color = output.is_none()
         && format == report::Format::Text
         && io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    if !color {
-        return print_to(output, body);
-    }
-    let mut plain = Vec::new();
-    body(&mut plain)?;
-    let painted = report::color::paint(&String::from_utf8_lossy(&plain));
-    print_to(None, |out| out.write_all(painted.as_bytes()))
+    print_to(output, |out| report::write(view, format, color, out))
 }
 
 /// A closed pipe (`credence report m.toml | head`) is not an error.
