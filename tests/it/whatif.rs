@@ -181,7 +181,13 @@ fn set_applies_on_top_of_each_chosen_scenario() {
         "--format",
         "json",
     ]);
-    let every = json(&["whatif", "models/iran_oct7.toml", "--all", "--format", "json"]);
+    let every = json(&[
+        "whatif",
+        "models/iran_oct7.toml",
+        "--all",
+        "--format",
+        "json",
+    ]);
     let count = every["scenarios"].as_array().unwrap().len();
     assert!(count >= 10, "{count}");
     assert_eq!(v["scenarios"].as_array().unwrap().len(), count);
