@@ -19,6 +19,7 @@
 
 pub mod analysis;
 pub mod diag;
+pub mod input;
 pub mod model;
 pub mod network;
 pub mod report;

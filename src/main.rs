@@ -3,6 +3,7 @@
 
 mod allocator;
 mod commands;
+mod output;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -207,9 +208,40 @@ enum QueryFormat {
     Json,
 }
 
+impl Command {
+    /// The input file and the `-o` file, for commands that have them.
+    fn files(&self) -> (Option<&std::path::Path>, Option<&std::path::Path>) {
+        match self {
+            Command::Report { model, output, .. }
+            | Command::Whatif { model, output, .. }
+            | Command::Sensitivity { model, output, .. }
+            | Command::Simulate { model, output, .. }
+            | Command::Ach { model, output, .. }
+            | Command::Explain { model, output, .. }
+            | Command::Graph { model, output, .. }
+            | Command::Export { model, output, .. }
+            | Command::Query {
+                network: model,
+                output,
+                ..
+            } => (Some(model), output.as_deref()),
+            Command::Check { model, .. } => (Some(model), None),
+            Command::GenerateCompletions { .. } | Command::GenerateMan => (None, None),
+        }
+    }
+}
+
 fn main() -> ExitCode {
     allocator::return_freed_memory_at_once();
     let cli = Cli::parse();
+    // `-o` onto the input would replace the model with its report: refused
+    // before any work.
+    if let (Some(input), Some(out)) = cli.command.files()
+        && let Err(e) = output::refuse_input_as_output(&[input], out)
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(commands::USAGE);
+    }
     let code = match cli.command {
         Command::Check { model, format } => {
             commands::check(&model, matches!(format, CheckFormat::Json))
