@@ -2,8 +2,6 @@
 //! for GeNIe, Netica and pgmpy, and the validated model as JSON (its own
 //! serializable view, schema 1, kind `credence.export`; docs/JSON.md).
 
-use std::io::{self, Write};
-
 use serde::Serialize;
 
 use crate::model::{Estimate, Model, Override, Reliability, hit_false_alarm};
@@ -429,9 +427,4 @@ pub fn build(model: &Model) -> ExportView {
                 .collect(),
         },
     }
-}
-
-pub fn write_json(view: &ExportView, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, view).map_err(io::Error::other)?;
-    writeln!(out)
 }

@@ -7,7 +7,7 @@ use super::{ReportView, Table};
 /// How many items the "moved it most" table lists.
 const TOP_ITEMS: usize = 10;
 
-pub fn write(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", view.model.title)?;
     if let Some(q) = &view.model.question {
         writeln!(out, "Question: {q}")?;

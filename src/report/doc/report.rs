@@ -50,7 +50,7 @@ pub fn report(view: &ReportView) -> Doc<'_> {
             Tone::Plain
         };
         tab.row(vec![
-            Cell::code(&h.id).sub(&h.title),
+            Cell::code(&h.id).with_subline(&h.title),
             Cell::text(f4(h.prior)),
             Cell::text(f4(h.posterior)).tone(tone),
             Cell::text(&h.icd203),
@@ -82,7 +82,7 @@ pub fn report(view: &ReportView) -> Doc<'_> {
     let right: Vec<usize> = (1..=k + 3).collect();
     let mut tab = super::Table::new(header, &right);
     for e in ranked(view) {
-        let mut row = vec![Cell::code(&e.id).sub(&e.claim)];
+        let mut row = vec![Cell::code(&e.id).with_subline(&e.claim)];
         if !e.enabled {
             row.extend((0..k).map(|_| Cell::text("disabled").tone(Tone::Muted)));
         } else {
@@ -182,7 +182,7 @@ pub fn report(view: &ReportView) -> Doc<'_> {
     let mut tab = Table::plain(&header, &[2, 3, 4, 5]);
     for s in &view.sources {
         let mut row = vec![
-            Cell::code(&s.id).sub(&s.title),
+            Cell::code(&s.id).with_subline(&s.title),
             Cell::text(&s.reliability),
             Cell::text(f4(s.bias)),
         ];
@@ -213,4 +213,14 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         view.log_evidence
     ));
     d
+}
+
+impl super::super::View for ReportView {
+    fn document(&self) -> Doc<'_> {
+        report(self)
+    }
+
+    fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        super::super::text::write(self, out)
+    }
 }
