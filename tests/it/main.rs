@@ -18,6 +18,8 @@ mod chunked_parse;
 mod cli_basics;
 mod explain;
 mod files_and_pipes;
+mod groups;
+mod guide;
 mod html_browser;
 mod interop;
 mod known_answers;
