@@ -165,7 +165,16 @@ pub fn report(path: &Path, format: report::Format, output: Option<&Path>) -> u8 
             return INVALID;
         }
     };
-    let view = report::build(&m, &analysis);
+    let view = match analysis::judgement::bottom_line(&m, &analysis) {
+        Ok(line) => report::build(&m, &analysis).with_bottom_line(&m, &line),
+        Err(e) => {
+            eprintln!(
+                "warning: {}: no bottom line (the robustness checks failed: {e})",
+                path.display()
+            );
+            report::build(&m, &analysis)
+        }
+    };
     finish(print_report(output, format, &view))
 }
 

@@ -4,6 +4,7 @@
 
 pub mod ach;
 pub mod explain;
+pub mod judgement;
 pub mod ledger;
 pub mod sensitivity;
 pub mod simulate;

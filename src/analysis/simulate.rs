@@ -396,26 +396,47 @@ impl Worker {
     }
 }
 
-/// Run the simulation. Parallel over samples (rayon's current pool); the
-/// result is identical for any number of threads.
-pub fn simulate(
+/// The posteriors of a run of samples, column by column.
+pub struct Sampled {
+    /// Column h holds hypothesis h's posterior in every usable sample, in
+    /// sample order.
+    pub columns: Vec<Vec<f64>>,
+    /// Samples whose draws made the evidence impossible (left out).
+    pub impossible: u64,
+    /// Samples in the columns.
+    pub used: u64,
+    /// Samples drawn: `options.samples` within 1..=[`MAX_SAMPLES`].
+    pub samples: u64,
+}
+
+impl Sampled {
+    /// How many usable samples satisfy `holds` (asked of each sample's
+    /// hypothesis posteriors, model order).
+    pub fn count(&self, holds: &dyn Fn(&[f64]) -> bool) -> u64 {
+        let mut row = vec![0.0; self.columns.len()];
+        let mut n = 0;
+        for s in 0..self.used as usize {
+            for (h, column) in self.columns.iter().enumerate() {
+                row[h] = column[s];
+            }
+            n += u64::from(holds(&row));
+        }
+        n
+    }
+}
+
+/// Draw `options.samples` samples of `parameters` and infer each: the
+/// sampling behind [`simulate`], for callers that ask their own question
+/// of every sample. Parallel, and identical for any number of threads.
+pub fn sample_columns(
     model: &Model,
+    params: &[Parameter],
     options: Options,
     progress: &dyn Progress,
-) -> Result<Simulation, AnalysisError> {
-    let params = parameters(model);
-    // What `report` says, for comparison. Too large is no reason to stop:
-    // the sampled models have no latent nodes and may well be small enough.
-    let report = match network::compile(model).infer() {
-        Ok(p) => Some(p.hypotheses),
-        Err(InferError::TooLarge { .. }) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let touched = touched_items(model, &params);
+) -> Result<Sampled, AnalysisError> {
+    let touched = touched_items(model, params);
     let k = model.hypotheses.len();
     let samples = options.samples.clamp(1, MAX_SAMPLES);
-    // Column h holds hypothesis h's posterior in every usable sample, in
-    // sample order.
     let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(samples as usize); k];
     let mut impossible = 0;
     let mut start = 0;
@@ -424,9 +445,9 @@ pub fn simulate(
         let chunk: Vec<Result<Vec<f64>, InferError>> = (start..end)
             .into_par_iter()
             .map_init(
-                || Worker::new(model, &params, options.seed),
+                || Worker::new(model, params, options.seed),
                 |w, index| {
-                    let result = w.sample(&params, &touched, options.seed, index);
+                    let result = w.sample(params, &touched, options.seed, index);
                     progress.advance(1);
                     result
                 },
@@ -445,7 +466,36 @@ pub fn simulate(
         }
         start = end;
     }
-    let used = samples - impossible;
+    Ok(Sampled {
+        columns,
+        impossible,
+        used: samples - impossible,
+        samples,
+    })
+}
+
+/// Run the simulation. Parallel over samples (rayon's current pool); the
+/// result is identical for any number of threads.
+pub fn simulate(
+    model: &Model,
+    options: Options,
+    progress: &dyn Progress,
+) -> Result<Simulation, AnalysisError> {
+    let params = parameters(model);
+    // What `report` says, for comparison. Too large is no reason to stop:
+    // the sampled models have no latent nodes and may well be small enough.
+    let report = match network::compile(model).infer() {
+        Ok(p) => Some(p.hypotheses),
+        Err(InferError::TooLarge { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let k = model.hypotheses.len();
+    let Sampled {
+        columns,
+        impossible,
+        used,
+        samples,
+    } = sample_columns(model, &params, options, progress)?;
     if used == 0 {
         return Err(InferError::ImpossibleEvidence.into());
     }

@@ -8,6 +8,7 @@ pub mod doc;
 pub mod explain;
 pub mod export;
 pub mod graph;
+mod judgement;
 mod html;
 mod markdown;
 pub mod query;
@@ -19,6 +20,7 @@ mod view;
 pub mod whatif;
 
 pub use doc::Doc;
+pub use judgement::BottomLineView;
 pub use table::Table;
 pub use view::{
     EvidenceView, GroupView, HypothesisView, ModelView, ReportView, SCHEMA_VERSION, SourceView,

@@ -15,6 +15,7 @@ pub(crate) fn write(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
     if let Some(d) = &view.model.as_of {
         writeln!(out, "As of: {d}")?;
     }
+    write_bottom_line(view, out)?;
     writeln!(out)?;
     writeln!(out, "Hypotheses")?;
     for h in &view.hypotheses {
@@ -175,6 +176,34 @@ pub(crate) fn write(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
             ]);
         }
         t.write(out, "  ")?;
+    }
+    Ok(())
+}
+
+/// The bottom line (kept apart so the move to rendering the report's `Doc`
+/// can drop it whole).
+fn write_bottom_line(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
+    let Some(line) = &view.bottom_line else {
+        return Ok(());
+    };
+    let plain = |s: &str| s.replace('`', "");
+    writeln!(out)?;
+    writeln!(out, "Bottom line")?;
+    writeln!(out, "  {}", plain(&line.text))?;
+    writeln!(
+        out,
+        "  Likelihood: {} ({}). Analytic confidence: {}.",
+        line.likelihood,
+        super::judgement::pct(line.probability),
+        line.confidence
+    )?;
+    writeln!(out, "  Why:")?;
+    for r in &line.reasons {
+        writeln!(out, "  - {}", plain(r))?;
+    }
+    writeln!(out, "  What would change it:")?;
+    for r in &line.what_would_change {
+        writeln!(out, "  - {}", plain(r))?;
     }
     Ok(())
 }

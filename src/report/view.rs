@@ -14,6 +14,9 @@ pub struct ReportView {
     pub schema: u32,
     pub kind: &'static str,
     pub model: ModelView,
+    /// The judgement with its likelihood and analytic confidence (see
+    /// docs/JUDGEMENT.md); null when not computed.
+    pub bottom_line: Option<super::judgement::BottomLineView>,
     pub hypotheses: Vec<HypothesisView>,
     /// `[[groups]]` of hypotheses, in model order (empty when none).
     pub groups: Vec<GroupView>,
@@ -340,6 +343,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> ReportView {
             question: model.meta.question.clone(),
             as_of: model.meta.as_of.clone(),
         },
+        bottom_line: None,
         hypotheses,
         groups,
         leading: model.hypotheses[analysis.leader.0].id.clone(),
@@ -349,6 +353,18 @@ pub fn build(model: &Model, analysis: &Analysis) -> ReportView {
         log_evidence: analysis.log_evidence,
         icd203_standard: scale == bands(&crate::model::Scales::default()),
         icd203_scale: scale,
+    }
+}
+
+impl ReportView {
+    /// The view with its bottom line.
+    pub fn with_bottom_line(
+        mut self,
+        model: &Model,
+        line: &crate::analysis::judgement::BottomLine,
+    ) -> ReportView {
+        self.bottom_line = Some(super::judgement::BottomLineView::build(model, line));
+        self
     }
 }
 

@@ -21,6 +21,7 @@ mod files_and_pipes;
 mod groups;
 mod guide;
 mod html_browser;
+mod judgement;
 mod interop;
 mod known_answers;
 mod leave_one_out;

@@ -3,6 +3,7 @@
 
 use super::super::ReportView;
 use super::super::view::EvidenceView;
+use super::super::judgement::pct;
 use super::{Cell, Doc, Figure, Table, Tone, b, c, code_list, f4, plural, s4, t, text, woe_cell};
 
 /// Enabled diagnostic items by strength (strongest first), then the
@@ -55,6 +56,35 @@ fn groups<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
         ]);
     }
     d.table(tab);
+}
+
+/// The bottom line: the judgement, its likelihood and confidence, why, and
+/// what would change it.
+fn bottom_line<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
+    let Some(line) = &view.bottom_line else {
+        return;
+    };
+    d.h2("Bottom line");
+    d.para(vec![b(&line.text)]);
+    d.para(vec![
+        b("Likelihood: "),
+        t(format!("{} ({}). ", line.likelihood, pct(line.probability))),
+        b("Analytic confidence: "),
+        t(format!("{}.", line.confidence)),
+    ]);
+    d.h3(text("Why"));
+    d.list(line.reasons.iter().map(|r| ticks(r)).collect());
+    d.h3(text("What would change it"));
+    d.list(line.what_would_change.iter().map(|r| ticks(r)).collect());
+}
+
+/// Our sentences mark ids and paths with backticks: code spans.
+fn ticks(s: &str) -> super::Line {
+    s.split('`')
+        .enumerate()
+        .filter(|(_, part)| !part.is_empty())
+        .map(|(k, part)| if k % 2 == 1 { c(part) } else { t(part) })
+        .collect()
 }
 
 /// Origins listed in the ledger table; JSON lists all.
@@ -145,6 +175,8 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         .iter()
         .position(|h| h.id == view.leading)
         .unwrap_or(0);
+
+    bottom_line(&mut d, view);
 
     d.h2("Posterior");
     d.figure(Figure::Posterior(view));
