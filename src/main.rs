@@ -60,13 +60,19 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// Sweep every source reliability and bias and every likelihood over
-    /// [0, 1]: tornado, flip points, linchpins, weight of evidence.
+    /// Sweep every source reliability and bias, every likelihood and every
+    /// written prior over its plausible range (or [0, 1]): tornado, flip
+    /// points, linchpins, weight of evidence.
     Sensitivity {
         model: PathBuf,
         /// Grid points per parameter, both ends included.
         #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(u32).range(2..=1001))]
         points: u32,
+        /// plausible: each number over the range the model states (an
+        /// interval, a verbal term's band, an Admiralty grade either way, a
+        /// point number's band); full: every number over [0, 1].
+        #[arg(long, value_enum, default_value_t = RangeArg::Plausible)]
+        range: RangeArg,
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
         /// Write to FILE instead of standard output (atomically).
@@ -170,6 +176,22 @@ enum CheckFormat {
     Json,
 }
 
+/// The ranges `sensitivity` sweeps.
+#[derive(Clone, Copy, ValueEnum)]
+enum RangeArg {
+    Plausible,
+    Full,
+}
+
+impl From<RangeArg> for credence::analysis::ranges::RangeMode {
+    fn from(r: RangeArg) -> Self {
+        match r {
+            RangeArg::Plausible => Self::Plausible,
+            RangeArg::Full => Self::Full,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ReportFormat {
     Text,
@@ -237,9 +259,16 @@ fn main() -> ExitCode {
         Command::Sensitivity {
             model,
             points,
+            range,
             format,
             output,
-        } => commands::sensitivity(&model, points as usize, format.into(), output.as_deref()),
+        } => commands::sensitivity(
+            &model,
+            points as usize,
+            range.into(),
+            format.into(),
+            output.as_deref(),
+        ),
         Command::Simulate {
             model,
             samples,

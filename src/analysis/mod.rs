@@ -4,6 +4,7 @@
 
 pub mod ach;
 pub mod explain;
+pub mod ranges;
 pub mod sensitivity;
 pub mod simulate;
 pub mod whatif;

@@ -22,6 +22,7 @@ mod interop;
 mod known_answers;
 mod leave_one_out;
 mod properties;
+mod ranges;
 mod report_formats;
 mod robustness;
 mod seed_model;
