@@ -164,9 +164,7 @@ pub fn report(path: &Path, format: report::Format, output: Option<&Path>) -> u8 
         }
     };
     let view = report::build(&m, &analysis);
-    finish(print_report(output, format, |out| {
-        report::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn whatif(
@@ -196,9 +194,7 @@ pub fn whatif(
         }
     };
     let view = report::whatif::build(&m, &result);
-    finish(print_report(output, format, |out| {
-        report::whatif::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn sensitivity(
@@ -220,9 +216,7 @@ pub fn sensitivity(
         }
     };
     let view = report::sensitivity::build(&m, &result);
-    finish(print_report(output, format, |out| {
-        report::sensitivity::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn simulate(
@@ -248,9 +242,7 @@ pub fn simulate(
         }
     };
     let view = report::simulate::build(&m, &sim);
-    finish(print_report(output, format, |out| {
-        report::simulate::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn ach(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
@@ -269,9 +261,7 @@ pub fn ach(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
             return INVALID;
         }
     };
-    finish(print_report(output, format, |out| {
-        report::ach::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn explain(
@@ -316,9 +306,7 @@ pub fn explain(
             return INVALID;
         }
     };
-    finish(print_report(output, format, |out| {
-        report::explain::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn graph(path: &Path, format: report::graph::GraphFormat, output: Option<&Path>) -> u8 {
@@ -346,9 +334,7 @@ pub fn export(path: &Path, format: report::export::ExportFormat, output: Option<
         }
         report::export::ExportFormat::Json => {
             let view = report::export::build(&m);
-            finish(print_to(output, |out| {
-                report::export::write_json(&view, out)
-            }))
+            finish(print_to(output, |out| report::write_json(&view, out)))
         }
     }
 }
@@ -509,7 +495,7 @@ pub fn query(
     };
     finish(print_to(output, |out| {
         if json {
-            report::query::write_json(&view, out)
+            report::write_json(&view, out)
         } else {
             report::query::write_text(&view, out)
         }
@@ -525,9 +511,31 @@ pub fn completions(shell: clap_complete::Shell, mut cli: clap::Command) -> u8 {
     }))
 }
 
-/// The man page (roff) for the CLI, written to standard output.
-pub fn man(cli: clap::Command) -> u8 {
-    finish(print_to(None, |out| clap_mangen::Man::new(cli).render(out)))
+/// The man pages (roff) for the CLI: the main page to standard output, or
+/// with `dir` the main page and one per visible command (`credence.1`,
+/// `credence-report.1`, ...: the names the main page refers to).
+pub fn man(cli: clap::Command, dir: Option<&Path>) -> u8 {
+    let Some(dir) = dir else {
+        return finish(print_to(None, |out| clap_mangen::Man::new(cli).render(out)));
+    };
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!("error: cannot create {}: {e}", dir.display());
+        return USAGE;
+    }
+    // Built, a command's subcommands carry their full names
+    // (`credence-report`), which become the pages' titles and file names.
+    let mut cli = cli.disable_help_subcommand(true);
+    cli.build();
+    let commands = cli.get_subcommands().filter(|c| !c.is_hide_set()).cloned();
+    for command in std::iter::once(cli.clone()).chain(commands) {
+        let page = clap_mangen::Man::new(command);
+        let path = dir.join(page.get_filename());
+        if let Err(e) = print_to(Some(&path), |out| page.render(out)) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return USAGE;
+        }
+    }
+    OK
 }
 
 /// Write to `output` atomically (a temporary file renamed into place, so a
@@ -571,19 +579,13 @@ fn print_to(
 fn print_report(
     output: Option<&Path>,
     format: report::Format,
-    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    view: &impl report::View,
 ) -> io::Result<()> {
     let color = output.is_none()
         && format == report::Format::Text
         && io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    if !color {
-        return print_to(output, body);
-    }
-    let mut plain = Vec::new();
-    body(&mut plain)?;
-    let painted = report::color::paint(&String::from_utf8_lossy(&plain));
-    print_to(None, |out| out.write_all(painted.as_bytes()))
+    print_to(output, |out| report::write(view, format, color, out))
 }
 
 /// A closed pipe (`credence report m.toml | head`) is not an error.

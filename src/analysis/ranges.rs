@@ -89,8 +89,11 @@ pub enum Basis {
     /// An Admiralty letter: from the grade below to the grade above (`None`
     /// where the letter is the lowest or highest grade).
     Admiralty {
+        /// The letter as written.
         letter: String,
+        /// The next grade down.
         below: Option<String>,
+        /// The next grade up.
         above: Option<String>,
     },
     /// An Admiralty letter that stands for an interval (F: reliability
@@ -157,12 +160,15 @@ impl fmt::Display for Basis {
 /// The range a parameter is moved over, and where it is measured from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlausibleRange {
+    /// The lowest value swept.
     pub low: f64,
+    /// The highest value swept.
     pub high: f64,
     /// The model's value, or an interval's midpoint (for an interval
     /// reliability, which `report` treats as a latent node, the point
     /// value the sweep starts from). Within `[low, high]`.
     pub reference: f64,
+    /// Why the range is what it is.
     pub basis: Basis,
 }
 
@@ -374,7 +380,10 @@ pub fn ranges(model: &Model, mode: RangeMode) -> Vec<(Parameter, PlausibleRange)
 /// predicate on the posterior fails.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RangeFlip {
+    /// The parameter moved (its path and words: [`Parameter::path`],
+    /// [`Parameter::label`]).
     pub parameter: Parameter,
+    /// Its range in the mode searched.
     pub range: PlausibleRange,
     /// Where the predicate fails: the end of the bracket away from the
     /// reference (the reference itself when it fails there).

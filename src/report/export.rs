@@ -2,8 +2,6 @@
 //! for GeNIe, Netica and pgmpy, and the validated model as JSON (its own
 //! serializable view, schema 1, kind `credence.export`; docs/JSON.md).
 
-use std::io::{self, Write};
-
 use serde::Serialize;
 
 use crate::model::{Estimate, Model, Override, Reliability, hit_false_alarm};
@@ -97,6 +95,7 @@ pub struct ExportView {
     pub kind: &'static str,
     pub model: MetaView,
     pub hypotheses: Vec<HypothesisExport>,
+    pub groups: Vec<GroupExport>,
     pub sources: Vec<SourceExport>,
     pub items: Vec<ItemExport>,
     pub dependencies: Vec<DependencyExport>,
@@ -121,6 +120,15 @@ pub struct HypothesisExport {
     pub prior: f64,
     /// As written; null when the model gives no priors (uniform).
     pub prior_written: Option<EstimateView>,
+    pub rationale: Option<String>,
+}
+
+/// A `[[groups]]` entry: member hypothesis ids in the order written.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupExport {
+    pub id: String,
+    pub title: String,
+    pub members: Vec<String>,
     pub rationale: Option<String>,
 }
 
@@ -289,6 +297,20 @@ pub fn build(model: &Model) -> ExportView {
                 rationale: h.rationale.clone(),
             })
             .collect(),
+        groups: model
+            .groups
+            .iter()
+            .map(|g| GroupExport {
+                id: g.id.clone(),
+                title: g.title.clone(),
+                members: g
+                    .members
+                    .iter()
+                    .map(|m| model.hypotheses[m.0].id.clone())
+                    .collect(),
+                rationale: g.rationale.clone(),
+            })
+            .collect(),
         sources: model
             .sources
             .iter()
@@ -429,9 +451,4 @@ pub fn build(model: &Model) -> ExportView {
                 .collect(),
         },
     }
-}
-
-pub fn write_json(view: &ExportView, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, view).map_err(io::Error::other)?;
-    writeln!(out)
 }

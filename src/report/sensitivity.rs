@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Format, ModelView, SCHEMA_VERSION, Table};
+use super::{ModelView, SCHEMA_VERSION, Table};
 use crate::analysis::ranges::RangeMode;
 use crate::analysis::sensitivity::{FLIP_TOLERANCE, Parameter, Sensitivity};
 use crate::analysis::{DIAGNOSTIC_THRESHOLD_DB, leader};
@@ -19,16 +19,8 @@ const TOP_FLIPS: usize = 10;
 /// Characters of a parameter's label the text tornado shows.
 const LABEL_WIDTH: usize = 48;
 
-/// `s` cut to `width` characters, with an ellipsis when cut.
-fn clip(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(width - 1).collect();
-        out.push('…');
-        out
-    }
-}
+/// Columns the text's method note is wrapped to.
+const NOTE_WIDTH: usize = 92;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SensitivityView {
@@ -322,20 +314,6 @@ pub fn build(model: &Model, a: &Sensitivity) -> SensitivityView {
     }
 }
 
-pub fn write(view: &SensitivityView, format: Format, out: &mut dyn Write) -> io::Result<()> {
-    match format {
-        Format::Text => write_text(view, out),
-        Format::Markdown => super::markdown::sensitivity(view, out),
-        Format::Json => write_json(view, out),
-        Format::Html => super::html::sensitivity(view, out),
-    }
-}
-
-pub fn write_json(view: &SensitivityView, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, view).map_err(io::Error::other)?;
-    writeln!(out)
-}
-
 /// The flip nearest the model's value, as "below X: H" (moving the
 /// parameter down past X makes H lead) or "above X: H".
 fn nearest_flip(p: &ParameterView) -> String {
@@ -387,7 +365,9 @@ pub fn write_text(view: &SensitivityView, out: &mut dyn Write) -> io::Result<()>
         baseline.join(", "),
         view.leading
     )?;
-    writeln!(out, "{}", super::doc::sweep_note(view))?;
+    for line in super::graph::wrap(&super::doc::sweep_note(view), NOTE_WIDTH) {
+        writeln!(out, "{line}")?;
+    }
 
     writeln!(out)?;
     writeln!(
@@ -409,7 +389,7 @@ pub fn write_text(view: &SensitivityView, out: &mut dyn Write) -> io::Result<()>
     let mut t = Table::new(&header_refs).right_align(4..5 + k);
     for p in view.parameters.iter().take(TOP_PARAMETERS) {
         let mut row = vec![
-            clip(&p.label, LABEL_WIDTH),
+            super::html::clip(&p.label, LABEL_WIDTH),
             p.path.clone(),
             p.written.clone(),
             format!("{:.4}-{:.4}", p.range[0], p.range[1]),

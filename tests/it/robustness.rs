@@ -82,9 +82,9 @@ fn pipeline(name: &str, bytes: &[u8]) -> (Checked, String) {
             assert!((sum - 1.0).abs() < 1e-6, "posteriors sum to {sum}");
             let view = report::build(m, &a);
             let mut out = Vec::new();
-            report::write(&view, report::Format::Text, &mut out).expect("text");
+            report::write(&view, report::Format::Text, false, &mut out).expect("text");
             out.clear();
-            report::write(&view, report::Format::Json, &mut out).expect("json");
+            report::write(&view, report::Format::Json, false, &mut out).expect("json");
             serde_json::from_slice::<serde_json::Value>(&out).expect("JSON report parses");
         }
     } else {

@@ -80,9 +80,10 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
     let mut tab = Table::new(header, &(3..4 + k).collect::<Vec<_>>());
     for p in view.parameters.iter().take(TOP_PARAMETERS) {
         let mut row = vec![
-            Cell::text(&p.label).sub(&p.path),
+            Cell::text(&p.label).with_subline(&p.path),
             Cell::code(&p.written),
-            Cell::text(format!("{}–{}", f4(p.range[0]), f4(p.range[1]))).sub(&p.range_note),
+            Cell::text(format!("{}–{}", f4(p.range[0]), f4(p.range[1])))
+                .with_subline(&p.range_note),
             Cell::text(f4(p.impact)),
         ];
         if p.ranges.is_empty() {
@@ -159,7 +160,7 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
         );
         for (p, f, change) in closest.iter().take(TOP_FLIPS) {
             tab.row(vec![
-                Cell::text(&p.label).sub(&p.path),
+                Cell::text(&p.label).with_subline(&p.path),
                 Cell::code(&p.written),
                 Cell::text(format!(
                     "{}{}",
@@ -248,4 +249,14 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
         d.table(tab);
     }
     d
+}
+
+impl super::super::View for SensitivityView {
+    fn document(&self) -> Doc<'_> {
+        sensitivity(self)
+    }
+
+    fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        super::super::sensitivity::write_text(self, out)
+    }
 }
