@@ -548,6 +548,7 @@ impl Scratch {
                     ..Meta::default()
                 },
                 hypotheses: vec![hypothesis("true"), hypothesis("false")],
+                groups: Vec::new(),
                 sources: model.sources.clone(),
                 items: Vec::new(),
                 dependencies: Vec::new(),

@@ -9,7 +9,7 @@ pub mod sensitivity;
 pub mod simulate;
 pub mod whatif;
 
-use crate::model::{HypothesisId, ItemId, LogOdds, Model, Origins, Probability, SourceId};
+use crate::model::{GroupId, HypothesisId, ItemId, LogOdds, Model, Origins, Probability, SourceId};
 use crate::network::{self, InferError};
 
 /// Below this magnitude (in decibans, for every hypothesis) an item is
@@ -25,6 +25,33 @@ pub struct HypothesisResult {
     pub delta_db: Option<f64>,
 }
 
+/// A group of hypotheses: its prior and posterior are the sums of its
+/// members'.
+#[derive(Clone, Debug)]
+pub struct GroupResult {
+    pub id: GroupId,
+    pub prior: f64,
+    pub posterior: f64,
+    /// Change in log-odds, in decibans; `None` when the posterior is 0 or 1.
+    pub delta_db: Option<f64>,
+}
+
+impl GroupResult {
+    /// The group's prior, posterior and change in log-odds from the
+    /// hypotheses' priors and posteriors.
+    pub fn of(model: &Model, id: GroupId, priors: &[f64], posterior: &[f64]) -> GroupResult {
+        let group = &model.groups[id.0];
+        let prior = group.total(priors);
+        let posterior = group.total(posterior);
+        GroupResult {
+            id,
+            prior,
+            posterior,
+            delta_db: delta_db(prior, posterior),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ItemResult {
     pub item: ItemId,
@@ -35,6 +62,9 @@ pub struct ItemResult {
     /// decibans: `-inf` where the item rules the hypothesis out, `+inf` where
     /// it rules out every other.
     pub woe_db: Vec<f64>,
+    /// Weight of evidence for each group against the hypotheses outside it,
+    /// in decibans, in group order (empty when disabled).
+    pub group_woe_db: Vec<f64>,
     /// How much this item moves each posterior: the posterior with every
     /// item minus the posterior without this one. `None` when disabled, or
     /// when it could not be computed cheaply (see `leave_one_out`).
@@ -67,6 +97,8 @@ pub struct LearnedReliability {
 #[derive(Clone, Debug)]
 pub struct Analysis {
     pub hypotheses: Vec<HypothesisResult>,
+    /// One per `[[groups]]` entry, in model order.
+    pub groups: Vec<GroupResult>,
     pub items: Vec<ItemResult>,
     pub reliability: Vec<LearnedReliability>,
     /// ln P(all observed reports).
@@ -98,6 +130,14 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
         })
         .collect();
     let leader = leader(&posterior.hypotheses);
+    let groups = (0..model.groups.len())
+        .map(|g| GroupResult::of(model, GroupId(g), &priors, &posterior.hypotheses))
+        .collect();
+    let masks: Vec<Vec<bool>> = model
+        .groups
+        .iter()
+        .map(|g| g.mask(model.hypotheses.len()))
+        .collect();
     let mut items: Vec<ItemResult> = model
         .items
         .iter()
@@ -107,6 +147,7 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
             enabled: false,
             log_likelihood: Vec::new(),
             woe_db: Vec::new(),
+            group_woe_db: Vec::new(),
             effect: None,
             origins: item.origins(),
         })
@@ -116,6 +157,10 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
         let result = &mut items[nodes.item.0];
         result.enabled = true;
         result.woe_db = weight_of_evidence(&ll, &priors);
+        result.group_woe_db = masks
+            .iter()
+            .map(|mask| set_weight_of_evidence(&ll, &priors, mask))
+            .collect();
         result.log_likelihood = ll;
     }
     let without = leave_one_out(model, &compiled, &posterior.hypotheses)?;
@@ -143,6 +188,7 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
         .collect();
     Ok(Analysis {
         hypotheses,
+        groups,
         items,
         reliability,
         log_evidence: posterior.log_evidence,
@@ -259,6 +305,37 @@ pub fn weight_of_evidence(log_likelihood: &[f64], priors: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// 10 log10 [ P(reports | S) / P(reports | not S) ] for a set S of
+/// hypotheses (`members[h]`), each side weighing its hypotheses by their
+/// priors (equally, where every prior on that side is 0). For a set of one
+/// this is [`weight_of_evidence`] of that hypothesis.
+pub fn set_weight_of_evidence(log_likelihood: &[f64], priors: &[f64], members: &[bool]) -> f64 {
+    let side = |inside: bool| {
+        let chosen = || {
+            log_likelihood
+                .iter()
+                .zip(priors)
+                .zip(members)
+                .filter(move |(_, m)| **m == inside)
+                .map(|((&ll, &p), _)| (ll, p))
+        };
+        let weight: f64 = chosen().map(|(_, p)| p).sum();
+        if weight > 0.0 {
+            log_sum_exp(chosen().map(|(ll, p)| ll + p.ln())) - weight.ln()
+        } else {
+            let n = chosen().count().max(1) as f64;
+            log_sum_exp(chosen().map(|(ll, _)| ll)) - n.ln()
+        }
+    };
+    let (log_in, log_out) = (side(true), side(false));
+    match (log_in == f64::NEG_INFINITY, log_out == f64::NEG_INFINITY) {
+        (true, true) => 0.0,
+        (true, false) => f64::NEG_INFINITY,
+        (false, true) => f64::INFINITY,
+        (false, false) => (log_in - log_out) * 10.0 / std::f64::consts::LN_10,
+    }
+}
+
 /// ln Σ exp(x), stable for very negative x.
 pub fn log_sum_exp(xs: impl Iterator<Item = f64>) -> f64 {
     let xs: Vec<f64> = xs.collect();
@@ -279,5 +356,21 @@ mod tests {
         let w = weight_of_evidence(&[0.8f64.ln(), 0.2f64.ln()], &[0.5, 0.5]);
         assert!((w[0] - 6.0206).abs() < 1e-3);
         assert!((w[1] + 6.0206).abs() < 1e-3);
+    }
+
+    #[test]
+    fn set_woe_of_one_member_is_the_hypothesis_woe() {
+        let ll = [0.7f64.ln(), 0.2f64.ln(), 0.4f64.ln()];
+        let priors = [0.2, 0.5, 0.3];
+        let w = weight_of_evidence(&ll, &priors);
+        for h in 0..3 {
+            let mut mask = [false; 3];
+            mask[h] = true;
+            assert!((set_weight_of_evidence(&ll, &priors, &mask) - w[h]).abs() < 1e-12);
+        }
+        // {0, 1} against {2}: (0.2 * 0.7 + 0.5 * 0.2) / 0.7 over 0.4.
+        let both = set_weight_of_evidence(&ll, &priors, &[true, true, false]);
+        let expected = 10.0 * ((0.14 + 0.1) / 0.7 / 0.4f64).log10();
+        assert!((both - expected).abs() < 1e-12);
     }
 }

@@ -16,6 +16,7 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024;
 /// TOML reader's own limit, which keeps parsing off the stack's edge).
 pub const MAX_NESTING: usize = 80;
 pub const MAX_HYPOTHESES: usize = 1_000;
+pub const MAX_GROUPS: usize = 1_000;
 pub const MAX_SOURCES: usize = 10_000;
 pub const MAX_ITEMS: usize = 1_000_000;
 /// Reports over all items.
@@ -95,6 +96,7 @@ pub fn counts(root: &DeTable<'_>, evidence: &EvidenceTally) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let lists = [
         ("hypotheses", "hypotheses", MAX_HYPOTHESES),
+        ("groups", "groups", MAX_GROUPS),
         ("sources", "sources", MAX_SOURCES),
         ("evidence", "evidence items", MAX_ITEMS),
         ("dependencies", "dependencies", MAX_DEPENDENCIES),

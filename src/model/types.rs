@@ -169,6 +169,10 @@ index_type!(
     /// Index of a dependency in `Model::dependencies`.
     DependencyId
 );
+index_type!(
+    /// Index of a group in `Model::groups`.
+    GroupId
+);
 
 #[derive(Clone, Debug, Default)]
 pub struct Meta {
@@ -223,6 +227,47 @@ pub fn hit_false_alarm(r: Probability, b: Probability) -> (Probability, Probabil
         Probability::clamped(r + (1.0 - r) * b),
         Probability::clamped((1.0 - r) * b),
     )
+}
+
+/// A coarser question over the hypotheses: several of them taken together
+/// ("Iran knew in advance" = directed or approved). Its prior and posterior
+/// are the sums of its members'. Validation guarantees at least two
+/// distinct members and fewer than every hypothesis.
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub id: String,
+    pub title: String,
+    /// Distinct, in the order written.
+    pub members: Vec<HypothesisId>,
+    pub rationale: Option<String>,
+    pub span: Range<usize>,
+}
+
+impl Group {
+    /// Whether hypothesis `h` is one of the members.
+    pub fn contains(&self, h: HypothesisId) -> bool {
+        self.members.contains(&h)
+    }
+
+    /// A mask over the model's hypotheses: `true` for the members.
+    pub fn mask(&self, hypotheses: usize) -> Vec<bool> {
+        let mut mask = vec![false; hypotheses];
+        for m in &self.members {
+            if let Some(slot) = mask.get_mut(m.0) {
+                *slot = true;
+            }
+        }
+        mask
+    }
+
+    /// The sum of the members' entries of a per-hypothesis vector (a prior
+    /// or a posterior).
+    pub fn total(&self, per_hypothesis: &[f64]) -> f64 {
+        self.members
+            .iter()
+            .filter_map(|m| per_hypothesis.get(m.0))
+            .sum()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -369,6 +414,8 @@ pub struct Scenario {
 pub struct Model {
     pub meta: Meta,
     pub hypotheses: Vec<Hypothesis>,
+    /// `[[groups]]`: coarser questions over the hypotheses.
+    pub groups: Vec<Group>,
     pub sources: Vec<Source>,
     pub items: Vec<Item>,
     pub dependencies: Vec<Dependency>,
@@ -382,6 +429,10 @@ impl Model {
             .iter()
             .position(|h| h.id == id)
             .map(HypothesisId)
+    }
+
+    pub fn group(&self, id: &str) -> Option<GroupId> {
+        self.groups.iter().position(|g| g.id == id).map(GroupId)
     }
 
     pub fn source(&self, id: &str) -> Option<SourceId> {

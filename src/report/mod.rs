@@ -22,7 +22,8 @@ pub mod whatif;
 pub use doc::Doc;
 pub use table::Table;
 pub use view::{
-    EvidenceView, HypothesisView, ModelView, ReportView, SCHEMA_VERSION, SourceView, build,
+    EvidenceView, GroupView, HypothesisView, ModelView, ReportView, SCHEMA_VERSION, SourceView,
+    build,
 };
 
 use std::io::{self, Write};

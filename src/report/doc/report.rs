@@ -23,6 +23,40 @@ fn ranked(view: &ReportView) -> Vec<&EvidenceView> {
     diagnostic
 }
 
+/// The groups of hypotheses, shaped as the posterior table.
+fn groups<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
+    if view.groups.is_empty() {
+        return;
+    }
+    d.h2("Groups of hypotheses");
+    d.note("A group's prior and posterior are the sums of its members'.");
+    let mut tab = Table::plain(
+        &[
+            "Group",
+            "Members",
+            "Prior",
+            "Posterior",
+            "ICD 203",
+            "Δ log-odds (dB)",
+        ],
+        &[2, 3, 5],
+    );
+    for g in &view.groups {
+        tab.row(vec![
+            Cell::code(&g.id).with_subline(&g.title),
+            Cell::line(code_list(&g.members)),
+            Cell::text(f4(g.prior)),
+            Cell::text(f4(g.posterior)),
+            Cell::text(&g.icd203),
+            g.delta_log_odds_db.map_or_else(
+                || Cell::text("n/a").tone(Tone::Muted),
+                |x| Cell::text(format!("{x:+.2}")),
+            ),
+        ]);
+    }
+    d.table(tab);
+}
+
 pub fn report(view: &ReportView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "report", "Posterior report");
     let leader = view
@@ -68,6 +102,8 @@ pub fn report(view: &ReportView) -> Doc<'_> {
             t(format!(" at {} ({}).", f4(lead.posterior), lead.icd203)),
         ]);
     }
+
+    groups(&mut d, view);
 
     d.h2("Evidence");
     d.note(
