@@ -16,10 +16,14 @@ use crate::network::{self, InferError};
 /// reported as not diagnostic: a 0.05 dB shift is a likelihood ratio of 1.01.
 pub const DIAGNOSTIC_THRESHOLD_DB: f64 = 0.05;
 
+/// One hypothesis's prior and posterior.
 #[derive(Clone, Debug)]
 pub struct HypothesisResult {
+    /// The hypothesis.
     pub id: HypothesisId,
+    /// Its normalised prior.
     pub prior: f64,
+    /// Its exact posterior given every enabled item.
     pub posterior: f64,
     /// Change in log-odds, in decibans; `None` when the posterior is 0 or 1.
     pub delta_db: Option<f64>,
@@ -52,9 +56,12 @@ impl GroupResult {
     }
 }
 
+/// What one evidence item contributes.
 #[derive(Clone, Debug)]
 pub struct ItemResult {
+    /// The item.
     pub item: ItemId,
+    /// False for a disabled item, which contributes nothing.
     pub enabled: bool,
     /// ln P(reports | h) per hypothesis (empty when disabled).
     pub log_likelihood: Vec<f64>,
@@ -69,6 +76,7 @@ pub struct ItemResult {
     /// item minus the posterior without this one. `None` when disabled, or
     /// when it could not be computed cheaply (see `leave_one_out`).
     pub effect: Option<Vec<f64>>,
+    /// How its reports trace back to independent origins.
     pub origins: Origins,
 }
 
@@ -79,6 +87,8 @@ impl ItemResult {
         self.woe_db.iter().map(|w| w.abs()).fold(0.0, f64::max)
     }
 
+    /// Whether the item is enabled and moves some hypothesis by at least
+    /// [`DIAGNOSTIC_THRESHOLD_DB`].
     pub fn is_diagnostic(&self) -> bool {
         self.enabled && self.strength_db() >= DIAGNOSTIC_THRESHOLD_DB
     }
@@ -87,27 +97,39 @@ impl ItemResult {
 /// What the evidence says of a source whose reliability is an interval.
 #[derive(Clone, Debug)]
 pub struct LearnedReliability {
+    /// The source.
     pub source: SourceId,
+    /// The reliability r at each level of its latent node.
     pub levels: Vec<f64>,
+    /// P(level | evidence), in the order of `levels`.
     pub posterior: Vec<f64>,
+    /// Mean reliability before the evidence (the levels are equally likely).
     pub prior_mean: f64,
+    /// Mean reliability after the evidence.
     pub posterior_mean: f64,
 }
 
+/// Everything `report` shows, computed from one model.
 #[derive(Clone, Debug)]
 pub struct Analysis {
+    /// Per hypothesis, indexed by `HypothesisId`.
     pub hypotheses: Vec<HypothesisResult>,
     /// One per `[[groups]]` entry, in model order.
     pub groups: Vec<GroupResult>,
+    /// Per item, indexed by `ItemId` (disabled items included).
     pub items: Vec<ItemResult>,
+    /// Per source with an uncertain reliability, in source order.
     pub reliability: Vec<LearnedReliability>,
     /// ln P(all observed reports).
     pub log_evidence: f64,
+    /// The hypothesis with the highest posterior (the first, on a tie).
     pub leader: HypothesisId,
 }
 
+/// Why a model could not be analysed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AnalysisError {
+    /// Exact inference refused (impossible evidence, or a network too large).
     #[error(transparent)]
     Infer(#[from] InferError),
 }

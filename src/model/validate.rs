@@ -67,6 +67,8 @@ const REPORT_KEYS: &[&str] = &[
 const DEPENDENCY_KEYS: &[&str] = &["id", "sources", "strength", "why"];
 const SCALES_KEYS: &[&str] = &["icd203", "ach", "admiralty"];
 
+/// Levels of a latent reliability node when `[model]` does not set
+/// `reliability_levels`.
 pub const DEFAULT_RELIABILITY_LEVELS: usize = 5;
 /// Relays between a report and its origin, at most (docs/FORMAT.md, "Limits").
 pub const MAX_RELAY_DEPTH: usize = super::limits::MAX_RELAY_DEPTH;
