@@ -12,7 +12,9 @@
 //!    ([`network::compile`]) and run exact inference by variable elimination.
 //! 3. [`analysis`]: posteriors, weight of evidence, independent origins,
 //!    learned source reliability.
-//! 4. [`report`]: views of an analysis, and one printer per format.
+//! 4. [`report`]: one serializable view per command (its JSON), laid out as
+//!    a [`report::Doc`] that the text, Markdown and HTML renderers draw;
+//!    [`report::write`] writes any view in any [`report::Format`].
 //!
 //! The command-line front end (`src/main.rs`) only parses arguments and
 //! dispatches to these.
