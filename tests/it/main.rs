@@ -17,6 +17,7 @@ mod bad_models;
 mod chunked_parse;
 mod cli_basics;
 mod explain;
+mod files_and_pipes;
 mod groups;
 mod guide;
 mod html_browser;
