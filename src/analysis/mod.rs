@@ -3,6 +3,7 @@
 //! origins; per uncertain source what the evidence says of its reliability.
 
 pub mod ach;
+pub mod check;
 pub mod explain;
 pub mod ledger;
 pub mod sensitivity;
