@@ -3,9 +3,11 @@
 //! origins; per uncertain source what the evidence says of its reliability.
 
 pub mod ach;
+pub mod check;
 pub mod explain;
 pub mod judgement;
 pub mod ledger;
+pub mod ranges;
 pub mod sensitivity;
 pub mod simulate;
 pub mod whatif;
