@@ -10,9 +10,11 @@ mod generate;
 
 use std::time::Duration;
 
-use credence::analysis::{leader, ranges, sensitivity, simulate};
+use credence::analysis::{self, leader, ranges, sensitivity, simulate};
 use credence::model::{self, Estimate, Model, Override, Probability, Reliability, SourceId};
 use credence::network::{self, Incremental};
+use credence::report;
+
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use generate::{Shape, generate};
 
@@ -221,5 +223,48 @@ fn analyses(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench, analyses);
+/// The bottom line of `report` (judgement, flips within stated ranges,
+/// Monte Carlo share, scenarios, linchpins) at 1,000 and 10,000 items, on
+/// the simple shape (point numbers: flips only) and the uncertain one
+/// (interval sources: 1,000 samples too); and the whole `report` at 1,000
+/// items: analyse, bottom line, view and text.
+fn judgement(c: &mut Criterion) {
+    for (name, shape) in [
+        ("simple", simple as fn(usize) -> Shape),
+        ("uncertain", uncertain),
+    ] {
+        let mut group = c.benchmark_group(format!("bottom_line/{name}"));
+        group
+            .sample_size(10)
+            .sampling_mode(SamplingMode::Flat)
+            .warm_up_time(Duration::from_millis(500));
+        for n in [1_000, 10_000] {
+            let m = model_of(&generate(shape(n)));
+            let a = analysis::analyse(&m).expect("analyses");
+            group.bench_with_input(BenchmarkId::from_parameter(n), &(m, a), |b, (m, a)| {
+                b.iter(|| analysis::judgement::bottom_line(m, a).expect("judges"))
+            });
+        }
+        group.finish();
+        let mut group = c.benchmark_group(format!("report/{name}"));
+        group
+            .sample_size(10)
+            .sampling_mode(SamplingMode::Flat)
+            .warm_up_time(Duration::from_millis(500));
+        let m = model_of(&generate(shape(1_000)));
+        group.bench_with_input(BenchmarkId::from_parameter(1_000), &m, |b, m| {
+            b.iter(|| {
+                let a = analysis::analyse(m).expect("analyses");
+                let line = analysis::judgement::bottom_line(m, &a).expect("judges");
+                let view = report::build(m, &a).with_bottom_line(m, &line);
+                let mut out = Vec::new();
+                report::write(&view, report::Format::Text, false, &mut out).expect("writes");
+                out
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench, analyses, judgement);
 criterion_main!(benches);

@@ -201,7 +201,8 @@ pub enum Rule {
     CloseFlip,
     /// Low: it holds in fewer than 80% of samples.
     FewSamples,
-    /// Low: no origin carries diagnostic weight.
+    /// Low: nothing carries diagnostic weight (no origin, no established
+    /// item).
     NoEvidence,
     /// Low: one origin dominates and a stated change overturns it.
     DominantAndFragile,
@@ -237,6 +238,11 @@ pub struct BottomLine {
     /// makes the evidence impossible), with the scenario ids.
     pub scenario_leaders: Vec<(String, Option<HypothesisId>)>,
     pub linchpins: Vec<Linchpin>,
+    /// The leader and every hypothesis that takes the lead somewhere
+    /// within the stated uncertainty (at a nearest flip of the leader's
+    /// lead, in at least [`CONTENDER_SAMPLE_SHARE`] of the samples, or in
+    /// a scenario), in model order.
+    pub contenders: Vec<HypothesisId>,
 }
 
 /// The source's reliability as one number, for the evidence base.
@@ -298,7 +304,7 @@ pub fn confidence(robustness: &Robustness, evidence: &EvidenceBase) -> (Confiden
     if share < ROBUST_SAMPLE_SHARE {
         low.push(Rule::FewSamples);
     }
-    if evidence.carrying == 0 {
+    if evidence.carrying == 0 && evidence.established_share == 0.0 {
         low.push(Rule::NoEvidence);
     }
     if evidence.dominant().is_some() && !survives {
@@ -409,30 +415,28 @@ pub fn bottom_line(model: &Model, analysis: &Analysis) -> Result<BottomLine, Ana
     let mut tried: Vec<Assessed> = Vec::new();
     let mut chosen: Option<Assessed> = None;
     let leads = trials.assess(Statement::Leads(lead))?;
+    // Contenders: whoever leads where the leader's lead breaks.
+    let mut contenders = vec![lead];
+    let mut add = |h: HypothesisId| {
+        if !contenders.contains(&h) {
+            contenders.push(h);
+        }
+    };
+    for f in &leads.robustness.flips {
+        add(leader(&f.posterior));
+    }
+    for (h, share) in sample_leads.iter().enumerate() {
+        if *share >= CONTENDER_SAMPLE_SHARE {
+            add(HypothesisId(h));
+        }
+    }
+    for p in trials.scenarios.iter().filter_map(|(_, p)| p.as_ref()) {
+        add(leader(p));
+    }
+    contenders.sort();
     if leads.robustness.is_robust() {
         chosen = Some(leads);
     } else {
-        // Contenders: whoever leads where the leader's lead breaks.
-        let mut contenders = vec![lead];
-        let mut add = |h: HypothesisId| {
-            if !contenders.contains(&h) {
-                contenders.push(h);
-            }
-        };
-        for f in &leads.robustness.flips {
-            add(leader(&f.posterior));
-        }
-        for (h, share) in sample_leads.iter().enumerate() {
-            if *share >= CONTENDER_SAMPLE_SHARE {
-                add(HypothesisId(h));
-            }
-        }
-        for (_, p) in &trials.scenarios {
-            if let Some(p) = p {
-                add(leader(p));
-            }
-        }
-        contenders.sort();
         tried.push(leads);
         let mut groups: Vec<usize> = (0..model.groups.len())
             .filter(|&g| analysis.groups[g].posterior > 0.5)
@@ -460,7 +464,7 @@ pub fn bottom_line(model: &Model, analysis: &Analysis) -> Result<BottomLine, Ana
         let contender_mass: f64 = contenders.iter().map(|h| baseline[h.0]).sum();
         let already = tried.iter().any(|a| a.members == contenders);
         if chosen.is_none() && contenders.len() < k && contender_mass > 0.5 && !already {
-            let assessed = trials.assess(Statement::OneOf(contenders))?;
+            let assessed = trials.assess(Statement::OneOf(contenders.clone()))?;
             if assessed.robustness.is_robust() {
                 chosen = Some(assessed);
             } else {
@@ -501,6 +505,7 @@ pub fn bottom_line(model: &Model, analysis: &Analysis) -> Result<BottomLine, Ana
         samples_used: trials.sampled.as_ref().map_or(0, |s| s.used),
         scenario_leaders,
         linchpins,
+        contenders,
     })
 }
 

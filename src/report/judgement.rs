@@ -154,13 +154,32 @@ pub struct RejectedView {
 pub fn pct(p: f64) -> String {
     if (0.01..=0.99).contains(&p) {
         format!("{:.0}%", 100.0 * p)
+    } else if p > 0.999 && p < 1.0 {
+        ">99.9%".to_string()
+    } else if p > 0.0 && p < 0.001 {
+        "<0.1%".to_string()
     } else {
         format!("{:.1}%", 100.0 * p)
     }
 }
 
+/// A count with thousands separators: 1,000.
+fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (k, ch) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 fn ids(model: &Model, hs: &[HypothesisId]) -> Vec<String> {
-    hs.iter().map(|h| model.hypotheses[h.0].id.clone()).collect()
+    hs.iter()
+        .map(|h| model.hypotheses[h.0].id.clone())
+        .collect()
 }
 
 /// "a", "a or b", "a, b or c".
@@ -274,11 +293,48 @@ fn rule_reason(rule: Rule) -> String {
         Rule::FloorSurvivesManyOrigins => format!("Confidence is not low: no single change within the stated ranges overturns it and at least {} independent origins carry its weight.", judgement::MANY_ORIGINS),
         Rule::CloseFlip => format!("Confidence is low: a change using at most {} of a number's stated range overturns it.", pct(judgement::CLOSE_FLIP_SHARE)),
         Rule::FewSamples => format!("Confidence is low: it holds in fewer than {} of the samples.", pct(judgement::ROBUST_SAMPLE_SHARE)),
-        Rule::NoEvidence => "Confidence is low: no independent origin carries diagnostic weight.".to_string(),
+        Rule::NoEvidence => "Confidence is low: nothing carries diagnostic weight (no independent origin, no established item).".to_string(),
         Rule::DominantAndFragile => "Confidence is low: one origin carries most of the weight and a stated change overturns the judgement.".to_string(),
         Rule::Scenarios => "Confidence is low: more than half of the model's scenarios overturn it.".to_string(),
-        Rule::Between => "Confidence is moderate: it is neither overturned easily nor clear of every test (see above).".to_string(),
+        Rule::Between => "Confidence is moderate.".to_string(),
     }
+}
+
+/// The conditions for high confidence that a bottom line misses, in words.
+fn not_high(line: &BottomLine) -> Vec<String> {
+    let r = &line.judgement.robustness;
+    let e = &line.evidence;
+    let mut out = Vec::new();
+    if !r.survives_ranges() {
+        out.push("a change within the stated ranges overturns it".to_string());
+    }
+    if r.share() < judgement::HIGH_SAMPLE_SHARE {
+        out.push(format!(
+            "it holds in fewer than {} of the samples",
+            pct(judgement::HIGH_SAMPLE_SHARE)
+        ));
+    }
+    if !r.overturned_by.is_empty() {
+        out.push("a scenario overturns it".to_string());
+    }
+    if e.carrying < judgement::MANY_ORIGINS {
+        out.push(format!(
+            "fewer than {} independent origins carry its weight",
+            judgement::MANY_ORIGINS
+        ));
+    }
+    if e.dominant().is_some() {
+        out.push("one origin carries most of the weight".to_string());
+    }
+    match e.quality {
+        Some(q) if q < judgement::GOOD_RELIABILITY => out.push(format!(
+            "the sources behind the weight are of middling reliability ({q:.2}, below {:.2})",
+            judgement::GOOD_RELIABILITY
+        )),
+        None => out.push("no source carries weight".to_string()),
+        _ => {}
+    }
+    out
 }
 
 impl BottomLineView {
@@ -302,37 +358,57 @@ impl BottomLineView {
             .collect();
         let what = match &j.statement {
             Statement::Leads(h) => format!(
-                "{} (`{}`) is the most likely hypothesis",
-                model.hypotheses[h.0].title, model.hypotheses[h.0].id
+                "Most likely: `{}` — {}",
+                model.hypotheses[h.0].id, model.hypotheses[h.0].title
             ),
             Statement::Group(g) => format!(
-                "{} (`{}`: {})",
-                model.groups[g.0].title,
-                model.groups[g.0].id,
-                either(&members)
+                "Judgement: `{}` — {}",
+                model.groups[g.0].id, model.groups[g.0].title
             ),
-            Statement::OneOf(_) => format!("One of {}", either(&members)),
+            Statement::OneOf(_) => format!(
+                "Judgement: one of {}",
+                either(&members.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>())
+            ),
         };
         let mut text = format!(
-            "{what}: {} ({}); {} confidence.",
+            "{what}: {} ({}), {} confidence.",
             likelihood,
             pct(j.probability),
             line.confidence.word()
         );
         if !matches!(j.statement, Statement::Leads(_)) && !unlikely.is_empty() {
+            let rest = 1.0 - j.probability;
             text.push_str(&format!(
-                " {} {} unlikely ({}).",
-                and_list(&unlikely.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>()),
-                if unlikely.len() == 1 { "is" } else { "are" },
-                pct(1.0 - j.probability)
+                " {}: {} ({}{}).",
+                and_list(
+                    &unlikely
+                        .iter()
+                        .map(|u| format!("`{u}`"))
+                        .collect::<Vec<_>>()
+                ),
+                model.scales.icd203_term(Probability::clamped(rest)),
+                pct(rest),
+                if unlikely.len() == 1 { "" } else { " together" }
             ));
         }
-        let mut unseparated = Vec::new();
-        if j.members.len() > 1 {
-            unseparated = members.clone();
+        // Who cannot be told apart: the judgement's members, or, when a
+        // leader is asserted without being robust, the contenders.
+        let unseparated: Vec<String> = if j.members.len() > 1 {
+            members.clone()
+        } else if !r.is_robust() && line.contenders.len() > 1 {
+            ids(model, &line.contenders)
+        } else {
+            Vec::new()
+        };
+        if !unseparated.is_empty() {
             text.push_str(&format!(
                 " The evidence cannot separate {}.",
-                and_list(&members.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>())
+                and_list(
+                    &unseparated
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                )
             ));
         }
 
@@ -358,10 +434,22 @@ impl BottomLineView {
             };
             let mut why = Vec::new();
             if let Some(f) = rejected.robustness.nearest() {
-                why.push(describe_flip(model, rejected, &flip_view(model, rejected, f)));
+                why.push(describe_flip(
+                    model,
+                    rejected,
+                    &flip_view(model, rejected, f),
+                ));
             }
             if let Some(s) = rejected.robustness.sample_share {
-                why.push(format!("it holds in only {} of the samples", pct(s)));
+                why.push(format!(
+                    "it holds in {}{} of the samples",
+                    if s < judgement::ROBUST_SAMPLE_SHARE {
+                        "only "
+                    } else {
+                        ""
+                    },
+                    pct(s)
+                ));
             }
             if !rejected.robustness.overturned_by.is_empty() {
                 why.push(format!(
@@ -389,7 +477,7 @@ impl BottomLineView {
             Some(s) => reasons.push(format!(
                 "It holds in {} of {} Monte Carlo samples of the numbers the model states as uncertain (seed {}).",
                 pct(s),
-                line.samples_used,
+                count(line.samples_used),
                 judgement::SEED
             )),
             None => reasons.push(
@@ -429,10 +517,9 @@ impl BottomLineView {
         });
         match &largest {
             Some(l) => reasons.push(format!(
-                "{} independent origin{} carry at least {} of the diagnostic weight each ({} carry any); the largest, {} (`{}`), carries {}.",
-                e.carrying,
-                if e.carrying == 1 { "" } else { "s" },
+                "Independent origins carrying at least {} of the diagnostic weight each: {} (of {} with any); the largest, {} (`{}`), carries {}.",
                 pct(judgement::CARRYING_SHARE),
+                e.carrying,
                 e.origins,
                 l.title,
                 l.source,
@@ -459,8 +546,13 @@ impl BottomLineView {
                 pct(e.established_share)
             ));
         }
-        if let Some(rule) = line.rules.first() {
-            reasons.push(rule_reason(*rule));
+        match line.rules.first() {
+            Some(Rule::Between) => reasons.push(format!(
+                "Confidence is moderate: nothing makes it low, but it is not high because {}.",
+                and_list(&not_high(line))
+            )),
+            Some(rule) => reasons.push(rule_reason(*rule)),
+            None => {}
         }
 
         let linchpins: Vec<LinchpinView> = line

@@ -90,7 +90,11 @@ fn check(path: &Path, failures: &mut Vec<String>) {
         .filter_map(|l| l.trim_start_matches('#').trim().strip_prefix("expect:"))
         .map(str::trim)
         .collect();
-    assert!(!expectations.is_empty(), "{}: no expectations", path.display());
+    assert!(
+        !expectations.is_empty(),
+        "{}: no expectations",
+        path.display()
+    );
     let (_, v) = report_json(path, None);
     let line = &v["bottom_line"];
     assert!(line.is_object(), "{}: no bottom line", path.display());
@@ -145,7 +149,10 @@ fn each_purpose_built_model_gets_its_bottom_line() {
 
 #[test]
 fn the_bottom_line_is_the_same_on_any_run_and_thread_count() {
-    for name in ["models/iran_oct7.toml", "tests/judgement/near_tie_interval.toml"] {
+    for name in [
+        "models/iran_oct7.toml",
+        "tests/judgement/near_tie_interval.toml",
+    ] {
         let path = Path::new(name);
         let (a, _) = report_json(path, Some("1"));
         let (b, _) = report_json(path, Some("2"));
@@ -187,13 +194,18 @@ fn the_seed_model_does_not_claim_a_leader_it_cannot_separate() {
 fn text_and_markdown_open_with_the_bottom_line() {
     for format in ["text", "markdown", "html"] {
         let out = credence()
-            .args(["report", "--format", format, "tests/judgement/group_separates.toml"])
+            .args([
+                "report",
+                "--format",
+                format,
+                "tests/judgement/group_separates.toml",
+            ])
             .output()
             .unwrap();
         assert!(out.status.success());
         let s = String::from_utf8_lossy(&out.stdout);
         let bottom = s.find("Bottom line").expect("a bottom line");
-        let posterior = s.find("Posterior").unwrap_or(usize::MAX);
+        let posterior = s.find("Δ log-odds").unwrap_or(usize::MAX);
         assert!(bottom < posterior, "{format}: the bottom line comes first");
         assert!(s.contains("Knew in advance"), "{format}");
         assert!(s.contains("confidence"), "{format}");

@@ -2,8 +2,8 @@
 //! independent origins, sources.
 
 use super::super::ReportView;
-use super::super::view::EvidenceView;
 use super::super::judgement::pct;
+use super::super::view::EvidenceView;
 use super::{Cell, Doc, Figure, Table, Tone, b, c, code_list, f4, plural, s4, t, text, woe_cell};
 
 /// Enabled diagnostic items by strength (strongest first), then the
@@ -65,7 +65,7 @@ fn bottom_line<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
         return;
     };
     d.h2("Bottom line");
-    d.para(vec![b(&line.text)]);
+    d.para(ticks(&line.text));
     d.para(vec![
         b("Likelihood: "),
         t(format!("{} ({}). ", line.likelihood, pct(line.probability))),
