@@ -15,10 +15,12 @@
 //! 4. [`report`]: views of an analysis, and one printer per format.
 //!
 //! The command-line front end (`src/main.rs`) only parses arguments and
-//! dispatches to these.
+//! dispatches to these; [`serve`] is the other front end, a local web
+//! workbench over one model file (`credence serve`).
 
 pub mod analysis;
 pub mod diag;
 pub mod model;
 pub mod network;
 pub mod report;
+pub mod serve;

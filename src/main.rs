@@ -153,6 +153,19 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// The workbench: a local web page over MODEL with a slider for every
+    /// number in it, live on the file (saving in an editor updates the
+    /// page), and saving the current overrides as a scenario. Prints the
+    /// URL; serves on 127.0.0.1 only, until Ctrl-C.
+    Serve {
+        model: PathBuf,
+        /// Port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 8765)]
+        port: u16,
+        /// Do not open a browser.
+        #[arg(long)]
+        no_open: bool,
+    },
     /// Shell completion script for SHELL, to standard output.
     #[command(hide = true)]
     GenerateCompletions {
@@ -295,6 +308,11 @@ fn main() -> ExitCode {
             matches!(format, QueryFormat::Json),
             output.as_deref(),
         ),
+        Command::Serve {
+            model,
+            port,
+            no_open,
+        } => commands::serve(&model, port, no_open),
         Command::GenerateCompletions { shell } => {
             commands::completions(shell, <Cli as clap::CommandFactory>::command())
         }

@@ -25,6 +25,8 @@ mod properties;
 mod report_formats;
 mod robustness;
 mod seed_model;
+mod serve;
+mod serve_browser;
 mod sensitivity;
 mod simulate;
 mod snapshots;
