@@ -53,7 +53,7 @@ fn peak_of_report(text: String) -> usize {
     let a = analysis::analyse(&m).expect("analyses");
     let view = report::build(&m, &a);
     let mut sink = std::io::sink();
-    report::write(&view, report::Format::Text, &mut sink).expect("writes");
+    report::write(&view, report::Format::Text, false, &mut sink).expect("writes");
     drop((view, a, m, diagnostics, text));
     PEAK.load(Ordering::Relaxed) - base
 }

@@ -9,6 +9,8 @@ use credence::diag::{self, Diagnostic, Severity, SourceFile};
 use credence::model::{self, Model};
 use credence::{analysis, report};
 
+use crate::output::OutputError;
+
 pub const OK: u8 = 0;
 pub const INVALID: u8 = 1;
 pub const USAGE: u8 = 2;
@@ -35,7 +37,7 @@ fn load(path: &Path, min: Severity) -> Result<(SourceFile, Model, Vec<Diagnostic
     let (file, checked) = match model::check_path(path) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
+            eprintln!("error: {e}");
             return Err(USAGE);
         }
     };
@@ -112,7 +114,7 @@ fn check_json(path: &Path) -> u8 {
     let (file, checked) = match model::check_path(path) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
+            eprintln!("error: {e}");
             return USAGE;
         }
     };
@@ -146,7 +148,7 @@ fn check_json(path: &Path) -> u8 {
         serde_json::to_writer_pretty(&mut *out, &value).map_err(io::Error::other)?;
         writeln!(out)
     }) {
-        Ok(()) => code,
+        Ok(()) | Err(OutputError::ClosedPipe) => code,
         Err(e) => finish(Err(e)),
     }
 }
@@ -164,9 +166,7 @@ pub fn report(path: &Path, format: report::Format, output: Option<&Path>) -> u8 
         }
     };
     let view = report::build(&m, &analysis);
-    finish(print_report(output, format, |out| {
-        report::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn whatif(
@@ -196,9 +196,7 @@ pub fn whatif(
         }
     };
     let view = report::whatif::build(&m, &result);
-    finish(print_report(output, format, |out| {
-        report::whatif::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn sensitivity(
@@ -219,9 +217,7 @@ pub fn sensitivity(
         }
     };
     let view = report::sensitivity::build(&m, &result);
-    finish(print_report(output, format, |out| {
-        report::sensitivity::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn simulate(
@@ -247,9 +243,7 @@ pub fn simulate(
         }
     };
     let view = report::simulate::build(&m, &sim);
-    finish(print_report(output, format, |out| {
-        report::simulate::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn ach(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
@@ -268,9 +262,7 @@ pub fn ach(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
             return INVALID;
         }
     };
-    finish(print_report(output, format, |out| {
-        report::ach::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn explain(
@@ -315,9 +307,7 @@ pub fn explain(
             return INVALID;
         }
     };
-    finish(print_report(output, format, |out| {
-        report::explain::write(&view, format, out)
-    }))
+    finish(print_report(output, format, &view))
 }
 
 pub fn graph(path: &Path, format: report::graph::GraphFormat, output: Option<&Path>) -> u8 {
@@ -345,16 +335,14 @@ pub fn export(path: &Path, format: report::export::ExportFormat, output: Option<
         }
         report::export::ExportFormat::Json => {
             let view = report::export::build(&m);
-            finish(print_to(output, |out| {
-                report::export::write_json(&view, out)
-            }))
+            finish(print_to(output, |out| report::write_json(&view, out)))
         }
     }
 }
 
 /// The largest BIF file `query` reads (bnlearn's largest networks are a few
 /// megabytes).
-const MAX_BIF_BYTES: u64 = 256 * 1024 * 1024;
+const MAX_BIF_BYTES: usize = 256 * 1024 * 1024;
 
 fn unknown_name(what: &str, e: &credence::network::bif::UnknownName, all: &str) -> u8 {
     eprintln!("error: {what} `{}`", e.name);
@@ -375,16 +363,8 @@ pub fn query(
 ) -> u8 {
     use credence::network::bif;
     use report::query::{EvidenceEntry, QueryView, StateProbability};
-    let name = path.display().to_string();
-    let text = match std::fs::metadata(path).and_then(|meta| {
-        if meta.len() > MAX_BIF_BYTES {
-            return Err(io::Error::other(format!(
-                "the file is {} bytes, over the limit of {MAX_BIF_BYTES}",
-                meta.len()
-            )));
-        }
-        std::fs::read(path)
-    }) {
+    let name = credence::input::display_name(path);
+    let text = match credence::input::read_capped(path, MAX_BIF_BYTES) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(_) => {
@@ -393,7 +373,7 @@ pub fn query(
             }
         },
         Err(e) => {
-            eprintln!("error: cannot read {name}: {e}");
+            eprintln!("error: {e}");
             return USAGE;
         }
     };
@@ -508,7 +488,7 @@ pub fn query(
     };
     finish(print_to(output, |out| {
         if json {
-            report::query::write_json(&view, out)
+            report::write_json(&view, out)
         } else {
             report::query::write_text(&view, out)
         }
@@ -542,45 +522,39 @@ pub fn completions(shell: clap_complete::Shell, mut cli: clap::Command) -> u8 {
     }))
 }
 
-/// The man page (roff) for the CLI, written to standard output.
-pub fn man(cli: clap::Command) -> u8 {
-    finish(print_to(None, |out| clap_mangen::Man::new(cli).render(out)))
+/// The man pages (roff) for the CLI: the main page to standard output, or
+/// with `dir` the main page and one per visible command (`credence.1`,
+/// `credence-report.1`, ...: the names the main page refers to).
+pub fn man(cli: clap::Command, dir: Option<&Path>) -> u8 {
+    let Some(dir) = dir else {
+        return finish(print_to(None, |out| clap_mangen::Man::new(cli).render(out)));
+    };
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!("error: cannot create {}: {e}", dir.display());
+        return USAGE;
+    }
+    // Built, a command's subcommands carry their full names
+    // (`credence-report`), which become the pages' titles and file names.
+    let mut cli = cli.disable_help_subcommand(true);
+    cli.build();
+    let commands = cli.get_subcommands().filter(|c| !c.is_hide_set()).cloned();
+    for command in std::iter::once(cli.clone()).chain(commands) {
+        let page = clap_mangen::Man::new(command);
+        let path = dir.join(page.get_filename());
+        if let Err(e) = print_to(Some(&path), |out| page.render(out)) {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+    }
+    OK
 }
 
-/// Write to `output` atomically (a temporary file renamed into place, so a
-/// failed run never leaves a truncated file), or to standard output.
+/// Write to `output` safely (see `output`), or to standard output.
 fn print_to(
     output: Option<&Path>,
     body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<()> {
-    match output {
-        None => {
-            let stdout = io::stdout();
-            let mut lock = io::BufWriter::new(stdout.lock());
-            body(&mut lock)?;
-            lock.flush()
-        }
-        Some(path) => {
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let name = path
-                .file_name()
-                .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-            let tmp = dir.join(format!(".{name}.credence-{}.tmp", std::process::id()));
-            let result = (|| {
-                let mut file = io::BufWriter::new(std::fs::File::create(&tmp)?);
-                body(&mut file)?;
-                file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-                std::fs::rename(&tmp, path)
-            })();
-            if result.is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
-            result
-        }
-    }
+) -> Result<(), OutputError> {
+    crate::output::write(output, body)
 }
 
 /// Print a report command's output: as [`print_to`], with color when it is
@@ -588,28 +562,21 @@ fn print_to(
 fn print_report(
     output: Option<&Path>,
     format: report::Format,
-    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<()> {
+    view: &impl report::View,
+) -> Result<(), OutputError> {
     let color = output.is_none()
         && format == report::Format::Text
         && io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    if !color {
-        return print_to(output, body);
-    }
-    let mut plain = Vec::new();
-    body(&mut plain)?;
-    let painted = report::color::paint(&String::from_utf8_lossy(&plain));
-    print_to(None, |out| out.write_all(painted.as_bytes()))
+    print_to(output, |out| report::write(view, format, color, out))
 }
 
 /// A closed pipe (`credence report m.toml | head`) is not an error.
-fn finish(result: io::Result<()>) -> u8 {
+fn finish(result: Result<(), OutputError>) -> u8 {
     match result {
-        Ok(()) => OK,
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => OK,
+        Ok(()) | Err(OutputError::ClosedPipe) => OK,
         Err(e) => {
-            eprintln!("error: cannot write output: {e}");
+            eprintln!("error: {e}");
             USAGE
         }
     }

@@ -10,7 +10,7 @@ use crate::analysis::ach::{Ach, Contribution, Disagreement, NEUTRAL_DB, STRONG_D
 use crate::model::{ItemId, Model};
 
 use super::explain::{num4, signed4};
-use super::{Format, ModelView, SCHEMA_VERSION, Table};
+use super::{ModelView, SCHEMA_VERSION, Table};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct AchView {
@@ -436,20 +436,6 @@ pub fn build(model: &Model, ach: &Ach) -> AchView {
         disagreements,
         teaching_note: TEACHING_NOTE.to_string(),
     }
-}
-
-pub fn write(view: &AchView, format: Format, out: &mut dyn Write) -> io::Result<()> {
-    match format {
-        Format::Json => write_json(view, out),
-        Format::Markdown => super::markdown::ach(view, out),
-        Format::Html => super::html::ach(view, out),
-        Format::Text => write_text(view, out),
-    }
-}
-
-pub fn write_json(view: &AchView, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, view).map_err(io::Error::other)?;
-    writeln!(out)
 }
 
 /// Wrap `text` at `width` columns after `indent`.

@@ -12,7 +12,7 @@ use crate::analysis::explain::{
 use crate::model::{ItemId, Model};
 
 use super::ach::wrap;
-use super::{Format, ModelView, SCHEMA_VERSION, Table};
+use super::{ModelView, SCHEMA_VERSION, Table};
 
 /// A number with 4 decimals; below 0.001 in scientific notation with 4
 /// decimals, so small likelihoods keep their digits.
@@ -456,20 +456,6 @@ pub fn build(model: &Model, e: &Explanation) -> ExplainView {
             with: f.with.clone(),
         }),
     }
-}
-
-pub fn write(view: &ExplainView, format: Format, out: &mut dyn Write) -> io::Result<()> {
-    match format {
-        Format::Json => write_json(view, out),
-        Format::Markdown => super::markdown::explain(view, out),
-        Format::Html => super::html::explain(view, out),
-        Format::Text => write_text(view, out),
-    }
-}
-
-pub fn write_json(view: &ExplainView, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, view).map_err(io::Error::other)?;
-    writeln!(out)
 }
 
 const WIDTH: usize = 88;

@@ -6,37 +6,7 @@
 
 use std::io::{self, Write};
 
-use super::ReportView;
-use super::ach::AchView;
-use super::doc::{self, Align, Block, Cell, Doc, Line, Span, Table, Tone};
-use super::explain::ExplainView;
-use super::sensitivity::SensitivityView;
-use super::simulate::SimulateView;
-use super::whatif::WhatIfView;
-
-pub fn report(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
-    render(&doc::report(view), out)
-}
-
-pub fn whatif(view: &WhatIfView, out: &mut dyn Write) -> io::Result<()> {
-    render(&doc::whatif(view), out)
-}
-
-pub fn sensitivity(view: &SensitivityView, out: &mut dyn Write) -> io::Result<()> {
-    render(&doc::sensitivity(view), out)
-}
-
-pub fn ach(view: &AchView, out: &mut dyn Write) -> io::Result<()> {
-    render(&doc::ach(view), out)
-}
-
-pub fn explain(view: &ExplainView, out: &mut dyn Write) -> io::Result<()> {
-    render(&doc::explain(view), out)
-}
-
-pub fn simulate(view: &SimulateView, out: &mut dyn Write) -> io::Result<()> {
-    render(&doc::simulate(view), out)
-}
+use super::doc::{Align, Block, Cell, Doc, Line, Span, Table, Tone};
 
 /// One line: newlines, tabs and other control characters become spaces
 /// (a table row or a paragraph must not be split by model text).
@@ -145,7 +115,7 @@ fn heading_safe(s: String) -> String {
 
 fn cell(c: &Cell) -> String {
     let mut s = inline(&c.main, true);
-    if let Some(sub) = &c.sub {
+    if let Some(sub) = &c.subline {
         s.push_str(": ");
         s.push_str(&escape(sub));
     }
@@ -190,7 +160,7 @@ fn table(out: &mut dyn Write, t: &Table) -> io::Result<()> {
     writeln!(out)
 }
 
-fn render(d: &Doc<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(d: &Doc<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "# {}", heading_safe(escape(&d.model.title)))?;
     writeln!(out)?;
     writeln!(

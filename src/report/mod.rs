@@ -3,14 +3,13 @@
 //! to any `io::Write`.
 
 pub mod ach;
-pub mod color;
-mod doc;
+mod color;
+pub mod doc;
 pub mod explain;
 pub mod export;
 pub mod graph;
-pub mod html;
-mod json;
-pub mod markdown;
+mod html;
+mod markdown;
 pub mod query;
 pub mod sensitivity;
 pub mod simulate;
@@ -19,31 +18,68 @@ mod text;
 mod view;
 pub mod whatif;
 
+pub use doc::Doc;
 pub use table::Table;
 pub use view::{
-    EvidenceView, HypothesisView, ModelView, ReportView, SCHEMA_VERSION, SourceView, build,
+    EvidenceView, GroupView, HypothesisView, ModelView, ReportView, SCHEMA_VERSION, SourceView,
+    build,
 };
 
 use std::io::{self, Write};
+
+use serde::Serialize;
 
 /// Output formats of the report commands (report, whatif, sensitivity,
 /// ach, explain, simulate).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Aligned plain text for the terminal (`text`).
     Text,
     /// GitHub-flavoured Markdown (`markdown`).
     Markdown,
+    /// The view itself, pretty-printed (`json`; schema in docs/JSON.md).
     Json,
     /// One self-contained HTML page with inline SVG charts (`html`).
     Html,
 }
 
-/// Write a report in the chosen format.
-pub fn write(view: &ReportView, format: Format, out: &mut dyn Write) -> io::Result<()> {
+/// What every report command's output is: a serializable view (its JSON)
+/// that lays itself out as one [`Doc`], which the text, Markdown and HTML
+/// renderers draw. Adding a command's output means implementing this for
+/// its view; [`write`] then serves every format.
+pub trait View: Serialize {
+    /// The view laid out as headings, paragraphs, lists and tables.
+    fn document(&self) -> Doc<'_>;
+
+    /// The plain-text rendering (being moved onto [`View::document`]).
+    #[doc(hidden)]
+    fn write_text(&self, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// Write `view` in `format`. `color` adds ANSI styles to text output (the
+/// caller decides: a terminal, NO_COLOR unset); other formats ignore it.
+pub fn write<V: View>(
+    view: &V,
+    format: Format,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
-        Format::Text => text::write(view, out),
-        Format::Markdown => markdown::report(view, out),
-        Format::Json => json::write(view, out),
-        Format::Html => html::report(view, out),
+        Format::Text if color => {
+            let mut plain = Vec::new();
+            view.write_text(&mut plain)?;
+            out.write_all(color::paint(&String::from_utf8_lossy(&plain)).as_bytes())
+        }
+        Format::Text => view.write_text(out),
+        Format::Markdown => markdown::render(&view.document(), out),
+        Format::Json => write_json(view, out),
+        Format::Html => html::render(&view.document(), out),
     }
+}
+
+/// Any serializable value as pretty-printed JSON and a final newline (the
+/// JSON of every view, and of `export` and `query`).
+pub fn write_json(value: &impl Serialize, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    writeln!(out)
 }

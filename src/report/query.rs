@@ -64,8 +64,3 @@ pub fn write_text(view: &QueryView, out: &mut dyn Write) -> io::Result<()> {
     table.write(out, "  ")?;
     writeln!(out, "ln P(evidence) = {:.6}", view.log_evidence)
 }
-
-pub fn write_json(view: &QueryView, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, view).map_err(io::Error::other)?;
-    writeln!(out)
-}

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Format, ModelView, SCHEMA_VERSION, Table};
+use super::{ModelView, SCHEMA_VERSION, Table};
 use crate::analysis::sensitivity::{FLIP_TOLERANCE, Parameter, Sensitivity};
 use crate::analysis::{DIAGNOSTIC_THRESHOLD_DB, leader};
 use crate::model::{Model, Probability, Reliability};
@@ -285,20 +285,6 @@ pub fn build(model: &Model, a: &Sensitivity) -> SensitivityView {
         sources_removed,
         evidence,
     }
-}
-
-pub fn write(view: &SensitivityView, format: Format, out: &mut dyn Write) -> io::Result<()> {
-    match format {
-        Format::Text => write_text(view, out),
-        Format::Markdown => super::markdown::sensitivity(view, out),
-        Format::Json => write_json(view, out),
-        Format::Html => super::html::sensitivity(view, out),
-    }
-}
-
-pub fn write_json(view: &SensitivityView, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, view).map_err(io::Error::other)?;
-    writeln!(out)
 }
 
 /// The flip nearest the model's value, as "below X: H" (moving the

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use super::{Format, ModelView, SCHEMA_VERSION, Table};
+use super::{ModelView, SCHEMA_VERSION, Table};
 use crate::analysis::simulate::{PERCENTILES, Progress, Simulation};
 use crate::model::Model;
 
@@ -120,23 +120,11 @@ pub fn build(model: &Model, sim: &Simulation) -> SimulateView {
     }
 }
 
-pub fn write(view: &SimulateView, format: Format, out: &mut dyn Write) -> io::Result<()> {
-    match format {
-        Format::Text => write_text(view, out),
-        Format::Markdown => super::markdown::simulate(view, out),
-        Format::Html => super::html::simulate(view, out),
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, view).map_err(io::Error::other)?;
-            writeln!(out)
-        }
-    }
-}
-
 fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn write_text(view: &SimulateView, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_text(view: &SimulateView, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", view.model.title)?;
     if let Some(q) = &view.model.question {
         writeln!(out, "Question: {q}")?;

@@ -7,7 +7,7 @@ use super::{ReportView, Table};
 /// How many items the "moved it most" table lists.
 const TOP_ITEMS: usize = 10;
 
-pub fn write(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", view.model.title)?;
     if let Some(q) = &view.model.question {
         writeln!(out, "Question: {q}")?;
@@ -48,6 +48,8 @@ pub fn write(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
             lead.id, lead.posterior, lead.icd203
         )?;
     }
+
+    write_groups(view, out)?;
 
     let mut ranked: Vec<_> = view
         .evidence
@@ -173,6 +175,40 @@ pub fn write(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
         t.write(out, "  ")?;
     }
     Ok(())
+}
+
+/// The groups of hypotheses (kept apart so the move to rendering the
+/// report's `Doc` can drop it whole).
+fn write_groups(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
+    if view.groups.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Groups of hypotheses (prior and posterior: the sums of the members')"
+    )?;
+    let mut t = Table::new(&[
+        "Group",
+        "Members",
+        "Prior",
+        "Posterior",
+        "ICD 203",
+        "Δ log-odds (dB)",
+    ])
+    .right_align([2, 3, 5]);
+    for g in &view.groups {
+        t.row(vec![
+            g.id.clone(),
+            g.members.join(", "),
+            format!("{:.4}", g.prior),
+            format!("{:.4}", g.posterior),
+            g.icd203.clone(),
+            g.delta_log_odds_db
+                .map_or_else(|| "n/a".to_string(), |d| format!("{d:+.2}")),
+        ]);
+    }
+    t.write(out, "")
 }
 
 fn plural(n: usize) -> &'static str {

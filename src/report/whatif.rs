@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Format, ModelView, SCHEMA_VERSION, Table};
+use super::{ModelView, SCHEMA_VERSION, Table};
 use crate::analysis::whatif::WhatIf;
 use crate::model::{Model, Override, Probability, Reliability};
 
@@ -194,20 +194,6 @@ pub fn build(model: &Model, w: &WhatIf) -> WhatIfView {
         },
         scenarios,
     }
-}
-
-pub fn write(view: &WhatIfView, format: Format, out: &mut dyn Write) -> io::Result<()> {
-    match format {
-        Format::Text => write_text(view, out),
-        Format::Markdown => super::markdown::whatif(view, out),
-        Format::Json => write_json(view, out),
-        Format::Html => super::html::whatif(view, out),
-    }
-}
-
-pub fn write_json(view: &WhatIfView, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, view).map_err(io::Error::other)?;
-    writeln!(out)
 }
 
 pub fn write_text(view: &WhatIfView, out: &mut dyn Write) -> io::Result<()> {

@@ -41,8 +41,14 @@ const MAX_BODY: usize = 1 << 20;
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/", get(index))
-        .route("/app.js", get(|| asset(APP_JS, "text/javascript; charset=utf-8")))
-        .route("/app.css", get(|| asset(APP_CSS, "text/css; charset=utf-8")))
+        .route(
+            "/app.js",
+            get(|| asset(APP_JS, "text/javascript; charset=utf-8")),
+        )
+        .route(
+            "/app.css",
+            get(|| asset(APP_CSS, "text/css; charset=utf-8")),
+        )
         .route("/api/report", get(report))
         .route("/api/state", get(state))
         .route("/api/scenarios/{id}", get(scenario))
@@ -178,7 +184,11 @@ fn report_response(result: Result<&RawValue, Refusal>, started: Instant) -> Resp
 
 fn refusal_response(refusal: Refusal) -> Response {
     match refusal {
-        Refusal::Invalid(d) => json(StatusCode::UNPROCESSABLE_ENTITY, to_json(&d), Instant::now()),
+        Refusal::Invalid(d) => json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            to_json(&d),
+            Instant::now(),
+        ),
         Refusal::Bad(d) => json(StatusCode::BAD_REQUEST, to_json(&d), Instant::now()),
         Refusal::NotFound(m) => refuse(StatusCode::NOT_FOUND, &m),
     }
@@ -246,17 +256,16 @@ impl<'de> Deserialize<'de> for InOrder {
     }
 }
 
-/// Parse a JSON body, or say what is wrong with it (400).
-fn parse_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Response> {
-    serde_json::from_slice(body)
-        .map_err(|e| refuse(StatusCode::BAD_REQUEST, &format!("bad JSON body: {e}")))
+/// Parse a JSON body, or say what is wrong with it.
+fn parse_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("bad JSON body: {e}"))
 }
 
 async fn overrides(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let started = Instant::now();
     let request: SetBody = match parse_body(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(m) => return refuse(StatusCode::BAD_REQUEST, &m),
     };
     let mut w = shared.workbench();
     report_response(w.set(&request.set.0), started)
@@ -287,7 +296,7 @@ async fn save(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let started = Instant::now();
     let request: SaveBody = match parse_body(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(m) => return refuse(StatusCode::BAD_REQUEST, &m),
     };
     let version = {
         let mut w = shared.workbench();

@@ -69,7 +69,11 @@ pub fn scenario_block(
             .split('.')
             .map(|k| Key::new(k).display_repr().into_owned())
             .collect();
-        block.push_str(&format!("{} = {}\n", key.join("."), value.decorated("", "")));
+        block.push_str(&format!(
+            "{} = {}\n",
+            key.join("."),
+            value.decorated("", "")
+        ));
     }
     Ok(block)
 }

@@ -733,7 +733,9 @@ impl Workbench {
     pub fn scenario(&self, id: &str) -> Result<Box<RawValue>, Refusal> {
         let b = self.valid()?;
         let Some(s) = b.model.scenarios.iter().find(|s| s.id == id) else {
-            return Err(Refusal::NotFound(format!("no scenario `{id}` in the model")));
+            return Err(Refusal::NotFound(format!(
+                "no scenario `{id}` in the model"
+            )));
         };
         let all: Vec<Override> = s.overrides.iter().map(|(_, o)| o.clone()).collect();
         let mut engine = b.engine.clone();

@@ -58,8 +58,7 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 }
 
@@ -155,10 +154,17 @@ pub fn posteriors(report: &Value) -> Vec<(String, f64)> {
 /// What `credence whatif MODEL --set ARG --format json` says of the `--set`
 /// scenario: each hypothesis' posterior.
 pub fn whatif_set(model: &Path, arg: &str) -> Vec<(String, f64)> {
+    whatif_json(model, &["--set", arg])
+}
+
+/// Each hypothesis' posterior under the first scenario `credence whatif
+/// MODEL ARGS --format json` runs.
+fn whatif_json(model: &Path, args: &[&str]) -> Vec<(String, f64)> {
     let out = crate::cli::credence()
         .arg("whatif")
         .arg(model)
-        .args(["--set", arg, "--format", "json"])
+        .args(args)
+        .args(["--format", "json"])
         .output()
         .unwrap();
     assert!(
@@ -169,7 +175,7 @@ pub fn whatif_set(model: &Path, arg: &str) -> Vec<(String, f64)> {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     v["scenarios"][0]["hypotheses"]
         .as_array()
-        .expect("the --set scenario's posteriors")
+        .expect("the scenario's posteriors")
         .iter()
         .map(|p| {
             (
@@ -218,16 +224,27 @@ fn page_and_assets_carry_the_token_and_a_strict_csp() {
     let csp = page.headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"));
     for external in ["src=\"http", "href=\"http", "//cdn", "https://"] {
-        assert!(!page.body.contains(external), "the page loads nothing external");
+        assert!(
+            !page.body.contains(external),
+            "the page loads nothing external"
+        );
     }
     for (path, kind) in [("app.js", "javascript"), ("app.css", "css")] {
         let r = http.get(&server, path);
         assert_eq!(r.status, 200, "{path}");
         assert!(r.headers["content-type"].to_str().unwrap().contains(kind));
-        assert!(!r.body.contains("https://"), "{path} fetches nothing external");
+        assert!(
+            !r.body.contains("https://"),
+            "{path} fetches nothing external"
+        );
     }
     // Nothing but the embedded assets and the API.
-    for path in ["models/cab.toml", "../cab.toml", "api/nothing", "favicon.ico"] {
+    for path in [
+        "models/cab.toml",
+        "../cab.toml",
+        "api/nothing",
+        "favicon.ico",
+    ] {
         assert_eq!(http.get(&server, path).status, 404, "{path}");
     }
     // Another run, another token.
@@ -252,7 +269,10 @@ fn report_state_overrides_undo_and_reset() {
         .output()
         .unwrap();
     let cli: Value = serde_json::from_slice(&report_cli.stdout).unwrap();
-    assert_eq!(baseline, cli, "GET /api/report is `credence report --format json`");
+    assert_eq!(
+        baseline, cli,
+        "GET /api/report is `credence report --format json`"
+    );
 
     let state = http.get(&server, "api/state").json();
     assert_eq!(state["kind"], "credence.workbench");
@@ -323,7 +343,10 @@ fn report_state_overrides_undo_and_reset() {
     let reset = http.post(&server, "api/reset", None);
     assert_eq!(reset.status, 200);
     assert_eq!(reset.json(), baseline);
-    assert_eq!(http.get(&server, "api/state").json()["overrides"], json!([]));
+    assert_eq!(
+        http.get(&server, "api/state").json()["overrides"],
+        json!([])
+    );
     // Undo the reset.
     let back = http.post(&server, "api/undo", None).json();
     assert_close(&posteriors(&back), &posteriors(&again.json()));
@@ -352,7 +375,11 @@ fn every_kind_of_value_reads_as_set_reads_it() {
         ),
     ] {
         http.post(&server, "api/reset", None);
-        let r = http.post(&server, "api/overrides", Some(&json!({"set": {path: value}})));
+        let r = http.post(
+            &server,
+            "api/overrides",
+            Some(&json!({"set": {path: value}})),
+        );
         assert_eq!(r.status, 200, "{path}: {}", r.body);
         assert_close(&posteriors(&r.json()), &whatif_set(&s.model, arg));
     }
@@ -367,28 +394,18 @@ fn scenarios_compare_side_by_side() {
     let id = state["scenarios"][0]["id"].as_str().unwrap().to_string();
     let r = http.get(&server, &format!("api/scenarios/{id}"));
     assert_eq!(r.status, 200);
-    let out = crate::cli::credence()
-        .arg("whatif")
-        .arg(&s.model)
-        .args(["--scenario", &id, "--format", "json"])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let cli: Vec<(String, f64)> = v["scenarios"][0]["hypotheses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["id"].as_str().unwrap().to_string(),
-                p["posterior"].as_f64().unwrap(),
-            )
-        })
-        .collect();
-    assert_close(&posteriors(&r.json()), &cli);
+    assert_close(
+        &posteriors(&r.json()),
+        &whatif_json(&s.model, &["--scenario", &id]),
+    );
     let missing = http.get(&server, "api/scenarios/no_such_thing");
     assert_eq!(missing.status, 404);
-    assert!(missing.json()["error"].as_str().unwrap().contains("no_such_thing"));
+    assert!(
+        missing.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("no_such_thing")
+    );
 }
 
 #[test]
@@ -401,7 +418,12 @@ fn foreign_hosts_origins_and_missing_tokens_are_refused() {
     let evil_host = format!("evil.example:{port}");
     let other_port = format!("127.0.0.1:{}", port.wrapping_add(1));
     // DNS rebinding: the right address, another name or port.
-    for host in [evil_host.as_str(), other_port.as_str(), "127.0.0.1", "localhost"] {
+    for host in [
+        evil_host.as_str(),
+        other_port.as_str(),
+        "127.0.0.1",
+        "localhost",
+    ] {
         let r = http.send("GET", &url, &[("host", host)], None);
         assert_eq!(r.status, 403, "Host {host}");
         assert!(r.json()["error"].as_str().unwrap().contains("Host"));
@@ -423,14 +445,22 @@ fn foreign_hosts_origins_and_missing_tokens_are_refused() {
     };
     let token = server.token().to_string();
     let own = format!("http://127.0.0.1:{port}");
-    let r = post(&[("origin", "http://evil.example"), ("x-credence-token", &token)]);
+    let r = post(&[
+        ("origin", "http://evil.example"),
+        ("x-credence-token", &token),
+    ]);
     assert_eq!(r.status, 403, "foreign Origin");
     assert!(r.json()["error"].as_str().unwrap().contains("origin"));
     let r = post(&[("origin", "null"), ("x-credence-token", &token)]);
     assert_eq!(r.status, 403, "opaque Origin");
     let r = post(&[("origin", &own)]);
     assert_eq!(r.status, 403, "no token");
-    assert!(r.json()["error"].as_str().unwrap().contains("X-Credence-Token"));
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("X-Credence-Token")
+    );
     let wrong = "0".repeat(32);
     let r = post(&[("origin", &own), ("x-credence-token", &wrong)]);
     assert_eq!(r.status, 403, "wrong token");
@@ -444,7 +474,10 @@ fn foreign_hosts_origins_and_missing_tokens_are_refused() {
         assert_eq!(r.status, 403, "{path} without a token");
     }
     // Nothing changed through all that.
-    assert_eq!(http.get(&server, "api/state").json()["overrides"], json!([]));
+    assert_eq!(
+        http.get(&server, "api/state").json()["overrides"],
+        json!([])
+    );
     // With everything right it works; a client outside a browser may leave
     // Origin out, but not the token.
     assert_eq!(post(&[("x-credence-token", &token)]).status, 200);
@@ -462,7 +495,10 @@ fn bad_paths_and_values_are_400_with_a_diagnostic() {
             "unknown source `witnes`",
         ),
         (json!({"sources.witness.reliability": 1.5}), "reliability"),
-        (json!({"sources.witness.colour": 0.5}), "cannot be overridden"),
+        (
+            json!({"sources.witness.colour": 0.5}),
+            "cannot be overridden",
+        ),
         (json!({"evidence.cab_blue.enabled": "perhaps"}), "enabled"),
         (json!({"sources.witness.bias": null}), "no value"),
     ] {
@@ -492,7 +528,11 @@ fn bad_paths_and_values_are_400_with_a_diagnostic() {
         let r = http.post(&server, "api/overrides", Some(&body));
         assert_eq!(r.status, 400, "{body}");
     }
-    assert_eq!(http.get(&server, "api/report").body, before, "nothing changed");
+    assert_eq!(
+        http.get(&server, "api/report").body,
+        before,
+        "nothing changed"
+    );
 }
 
 #[test]
@@ -550,9 +590,11 @@ fn a_save_reloads_within_a_second_and_sends_an_event() {
         .body(Full::new(Bytes::new()))
         .unwrap();
     let text = std::fs::read_to_string(&s.model).unwrap();
-    let changed = text
-        .replacen("prior = 0.15", "prior = 0.25", 1)
-        .replacen("prior = 0.85", "prior = 0.75", 1);
+    let changed = text.replacen("prior = 0.15", "prior = 0.25", 1).replacen(
+        "prior = 0.85",
+        "prior = 0.75",
+        1,
+    );
     let model = s.model.clone();
     let (events, took) = http.runtime.block_on(async {
         let response = http.client.request(request).await.unwrap();
@@ -629,7 +671,11 @@ fn save_as_scenario_appends_one_block_and_whatif_runs_it() {
         let r = http.post(&server, "api/scenario", Some(&bad));
         assert_eq!(r.status, 400, "{bad}: {}", r.body);
     }
-    assert_eq!(std::fs::read(&s.model).unwrap(), before, "refusals write nothing");
+    assert_eq!(
+        std::fs::read(&s.model).unwrap(),
+        before,
+        "refusals write nothing"
+    );
     let saved = http.post(
         &server,
         "api/scenario",
@@ -637,7 +683,10 @@ fn save_as_scenario_appends_one_block_and_whatif_runs_it() {
     );
     assert_eq!(saved.status, 200, "{}", saved.body);
     let after = std::fs::read(&s.model).unwrap();
-    assert!(after.starts_with(&before), "every byte before the block is kept");
+    assert!(
+        after.starts_with(&before),
+        "every byte before the block is kept"
+    );
     let block = String::from_utf8(after[before.len()..].to_vec()).unwrap();
     assert_eq!(
         block,
@@ -651,26 +700,10 @@ fn save_as_scenario_appends_one_block_and_whatif_runs_it() {
         "one line per override, in the order they were set"
     );
     // The page's numbers are what `credence whatif --scenario` prints.
-    let out = crate::cli::credence()
-        .arg("whatif")
-        .arg(&s.model)
-        .args(["--scenario", "us_ic_weak", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let cli: Vec<(String, f64)> = v["scenarios"][0]["hypotheses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["id"].as_str().unwrap().to_string(),
-                p["posterior"].as_f64().unwrap(),
-            )
-        })
-        .collect();
-    assert_close(&posteriors(&moved.json()), &cli);
+    assert_close(
+        &posteriors(&moved.json()),
+        &whatif_json(&s.model, &["--scenario", "us_ic_weak"]),
+    );
     // The workbench read the file back: the scenario is there to compare.
     let state = http.get(&server, "api/state").json();
     assert!(
@@ -680,10 +713,7 @@ fn save_as_scenario_appends_one_block_and_whatif_runs_it() {
             .iter()
             .any(|s| s["id"] == "us_ic_weak")
     );
-    assert_eq!(
-        http.get(&server, "api/scenarios/us_ic_weak").status,
-        200
-    );
+    assert_eq!(http.get(&server, "api/scenarios/us_ic_weak").status, 200);
 }
 
 #[test]
@@ -734,9 +764,16 @@ fn the_command_prints_its_url_and_stops_on_sigterm() {
     )
     .unwrap();
     let url = line.trim();
-    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with('/'), "{url}");
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with('/'),
+        "{url}"
+    );
     let http = Http::new();
-    assert_eq!(http.send("GET", &format!("{url}api/report"), &[], None).status, 200);
+    assert_eq!(
+        http.send("GET", &format!("{url}api/report"), &[], None)
+            .status,
+        200
+    );
     let pid = child.id().to_string();
     let status = std::process::Command::new("kill")
         .args(["-TERM", &pid])

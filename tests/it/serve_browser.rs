@@ -237,9 +237,15 @@ async fn case_model(client: &Client, s: &Scratch) {
     slide_to(client, path, 30).await;
     let page = shown(client).await;
     let cli = whatif_text(&s.model, &format!("{path}=0.3"));
-    assert_eq!(page, cli, "the page shows what `credence whatif --set` prints");
+    assert_eq!(
+        page, cli,
+        "the page shows what `credence whatif --set` prints"
+    );
     let chips = client
-        .execute("return document.querySelector('#overrides').textContent;", vec![])
+        .execute(
+            "return document.querySelector('#overrides').textContent;",
+            vec![],
+        )
         .await
         .unwrap();
     assert!(chips.as_str().unwrap().contains(&format!("{path} = 0.3")));
@@ -325,7 +331,10 @@ async fn case_model(client: &Client, s: &Scratch) {
         "{problems}"
     );
     let status = client
-        .execute("return document.getElementById('status').textContent;", vec![])
+        .execute(
+            "return document.getElementById('status').textContent;",
+            vec![],
+        )
         .await
         .unwrap();
     assert!(status.as_str().unwrap().contains("stale"), "{status}");

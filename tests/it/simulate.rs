@@ -36,9 +36,10 @@ fn json(args: &[&str]) -> (Vec<u8>, serde_json::Value) {
 
 fn render(m: &Model, sim: &simulate::Simulation) -> Vec<u8> {
     let mut out = Vec::new();
-    report::simulate::write(
+    report::write(
         &report::simulate::build(m, sim),
         report::Format::Json,
+        false,
         &mut out,
     )
     .unwrap();

@@ -20,7 +20,7 @@ pub fn ach(view: &AchView) -> Doc<'_> {
     let right: Vec<usize> = (n + 2..n + 5).collect();
     let mut tab = Table::new(header, &right);
     for r in &view.rows {
-        let mut first = Cell::code(&r.id).sub(&r.claim);
+        let mut first = Cell::code(&r.id).with_subline(&r.claim);
         if r.denied {
             first.main.push(t(" (denied)"));
         }
@@ -91,7 +91,7 @@ pub fn ach(view: &AchView) -> Doc<'_> {
     for h in &view.hypotheses {
         let tone = |lead: bool| if lead { Tone::Strong } else { Tone::Plain };
         tab.row(vec![
-            Cell::code(&h.id).sub(&h.title),
+            Cell::code(&h.id).with_subline(&h.title),
             Cell::text(h.inconsistency.to_string()),
             Cell::text(h.ach_rank.to_string()).tone(tone(h.ach_rank == 1)),
             Cell::text(f4(h.weighted_inconsistency)),
@@ -188,4 +188,14 @@ pub fn ach(view: &AchView) -> Doc<'_> {
     d.h2("Teaching note");
     d.para(text(&view.teaching_note));
     d
+}
+
+impl super::super::View for AchView {
+    fn document(&self) -> Doc<'_> {
+        ach(self)
+    }
+
+    fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        super::super::ach::write_text(self, out)
+    }
 }

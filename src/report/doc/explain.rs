@@ -243,7 +243,7 @@ pub fn explain(view: &ExplainView) -> Doc<'_> {
     let mut tab = Table::plain(&["Hypothesis", "Prior"], &[1]);
     for h in &view.hypotheses {
         tab.row(vec![
-            Cell::code(&h.id).sub(&h.title),
+            Cell::code(&h.id).with_subline(&h.title),
             Cell::text(g4(h.prior)),
         ]);
     }
@@ -407,4 +407,14 @@ pub fn explain(view: &ExplainView) -> Doc<'_> {
         d.table(tab);
     }
     d
+}
+
+impl super::super::View for ExplainView {
+    fn document(&self) -> Doc<'_> {
+        explain(self)
+    }
+
+    fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        super::super::explain::write_text(self, out)
+    }
 }

@@ -100,7 +100,7 @@ pub enum Tone {
 pub struct Cell {
     pub main: Line,
     /// A second, quieter line (a title or claim under an id).
-    pub sub: Option<String>,
+    pub subline: Option<String>,
     pub tone: Tone,
 }
 
@@ -108,7 +108,7 @@ impl Cell {
     pub fn text(s: impl Into<String>) -> Cell {
         Cell {
             main: vec![Span::Text(s.into())],
-            sub: None,
+            subline: None,
             tone: Tone::Plain,
         }
     }
@@ -116,7 +116,7 @@ impl Cell {
     pub fn code(s: impl Into<String>) -> Cell {
         Cell {
             main: vec![Span::Code(s.into())],
-            sub: None,
+            subline: None,
             tone: Tone::Plain,
         }
     }
@@ -124,7 +124,7 @@ impl Cell {
     pub fn line(main: Line) -> Cell {
         Cell {
             main,
-            sub: None,
+            subline: None,
             tone: Tone::Plain,
         }
     }
@@ -133,10 +133,10 @@ impl Cell {
         Cell::line(Vec::new())
     }
 
-    pub fn sub(mut self, s: impl Into<String>) -> Cell {
+    pub fn with_subline(mut self, s: impl Into<String>) -> Cell {
         let s = s.into();
         if !s.trim().is_empty() {
-            self.sub = Some(s);
+            self.subline = Some(s);
         }
         self
     }

@@ -23,6 +23,40 @@ fn ranked(view: &ReportView) -> Vec<&EvidenceView> {
     diagnostic
 }
 
+/// The groups of hypotheses, shaped as the posterior table.
+fn groups<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
+    if view.groups.is_empty() {
+        return;
+    }
+    d.h2("Groups of hypotheses");
+    d.note("A group's prior and posterior are the sums of its members'.");
+    let mut tab = Table::plain(
+        &[
+            "Group",
+            "Members",
+            "Prior",
+            "Posterior",
+            "ICD 203",
+            "Δ log-odds (dB)",
+        ],
+        &[2, 3, 5],
+    );
+    for g in &view.groups {
+        tab.row(vec![
+            Cell::code(&g.id).with_subline(&g.title),
+            Cell::line(code_list(&g.members)),
+            Cell::text(f4(g.prior)),
+            Cell::text(f4(g.posterior)),
+            Cell::text(&g.icd203),
+            g.delta_log_odds_db.map_or_else(
+                || Cell::text("n/a").tone(Tone::Muted),
+                |x| Cell::text(format!("{x:+.2}")),
+            ),
+        ]);
+    }
+    d.table(tab);
+}
+
 pub fn report(view: &ReportView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "report", "Posterior report");
     let leader = view
@@ -50,7 +84,7 @@ pub fn report(view: &ReportView) -> Doc<'_> {
             Tone::Plain
         };
         tab.row(vec![
-            Cell::code(&h.id).sub(&h.title),
+            Cell::code(&h.id).with_subline(&h.title),
             Cell::text(f4(h.prior)),
             Cell::text(f4(h.posterior)).tone(tone),
             Cell::text(&h.icd203),
@@ -69,6 +103,8 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         ]);
     }
 
+    groups(&mut d, view);
+
     d.h2("Evidence");
     d.note(
         "Weight of evidence: 10 log10 of the likelihood ratio of the item's reports, in decibans (dB), each hypothesis against the rest; positive supports the hypothesis. Effect: the leading hypothesis' posterior with the item minus without it. Strongest items first.",
@@ -82,7 +118,7 @@ pub fn report(view: &ReportView) -> Doc<'_> {
     let right: Vec<usize> = (1..=k + 3).collect();
     let mut tab = super::Table::new(header, &right);
     for e in ranked(view) {
-        let mut row = vec![Cell::code(&e.id).sub(&e.claim)];
+        let mut row = vec![Cell::code(&e.id).with_subline(&e.claim)];
         if !e.enabled {
             row.extend((0..k).map(|_| Cell::text("disabled").tone(Tone::Muted)));
         } else {
@@ -182,7 +218,7 @@ pub fn report(view: &ReportView) -> Doc<'_> {
     let mut tab = Table::plain(&header, &[2, 3, 4, 5]);
     for s in &view.sources {
         let mut row = vec![
-            Cell::code(&s.id).sub(&s.title),
+            Cell::code(&s.id).with_subline(&s.title),
             Cell::text(&s.reliability),
             Cell::text(f4(s.bias)),
         ];
@@ -213,4 +249,14 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         view.log_evidence
     ));
     d
+}
+
+impl super::super::View for ReportView {
+    fn document(&self) -> Doc<'_> {
+        report(self)
+    }
+
+    fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        super::super::text::write(self, out)
+    }
 }

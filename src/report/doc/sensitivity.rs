@@ -226,3 +226,13 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
     }
     d
 }
+
+impl super::super::View for SensitivityView {
+    fn document(&self) -> Doc<'_> {
+        sensitivity(self)
+    }
+
+    fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        super::super::sensitivity::write_text(self, out)
+    }
+}

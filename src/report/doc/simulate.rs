@@ -43,7 +43,7 @@ pub fn simulate(view: &SimulateView) -> Doc<'_> {
     for h in &view.hypotheses {
         let lead = h.id == view.most_often_leading;
         tab.row(vec![
-            Cell::code(&h.id).sub(&h.title),
+            Cell::code(&h.id).with_subline(&h.title),
             h.report_posterior.map_or_else(
                 || Cell::text("n/a").tone(Tone::Muted),
                 |p| Cell::text(f4(p)),
@@ -92,4 +92,14 @@ pub fn simulate(view: &SimulateView) -> Doc<'_> {
         }
     }
     d
+}
+
+impl super::super::View for SimulateView {
+    fn document(&self) -> Doc<'_> {
+        simulate(self)
+    }
+
+    fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        super::super::simulate::write_text(self, out)
+    }
 }

@@ -27,7 +27,7 @@ pub fn whatif(view: &WhatIfView) -> Doc<'_> {
     row.push(Cell::code(&view.baseline.leading));
     tab.row(row);
     for s in &view.scenarios {
-        let mut row = vec![Cell::code(&s.id).sub(&s.title)];
+        let mut row = vec![Cell::code(&s.id).with_subline(&s.title)];
         if let Some(e) = &s.error {
             row.extend((0..k).map(|_| Cell::text("n/a").tone(Tone::Muted)));
             row.push(Cell::text(format!("impossible: {e}")).tone(Tone::Alert));
@@ -110,4 +110,14 @@ pub fn whatif(view: &WhatIfView) -> Doc<'_> {
         });
     }
     d
+}
+
+impl super::super::View for WhatIfView {
+    fn document(&self) -> Doc<'_> {
+        whatif(self)
+    }
+
+    fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        super::super::whatif::write_text(self, out)
+    }
 }

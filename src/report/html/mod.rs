@@ -10,37 +10,7 @@ mod svg;
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 
-use super::ReportView;
-use super::ach::AchView;
-use super::doc::{self, Align, Block, Cell, Doc, Figure, Line, Span, Table, Tone};
-use super::explain::ExplainView;
-use super::sensitivity::SensitivityView;
-use super::simulate::SimulateView;
-use super::whatif::WhatIfView;
-
-pub fn report(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
-    render(&doc::report(view), out)
-}
-
-pub fn whatif(view: &WhatIfView, out: &mut dyn Write) -> io::Result<()> {
-    render(&doc::whatif(view), out)
-}
-
-pub fn sensitivity(view: &SensitivityView, out: &mut dyn Write) -> io::Result<()> {
-    render(&doc::sensitivity(view), out)
-}
-
-pub fn ach(view: &AchView, out: &mut dyn Write) -> io::Result<()> {
-    render(&doc::ach(view), out)
-}
-
-pub fn explain(view: &ExplainView, out: &mut dyn Write) -> io::Result<()> {
-    render(&doc::explain(view), out)
-}
-
-pub fn simulate(view: &SimulateView, out: &mut dyn Write) -> io::Result<()> {
-    render(&doc::simulate(view), out)
-}
+use super::doc::{Align, Block, Cell, Doc, Figure, Line, Span, Table, Tone};
 
 /// Text as HTML, safe both between tags and inside a quoted attribute.
 pub(crate) fn esc(s: &str) -> String {
@@ -165,7 +135,7 @@ fn cell(s: &mut String, c: &Cell, align: Align, tag: &str) -> fmt::Result {
         write!(s, " style=\"{style}\"")?;
     }
     write!(s, ">{}", inline(&c.main))?;
-    if let Some(sub) = &c.sub {
+    if let Some(sub) = &c.subline {
         write!(s, "<span class=\"sub\">{}</span>", esc(sub))?;
     }
     writeln!(s, "</{tag}>")
@@ -351,7 +321,7 @@ fn page(d: &Doc<'_>) -> Result<String, fmt::Error> {
     Ok(s)
 }
 
-fn render(d: &Doc<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(d: &Doc<'_>, out: &mut dyn Write) -> io::Result<()> {
     let s = page(d).map_err(|_| io::Error::other("cannot format the HTML page"))?;
     out.write_all(s.as_bytes())
 }
