@@ -169,45 +169,43 @@ impl Drop for Server {
     }
 }
 
-/// Wait for Ctrl-C or SIGTERM.
-fn wait_for_signal() -> io::Result<()> {
+/// Serve until Ctrl-C or SIGTERM: the handlers are installed before the
+/// URL is printed, so a signal sent as soon as the URL is seen stops the
+/// server cleanly instead of killing the process.
+pub fn run(options: &Options, no_open: bool, out: &mut dyn io::Write) -> io::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
         #[cfg(unix)]
-        {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-            tokio::select! {
-                r = tokio::signal::ctrl_c() => r,
-                _ = term.recv() => Ok(()),
-            }
+        let (mut interrupt, mut terminate) = {
+            use tokio::signal::unix::{SignalKind, signal};
+            (
+                signal(SignalKind::interrupt())?,
+                signal(SignalKind::terminate())?,
+            )
+        };
+        let server = start(options)?;
+        let url = server.url();
+        writeln!(out, "{url}")?;
+        out.flush()?;
+        if !no_open && let Err(e) = open::that_detached(&url) {
+            eprintln!("note: could not open a browser ({e}); open {url} yourself");
+        }
+        eprintln!(
+            "credence serve: {} at {url} (Ctrl-C to stop)",
+            display(&options.model)
+        );
+        #[cfg(unix)]
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
         #[cfg(not(unix))]
-        {
-            tokio::signal::ctrl_c().await
-        }
+        tokio::signal::ctrl_c().await?;
+        eprintln!("credence serve: stopping");
+        server.stop()
     })
-}
-
-/// The `serve` command: start, print the URL on standard output, open it
-/// in a browser unless `no_open`, and serve until Ctrl-C or SIGTERM.
-pub fn run(options: &Options, no_open: bool, out: &mut dyn io::Write) -> io::Result<()> {
-    let server = start(options)?;
-    let url = server.url();
-    writeln!(out, "{url}")?;
-    out.flush()?;
-    if !no_open && let Err(e) = open::that_detached(&url) {
-        eprintln!("note: could not open a browser ({e}); open {url} yourself");
-    }
-    eprintln!(
-        "credence serve: {} at {url} (Ctrl-C to stop)",
-        display(&options.model)
-    );
-    wait_for_signal()?;
-    eprintln!("credence serve: stopping");
-    server.stop()
 }
 
 fn display(path: &Path) -> String {
