@@ -32,129 +32,81 @@ fn emit(file: &SourceFile, diagnostics: &[Diagnostic]) {
     let _ = diag::render(&mut stderr, file, diagnostics);
 }
 
-/// Load and validate; print diagnostics of at least `min` severity.
-fn load(path: &Path, min: Severity) -> Result<(SourceFile, Model, Vec<Diagnostic>), u8> {
-    let (file, checked) = match model::check_path(path) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Err(USAGE);
-        }
-    };
-    let shown: Vec<Diagnostic> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity >= min)
-        .cloned()
-        .collect();
+/// Read and validate a model file; `Err(USAGE)` when it cannot be read.
+fn read(path: &Path) -> Result<(SourceFile, model::Checked), u8> {
+    model::check_path(path).map_err(|e| {
+        eprintln!("error: {e}");
+        USAGE
+    })
+}
+
+/// Print the diagnostics of at least `min` severity to standard error.
+fn show(file: &SourceFile, diagnostics: &[Diagnostic], min: Severity) {
     // Notes are for reading: past a screenful, count the rest.
     let mut notes = 0;
-    let (kept, skipped): (Vec<Diagnostic>, Vec<Diagnostic>) = shown.into_iter().partition(|d| {
-        d.severity > Severity::Note || {
-            notes += 1;
-            notes <= MAX_NOTES
-        }
-    });
-    emit(&file, &kept);
+    let (kept, skipped): (Vec<&Diagnostic>, Vec<&Diagnostic>) = diagnostics
+        .iter()
+        .filter(|d| d.severity >= min)
+        .partition(|d| {
+            d.severity > Severity::Note || {
+                notes += 1;
+                notes <= MAX_NOTES
+            }
+        });
+    let kept: Vec<Diagnostic> = kept.into_iter().cloned().collect();
+    emit(file, &kept);
     if !skipped.is_empty() {
         eprintln!(
             "note: {} more notes not shown (--format json lists every diagnostic)",
             skipped.len()
         );
     }
-    match checked.model {
-        Some(m) => Ok((file, m, checked.diagnostics)),
-        None => {
-            let n = checked.errors().count();
-            eprintln!(
-                "error: {} is invalid: {n} error{}",
-                file.name,
-                if n == 1 { "" } else { "s" }
-            );
-            Err(INVALID)
-        }
-    }
 }
 
+/// Load and validate; print diagnostics of at least `min` severity.
+fn load(path: &Path, min: Severity) -> Result<Model, u8> {
+    let (file, checked) = read(path)?;
+    show(&file, &checked.diagnostics, min);
+    checked.model.ok_or_else(|| {
+        let view = report::check::build(&file, None, &checked.diagnostics);
+        eprintln!("{}", view.verdict());
+        INVALID
+    })
+}
+
+/// `check`: validation and inference, then the one view both formats
+/// print. Exit 0 exactly when the view says valid.
 pub fn check(path: &Path, json: bool) -> u8 {
-    if json {
-        return check_json(path);
-    }
-    match load(path, Severity::Note) {
-        Ok((file, m, diags)) => {
-            // Valid but inconsistent (evidence of probability 0) is invalid
-            // too; inference alone tells (the analysis would cost more).
-            if let Err(e) = credence::network::compile(&m).infer() {
-                eprintln!("error: {}: {e}", file.name);
-                return INVALID;
-            }
-            let warnings = diags
-                .iter()
-                .filter(|d| d.severity == Severity::Warning)
-                .count();
-            let reports: usize = m.items.iter().map(|i| i.reports.len()).sum();
-            let line = format!(
-                "ok: {} is valid: {} hypotheses, {} evidence items, {} reports, {} sources, {} scenarios; {} warning{}",
-                file.name,
-                m.hypotheses.len(),
-                m.items.len(),
-                reports,
-                m.sources.len(),
-                m.scenarios.len(),
-                warnings,
-                if warnings == 1 { "" } else { "s" }
-            );
-            finish(print_to(None, |out| writeln!(out, "{line}")))
-        }
-        Err(code) => code,
-    }
-}
-
-fn check_json(path: &Path) -> u8 {
-    let (file, checked) = match model::check_path(path) {
+    let (file, checked) = match read(path) {
         Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return USAGE;
+        Err(code) => return code,
+    };
+    let mut diagnostics = checked.diagnostics;
+    // Valid but inconsistent (evidence of probability 0, or a network over
+    // the inference budget) is invalid too; inference alone tells.
+    if let Some(m) = &checked.model {
+        diagnostics.extend(analysis::check::consistency(m));
+    }
+    let view = report::check::build(&file, checked.model.as_ref(), &diagnostics);
+    let written = if json {
+        print_to(None, |out| report::write_json(&view, out))
+    } else {
+        show(&file, &diagnostics, Severity::Note);
+        if view.valid {
+            print_to(None, |out| writeln!(out, "{}", view.verdict()))
+        } else {
+            eprintln!("{}", view.verdict());
+            Ok(())
         }
     };
-    let diagnostics: Vec<serde_json::Value> = checked
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let (line, column) = d.span.as_ref().map_or((None, None), |s| {
-                let (l, c) = file.line_col(s.start);
-                (Some(l), Some(c))
-            });
-            serde_json::json!({
-                "severity": d.severity,
-                "message": d.message,
-                "line": line,
-                "column": column,
-                "label": d.label,
-                "hints": d.hints,
-            })
-        })
-        .collect();
-    let value = serde_json::json!({
-        "schema": 1,
-        "kind": "credence.check",
-        "file": file.name,
-        "valid": checked.model.is_some(),
-        "diagnostics": diagnostics,
-    });
-    let code = if checked.model.is_some() { OK } else { INVALID };
-    match print_to(None, |out| {
-        serde_json::to_writer_pretty(&mut *out, &value).map_err(io::Error::other)?;
-        writeln!(out)
-    }) {
-        Ok(()) | Err(OutputError::ClosedPipe) => code,
-        Err(e) => finish(Err(e)),
+    match finish(written) {
+        OK if !view.valid => INVALID,
+        code => code,
     }
 }
 
 pub fn report(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
-    let (_, m, _) = match load(path, Severity::Warning) {
+    let m = match load(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -177,7 +129,7 @@ pub fn whatif(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    let (_, m, _) = match load(path, Severity::Warning) {
+    let m = match load(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -205,7 +157,7 @@ pub fn sensitivity(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    let (_, m, _) = match load(path, Severity::Warning) {
+    let m = match load(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -227,7 +179,7 @@ pub fn simulate(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    let (_, m, _) = match load(path, Severity::Warning) {
+    let m = match load(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -247,7 +199,7 @@ pub fn simulate(
 }
 
 pub fn ach(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
-    let (_, m, _) = match load(path, Severity::Warning) {
+    let m = match load(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -271,7 +223,7 @@ pub fn explain(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    let (_, m, _) = match load(path, Severity::Warning) {
+    let m = match load(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -311,7 +263,7 @@ pub fn explain(
 }
 
 pub fn graph(path: &Path, format: report::graph::GraphFormat, output: Option<&Path>) -> u8 {
-    let (_, m, _) = match load(path, Severity::Warning) {
+    let m = match load(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -323,7 +275,7 @@ pub fn graph(path: &Path, format: report::graph::GraphFormat, output: Option<&Pa
 }
 
 pub fn export(path: &Path, format: report::export::ExportFormat, output: Option<&Path>) -> u8 {
-    let (_, m, _) = match load(path, Severity::Warning) {
+    let m = match load(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };

@@ -4,7 +4,9 @@
 
 pub mod ach;
 pub mod budget;
+pub mod check;
 pub mod explain;
+pub mod ledger;
 pub mod sensitivity;
 pub mod simulate;
 pub mod whatif;
@@ -120,6 +122,8 @@ pub struct Analysis {
     pub items: Vec<ItemResult>,
     /// Per source with an uncertain reliability, in source order.
     pub reliability: Vec<LearnedReliability>,
+    /// How much weight rests on each independent origin.
+    pub ledger: ledger::Ledger,
     /// ln P(all observed reports).
     pub log_evidence: f64,
     /// The hypothesis with the highest posterior (the first, on a tie).
@@ -211,11 +215,13 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
             posterior: post.clone(),
         })
         .collect();
+    let ledger = ledger::ledger(model, &items)?;
     Ok(Analysis {
         hypotheses,
         groups,
         items,
         reliability,
+        ledger,
         log_evidence: posterior.log_evidence,
         leader,
     })

@@ -150,6 +150,8 @@ pub(crate) fn write(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "{line}")?;
     }
 
+    write_ledger(view, out)?;
+
     let learned: Vec<_> = view
         .sources
         .iter()
@@ -173,6 +175,52 @@ pub(crate) fn write(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
             ]);
         }
         t.write(out, "  ")?;
+    }
+    Ok(())
+}
+
+/// The origin ledger (kept apart so the move to rendering the report's
+/// `Doc` can drop it whole; the Doc's note explains the apportioning).
+fn write_ledger(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
+    let ledger = &view.origin_ledger;
+    if ledger.origins.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Origin ledger (weight of evidence resting on each independent origin; an item's weight split\n among its origins by Shapley value)"
+    )?;
+    let mut header: Vec<&str> = vec!["Origin", "Items"];
+    header.extend(view.hypotheses.iter().map(|h| h.id.as_str()));
+    header.extend(["weight dB", "share"]);
+    let mut t = Table::new(&header).right_align(1..=view.hypotheses.len() + 3);
+    for o in ledger.origins.iter().take(20) {
+        let mut row = vec![o.source.clone(), o.items.len().to_string()];
+        row.extend(o.weight_of_evidence_db.iter().map(|w| match w {
+            Some(w) => format!("{w:+.2}"),
+            None => "rules out/in".to_string(),
+        }));
+        row.push(format!("{:.2}", o.weight_db));
+        row.push(format!("{:.1}%", 100.0 * o.share));
+        t.row(row);
+    }
+    t.write(out, "  ")?;
+    if let Some(e) = &ledger.established {
+        writeln!(
+            out,
+            "  Established items (no reports): {:.2} dB, {:.1}%",
+            e.weight_db,
+            100.0 * e.share
+        )?;
+    }
+    if let Some(top) = ledger.origins.first().filter(|o| o.share > 0.5) {
+        writeln!(
+            out,
+            "  One origin carries most of the weight: {} ({:.1}%).",
+            top.source,
+            100.0 * top.share
+        )?;
     }
     Ok(())
 }

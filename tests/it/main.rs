@@ -25,6 +25,7 @@ mod html_browser;
 mod interop;
 mod known_answers;
 mod leave_one_out;
+mod ledger;
 mod properties;
 mod report_formats;
 mod robustness;

@@ -57,6 +57,87 @@ fn groups<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
     d.table(tab);
 }
 
+/// Origins listed in the ledger table; JSON lists all.
+const LEDGER_ROWS: usize = 20;
+
+/// A share of the ledger's weight, as a percentage.
+fn percent(share: f64) -> String {
+    format!("{:.1}%", 100.0 * share)
+}
+
+/// The origin ledger: weight resting on each independent origin.
+fn origin_ledger<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
+    let ledger = &view.origin_ledger;
+    if ledger.origins.is_empty() && ledger.established.is_none() {
+        return;
+    }
+    d.h2("Origin ledger");
+    d.note(
+        "Weight of evidence resting on each independent origin (the source at the root of a relay tree), summed over the items it is an origin of, each hypothesis against the rest. An item with several origins splits its weight by Shapley value: each origin's marginal weight averaged over every order of adding them, so the shares add up to the item's weight. Weight: per item the largest |dB| of the origin's share, summed; share: of all that weight.",
+    );
+    let mut header = vec![text("Origin"), text("Reliability"), text("Items")];
+    header.extend(view.hypotheses.iter().map(|h| vec![t("dB "), c(&h.id)]));
+    header.push(text("Weight (dB)"));
+    header.push(text("Share"));
+    let k = view.hypotheses.len();
+    let right: Vec<usize> = (2..=k + 4).collect();
+    let mut tab = Table::new(header, &right);
+    for o in ledger.origins.iter().take(LEDGER_ROWS) {
+        let mut row = vec![
+            Cell::code(&o.source).with_subline(&o.title),
+            Cell::text(&o.reliability),
+            Cell::text(o.items.len().to_string()),
+        ];
+        row.extend(o.weight_of_evidence_db.iter().map(|w| woe_cell(*w)));
+        row.push(Cell::text(format!("{:.2}", o.weight_db)));
+        row.push(Cell::text(percent(o.share)).tone(if o.share > 0.5 {
+            Tone::Alert
+        } else {
+            Tone::Plain
+        }));
+        tab.row(row);
+    }
+    if let Some(e) = &ledger.established {
+        tab.start_summary();
+        let mut row = vec![
+            Cell::text("established").with_subline("items with no reports"),
+            Cell::text("").tone(Tone::Muted),
+            Cell::text(e.items.len().to_string()),
+        ];
+        row.extend(e.weight_of_evidence_db.iter().map(|w| woe_cell(*w)));
+        row.push(Cell::text(format!("{:.2}", e.weight_db)));
+        row.push(Cell::text(percent(e.share)));
+        tab.row(row);
+    }
+    d.table(tab);
+    if ledger.origins.len() > LEDGER_ROWS {
+        d.note(format!(
+            "... and {} more origins (--format json lists all).",
+            ledger.origins.len() - LEDGER_ROWS
+        ));
+    }
+    if let Some(top) = ledger.origins.first().filter(|o| o.share > 0.5) {
+        d.note_line(vec![
+            b("One origin carries most of the weight: "),
+            c(&top.source),
+            t(format!(
+                " ({}) carries {} of all diagnostic weight; the case rests on its word.",
+                top.title,
+                percent(top.share)
+            )),
+        ]);
+    }
+    if !ledger.split_equally.is_empty() {
+        let mut line = text(format!(
+            "Split equally among their origins (more than {} origins in one item): ",
+            crate::analysis::ledger::MAX_SHAPLEY_ORIGINS
+        ));
+        line.extend(code_list(&ledger.split_equally));
+        line.push(t("."));
+        d.note_line(line);
+    }
+}
+
 pub fn report(view: &ReportView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "report", "Posterior report");
     let leader = view
@@ -208,6 +289,8 @@ pub fn report(view: &ReportView) -> Doc<'_> {
             plural(origins, "independent origin", "independent origins"),
         ));
     }
+
+    origin_ledger(&mut d, view);
 
     d.h2("Sources");
     let learned = view.sources.iter().any(|s| s.learned.is_some());
