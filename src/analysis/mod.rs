@@ -7,6 +7,7 @@ pub mod budget;
 pub mod check;
 pub mod explain;
 pub mod ledger;
+pub mod ranges;
 pub mod sensitivity;
 pub mod simulate;
 pub mod whatif;

@@ -7,21 +7,29 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{ModelView, SCHEMA_VERSION, Table};
+use crate::analysis::ranges::RangeMode;
 use crate::analysis::sensitivity::{FLIP_TOLERANCE, Parameter, Sensitivity};
 use crate::analysis::{DIAGNOSTIC_THRESHOLD_DB, leader};
-use crate::model::{Model, Probability, Reliability};
+use crate::model::{Model, Probability};
 
 /// How many parameters the text tornado lists.
 const TOP_PARAMETERS: usize = 20;
 /// How many flip points the text lists, closest first.
 const TOP_FLIPS: usize = 10;
+/// Characters of a parameter's label the text tornado shows.
+const LABEL_WIDTH: usize = 48;
+
+/// Columns the text's method note is wrapped to.
+const NOTE_WIDTH: usize = 92;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SensitivityView {
     pub schema: u32,
     pub kind: &'static str,
     pub model: ModelView,
-    /// Grid points per parameter, over [0, 1] with both ends.
+    /// `plausible` (each parameter over its stated range) or `full` ([0, 1]).
+    pub range_mode: &'static str,
+    /// Grid points per parameter, over its range with both ends.
     pub points: usize,
     pub flip_tolerance: f64,
     /// Baseline posteriors, in hypothesis order.
@@ -47,7 +55,10 @@ pub struct BaselineHypothesis {
 #[derive(Clone, Debug, Serialize)]
 pub struct ParameterView {
     pub path: String,
-    /// reliability, hit, false_alarm, bias or likelihood.
+    /// The parameter in words: "Source title: reliability", "claim: P(E |
+    /// hypothesis title)", "prior of hypothesis title".
+    pub label: String,
+    /// reliability, hit, false_alarm, bias, likelihood or prior.
     pub kind: &'static str,
     pub source: Option<String>,
     pub item: Option<String>,
@@ -59,6 +70,17 @@ pub struct ParameterView {
     /// are measured from.
     pub reference: f64,
     pub written: String,
+    /// `[low, high]`: what the sweep covers.
+    pub range: [f64; 2],
+    /// Why: full, interval, verbal, ach, admiralty, point, default or certain.
+    pub range_basis: &'static str,
+    /// The basis in words, e.g. "Admiralty B, one grade either way (C to A)".
+    pub range_note: String,
+    /// The leading hypothesis at the low and at the high end of the range
+    /// (null where the evidence is impossible there): which hypothesis each
+    /// end favours.
+    pub leading_at_low: Option<String>,
+    pub leading_at_high: Option<String>,
     /// Items recompiled at each point.
     pub items_recompiled: usize,
     /// Largest swing of any posterior over the grid.
@@ -135,17 +157,8 @@ fn kind(p: &Parameter) -> &'static str {
         Parameter::FalseAlarm(_) => "false_alarm",
         Parameter::Bias(_) => "bias",
         Parameter::Likelihood(..) => "likelihood",
+        Parameter::Prior(_) => "prior",
     }
-}
-
-fn reference(p: &Parameter, model: &Model) -> f64 {
-    p.value(model).unwrap_or_else(|| match p {
-        Parameter::Reliability(s) => match &model.sources[s.0].reliability {
-            Reliability::Accuracy(e) => e.point.get(),
-            Reliability::Credibility { .. } => 0.5,
-        },
-        _ => 0.5,
-    })
 }
 
 /// Build the view of a sensitivity analysis.
@@ -174,16 +187,26 @@ pub fn build(model: &Model, a: &Sensitivity) -> SensitivityView {
                 Parameter::Likelihood(i, h) => {
                     (None, Some(model.items[i.0].id.clone()), Some(hid(h.0)))
                 }
+                Parameter::Prior(h) => (None, None, Some(hid(h.0))),
+            };
+            let leading_at = |end: Option<&(f64, Option<Vec<f64>>)>| {
+                end.and_then(|(_, p)| p.as_ref()).map(|p| hid(leader(p).0))
             };
             ParameterView {
                 path: p.path(model),
+                label: p.label(model),
                 kind: kind(p),
                 source,
                 item,
                 hypothesis,
                 value: s.value,
-                reference: reference(p, model),
+                reference: s.range.reference,
                 written: p.written(model),
+                range: [s.range.low, s.range.high],
+                range_basis: s.range.basis.kind(),
+                range_note: s.range.basis.to_string(),
+                leading_at_low: leading_at(s.grid.first()),
+                leading_at_high: leading_at(s.grid.last()),
                 items_recompiled: s.items,
                 impact: s.impact,
                 ranges: s
@@ -263,6 +286,10 @@ pub fn build(model: &Model, a: &Sensitivity) -> SensitivityView {
             question: model.meta.question.clone(),
             as_of: model.meta.as_of.clone(),
         },
+        range_mode: match a.mode {
+            RangeMode::Plausible => "plausible",
+            RangeMode::Full => "full",
+        },
         points: a.points,
         flip_tolerance: FLIP_TOLERANCE,
         hypotheses: model
@@ -338,27 +365,34 @@ pub fn write_text(view: &SensitivityView, out: &mut dyn Write) -> io::Result<()>
         baseline.join(", "),
         view.leading
     )?;
-    writeln!(
-        out,
-        "Each parameter is swept over [0, 1] at {} points with everything else as in the model;\na change of leader between points is bracketed by bisection to {:e}. An interval reliability\nis swept as a point value (what if the source's reliability were known).",
-        view.points, view.flip_tolerance
-    )?;
+    for line in super::graph::wrap(&super::doc::sweep_note(view), NOTE_WIDTH) {
+        writeln!(out, "{line}")?;
+    }
 
     writeln!(out)?;
     writeln!(
         out,
         "Tornado: parameters by the largest swing of any posterior"
     )?;
-    let mut header: Vec<String> = vec!["Parameter".into(), "Model value".into(), "Swing".into()];
+    let mut header: Vec<String> = vec![
+        "Parameter".into(),
+        "Path".into(),
+        "Model value".into(),
+        "Range".into(),
+        "Swing".into(),
+    ];
     header.extend(view.hypotheses.iter().map(|h| format!("{} range", h.id)));
+    header.push("Favours low/high".into());
     header.push("Leader changes (nearest)".into());
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
     let k = view.hypotheses.len();
-    let mut t = Table::new(&header_refs).right_align(2..3 + k);
+    let mut t = Table::new(&header_refs).right_align(4..5 + k);
     for p in view.parameters.iter().take(TOP_PARAMETERS) {
         let mut row = vec![
+            super::html::clip(&p.label, LABEL_WIDTH),
             p.path.clone(),
             p.written.clone(),
+            format!("{:.4}-{:.4}", p.range[0], p.range[1]),
             format!("{:.4}", p.impact),
         ];
         if p.ranges.is_empty() {
@@ -370,6 +404,12 @@ pub fn write_text(view: &SensitivityView, out: &mut dyn Write) -> io::Result<()>
                     .map(|r| format!("{:.4}-{:.4}", r.min, r.max)),
             );
         }
+        let end = |h: &Option<String>| h.clone().unwrap_or_else(|| "impossible".into());
+        row.push(format!(
+            "{} / {}",
+            end(&p.leading_at_low),
+            end(&p.leading_at_high)
+        ));
         row.push(nearest_flip(p));
         t.row(row);
     }

@@ -13,7 +13,7 @@ mod whatif;
 pub use ach::ach;
 pub use explain::explain;
 pub use report::report;
-pub use sensitivity::{TOP_PARAMETERS, sensitivity};
+pub use sensitivity::{TOP_PARAMETERS, sensitivity, sweep_note};
 pub use simulate::simulate;
 pub use whatif::whatif;
 
