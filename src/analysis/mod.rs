@@ -36,8 +36,11 @@ pub struct HypothesisResult {
 /// members'.
 #[derive(Clone, Debug)]
 pub struct GroupResult {
+    /// The group.
     pub id: GroupId,
+    /// The sum of its members' priors.
     pub prior: f64,
+    /// The sum of its members' posteriors.
     pub posterior: f64,
     /// Change in log-odds, in decibans; `None` when the posterior is 0 or 1.
     pub delta_db: Option<f64>,
