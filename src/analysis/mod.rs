@@ -3,6 +3,7 @@
 //! origins; per uncertain source what the evidence says of its reliability.
 
 pub mod ach;
+pub mod budget;
 pub mod check;
 pub mod explain;
 pub mod ledger;
@@ -139,6 +140,9 @@ pub enum AnalysisError {
     /// Exact inference refused (impossible evidence, or a network too large).
     #[error(transparent)]
     Infer(#[from] InferError),
+    /// A run over its work budget, refused before it started.
+    #[error(transparent)]
+    OverBudget(#[from] budget::OverBudget),
 }
 
 /// Compile the model, infer, and derive everything the report shows.

@@ -21,7 +21,7 @@ use crate::network::incremental::{EventMessages, HeldOut, item_factor, items_of_
 use crate::network::{Incremental, InferError};
 
 use super::ranges::{self, PlausibleRange, RangeMode};
-use super::{AnalysisError, DIAGNOSTIC_THRESHOLD_DB, leader, weight_of_evidence};
+use super::{AnalysisError, DIAGNOSTIC_THRESHOLD_DB, budget, leader, weight_of_evidence};
 
 /// Grid points per parameter unless asked otherwise.
 pub const DEFAULT_POINTS: usize = 21;
@@ -708,6 +708,32 @@ fn bisect(
     })
 }
 
+/// What a full run costs: each sweep keeps `points` posteriors; each point
+/// is one inference, as large as the model's largest elimination table,
+/// over the held-out items (one for a likelihood, the source's items for a
+/// source parameter, none for a prior). Flip bisection adds a few points
+/// per flip, not counted.
+pub fn estimate(model: &Model, engine: &Incremental, points: usize) -> budget::Estimate {
+    let k = model.hypotheses.len() as f64;
+    let items = model.items.iter().filter(|i| i.enabled).count() as f64;
+    let (mut parameters, mut source_evaluations) = (0.0, 0.0);
+    for s in reported_sources(model) {
+        let n = source_parameters(model, s).len() as f64;
+        parameters += n;
+        source_evaluations += n * items_of_source(model, s).len().max(1) as f64;
+    }
+    let priors = prior_parameters(model).len() as f64;
+    parameters += priors;
+    source_evaluations += priors;
+    let points = points as f64;
+    let per_inference = engine.elimination_entries();
+    budget::Estimate {
+        results: (items * k + parameters) * points * k,
+        results_budget: budget::MAX_PRINTED_RESULTS,
+        work: points * per_inference * (items * k + source_evaluations),
+    }
+}
+
 /// Sweep every parameter over `points` values of its plausible range (see
 /// [`super::ranges`]), find linchpins, and weigh every enabled item.
 pub fn analyse(model: &Model, points: usize) -> Result<Sensitivity, AnalysisError> {
@@ -722,6 +748,15 @@ pub fn analyse_over(
 ) -> Result<Sensitivity, AnalysisError> {
     let points = points.max(2);
     let engine = Incremental::new(model)?;
+    estimate(model, &engine, points).check(
+        "sensitivity",
+        || {
+            "each of the items' likelihoods, for each hypothesis, is swept and every point's posterior kept: use fewer --points, or split the model (fewer hypotheses or items)".to_string()
+        },
+        || {
+            "every sweep point is one inference over the latent reliabilities the model ties together: use fewer --points, give some sources a point reliability (or a lower reliability_levels), or use `credence simulate`".to_string()
+        },
+    )?;
     let baseline = engine.hypotheses()?;
     let priors = model.priors();
     let mut scratch = model.clone();
