@@ -14,6 +14,7 @@ mod model_gen;
 
 mod ach;
 mod bad_models;
+mod budgets;
 mod chunked_parse;
 mod cli_basics;
 mod explain;
