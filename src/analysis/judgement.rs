@@ -234,6 +234,9 @@ pub struct BottomLine {
     pub sample_leads: Vec<f64>,
     pub samples: u64,
     pub samples_used: u64,
+    /// Numbers the model states as uncertain (what the samples draw); when
+    /// there are some but no samples, sampling was over the work budget.
+    pub sampled_parameters: usize,
     /// The leading hypothesis in each scenario (`None` where the scenario
     /// makes the evidence impossible), with the scenario ids.
     pub scenario_leaders: Vec<(String, Option<HypothesisId>)>,
@@ -383,12 +386,13 @@ pub fn bottom_line(model: &Model, analysis: &Analysis) -> Result<BottomLine, Ana
             samples: SAMPLES,
             seed: SEED,
         };
-        Some(simulate::sample_columns(
-            model,
-            &params,
-            options,
-            &NoProgress,
-        )?)
+        // A model too large to sample within the work budget keeps its
+        // bottom line without the Monte Carlo share.
+        match simulate::sample_columns(model, &params, options, &NoProgress) {
+            Ok(sampled) => Some(sampled),
+            Err(AnalysisError::OverBudget(_)) => None,
+            Err(e) => return Err(e),
+        }
     };
     let runs = whatif::select(model, &[], &[], true).unwrap_or_default();
     let outcomes = whatif::run(model, runs)?;
@@ -503,6 +507,7 @@ pub fn bottom_line(model: &Model, analysis: &Analysis) -> Result<BottomLine, Ana
         sample_leads,
         samples: trials.sampled.as_ref().map_or(0, |s| s.samples),
         samples_used: trials.sampled.as_ref().map_or(0, |s| s.used),
+        sampled_parameters: params.len(),
         scenario_leaders,
         linchpins,
         contenders,

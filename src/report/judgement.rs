@@ -480,6 +480,9 @@ impl BottomLineView {
                 count(line.samples_used),
                 judgement::SEED
             )),
+            None if line.sampled_parameters > 0 => reasons.push(
+                "Monte Carlo sampling of the uncertain numbers was over the work budget for a model this size and was left out.".to_string(),
+            ),
             None => reasons.push(
                 "The model states no number as uncertain (no interval, verbal term or Admiralty F): there is nothing to sample.".to_string(),
             ),
