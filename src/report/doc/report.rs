@@ -2,8 +2,11 @@
 //! independent origins, sources.
 
 use super::super::ReportView;
-use super::super::view::EvidenceView;
-use super::{Cell, Doc, Figure, Table, Tone, b, c, code_list, f4, plural, s4, t, text, woe_cell};
+use super::super::format::{count_of, four_decimals, signed_four_decimals, signed_two_decimals};
+use super::super::posterior_report::EvidenceView;
+use super::{
+    Cell, Doc, Figure, Table, Tone, change_cell, code, code_list, strong, text, woe_cell, words,
+};
 
 /// Enabled diagnostic items by strength (strongest first), then the
 /// non-diagnostic ones, then the disabled ones, each in model order.
@@ -45,27 +48,31 @@ pub fn report(view: &ReportView) -> Doc<'_> {
     );
     for (k, h) in view.hypotheses.iter().enumerate() {
         let tone = if k == leader {
-            Tone::Strong
+            Tone::Leading
         } else {
             Tone::Plain
         };
         tab.row(vec![
             Cell::code(&h.id).with_subline(&h.title),
-            Cell::text(f4(h.prior)),
-            Cell::text(f4(h.posterior)).tone(tone),
+            Cell::text(four_decimals(h.prior)),
+            Cell::text(four_decimals(h.posterior)).tone(tone),
             Cell::text(&h.icd203),
             h.delta_log_odds_db.map_or_else(
                 || Cell::text("n/a").tone(Tone::Muted),
-                |x| Cell::text(format!("{x:+.2}")),
+                |x| change_cell(x, signed_two_decimals(x)),
             ),
         ]);
     }
     d.table(tab);
     if let Some(lead) = view.hypotheses.get(leader) {
         d.para(vec![
-            b("Leading: "),
-            c(&lead.id),
-            t(format!(" at {} ({}).", f4(lead.posterior), lead.icd203)),
+            strong("Leading: "),
+            code(&lead.id),
+            words(format!(
+                " at {} ({}).",
+                four_decimals(lead.posterior),
+                lead.icd203
+            )),
         ]);
     }
 
@@ -74,8 +81,12 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         "Weight of evidence: 10 log10 of the likelihood ratio of the item's reports, in decibans (dB), each hypothesis against the rest; positive supports the hypothesis. Effect: the leading hypothesis' posterior with the item minus without it. Strongest items first.",
     );
     let mut header = vec![text("Item")];
-    header.extend(view.hypotheses.iter().map(|h| vec![t("dB "), c(&h.id)]));
-    header.push(vec![t("Effect on P("), c(&view.leading), t(")")]);
+    header.extend(
+        view.hypotheses
+            .iter()
+            .map(|h| vec![words("dB "), code(&h.id)]),
+    );
+    header.push(vec![words("Effect on P("), code(&view.leading), words(")")]);
     header.push(text("Reports"));
     header.push(text("Origins"));
     let k = view.hypotheses.len();
@@ -90,7 +101,7 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         }
         row.push(e.effect.as_ref().and_then(|x| x.get(leader)).map_or_else(
             || Cell::text("n/a").tone(Tone::Muted),
-            |x| Cell::text(s4(*x)),
+            |x| change_cell(*x, signed_four_decimals(*x)),
         ));
         if e.established {
             row.push(Cell::text("given").tone(Tone::Muted));
@@ -115,7 +126,7 @@ pub fn report(view: &ReportView) -> Doc<'_> {
     if !flat.is_empty() {
         let mut line = text("Not diagnostic (equally expected under every hypothesis): ");
         line.extend(code_list(&flat));
-        line.push(t("."));
+        line.push(words("."));
         d.note_line(line);
     }
 
@@ -149,7 +160,7 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         tab.row(vec![
             Cell::code(&e.id),
             Cell::text(e.reports.to_string()),
-            Cell::text(e.origins.to_string()).tone(if many { Tone::Alert } else { Tone::Plain }),
+            Cell::text(e.origins.to_string()).tone(if many { Tone::Warning } else { Tone::Plain }),
             Cell::text(e.partly_dependent.to_string()),
             Cell::line(code_list(&e.origin_reports)),
         ]);
@@ -167,9 +178,9 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         let origins: usize = echoed.iter().map(|e| e.origins).sum();
         d.note(format!(
             "{} on {} come from {}: counting them as independent confirmations would overstate the evidence.",
-            plural(total, "report", "reports"),
-            plural(echoed.len(), "item", "items"),
-            plural(origins, "independent origin", "independent origins"),
+            count_of(total as u64, "report", "reports"),
+            count_of(echoed.len() as u64, "item", "items"),
+            count_of(origins as u64, "independent origin", "independent origins"),
         ));
     }
 
@@ -184,14 +195,14 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         let mut row = vec![
             Cell::code(&s.id).with_subline(&s.title),
             Cell::text(&s.reliability),
-            Cell::text(f4(s.bias)),
+            Cell::text(four_decimals(s.bias)),
         ];
         if learned {
             match &s.learned {
                 Some(l) => row.extend([
-                    Cell::text(f4(l.prior_mean)),
-                    Cell::text(f4(l.posterior_mean)),
-                    Cell::text(s4(l.posterior_mean - l.prior_mean)),
+                    Cell::text(four_decimals(l.prior_mean)),
+                    Cell::text(four_decimals(l.posterior_mean)),
+                    Cell::text(signed_four_decimals(l.posterior_mean - l.prior_mean)),
                 ]),
                 None => row.extend((0..3).map(|_| Cell::empty())),
             }
@@ -218,9 +229,5 @@ pub fn report(view: &ReportView) -> Doc<'_> {
 impl super::super::View for ReportView {
     fn document(&self) -> Doc<'_> {
         report(self)
-    }
-
-    fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        super::super::text::write(self, out)
     }
 }
