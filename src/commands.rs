@@ -510,9 +510,31 @@ pub fn completions(shell: clap_complete::Shell, mut cli: clap::Command) -> u8 {
     }))
 }
 
-/// The man page (roff) for the CLI, written to standard output.
-pub fn man(cli: clap::Command) -> u8 {
-    finish(print_to(None, |out| clap_mangen::Man::new(cli).render(out)))
+/// The man pages (roff) for the CLI: the main page to standard output, or
+/// with `dir` the main page and one per visible command (`credence.1`,
+/// `credence-report.1`, ...: the names the main page refers to).
+pub fn man(cli: clap::Command, dir: Option<&Path>) -> u8 {
+    let Some(dir) = dir else {
+        return finish(print_to(None, |out| clap_mangen::Man::new(cli).render(out)));
+    };
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!("error: cannot create {}: {e}", dir.display());
+        return USAGE;
+    }
+    // Built, a command's subcommands carry their full names
+    // (`credence-report`), which become the pages' titles and file names.
+    let mut cli = cli.disable_help_subcommand(true);
+    cli.build();
+    let commands = cli.get_subcommands().filter(|c| !c.is_hide_set()).cloned();
+    for command in std::iter::once(cli.clone()).chain(commands) {
+        let page = clap_mangen::Man::new(command);
+        let path = dir.join(page.get_filename());
+        if let Err(e) = print_to(Some(&path), |out| page.render(out)) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return USAGE;
+        }
+    }
+    OK
 }
 
 /// Write to `output` atomically (a temporary file renamed into place, so a

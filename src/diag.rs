@@ -15,17 +15,23 @@ use codespan_reporting::term::{self, termcolor::WriteColor};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// A remark that needs no action (a non-diagnostic item, one origin behind
+    /// many reports).
     Note,
+    /// Probably a mistake, but the model is still valid.
     Warning,
+    /// The model is invalid: nothing is computed from it.
     Error,
 }
 
 /// One finding about a model file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
+    /// How serious it is.
     pub severity: Severity,
     /// Byte range into the model text; `None` for findings about the file as a whole.
     pub span: Option<Range<usize>>,
+    /// What is wrong, in one sentence.
     pub message: String,
     /// Short text shown under the offending span.
     pub label: Option<String>,
@@ -36,14 +42,17 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// An error with this message and nothing else yet.
     pub fn error(message: impl Into<String>) -> Self {
         Self::new(Severity::Error, message)
     }
 
+    /// A warning with this message and nothing else yet.
     pub fn warning(message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, message)
     }
 
+    /// A note with this message and nothing else yet.
     pub fn note(message: impl Into<String>) -> Self {
         Self::new(Severity::Note, message)
     }
@@ -59,31 +68,37 @@ impl Diagnostic {
         }
     }
 
+    /// Point it at a byte range of the model text.
     pub fn at(mut self, span: Range<usize>) -> Self {
         self.span = Some(span);
         self
     }
 
+    /// Point it at a byte range, or at the whole file with `None`.
     pub fn at_opt(mut self, span: Option<Range<usize>>) -> Self {
         self.span = span;
         self
     }
 
+    /// Set the short text shown under the span.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
         self
     }
 
+    /// Add a hint on how to fix it.
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hints.push(hint.into());
         self
     }
 
+    /// Add another place that explains this one.
     pub fn related(mut self, span: Range<usize>, text: impl Into<String>) -> Self {
         self.related.push((span, text.into()));
         self
     }
 
+    /// Whether it makes the model invalid.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -92,11 +107,14 @@ impl Diagnostic {
 /// The text of a model file, kept for rendering diagnostics.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
+    /// The file name as given (shown in diagnostics).
     pub name: String,
+    /// The whole text.
     pub text: String,
 }
 
 impl SourceFile {
+    /// A named text.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         SourceFile {
             name: name.into(),

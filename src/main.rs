@@ -7,12 +7,13 @@ mod commands;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
 #[command(
     name = "credence",
     version,
+    propagate_version = true,
     about = "Evidence-weighting reasoning engine: exact Bayesian support for competing hypotheses"
 )]
 struct Cli {
@@ -20,162 +21,237 @@ struct Cli {
     command: Command,
 }
 
+/// The model file every model command reads.
+#[derive(Args)]
+struct ModelArg {
+    /// The model: a TOML file of hypotheses, sources, evidence and
+    /// scenarios (docs/FORMAT.md). Seed-document references are checked
+    /// against `[model] seeds`, else a `seeds` folder beside the model's
+    /// folder.
+    #[arg(value_name = "MODEL")]
+    model: PathBuf,
+}
+
+/// A command's set of output formats.
+trait FormatArg: ValueEnum + Clone + Send + Sync + 'static {
+    /// The default format's name. (Not `default_value_t`: clap caches that
+    /// text in a static, which a generic `Output<F>` would share between
+    /// every `F`.)
+    const DEFAULT: &'static str;
+}
+
+/// Where a command writes and in which format: `F` is the command's own
+/// set of formats.
+#[derive(Args)]
+struct Output<F: FormatArg> {
+    #[arg(
+        long,
+        value_enum,
+        default_value = F::DEFAULT,
+        help = "The output format",
+        long_help = "The output format, one of:"
+    )]
+    format: F,
+    /// Write to FILE instead of standard output. The file is written
+    /// atomically: a temporary file beside it is renamed into place once
+    /// complete, so a failed run never leaves a truncated file.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Validate a model and lint it (circular reporting, one origin behind
     /// many reports, non-diagnostic items, indistinguishable hypotheses,
     /// unused sources).
+    ///
+    /// Runs exact inference too: evidence the model makes impossible, or a
+    /// network over the inference budget, makes the model invalid (exit 1).
     Check {
-        model: PathBuf,
-        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        #[command(flatten)]
+        model: ModelArg,
+        #[arg(
+            long,
+            value_enum,
+            default_value_t = CheckFormat::Text,
+            help = "The output format",
+            long_help = "The output format, one of:"
+        )]
         format: CheckFormat,
     },
     /// Posterior per hypothesis, what drove it, and independent origins.
     Report {
-        model: PathBuf,
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
-        /// Write to FILE instead of standard output (atomically).
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        model: ModelArg,
+        #[command(flatten)]
+        output: Output<ReportFormat>,
     },
     /// Posteriors under the model's scenarios or --set overrides, beside the
     /// baseline, and whether the leading hypothesis changes.
     Whatif {
-        model: PathBuf,
+        #[command(flatten)]
+        model: ModelArg,
         /// Run this scenario of the model (repeatable). Default: every one.
         #[arg(long = "scenario", value_name = "ID", conflicts_with = "all")]
         scenario: Vec<String>,
         /// Override PATH=VALUE (repeatable), e.g. sources.wsj.reliability=0.3.
+        ///
+        /// The paths (ids are the model's own):
+        ///   hypotheses.H.prior                      a probability; the others rescale
+        ///   sources.S.reliability                   Admiralty letter, number, interval
+        ///                                           or { hit = .., false_alarm = .. }
+        ///   sources.S.bias                          a number, interval or word
+        ///   evidence.E.enabled                      true or false
+        ///   evidence.E.likelihood.H                 P(E | H): number, interval or word
+        ///   evidence.E.reports.R.reliability        as sources.S.reliability
+        ///   evidence.E.reports.R.bias               as sources.S.bias
+        ///   evidence.E.reports.R.observed           true or false
+        ///   evidence.E.reports.R.strength           a relayed report's link, 0 to 1
+        ///   dependencies.D.strength                 every link the dependency made
+        /// A value is TOML: 0.3, [0.2, 0.4], "likely" (or a bare word), true.
+        /// Example: --set sources.wsj.reliability=C --set evidence.e2.enabled=false
+        ///
         /// Alone, the overrides form one scenario; with --scenario or --all
         /// they apply on top of each chosen scenario.
-        #[arg(long = "set", value_name = "PATH=VALUE")]
+        #[arg(long = "set", value_name = "PATH=VALUE", verbatim_doc_comment)]
         set: Vec<String>,
         /// Run every scenario of the model (the default without --set).
         #[arg(long)]
         all: bool,
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
-        /// Write to FILE instead of standard output (atomically).
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        output: Output<ReportFormat>,
     },
     /// Sweep every source reliability and bias and every likelihood over
     /// [0, 1]: tornado, flip points, linchpins, weight of evidence.
     Sensitivity {
-        model: PathBuf,
+        #[command(flatten)]
+        model: ModelArg,
         /// Grid points per parameter, both ends included.
         #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(u32).range(2..=1001))]
         points: u32,
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
-        /// Write to FILE instead of standard output (atomically).
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        output: Output<ReportFormat>,
     },
     /// Monte Carlo over every uncertain number (intervals, verbal terms,
     /// Admiralty F): the spread of each posterior and how often each
     /// hypothesis leads. Seeded: the same seed gives the same output.
     Simulate {
-        model: PathBuf,
+        #[command(flatten)]
+        model: ModelArg,
         /// Number of samples (at most 1,000,000).
         #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         samples: u64,
-        /// Seed of the random draws.
+        /// Seed of the random draws: the same seed gives the same output on
+        /// any number of threads.
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
-        /// Write to FILE instead of standard output (atomically).
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        output: Output<ReportFormat>,
     },
     /// Heuer's Analysis of Competing Hypotheses matrix beside the Bayesian
     /// result, and where the two rankings disagree, why.
     Ach {
-        model: PathBuf,
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
-        /// Write to FILE instead of standard output (atomically).
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        model: ModelArg,
+        #[command(flatten)]
+        output: Output<ReportFormat>,
     },
     /// The arithmetic step by step: hit and false-alarm rates, relay
     /// chains, each item's likelihood, the running posterior.
     Explain {
-        model: PathBuf,
+        #[command(flatten)]
+        model: ModelArg,
         /// Explain only this evidence item, and its effect on the posterior.
         #[arg(long, value_name = "ID")]
         item: Option<String>,
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
-        /// Write to FILE instead of standard output (atomically).
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        output: Output<ReportFormat>,
     },
     /// The network as a drawing: hypotheses, items, reports by source, relay
     /// chains (dashed where partial), latent reliabilities, origins marked.
     Graph {
-        model: PathBuf,
-        #[arg(long, value_enum, default_value_t = GraphFormatArg::Dot)]
-        format: GraphFormatArg,
-        /// Write to FILE instead of standard output (atomically).
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        model: ModelArg,
+        #[command(flatten)]
+        output: Output<GraphFormatArg>,
     },
     /// The compiled network as BIF (GeNIe, Netica, pgmpy; observed reports
     /// carry `property evidence`), or the validated model as JSON.
     Export {
-        model: PathBuf,
-        #[arg(long, value_enum, default_value_t = ExportFormatArg::Bif)]
-        format: ExportFormatArg,
-        /// Write to FILE instead of standard output (atomically).
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        model: ModelArg,
+        #[command(flatten)]
+        output: Output<ExportFormatArg>,
     },
     /// Exact posterior of one node of any discrete BIF network (GeNIe,
     /// Netica, bnlearn, pgmpy, credence export).
+    ///
+    /// The evidence the file carries (`property evidence = STATE ;`) is
+    /// entered unless --ignore-file-evidence is given; the output lists
+    /// every observation entered and where it came from.
     Query {
-        /// A BIF file.
+        /// The network: a BIF file (docs/BIF.md says which dialect is read).
+        #[arg(value_name = "NETWORK")]
         network: PathBuf,
         /// The node whose posterior to compute.
         #[arg(long, value_name = "NODE")]
         target: String,
-        /// Observe NODE in STATE (repeatable); overrides the file's evidence.
+        /// Observe NODE in STATE (repeatable); on the same node it replaces
+        /// the file's evidence.
         #[arg(long = "evidence", value_name = "NODE=STATE")]
         evidence: Vec<String>,
-        /// Also enter the file's `property evidence = STATE ;` lines.
-        #[arg(long)]
+        /// Leave out the file's `property evidence` lines: the posterior
+        /// given only --evidence (the prior without it).
+        #[arg(long, conflicts_with = "file_evidence")]
+        ignore_file_evidence: bool,
+        /// Enter the file's evidence (the default; kept so older scripts
+        /// still run).
+        #[arg(long, hide = true)]
         file_evidence: bool,
-        #[arg(long, value_enum, default_value_t = QueryFormat::Text)]
-        format: QueryFormat,
-        /// Write to FILE instead of standard output (atomically).
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        output: Output<QueryFormat>,
     },
     /// Shell completion script for SHELL, to standard output.
     #[command(hide = true)]
     GenerateCompletions {
+        /// The shell to write the completion script for.
         #[arg(long, value_enum)]
         shell: clap_complete::Shell,
     },
-    /// The man page (roff), to standard output.
+    /// Man pages (roff): the main page to standard output, or with --dir
+    /// one page per command (credence.1, credence-report.1, ...).
     #[command(hide = true)]
-    GenerateMan,
+    GenerateMan {
+        /// Write credence.1 and one page per command into DIR (made if
+        /// missing), each written atomically.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum CheckFormat {
+    /// Diagnostics rendered with the offending line, then a one-line summary.
     Text,
+    /// The check view (kind `credence.check`, docs/JSON.md): validity, a
+    /// summary of the model and every diagnostic with its line and column.
     Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum ReportFormat {
+    /// Aligned plain text, colored on a terminal (never with NO_COLOR set).
     Text,
+    /// GitHub-flavoured Markdown: pipe tables, no raw HTML.
     Markdown,
+    /// The command's view as JSON (schemas in docs/JSON.md).
     Json,
+    /// One self-contained HTML page: inline CSS and SVG charts, no script.
     Html,
+}
+
+impl FormatArg for ReportFormat {
+    const DEFAULT: &'static str = "text";
 }
 
 impl From<ReportFormat> for credence::report::Format {
@@ -191,20 +267,45 @@ impl From<ReportFormat> for credence::report::Format {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum GraphFormatArg {
+    /// Graphviz DOT (`dot -Tsvg`).
     Dot,
+    /// A Mermaid flowchart (renders in GitHub Markdown).
     Mermaid,
+}
+
+impl FormatArg for GraphFormatArg {
+    const DEFAULT: &'static str = "dot";
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum ExportFormatArg {
+    /// The compiled network in the Bayesian Interchange Format, observed
+    /// reports as `property evidence` (docs/BIF.md).
     Bif,
+    /// The validated model as JSON (kind `credence.export`, docs/JSON.md).
     Json,
+}
+
+impl FormatArg for ExportFormatArg {
+    const DEFAULT: &'static str = "bif";
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum QueryFormat {
+    /// The evidence entered and the posterior table.
     Text,
+    /// The query view (kind `credence.query`, docs/JSON.md).
     Json,
+}
+
+impl FormatArg for QueryFormat {
+    const DEFAULT: &'static str = "text";
+}
+
+impl<F: FormatArg> Output<F> {
+    fn file(&self) -> Option<&std::path::Path> {
+        self.output.as_deref()
+    }
 }
 
 fn main() -> ExitCode {
@@ -212,93 +313,120 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check { model, format } => {
-            commands::check(&model, matches!(format, CheckFormat::Json))
+            commands::check(&model.model, matches!(format, CheckFormat::Json))
         }
-        Command::Report {
-            model,
-            format,
-            output,
-        } => commands::report(&model, format.into(), output.as_deref()),
+        Command::Report { model, output } => {
+            commands::report(&model.model, output.format.into(), output.file())
+        }
         Command::Whatif {
             model,
             scenario,
             set,
             all,
-            format,
             output,
         } => commands::whatif(
-            &model,
+            &model.model,
             &scenario,
             &set,
             all,
-            format.into(),
-            output.as_deref(),
+            output.format.into(),
+            output.file(),
         ),
         Command::Sensitivity {
             model,
             points,
-            format,
             output,
-        } => commands::sensitivity(&model, points as usize, format.into(), output.as_deref()),
+        } => commands::sensitivity(
+            &model.model,
+            points as usize,
+            output.format.into(),
+            output.file(),
+        ),
         Command::Simulate {
             model,
             samples,
             seed,
-            format,
             output,
-        } => commands::simulate(&model, samples, seed, format.into(), output.as_deref()),
-        Command::Ach {
-            model,
-            format,
-            output,
-        } => commands::ach(&model, format.into(), output.as_deref()),
+        } => commands::simulate(
+            &model.model,
+            samples,
+            seed,
+            output.format.into(),
+            output.file(),
+        ),
+        Command::Ach { model, output } => {
+            commands::ach(&model.model, output.format.into(), output.file())
+        }
         Command::Explain {
             model,
             item,
-            format,
             output,
-        } => commands::explain(&model, item.as_deref(), format.into(), output.as_deref()),
-        Command::Graph {
-            model,
-            format,
-            output,
-        } => {
-            let format = match format {
+        } => commands::explain(
+            &model.model,
+            item.as_deref(),
+            output.format.into(),
+            output.file(),
+        ),
+        Command::Graph { model, output } => {
+            let format = match output.format {
                 GraphFormatArg::Dot => credence::report::graph::GraphFormat::Dot,
                 GraphFormatArg::Mermaid => credence::report::graph::GraphFormat::Mermaid,
             };
-            commands::graph(&model, format, output.as_deref())
+            commands::graph(&model.model, format, output.file())
         }
-        Command::Export {
-            model,
-            format,
-            output,
-        } => {
-            let format = match format {
+        Command::Export { model, output } => {
+            let format = match output.format {
                 ExportFormatArg::Bif => credence::report::export::ExportFormat::Bif,
                 ExportFormatArg::Json => credence::report::export::ExportFormat::Json,
             };
-            commands::export(&model, format, output.as_deref())
+            commands::export(&model.model, format, output.file())
         }
         Command::Query {
             network,
             target,
             evidence,
-            file_evidence,
-            format,
+            ignore_file_evidence,
+            file_evidence: _,
             output,
         } => commands::query(
             &network,
             &target,
             &evidence,
-            file_evidence,
-            matches!(format, QueryFormat::Json),
-            output.as_deref(),
+            !ignore_file_evidence,
+            matches!(output.format, QueryFormat::Json),
+            output.file(),
         ),
         Command::GenerateCompletions { shell } => {
             commands::completions(shell, <Cli as clap::CommandFactory>::command())
         }
-        Command::GenerateMan => commands::man(<Cli as clap::CommandFactory>::command()),
+        Command::GenerateMan { dir } => {
+            commands::man(<Cli as clap::CommandFactory>::command(), dir.as_deref())
+        }
     };
     ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every argument of every command, visible or hidden, says what it is.
+    #[test]
+    fn every_argument_has_help() {
+        let mut cli = super::Cli::command();
+        cli.build();
+        for command in cli.get_subcommands() {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                assert!(
+                    arg.get_help().is_some(),
+                    "`credence {}`: argument `{id}` has no help",
+                    command.get_name()
+                );
+            }
+        }
+    }
 }

@@ -40,14 +40,20 @@ const TIE: f64 = 1e-12;
 /// Heuer's consistency rating of an item with a hypothesis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rating {
+    /// CC.
     VeryConsistent,
+    /// C.
     Consistent,
+    /// N: neutral or not applicable.
     Neutral,
+    /// I.
     Inconsistent,
+    /// II.
     VeryInconsistent,
 }
 
 impl Rating {
+    /// Every rating, most consistent first.
     pub const ALL: [Rating; 5] = [
         Rating::VeryConsistent,
         Rating::Consistent,
@@ -56,6 +62,7 @@ impl Rating {
         Rating::VeryInconsistent,
     ];
 
+    /// The rating's code: `CC`, `C`, `N`, `I` or `II`.
     pub fn code(self) -> &'static str {
         match self {
             Rating::VeryConsistent => "CC",
@@ -66,6 +73,7 @@ impl Rating {
         }
     }
 
+    /// The rating with this code (exact, upper case).
     pub fn from_code(code: &str) -> Option<Rating> {
         Rating::ALL.into_iter().find(|r| r.code() == code)
     }
@@ -79,10 +87,12 @@ impl Rating {
         }
     }
 
+    /// I or II.
     pub fn is_inconsistent(self) -> bool {
         self.inconsistency() > 0
     }
 
+    /// C or CC.
     pub fn is_consistent(self) -> bool {
         matches!(self, Rating::VeryConsistent | Rating::Consistent)
     }
@@ -114,8 +124,10 @@ impl Rating {
     }
 }
 
+/// One cell of the matrix: an item against a hypothesis.
 #[derive(Clone, Debug)]
 pub struct Cell {
+    /// The consistency rating shown.
     pub rating: Rating,
     /// The model wrote this cell as an ACH rating (mirrored on a denied row).
     pub written: bool,
@@ -125,21 +137,27 @@ pub struct Cell {
     pub ratio_db: f64,
 }
 
+/// One row of the matrix: an enabled item.
 #[derive(Clone, Debug)]
 pub struct Row {
+    /// The item.
     pub item: ItemId,
     /// The reports on balance deny the claim: the row is its negation.
     pub denied: bool,
     /// Indexed by `HypothesisId`.
     pub cells: Vec<Cell>,
-    /// P(reports | E), P(reports | not E).
+    /// P(reports | E).
     pub given_true: f64,
+    /// P(reports | not E).
     pub given_false: f64,
+    /// 1 - min/max of `given_true` and `given_false`: 1 for an established item
+    /// or conclusive reports, 0 for reports equally likely either way.
     pub credibility: f64,
     /// Independent origins of the item's reports.
     pub origins: usize,
     /// Best h - f among the origins; `None` for an item with no reports.
     pub best_discrimination: Option<f64>,
+    /// Diagnosticity: 1 - min/max over hypotheses of the row's likelihood.
     pub relevance: f64,
     /// 10 log10 of max/min of the row's likelihoods (may be infinite).
     pub diagnosticity_db: f64,
@@ -152,8 +170,10 @@ impl Row {
     }
 }
 
+/// One hypothesis's column totals and ranks.
 #[derive(Clone, Debug)]
 pub struct Score {
+    /// The hypothesis.
     pub hypothesis: HypothesisId,
     /// Heuer's score: I = 1, II = 2.
     pub inconsistency: u32,
@@ -161,7 +181,9 @@ pub struct Score {
     pub weighted: f64,
     /// 1 = fewest inconsistencies; ties share a rank.
     pub ach_rank: usize,
+    /// 1 = lowest weighted score; ties share a rank.
     pub weighted_rank: usize,
+    /// The Bayesian posterior.
     pub posterior: f64,
     /// 1 = highest posterior; ties share a rank.
     pub bayes_rank: usize,
@@ -171,16 +193,20 @@ pub struct Score {
 /// hypothesis Bayes prefers.
 #[derive(Clone, Debug, Default)]
 pub struct Contribution {
+    /// The rows.
     pub items: Vec<ItemId>,
     /// Per item, in `items` order.
     pub item_db: Vec<f64>,
+    /// Their total, decibans.
     pub db: f64,
 }
 
 /// ACH ranks `ach_prefers` above `bayes_prefers`; Bayes the other way.
 #[derive(Clone, Debug)]
 pub struct Disagreement {
+    /// The hypothesis ACH ranks higher.
     pub ach_prefers: HypothesisId,
+    /// The hypothesis Bayes ranks higher.
     pub bayes_prefers: HypothesisId,
     /// 10 log10 of the posterior odds of `bayes_prefers` to `ach_prefers`.
     pub total_db: f64,
@@ -202,13 +228,17 @@ pub struct Disagreement {
     pub latent_db: f64,
 }
 
+/// Heuer's ACH matrix of a model, its scores, and where it disagrees with the
+/// Bayesian posterior.
 #[derive(Clone, Debug)]
 pub struct Ach {
     /// Enabled items, most diagnostic first.
     pub rows: Vec<Row>,
+    /// Disabled items, left out of the matrix.
     pub disabled: Vec<ItemId>,
     /// Indexed by `HypothesisId`.
     pub scores: Vec<Score>,
+    /// Each pair of hypotheses that ACH and Bayes rank in opposite orders.
     pub disagreements: Vec<Disagreement>,
 }
 

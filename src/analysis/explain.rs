@@ -18,7 +18,9 @@ use super::{Analysis, AnalysisError, log_sum_exp, weight_of_evidence};
 /// Schum's credibility pair: h = P(asserts | true), f = P(asserts | false).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Pair {
+    /// h = P(the report asserts the claim | the claim is true).
     pub hit: f64,
+    /// f = P(the report asserts the claim | the claim is false).
     pub false_alarm: f64,
 }
 
@@ -34,7 +36,9 @@ impl Pair {
 pub enum PairFrom {
     /// Reliability r and bias b: h = r + (1-r) b, f = (1-r) b.
     Accuracy {
+        /// The reliability used.
         r: f64,
+        /// The bias used.
         bias: f64,
         /// The Admiralty letter or words the reliability was written as.
         label: Option<String>,
@@ -50,11 +54,17 @@ pub enum PairFrom {
     /// An interval reliability at source level: one latent node shared by
     /// all the source's reports, uniform over `levels`.
     Latent {
+        /// The interval's lower bound.
         low: f64,
+        /// The interval's upper bound.
         high: f64,
+        /// The Admiralty letter it was written as (F), if any.
         label: Option<String>,
+        /// The bias used at every level.
         bias: f64,
+        /// No bias written: the default 0.5.
         bias_default: bool,
+        /// The reliability r at each level.
         levels: Vec<f64>,
         /// (h, f) at each level.
         pairs: Vec<Pair>,
@@ -64,28 +74,36 @@ pub enum PairFrom {
 /// Step 1 for one source (or one report that overrides its source).
 #[derive(Clone, Debug)]
 pub struct PairStep {
+    /// How the pair was formed.
     pub from: PairFrom,
     /// The pair; for a latent reliability, the mean over its levels.
     pub pair: Pair,
 }
 
+/// Step 1 for one source.
 #[derive(Clone, Debug)]
 pub struct SourceStep {
+    /// The source.
     pub source: SourceId,
+    /// Its pair and where it comes from.
     pub step: PairStep,
 }
 
 /// A report whose own reliability or bias overrides its source's.
 #[derive(Clone, Debug)]
 pub struct OverrideStep {
+    /// The report's item.
     pub item: ItemId,
+    /// The report.
     pub report: ReportId,
+    /// Its own pair and where it comes from.
     pub step: PairStep,
 }
 
 /// One link of a relay chain: `report` relays the chain so far.
 #[derive(Clone, Debug)]
 pub struct LinkStep {
+    /// The relaying report.
     pub report: ReportId,
     /// The relaying report's own (h2, f2).
     pub own: Pair,
@@ -100,11 +118,13 @@ pub struct LinkStep {
 /// Step 2: a relay chain from an origin to a report nothing relays.
 #[derive(Clone, Debug)]
 pub struct ChainStep {
+    /// The item.
     pub item: ItemId,
     /// Origin first.
     pub reports: Vec<ReportId>,
     /// The origin's own pair, relative to the event.
     pub origin: Pair,
+    /// One step per relay, origin side first.
     pub links: Vec<LinkStep>,
 }
 
@@ -120,8 +140,9 @@ impl ChainStep {
 pub struct OriginStep {
     /// Origin first, then its relays in model order.
     pub reports: Vec<ReportId>,
-    /// P(these reports | E) and P(these reports | not E).
+    /// P(these reports | E).
     pub given_true: f64,
+    /// P(these reports | not E).
     pub given_false: f64,
 }
 
@@ -143,13 +164,16 @@ pub struct HypothesisStep {
 /// Step 3: how one item's likelihood is formed from its reports.
 #[derive(Clone, Debug)]
 pub struct ItemStep {
+    /// The item.
     pub item: ItemId,
+    /// False for a disabled item (then nothing below is computed).
     pub enabled: bool,
     /// No reports: the item is observed true.
     pub established: bool,
     /// Sources whose shared latent reliability the item's reports use: the
     /// figures are averaged over its prior.
     pub latent_sources: Vec<SourceId>,
+    /// One step per independent origin.
     pub origins: Vec<OriginStep>,
     /// The origins share a latent reliability, so P(reports | E) is the
     /// prior average of a product, not the product of the origins' figures.
@@ -169,6 +193,7 @@ pub struct ItemStep {
 /// Step 4: the posterior after each item in turn.
 #[derive(Clone, Debug)]
 pub struct Running {
+    /// The priors, where the running posterior starts.
     pub priors: Vec<f64>,
     /// One row per enabled item, model order.
     pub rows: Vec<(ItemId, Vec<f64>)>,
@@ -183,10 +208,13 @@ pub struct Running {
 }
 
 impl Running {
+    /// Whether the running posterior only approximates the exact one (shared
+    /// latent reliabilities).
     pub fn is_approximate(&self) -> bool {
         !self.shared_latent.is_empty()
     }
 
+    /// The running posterior after the last item (the priors with none).
     pub fn last(&self) -> &[f64] {
         self.rows.last().map_or(&self.priors, |(_, p)| p)
     }
@@ -195,8 +223,11 @@ impl Running {
 /// With `--item`: what that one item does to the posterior.
 #[derive(Clone, Debug)]
 pub struct Focus {
+    /// The item.
     pub item: ItemId,
+    /// False for a disabled item, which changes nothing.
     pub enabled: bool,
+    /// The priors.
     pub priors: Vec<f64>,
     /// Exact posterior with every enabled item.
     pub with: Vec<f64>,
@@ -204,11 +235,17 @@ pub struct Focus {
     pub without: Option<Vec<f64>>,
 }
 
+/// The arithmetic of a model's posterior, step by step (what `credence
+/// explain` shows).
 #[derive(Clone, Debug)]
 pub struct Explanation {
+    /// Step 1: each source's hit and false-alarm rates.
     pub sources: Vec<SourceStep>,
+    /// Step 1 for reports that override their source's reliability or bias.
     pub overrides: Vec<OverrideStep>,
+    /// Step 2: every relay chain.
     pub chains: Vec<ChainStep>,
+    /// Step 3: each item's likelihood under each hypothesis.
     pub items: Vec<ItemStep>,
     /// Items left out of steps 2-4 because they are disabled.
     pub disabled: Vec<ItemId>,
@@ -525,6 +562,7 @@ pub struct Scratch {
 }
 
 impl Scratch {
+    /// The two-hypothesis copy of `model` (no item compiled yet).
     pub fn new(model: &Model) -> Scratch {
         let hypothesis = |id: &str| crate::model::Hypothesis {
             id: id.to_string(),
@@ -541,6 +579,7 @@ impl Scratch {
                     ..Meta::default()
                 },
                 hypotheses: vec![hypothesis("true"), hypothesis("false")],
+                groups: Vec::new(),
                 sources: model.sources.clone(),
                 items: Vec::new(),
                 dependencies: Vec::new(),

@@ -8,25 +8,59 @@ pub mod sensitivity;
 pub mod simulate;
 pub mod whatif;
 
-use crate::model::{HypothesisId, ItemId, LogOdds, Model, Origins, Probability, SourceId};
+use crate::model::{GroupId, HypothesisId, ItemId, LogOdds, Model, Origins, Probability, SourceId};
 use crate::network::{self, InferError};
 
 /// Below this magnitude (in decibans, for every hypothesis) an item is
 /// reported as not diagnostic: a 0.05 dB shift is a likelihood ratio of 1.01.
 pub const DIAGNOSTIC_THRESHOLD_DB: f64 = 0.05;
 
+/// One hypothesis's prior and posterior.
 #[derive(Clone, Debug)]
 pub struct HypothesisResult {
+    /// The hypothesis.
     pub id: HypothesisId,
+    /// Its normalised prior.
+    pub prior: f64,
+    /// Its exact posterior given every enabled item.
+    pub posterior: f64,
+    /// Change in log-odds, in decibans; `None` when the posterior is 0 or 1.
+    pub delta_db: Option<f64>,
+}
+
+/// A group of hypotheses: its prior and posterior are the sums of its
+/// members'.
+#[derive(Clone, Debug)]
+pub struct GroupResult {
+    pub id: GroupId,
     pub prior: f64,
     pub posterior: f64,
     /// Change in log-odds, in decibans; `None` when the posterior is 0 or 1.
     pub delta_db: Option<f64>,
 }
 
+impl GroupResult {
+    /// The group's prior, posterior and change in log-odds from the
+    /// hypotheses' priors and posteriors.
+    pub fn of(model: &Model, id: GroupId, priors: &[f64], posterior: &[f64]) -> GroupResult {
+        let group = &model.groups[id.0];
+        let prior = group.total(priors);
+        let posterior = group.total(posterior);
+        GroupResult {
+            id,
+            prior,
+            posterior,
+            delta_db: delta_db(prior, posterior),
+        }
+    }
+}
+
+/// What one evidence item contributes.
 #[derive(Clone, Debug)]
 pub struct ItemResult {
+    /// The item.
     pub item: ItemId,
+    /// False for a disabled item, which contributes nothing.
     pub enabled: bool,
     /// ln P(reports | h) per hypothesis (empty when disabled).
     pub log_likelihood: Vec<f64>,
@@ -34,10 +68,14 @@ pub struct ItemResult {
     /// decibans: `-inf` where the item rules the hypothesis out, `+inf` where
     /// it rules out every other.
     pub woe_db: Vec<f64>,
+    /// Weight of evidence for each group against the hypotheses outside it,
+    /// in decibans, in group order (empty when disabled).
+    pub group_woe_db: Vec<f64>,
     /// How much this item moves each posterior: the posterior with every
     /// item minus the posterior without this one. `None` when disabled, or
     /// when it could not be computed cheaply (see `leave_one_out`).
     pub effect: Option<Vec<f64>>,
+    /// How its reports trace back to independent origins.
     pub origins: Origins,
 }
 
@@ -48,6 +86,8 @@ impl ItemResult {
         self.woe_db.iter().map(|w| w.abs()).fold(0.0, f64::max)
     }
 
+    /// Whether the item is enabled and moves some hypothesis by at least
+    /// [`DIAGNOSTIC_THRESHOLD_DB`].
     pub fn is_diagnostic(&self) -> bool {
         self.enabled && self.strength_db() >= DIAGNOSTIC_THRESHOLD_DB
     }
@@ -56,25 +96,39 @@ impl ItemResult {
 /// What the evidence says of a source whose reliability is an interval.
 #[derive(Clone, Debug)]
 pub struct LearnedReliability {
+    /// The source.
     pub source: SourceId,
+    /// The reliability r at each level of its latent node.
     pub levels: Vec<f64>,
+    /// P(level | evidence), in the order of `levels`.
     pub posterior: Vec<f64>,
+    /// Mean reliability before the evidence (the levels are equally likely).
     pub prior_mean: f64,
+    /// Mean reliability after the evidence.
     pub posterior_mean: f64,
 }
 
+/// Everything `report` shows, computed from one model.
 #[derive(Clone, Debug)]
 pub struct Analysis {
+    /// Per hypothesis, indexed by `HypothesisId`.
     pub hypotheses: Vec<HypothesisResult>,
+    /// One per `[[groups]]` entry, in model order.
+    pub groups: Vec<GroupResult>,
+    /// Per item, indexed by `ItemId` (disabled items included).
     pub items: Vec<ItemResult>,
+    /// Per source with an uncertain reliability, in source order.
     pub reliability: Vec<LearnedReliability>,
     /// ln P(all observed reports).
     pub log_evidence: f64,
+    /// The hypothesis with the highest posterior (the first, on a tie).
     pub leader: HypothesisId,
 }
 
+/// Why a model could not be analysed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AnalysisError {
+    /// Exact inference refused (impossible evidence, or a network too large).
     #[error(transparent)]
     Infer(#[from] InferError),
 }
@@ -97,6 +151,14 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
         })
         .collect();
     let leader = leader(&posterior.hypotheses);
+    let groups = (0..model.groups.len())
+        .map(|g| GroupResult::of(model, GroupId(g), &priors, &posterior.hypotheses))
+        .collect();
+    let masks: Vec<Vec<bool>> = model
+        .groups
+        .iter()
+        .map(|g| g.mask(model.hypotheses.len()))
+        .collect();
     let mut items: Vec<ItemResult> = model
         .items
         .iter()
@@ -106,6 +168,7 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
             enabled: false,
             log_likelihood: Vec::new(),
             woe_db: Vec::new(),
+            group_woe_db: Vec::new(),
             effect: None,
             origins: item.origins(),
         })
@@ -115,6 +178,10 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
         let result = &mut items[nodes.item.0];
         result.enabled = true;
         result.woe_db = weight_of_evidence(&ll, &priors);
+        result.group_woe_db = masks
+            .iter()
+            .map(|mask| set_weight_of_evidence(&ll, &priors, mask))
+            .collect();
         result.log_likelihood = ll;
     }
     let without = leave_one_out(model, &compiled, &posterior.hypotheses)?;
@@ -142,6 +209,7 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
         .collect();
     Ok(Analysis {
         hypotheses,
+        groups,
         items,
         reliability,
         log_evidence: posterior.log_evidence,
@@ -258,6 +326,37 @@ pub fn weight_of_evidence(log_likelihood: &[f64], priors: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// 10 log10 [ P(reports | S) / P(reports | not S) ] for a set S of
+/// hypotheses (`members[h]`), each side weighing its hypotheses by their
+/// priors (equally, where every prior on that side is 0). For a set of one
+/// this is [`weight_of_evidence`] of that hypothesis.
+pub fn set_weight_of_evidence(log_likelihood: &[f64], priors: &[f64], members: &[bool]) -> f64 {
+    let side = |inside: bool| {
+        let chosen = || {
+            log_likelihood
+                .iter()
+                .zip(priors)
+                .zip(members)
+                .filter(move |(_, m)| **m == inside)
+                .map(|((&ll, &p), _)| (ll, p))
+        };
+        let weight: f64 = chosen().map(|(_, p)| p).sum();
+        if weight > 0.0 {
+            log_sum_exp(chosen().map(|(ll, p)| ll + p.ln())) - weight.ln()
+        } else {
+            let n = chosen().count().max(1) as f64;
+            log_sum_exp(chosen().map(|(ll, _)| ll)) - n.ln()
+        }
+    };
+    let (log_in, log_out) = (side(true), side(false));
+    match (log_in == f64::NEG_INFINITY, log_out == f64::NEG_INFINITY) {
+        (true, true) => 0.0,
+        (true, false) => f64::NEG_INFINITY,
+        (false, true) => f64::INFINITY,
+        (false, false) => (log_in - log_out) * 10.0 / std::f64::consts::LN_10,
+    }
+}
+
 /// ln Σ exp(x), stable for very negative x.
 pub fn log_sum_exp(xs: impl Iterator<Item = f64>) -> f64 {
     let xs: Vec<f64> = xs.collect();
@@ -278,5 +377,21 @@ mod tests {
         let w = weight_of_evidence(&[0.8f64.ln(), 0.2f64.ln()], &[0.5, 0.5]);
         assert!((w[0] - 6.0206).abs() < 1e-3);
         assert!((w[1] + 6.0206).abs() < 1e-3);
+    }
+
+    #[test]
+    fn set_woe_of_one_member_is_the_hypothesis_woe() {
+        let ll = [0.7f64.ln(), 0.2f64.ln(), 0.4f64.ln()];
+        let priors = [0.2, 0.5, 0.3];
+        let w = weight_of_evidence(&ll, &priors);
+        for h in 0..3 {
+            let mut mask = [false; 3];
+            mask[h] = true;
+            assert!((set_weight_of_evidence(&ll, &priors, &mask) - w[h]).abs() < 1e-12);
+        }
+        // {0, 1} against {2}: (0.2 * 0.7 + 0.5 * 0.2) / 0.7 over 0.4.
+        let both = set_weight_of_evidence(&ll, &priors, &[true, true, false]);
+        let expected = 10.0 * ((0.14 + 0.1) / 0.7 / 0.4f64).log10();
+        assert!((both - expected).abs() < 1e-12);
     }
 }

@@ -35,10 +35,12 @@ const CHUNK: u64 = 4096;
 /// The percentiles reported, in percent.
 pub const PERCENTILES: [f64; 3] = [5.0, 50.0, 95.0];
 
+/// How many samples to draw, and the seed of the draws.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
     /// Taken within 1..=[`MAX_SAMPLES`].
     pub samples: u64,
+    /// The same seed gives the same samples on any thread count.
     pub seed: u64,
 }
 
@@ -53,6 +55,7 @@ impl Default for Options {
 
 /// Told of finished samples, from any thread, in no particular order.
 pub trait Progress: Sync {
+    /// `samples` more samples are done.
     fn advance(&self, samples: u64);
 }
 
@@ -68,18 +71,26 @@ impl Progress for NoProgress {
 pub enum Part {
     /// The accuracy r of `reliability = r` (combined with a bias).
     Accuracy,
+    /// The hit rate of `{ hit, false_alarm }`.
     Hit,
+    /// The false-alarm rate of `{ hit, false_alarm }`.
     FalseAlarm,
 }
 
 /// Where in the model a sampled number goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
+    /// A hypothesis's prior (the priors are then normalised).
     Prior(HypothesisId),
+    /// P(E | h) of an item.
     Likelihood(ItemId, HypothesisId),
+    /// Part of a source's reliability.
     SourceReliability(SourceId, Part),
+    /// A source's bias.
     SourceBias(SourceId),
+    /// Part of one report's own reliability.
     ReportReliability(ItemId, ReportId, Part),
+    /// One report's own bias.
     ReportBias(ItemId, ReportId),
 }
 
@@ -87,18 +98,23 @@ pub enum Target {
 /// the range it is drawn from, and where it goes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Parameter {
+    /// Its override-style path.
     pub name: String,
+    /// The range it is drawn from, uniformly.
     pub range: Interval,
+    /// Where the drawn value goes.
     pub target: Target,
 }
 
 /// The spread of one hypothesis's posterior over the samples.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HypothesisSpread {
+    /// The hypothesis.
     pub id: HypothesisId,
     /// The exact posterior `report` gives (`None` when the latent
     /// reliability nodes make that network too large for exact inference).
     pub report: Option<f64>,
+    /// Mean posterior over the samples used.
     pub mean: f64,
     /// Nearest-rank percentiles, in the order of [`PERCENTILES`].
     pub percentiles: [f64; 3],
@@ -107,10 +123,15 @@ pub struct HypothesisSpread {
     pub leads: f64,
 }
 
+/// The result of a Monte Carlo run: the numbers sampled and the spread of
+/// each posterior.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Simulation {
+    /// The samples and seed asked for.
     pub options: Options,
+    /// Every uncertain number sampled, in draw order.
     pub parameters: Vec<Parameter>,
+    /// Per hypothesis, indexed by `HypothesisId`.
     pub hypotheses: Vec<HypothesisSpread>,
     /// Samples whose draws made the evidence impossible (probability 0
     /// under every hypothesis); they are left out of every statistic.

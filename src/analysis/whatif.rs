@@ -15,8 +15,11 @@ pub const SET_SCENARIO: &str = "--set";
 /// One scenario to run: its overrides in the order they apply.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScenarioRun {
+    /// The scenario's id (`--set` for the ad-hoc one).
     pub id: String,
+    /// What it supposes.
     pub title: String,
+    /// Why it is worth asking.
     pub why: Option<String>,
     /// The scenario's own overrides, then any `--set` ones on top.
     pub overrides: Vec<(String, Override)>,
@@ -28,7 +31,9 @@ pub struct ScenarioRun {
 /// pseudo-file and the diagnostics about it, to render like model errors.
 #[derive(Clone, Debug)]
 pub struct BadArgument {
+    /// The argument, as a file to point into.
     pub file: SourceFile,
+    /// What is wrong with it.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -113,6 +118,7 @@ fn unknown_scenario(model: &Model, id: &str) -> BadArgument {
 /// One scenario's outcome.
 #[derive(Clone, Debug)]
 pub struct Outcome {
+    /// The scenario run.
     pub scenario: ScenarioRun,
     /// The posterior of each hypothesis; an error where the scenario makes
     /// the evidence impossible (or the network too large).
@@ -120,6 +126,8 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The hypothesis with the highest posterior under the scenario; `None` when
+    /// it has no posterior.
     pub fn leader(&self) -> Option<HypothesisId> {
         self.posterior.as_ref().ok().map(|p| leader(p))
     }
@@ -128,8 +136,11 @@ impl Outcome {
 /// The baseline and every scenario's outcome.
 #[derive(Clone, Debug)]
 pub struct WhatIf {
+    /// The posterior of each hypothesis under the model as written.
     pub baseline: Vec<f64>,
+    /// The baseline's leading hypothesis.
     pub leader: HypothesisId,
+    /// One per scenario, in the order run.
     pub outcomes: Vec<Outcome>,
 }
 

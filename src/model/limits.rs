@@ -15,12 +15,19 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024;
 /// Tables and arrays nested deeper than this are a TOML syntax error (the
 /// TOML reader's own limit, which keeps parsing off the stack's edge).
 pub const MAX_NESTING: usize = 80;
+/// Hypotheses in one model.
 pub const MAX_HYPOTHESES: usize = 1_000;
+/// `[[groups]]` entries.
+pub const MAX_GROUPS: usize = 1_000;
+/// Sources in one model.
 pub const MAX_SOURCES: usize = 10_000;
+/// Evidence items in one model (the file size binds first, near 250,000).
 pub const MAX_ITEMS: usize = 1_000_000;
 /// Reports over all items.
 pub const MAX_REPORTS: usize = 500_000;
+/// `[[dependencies]]` entries.
 pub const MAX_DEPENDENCIES: usize = 1_000;
+/// `[[scenarios]]` entries.
 pub const MAX_SCENARIOS: usize = 1_000;
 /// Overrides over all scenarios.
 pub const MAX_OVERRIDES: usize = 10_000;
@@ -95,6 +102,7 @@ pub fn counts(root: &DeTable<'_>, evidence: &EvidenceTally) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let lists = [
         ("hypotheses", "hypotheses", MAX_HYPOTHESES),
+        ("groups", "groups", MAX_GROUPS),
         ("sources", "sources", MAX_SOURCES),
         ("evidence", "evidence items", MAX_ITEMS),
         ("dependencies", "dependencies", MAX_DEPENDENCIES),

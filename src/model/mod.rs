@@ -32,7 +32,9 @@ pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 /// diagnostic either way.
 #[derive(Debug)]
 pub struct Checked {
+    /// The validated model; `None` when any diagnostic is an error.
     pub model: Option<Model>,
+    /// Every error, warning and note found, in the order found.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -44,6 +46,7 @@ impl Checked {
         }
     }
 
+    /// The diagnostics that are errors (none when `model` is `Some`).
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| d.is_error())
     }

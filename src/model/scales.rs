@@ -99,6 +99,8 @@ impl Scales {
             })
     }
 
+    /// The reliability an Admiralty letter stands for (case-insensitive); `None`
+    /// for a letter not in the table.
     pub fn admiralty_letter(&self, letter: &str) -> Option<Estimate> {
         let upper = letter.trim().to_uppercase();
         self.admiralty
@@ -107,6 +109,8 @@ impl Scales {
             .map(|(_, e)| e.clone())
     }
 
+    /// Every verbal likelihood the tables accept: ICD 203 terms, then ACH
+    /// ratings (for "valid terms" hints).
     pub fn likelihood_terms(&self) -> Vec<String> {
         self.icd203
             .iter()
@@ -115,6 +119,7 @@ impl Scales {
             .collect()
     }
 
+    /// Every Admiralty letter the table accepts, in table order.
     pub fn admiralty_letters(&self) -> Vec<String> {
         self.admiralty.iter().map(|(l, _)| l.clone()).collect()
     }

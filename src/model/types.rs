@@ -1,6 +1,6 @@
 //! The validated model: the only shape later stages see.
 //!
-//! Every number here has been checked (probabilities in [0,1], intervals not
+//! Every number here has been checked (probabilities in [0, 1], intervals not
 //! inverted, priors normalised) and every reference resolved to an index, so
 //! an invalid state cannot be represented once a `Model` exists.
 
@@ -12,10 +12,14 @@ use std::ops::Range;
 pub struct Probability(f64);
 
 impl Probability {
+    /// Impossible.
     pub const ZERO: Probability = Probability(0.0);
+    /// Even odds: the default bias.
     pub const HALF: Probability = Probability(0.5);
+    /// Certain.
     pub const ONE: Probability = Probability(1.0);
 
+    /// `value` as a probability, or `None` if it is not finite or outside [0, 1].
     pub fn new(value: f64) -> Option<Probability> {
         (value.is_finite() && (0.0..=1.0).contains(&value)).then_some(Probability(value))
     }
@@ -29,6 +33,7 @@ impl Probability {
         }
     }
 
+    /// The probability as a number in [0, 1].
     pub fn get(self) -> f64 {
         self.0
     }
@@ -45,6 +50,7 @@ impl fmt::Display for Probability {
 pub struct LogOdds(pub f64);
 
 impl LogOdds {
+    /// The log-odds of `p`: infinite at 0 and 1.
     pub fn of(p: Probability) -> LogOdds {
         let p = p.get();
         LogOdds((p / (1.0 - p)).ln())
@@ -64,22 +70,27 @@ pub struct Interval {
 }
 
 impl Interval {
+    /// The interval `[low, high]`, or `None` if `low > high`.
     pub fn new(low: Probability, high: Probability) -> Option<Interval> {
         (low.get() <= high.get()).then_some(Interval { low, high })
     }
 
+    /// The lower bound.
     pub fn low(self) -> Probability {
         self.low
     }
 
+    /// The upper bound.
     pub fn high(self) -> Probability {
         self.high
     }
 
+    /// The midpoint: the point value exact inference uses.
     pub fn midpoint(self) -> Probability {
         Probability::clamped((self.low.get() + self.high.get()) / 2.0)
     }
 
+    /// `high - low`: 0 for a single point.
     pub fn width(self) -> f64 {
         self.high.get() - self.low.get()
     }
@@ -95,12 +106,18 @@ impl Interval {
 /// words, if any.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Estimate {
+    /// The value exact inference uses: the number written, or the midpoint of
+    /// the range.
     pub point: Probability,
+    /// The range the estimate stands for (an interval or a verbal band);
+    /// `None` for a plain number.
     pub range: Option<Interval>,
+    /// The word written (`"likely"`, `"CC"`, `"B"`), if any.
     pub label: Option<String>,
 }
 
 impl Estimate {
+    /// A plain number, with no range and no word.
     pub fn exact(p: Probability) -> Estimate {
         Estimate {
             point: p,
@@ -109,6 +126,7 @@ impl Estimate {
         }
     }
 
+    /// An interval, at its midpoint.
     pub fn interval(range: Interval) -> Estimate {
         Estimate {
             point: range.midpoint(),
@@ -142,6 +160,7 @@ macro_rules! index_type {
         pub struct $name(pub usize);
 
         impl $name {
+            /// The position in the model's list.
             pub fn index(self) -> usize {
                 self.0
             }
@@ -169,26 +188,40 @@ index_type!(
     /// Index of a dependency in `Model::dependencies`.
     DependencyId
 );
+index_type!(
+    /// Index of a group in `Model::groups`.
+    GroupId
+);
 
+/// The `[model]` table: what the model is about.
 #[derive(Clone, Debug, Default)]
 pub struct Meta {
+    /// The model's title (the file name when `[model]` gives none).
     pub title: String,
+    /// The question the hypotheses answer.
     pub question: Option<String>,
+    /// The information cut-off, as written (a TOML date or a string).
     pub as_of: Option<String>,
+    /// Free text.
     pub notes: Option<String>,
     /// Discrete levels of a latent source-reliability node.
     pub reliability_levels: usize,
 }
 
+/// One of the mutually exclusive and exhaustive answers to the question.
 #[derive(Clone, Debug)]
 pub struct Hypothesis {
+    /// Short unique name, used by likelihoods and override paths.
     pub id: String,
+    /// What the hypothesis says.
     pub title: String,
     /// As written (may be an interval); `None` when the model gives no priors.
     pub prior_written: Option<Estimate>,
     /// Normalised prior used for inference.
     pub prior: Probability,
+    /// Why this prior (`rationale` or `notes` in the file).
     pub rationale: Option<String>,
+    /// Byte range of the hypothesis's table in the model file.
     pub span: Range<usize>,
 }
 
@@ -200,7 +233,9 @@ pub enum Reliability {
     Accuracy(Estimate),
     /// Schum's credibility pair set directly.
     Credibility {
+        /// h = P(the source asserts the claim | the claim is true).
         hit: Estimate,
+        /// f = P(the source asserts the claim | the claim is false).
         false_alarm: Estimate,
     },
 }
@@ -225,17 +260,67 @@ pub fn hit_false_alarm(r: Probability, b: Probability) -> (Probability, Probabil
     )
 }
 
+/// A coarser question over the hypotheses: several of them taken together
+/// ("Iran knew in advance" = directed or approved). Its prior and posterior
+/// are the sums of its members'. Validation guarantees at least two
+/// distinct members and fewer than every hypothesis.
 #[derive(Clone, Debug)]
-pub struct Source {
+pub struct Group {
     pub id: String,
     pub title: String,
+    /// Distinct, in the order written.
+    pub members: Vec<HypothesisId>,
+    pub rationale: Option<String>,
+    pub span: Range<usize>,
+}
+
+impl Group {
+    /// Whether hypothesis `h` is one of the members.
+    pub fn contains(&self, h: HypothesisId) -> bool {
+        self.members.contains(&h)
+    }
+
+    /// A mask over the model's hypotheses: `true` for the members.
+    pub fn mask(&self, hypotheses: usize) -> Vec<bool> {
+        let mut mask = vec![false; hypotheses];
+        for m in &self.members {
+            if let Some(slot) = mask.get_mut(m.0) {
+                *slot = true;
+            }
+        }
+        mask
+    }
+
+    /// The sum of the members' entries of a per-hypothesis vector (a prior
+    /// or a posterior).
+    pub fn total(&self, per_hypothesis: &[f64]) -> f64 {
+        self.members
+            .iter()
+            .filter_map(|m| per_hypothesis.get(m.0))
+            .sum()
+    }
+}
+
+/// A source of reports, with how far to trust it.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// Short unique name, used by reports and override paths.
+    pub id: String,
+    /// Who or what the source is.
+    pub title: String,
+    /// How reliable the source is, for every report that does not override it.
     pub reliability: Reliability,
+    /// The probability of asserting the claim when not reporting accurately, as
+    /// written; `None` means the default 0.5 (see [`Source::bias_point`]).
     pub bias: Option<Estimate>,
+    /// Why this reliability and bias.
     pub notes: Option<String>,
+    /// Byte range of the source's table in the model file.
     pub span: Range<usize>,
 }
 
 impl Source {
+    /// The bias used for inference: the written bias's point value, else 0.5.
     pub fn bias_point(&self) -> Probability {
         self.bias.as_ref().map_or(Probability::HALF, |b| b.point)
     }
@@ -253,43 +338,72 @@ impl Source {
 /// A relay link: this report depends on `parent` with `strength`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Link {
+    /// The report relayed, in the same item.
     pub parent: ReportId,
+    /// How much this report depends on `parent` (1: a pure relay; below 1, it
+    /// partly reports the event directly).
     pub strength: Probability,
     /// The `[[dependencies]]` entry that created this link, if any.
     pub dependency: Option<DependencyId>,
 }
 
+/// What one source says about an item's claim: a binary node, true when the
+/// source asserts the claim.
 #[derive(Clone, Debug)]
 pub struct Report {
+    /// Local to the item: as written, else the source id (`source#2` for a
+    /// source's second report in the item).
     pub id: String,
+    /// The source that made the report.
     pub source: SourceId,
+    /// The report this one relays, if any; `None` for an independent origin.
     pub via: Option<Link>,
+    /// False for a report held only second-hand, through the reports relaying it
+    /// (a latent node).
     pub observed: bool,
+    /// True when the source asserts the claim, false when it denies it.
     pub asserts: bool,
+    /// A reliability for this report only, overriding the source's.
     pub reliability: Option<Reliability>,
+    /// A bias for this report only, overriding the source's.
     pub bias: Option<Estimate>,
+    /// The seed-document record behind the report.
     pub document: Option<String>,
+    /// The exact words, where they are the evidence.
     pub quote: Option<String>,
+    /// Free text.
     pub notes: Option<String>,
+    /// Byte range of the report's inline table in the model file.
     pub span: Range<usize>,
 }
 
+/// An evidence item: a claim that is true or false, how likely it is under
+/// each hypothesis, and the reports on it.
 #[derive(Clone, Debug)]
 pub struct Item {
+    /// Short unique name.
     pub id: String,
+    /// The event or proposition E.
     pub claim: String,
     /// P(E true | h), indexed by `HypothesisId`.
     pub likelihood: Vec<Estimate>,
+    /// Why these likelihoods.
     pub rationale: Option<String>,
+    /// False leaves the item out of every calculation.
     pub enabled: bool,
+    /// The reports on the claim; none means the claim is established (observed
+    /// true).
     pub reports: Vec<Report>,
+    /// Free text.
     pub notes: Option<String>,
+    /// Byte range of the item's table in the model file.
     pub span: Range<usize>,
 }
 
 /// How the reports of an item trace back to independent origins.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origins {
+    /// How many reports the item has.
     pub reports: usize,
     /// Reports with no `via`: the roots of the relay forest.
     pub independent: Vec<ReportId>,
@@ -298,6 +412,7 @@ pub struct Origins {
 }
 
 impl Item {
+    /// Which reports are independent origins and which are partly dependent.
     pub fn origins(&self) -> Origins {
         let mut independent = Vec::new();
         let mut partly_dependent = Vec::new();
@@ -332,33 +447,53 @@ impl Item {
     }
 }
 
+/// A `[[dependencies]]` entry: sources that repeat one another, made into
+/// relay links wherever they report on the same item.
 #[derive(Clone, Debug)]
 pub struct Dependency {
+    /// Name for override paths, if given.
     pub id: Option<String>,
+    /// The sources, in the order written: later ones relay the first present.
     pub sources: Vec<SourceId>,
+    /// The strength of every link the dependency makes.
     pub strength: Probability,
+    /// Free text.
     pub why: Option<String>,
 }
 
 /// A what-if change to one parameter of a model.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Override {
+    /// `sources.<source>.reliability`.
     SourceReliability(SourceId, Reliability),
+    /// `sources.<source>.bias`.
     SourceBias(SourceId, Estimate),
+    /// `evidence.<item>.enabled`.
     ItemEnabled(ItemId, bool),
+    /// `evidence.<item>.likelihood.<hypothesis>`.
     Likelihood(ItemId, HypothesisId, Estimate),
+    /// `hypotheses.<hypothesis>.prior`: the others are rescaled in proportion.
     Prior(HypothesisId, Probability),
+    /// `evidence.<item>.reports.<report>.strength`.
     ReportStrength(ItemId, ReportId, Probability),
+    /// `evidence.<item>.reports.<report>.observed`.
     ReportObserved(ItemId, ReportId, bool),
+    /// `evidence.<item>.reports.<report>.reliability`.
     ReportReliability(ItemId, ReportId, Reliability),
+    /// `evidence.<item>.reports.<report>.bias`.
     ReportBias(ItemId, ReportId, Estimate),
+    /// `dependencies.<dependency>.strength`: every link the dependency made.
     DependencyStrength(DependencyId, Probability),
 }
 
+/// A named what-if from `[[scenarios]]`: overrides applied together.
 #[derive(Clone, Debug)]
 pub struct Scenario {
+    /// Short unique name (`whatif --scenario ID`).
     pub id: String,
+    /// What the scenario supposes.
     pub title: String,
+    /// Why it is worth asking.
     pub why: Option<String>,
     /// Each override with the dotted path it was written as.
     pub overrides: Vec<(String, Override)>,
@@ -367,16 +502,26 @@ pub struct Scenario {
 /// A validated model.
 #[derive(Clone, Debug)]
 pub struct Model {
+    /// The `[model]` table.
     pub meta: Meta,
+    /// The hypotheses, in file order; `HypothesisId` indexes them.
     pub hypotheses: Vec<Hypothesis>,
+    /// `[[groups]]`: coarser questions over the hypotheses.
+    pub groups: Vec<Group>,
+    /// The sources, in file order; `SourceId` indexes them.
     pub sources: Vec<Source>,
+    /// The evidence items, in file order; `ItemId` indexes them.
     pub items: Vec<Item>,
+    /// The `[[dependencies]]` entries (already expanded into report links).
     pub dependencies: Vec<Dependency>,
+    /// The scenarios, in file order.
     pub scenarios: Vec<Scenario>,
+    /// The word-to-number tables in force, after `[scales]`.
     pub scales: super::scales::Scales,
 }
 
 impl Model {
+    /// The hypothesis with this id.
     pub fn hypothesis(&self, id: &str) -> Option<HypothesisId> {
         self.hypotheses
             .iter()
@@ -384,14 +529,22 @@ impl Model {
             .map(HypothesisId)
     }
 
+    /// The group with this id.
+    pub fn group(&self, id: &str) -> Option<GroupId> {
+        self.groups.iter().position(|g| g.id == id).map(GroupId)
+    }
+
+    /// The source with this id.
     pub fn source(&self, id: &str) -> Option<SourceId> {
         self.sources.iter().position(|s| s.id == id).map(SourceId)
     }
 
+    /// The evidence item with this id.
     pub fn item(&self, id: &str) -> Option<ItemId> {
         self.items.iter().position(|i| i.id == id).map(ItemId)
     }
 
+    /// The normalised priors, indexed by `HypothesisId`.
     pub fn priors(&self) -> Vec<f64> {
         self.hypotheses.iter().map(|h| h.prior.get()).collect()
     }

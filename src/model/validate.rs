@@ -24,6 +24,7 @@ pub struct Documents {
 const ROOT_KEYS: &[&str] = &[
     "model",
     "hypotheses",
+    "groups",
     "sources",
     "evidence",
     "dependencies",
@@ -39,6 +40,7 @@ const MODEL_KEYS: &[&str] = &[
     "reliability_levels",
 ];
 const HYPOTHESIS_KEYS: &[&str] = &["id", "title", "prior", "rationale", "notes"];
+const GROUP_KEYS: &[&str] = &["id", "title", "members", "rationale", "notes"];
 const SOURCE_KEYS: &[&str] = &["id", "title", "reliability", "bias", "notes"];
 const ITEM_KEYS: &[&str] = &[
     "id",
@@ -65,6 +67,8 @@ const REPORT_KEYS: &[&str] = &[
 const DEPENDENCY_KEYS: &[&str] = &["id", "sources", "strength", "why"];
 const SCALES_KEYS: &[&str] = &["icd203", "ach", "admiralty"];
 
+/// Levels of a latent reliability node when `[model]` does not set
+/// `reliability_levels`.
 pub const DEFAULT_RELIABILITY_LEVELS: usize = 5;
 /// Relays between a report and its origin, at most (docs/FORMAT.md, "Limits").
 pub const MAX_RELAY_DEPTH: usize = super::limits::MAX_RELAY_DEPTH;
@@ -100,6 +104,7 @@ pub fn validate<'i>(
     let source_names = ids_written(root.get("sources"));
     let hyp_ids = Names::new(&hyp_names);
     let source_ids = Names::new(&source_names);
+    let groups = read_groups(&mut cx, root.get("groups"), &hyp_ids);
     let mut items = read_items(
         &mut cx,
         root.get("evidence"),
@@ -120,6 +125,7 @@ pub fn validate<'i>(
     let mut model = Model {
         meta,
         hypotheses,
+        groups,
         sources,
         items,
         dependencies,
@@ -513,10 +519,14 @@ fn unknown_ref(cx: &mut Cx<'_>, node: &Node<'_>, what: &str, name: &str, known: 
         Some(s) => d.label(format!("did you mean `{s}`?")),
         None => d.label(format!("no {what} has this id")),
     };
+    let plural = match what.strip_suffix("is") {
+        Some(stem) => format!("{stem}es"),
+        None => format!("{what}s"),
+    };
     let list = if known.is_empty() {
-        format!("no {what}s are defined")
+        format!("no {plural} are defined")
     } else {
-        format!("known {what}s: {}", list(known))
+        format!("known {plural}: {}", list(known))
     };
     cx.push(d.hint(list));
 }
@@ -1002,6 +1012,151 @@ fn check_cycles(cx: &mut Cx<'_>, raws: &[RawReport<'_, '_>]) -> bool {
         }
     }
     ok
+}
+
+/// `[[groups]]`: each a set of at least two distinct hypotheses, not all
+/// of them, with an id no hypothesis or other group uses.
+fn read_groups(cx: &mut Cx<'_>, node: Option<&Node<'_>>, hyp_names: &Names<'_>) -> Vec<Group> {
+    let entries = node.map(|n| cx.tables(n, "groups")).unwrap_or_default();
+    let mut seen = BTreeMap::new();
+    let mut out = Vec::new();
+    // Member sets already written, to catch two groups that say the same.
+    let mut sets: BTreeMap<Vec<usize>, (String, Range<usize>)> = BTreeMap::new();
+    for (table, span) in entries {
+        cx.check_keys(table, GROUP_KEYS, "a group");
+        let mut id = read_id(cx, table, &span, "group", &mut seen);
+        if let Some(name) = &id
+            && hyp_names.position(name).is_some()
+        {
+            let at = table
+                .get("id")
+                .map_or_else(|| header_span(&span), |n| n.span());
+            cx.push(
+                Diagnostic::error(format!(
+                    "group id `{name}` is also a hypothesis id"
+                ))
+                .at(at)
+                .label("also a hypothesis")
+                .hint("a group and a hypothesis would be indistinguishable in reports and paths: give the group its own id, such as `advance_knowledge`"),
+            );
+            id = None;
+        }
+        let title = required_string(cx, table, &span, "title", "group");
+        let rationale =
+            optional_string(cx, table, "rationale").or(optional_string(cx, table, "notes"));
+        let members = read_members(cx, table, &span, hyp_names);
+        let (Some(id), Some(title), Some((members, members_span))) = (id, title, members) else {
+            continue;
+        };
+        let mut key: Vec<usize> = members.iter().map(|m| m.0).collect();
+        key.sort_unstable();
+        match sets.get(&key) {
+            Some((other, first)) => cx.push(
+                Diagnostic::warning(format!(
+                    "group `{id}` has the same members as group `{other}`"
+                ))
+                .at(members_span)
+                .related(first.clone(), "the same members here")
+                .hint("two groups with the same members always have the same posterior: keep one"),
+            ),
+            None => {
+                sets.insert(key, (id.clone(), cx.absolute(&members_span)));
+            }
+        }
+        out.push(Group {
+            id,
+            title,
+            members,
+            rationale,
+            span,
+        });
+    }
+    out
+}
+
+/// A group's `members`: known, distinct hypothesis ids, at least two and
+/// fewer than all. With the span of the array.
+fn read_members(
+    cx: &mut Cx<'_>,
+    table: &DeTable<'_>,
+    span: &Range<usize>,
+    hyp_names: &Names<'_>,
+) -> Option<(Vec<HypothesisId>, Range<usize>)> {
+    let hyp_ids: &[&str] = &hyp_names.list;
+    let Some(node) = table.get("members") else {
+        cx.push(
+            Diagnostic::error("group has no `members`")
+                .at(header_span(span))
+                .label("missing `members`")
+                .hint("members = [\"directed\", \"approved\"]: two or more hypothesis ids"),
+        );
+        return None;
+    };
+    let DeValue::Array(list) = node.get_ref() else {
+        cx.push(
+            Diagnostic::error(format!(
+                "`members` must be an array of hypothesis ids, found {}",
+                super::reader::describe(node.get_ref())
+            ))
+            .at(node.span())
+            .label("expected an array")
+            .hint("members = [\"directed\", \"approved\"]"),
+        );
+        return None;
+    };
+    let mut members: Vec<HypothesisId> = Vec::new();
+    let mut ok = true;
+    for entry in list.iter() {
+        let Some(name) = cx.string(entry, "members") else {
+            ok = false;
+            continue;
+        };
+        match hyp_names.position(&name) {
+            Some(h) if members.contains(&HypothesisId(h)) => {
+                cx.push(
+                    Diagnostic::error(format!("hypothesis `{name}` is listed twice in `members`"))
+                        .at(entry.span())
+                        .label("repeated member")
+                        .hint("list each member once"),
+                );
+                ok = false;
+            }
+            Some(h) => members.push(HypothesisId(h)),
+            None => {
+                unknown_ref(cx, entry, "hypothesis", &name, hyp_ids);
+                ok = false;
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    if members.len() < 2 {
+        let found = match members.first() {
+            Some(h) => format!("only `{}`", hyp_ids.get(h.0).copied().unwrap_or("?")),
+            None => "no members".to_string(),
+        };
+        cx.push(
+            Diagnostic::error(format!("a group needs at least two members, found {found}"))
+                .at(node.span())
+                .label("fewer than two hypotheses")
+                .hint("a group of one is its hypothesis: use the hypothesis itself, or add the others this group stands for"),
+        );
+        return None;
+    }
+    if members.len() == hyp_ids.len() {
+        cx.push(
+            Diagnostic::error(format!(
+                "this group holds every hypothesis ({}): its posterior is always 1",
+                members.len()
+            ))
+            .at(node.span())
+            .label("every hypothesis")
+            .hint("hypotheses are exhaustive, so a group of all of them says nothing: leave at least one out"),
+        );
+        return None;
+    }
+    Some((members, node.span()))
 }
 
 fn read_dependencies(

@@ -39,9 +39,13 @@ pub struct Bif {
 pub struct ParseError {
     /// Byte offset into the text.
     pub offset: usize,
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column, in characters.
     pub column: usize,
+    /// What is wrong.
     pub message: String,
+    /// How to fix it, where there is something to say.
     pub hint: Option<String>,
 }
 
@@ -141,7 +145,9 @@ pub fn variable_identifiers(net: &Network) -> Vec<String> {
 /// name it does have.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnknownName {
+    /// The name as given.
     pub name: String,
+    /// The network's closest name, if one is close enough to suggest.
     pub suggestion: Option<String>,
 }
 

@@ -17,7 +17,9 @@ use super::ve::{self, DEFAULT_BUDGET_BYTES, InferError};
 /// The network nodes that belong to one enabled item.
 #[derive(Clone, Debug)]
 pub struct ItemNodes {
+    /// The model's item.
     pub item: ItemId,
+    /// The item's event node E, a child of the hypothesis node.
     pub event: VarId,
     /// Indexed by `ReportId`.
     pub reports: Vec<VarId>,
@@ -32,8 +34,11 @@ pub struct ItemNodes {
 /// A latent reliability node and the reliability at each of its levels.
 #[derive(Clone, Debug)]
 pub struct ReliabilityNode {
+    /// The source whose reliability the node holds.
     pub source: SourceId,
+    /// The node.
     pub var: VarId,
+    /// The reliability r at each level (the node's states, in order).
     pub levels: Vec<f64>,
 }
 
@@ -41,10 +46,16 @@ pub struct ReliabilityNode {
 /// lives in it.
 #[derive(Clone, Debug)]
 pub struct Compiled {
+    /// The network.
     pub net: Network,
+    /// The hypothesis node: one state per hypothesis, the priors as its CPT.
     pub hypothesis: VarId,
+    /// The nodes of each enabled item, in model order.
     pub items: Vec<ItemNodes>,
+    /// The latent reliability nodes, in source order.
     pub reliability: Vec<ReliabilityNode>,
+    /// Every observed node and its state: observed reports (1 asserts, 0 denies)
+    /// and established events.
     pub evidence: Vec<(VarId, usize)>,
     /// The observed state of each variable, indexed by `VarId`.
     pub observed: Vec<Option<usize>>,
@@ -608,6 +619,7 @@ impl Compiled {
         .map(Some)
     }
 
+    /// The id of hypothesis `h` (the hypothesis node's state name).
     pub fn hypothesis_name(&self, h: HypothesisId) -> &str {
         &self.net.node(self.hypothesis).states[h.0]
     }

@@ -9,6 +9,8 @@
 /// Index of a variable in a network.
 pub type VarId = usize;
 
+/// A table over some variables, each entry held as its natural logarithm (0
+/// probability is negative infinity).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Factor {
     /// Sorted ascending, unique.
@@ -69,10 +71,12 @@ impl Factor {
         }
     }
 
+    /// The variables, ascending.
     pub fn vars(&self) -> &[VarId] {
         &self.vars
     }
 
+    /// The number of states of each variable, in the order of [`Factor::vars`].
     pub fn cards(&self) -> &[usize] {
         &self.cards
     }

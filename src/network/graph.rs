@@ -10,6 +10,7 @@ use super::factor::{Factor, VarId};
 /// One variable with its CPT P(var | parents).
 #[derive(Clone, Debug)]
 pub struct Node {
+    /// The variable's name (unique in the network).
     pub name: String,
     /// Shared, because most nodes of a compiled model are binary with the
     /// same two state names.
@@ -25,10 +26,12 @@ pub struct Node {
 /// parent to child.
 #[derive(Clone, Debug, Default)]
 pub struct Network {
+    /// The variables and the parent-to-child edges.
     pub graph: DiGraph<Node, ()>,
 }
 
 impl Network {
+    /// An empty network.
     pub fn new() -> Network {
         Network::default()
     }
@@ -73,30 +76,37 @@ impl Network {
         id.index()
     }
 
+    /// The number of variables.
     pub fn len(&self) -> usize {
         self.graph.node_count()
     }
 
+    /// Whether there are no variables.
     pub fn is_empty(&self) -> bool {
         self.graph.node_count() == 0
     }
 
+    /// The variable `v`.
     pub fn node(&self, v: VarId) -> &Node {
         &self.graph[NodeIndex::new(v)]
     }
 
+    /// The variable `v`, to change its CPT.
     pub fn node_mut(&mut self, v: VarId) -> &mut Node {
         &mut self.graph[NodeIndex::new(v)]
     }
 
+    /// The number of states of `v`.
     pub fn card(&self, v: VarId) -> usize {
         self.node(v).states.len()
     }
 
+    /// The number of states of every variable, indexed by `VarId`.
     pub fn cards(&self) -> Vec<usize> {
         self.graph.node_weights().map(|n| n.states.len()).collect()
     }
 
+    /// The variable with this name.
     pub fn find(&self, name: &str) -> Option<VarId> {
         self.graph
             .node_indices()

@@ -195,6 +195,7 @@ fn latent_shape(model: &Model) -> Vec<bool> {
 pub struct Touched {
     /// Sorted, unique.
     pub items: Vec<ItemId>,
+    /// Whether a prior changed.
     pub prior: bool,
 }
 

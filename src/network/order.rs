@@ -14,7 +14,10 @@ const EXACT_FILL_MAX_DEGREE: usize = 48;
 
 /// A chosen order and the largest factor (in entries) it creates.
 pub struct Order {
+    /// The variables to eliminate, first to last.
     pub order: Vec<VarId>,
+    /// Entries of the largest factor the order builds (a float: it may be far
+    /// beyond `usize`).
     pub max_entries: f64,
 }
 

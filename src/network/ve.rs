@@ -12,20 +12,28 @@ use super::order::min_fill;
 /// The largest single table exact inference may build, in bytes.
 pub const DEFAULT_BUDGET_BYTES: usize = 512 * 1024 * 1024;
 
+/// Why exact inference gave no answer. It never returns a wrong number
+/// instead.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum InferError {
     #[error(
         "the evidence is impossible under this model: the observed reports and established items have probability 0 under every hypothesis; check likelihoods of 0 or 1 and reliabilities of 1"
     )]
+    /// The evidence has probability 0 under every hypothesis.
     ImpossibleEvidence,
     #[error(
         "exact inference would need a table of {entries:.3e} entries (about {mib:.0} MiB), over the budget of {budget_mib} MiB; the network ties too many uncertain sources together: use `credence simulate`, or give some sources a point reliability"
     )]
+    /// Elimination would build a table over the memory budget.
     TooLarge {
+        /// Entries of the largest table.
         entries: f64,
+        /// Its size in MiB.
         mib: f64,
+        /// The budget in MiB.
         budget_mib: usize,
     },
+    /// A query named a variable the network does not have.
     #[error("unknown variable {0}")]
     UnknownVariable(VarId),
 }
@@ -33,6 +41,7 @@ pub enum InferError {
 /// A marginal distribution and the log-probability of the evidence.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Marginal {
+    /// P(state | evidence) for each state of the variable; they sum to 1.
     pub probs: Vec<f64>,
     /// ln P(evidence).
     pub log_evidence: f64,

@@ -95,6 +95,7 @@ pub struct ExportView {
     pub kind: &'static str,
     pub model: MetaView,
     pub hypotheses: Vec<HypothesisExport>,
+    pub groups: Vec<GroupExport>,
     pub sources: Vec<SourceExport>,
     pub items: Vec<ItemExport>,
     pub dependencies: Vec<DependencyExport>,
@@ -119,6 +120,15 @@ pub struct HypothesisExport {
     pub prior: f64,
     /// As written; null when the model gives no priors (uniform).
     pub prior_written: Option<EstimateView>,
+    pub rationale: Option<String>,
+}
+
+/// A `[[groups]]` entry: member hypothesis ids in the order written.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupExport {
+    pub id: String,
+    pub title: String,
+    pub members: Vec<String>,
     pub rationale: Option<String>,
 }
 
@@ -285,6 +295,20 @@ pub fn build(model: &Model) -> ExportView {
                 prior: h.prior.get(),
                 prior_written: h.prior_written.as_ref().map(Into::into),
                 rationale: h.rationale.clone(),
+            })
+            .collect(),
+        groups: model
+            .groups
+            .iter()
+            .map(|g| GroupExport {
+                id: g.id.clone(),
+                title: g.title.clone(),
+                members: g
+                    .members
+                    .iter()
+                    .map(|m| model.hypotheses[m.0].id.clone())
+                    .collect(),
+                rationale: g.rationale.clone(),
             })
             .collect(),
         sources: model

@@ -19,7 +19,8 @@ pub mod whatif;
 
 pub use doc::Doc;
 pub use posterior_report::{
-    EvidenceView, HypothesisView, ModelView, ReportView, SCHEMA_VERSION, SourceView, build,
+    EvidenceView, GroupView, HypothesisView, ModelView, ReportView, SCHEMA_VERSION, SourceView,
+    build,
 };
 
 use std::io::{self, Write};

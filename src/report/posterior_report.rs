@@ -16,6 +16,8 @@ pub struct ReportView {
     pub kind: &'static str,
     pub model: ModelView,
     pub hypotheses: Vec<HypothesisView>,
+    /// `[[groups]]` of hypotheses, in model order (empty when none).
+    pub groups: Vec<GroupView>,
     pub leading: String,
     pub evidence: Vec<EvidenceView>,
     pub sources: Vec<SourceView>,
@@ -55,6 +57,24 @@ pub struct HypothesisView {
     pub delta_log_odds_db: Option<f64>,
 }
 
+/// A group of hypotheses, shaped like [`HypothesisView`].
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupView {
+    pub id: String,
+    pub title: String,
+    /// Member hypothesis ids, in the order written.
+    pub members: Vec<String>,
+    pub rationale: Option<String>,
+    /// The sum of the members' priors.
+    pub prior: f64,
+    /// The sum of the members' posteriors.
+    pub posterior: f64,
+    /// The ICD 203 expression whose band holds the posterior.
+    pub icd203: String,
+    /// Change in log-odds, decibans; null when the posterior is 0 or 1.
+    pub delta_log_odds_db: Option<f64>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct EvidenceView {
     pub id: String,
@@ -73,6 +93,9 @@ pub struct EvidenceView {
     /// Weight of evidence per hypothesis against the others, decibans, in
     /// hypothesis order; null where the item rules a hypothesis out (or in).
     pub weight_of_evidence_db: Vec<Option<f64>>,
+    /// Weight of evidence per group against the hypotheses outside it,
+    /// decibans, in group order; null where infinite.
+    pub group_weight_of_evidence_db: Vec<Option<f64>>,
     /// Largest |weight of evidence|, decibans (null when infinite).
     pub strength_db: Option<f64>,
     pub diagnostic: bool,
@@ -150,6 +173,30 @@ pub fn build(model: &Model, analysis: &Analysis) -> ReportView {
             }
         })
         .collect();
+    let groups = analysis
+        .groups
+        .iter()
+        .map(|g| {
+            let group = &model.groups[g.id.0];
+            GroupView {
+                id: group.id.clone(),
+                title: group.title.clone(),
+                members: group
+                    .members
+                    .iter()
+                    .map(|m| model.hypotheses[m.0].id.clone())
+                    .collect(),
+                rationale: group.rationale.clone(),
+                prior: g.prior,
+                posterior: g.posterior,
+                icd203: model
+                    .scales
+                    .icd203_term(crate::model::Probability::clamped(g.posterior))
+                    .to_string(),
+                delta_log_odds_db: g.delta_db,
+            }
+        })
+        .collect();
     let evidence = analysis
         .items
         .iter()
@@ -192,6 +239,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> ReportView {
                     .collect(),
                 established: item.reports.is_empty(),
                 weight_of_evidence_db: r.woe_db.iter().map(|w| finite(*w)).collect(),
+                group_weight_of_evidence_db: r.group_woe_db.iter().map(|w| finite(*w)).collect(),
                 strength_db: finite(r.strength_db()),
                 diagnostic: r.is_diagnostic(),
                 effect: r.effect.clone(),
@@ -229,6 +277,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> ReportView {
             as_of: model.meta.as_of.clone(),
         },
         hypotheses,
+        groups,
         leading: model.hypotheses[analysis.leader.0].id.clone(),
         evidence,
         sources,

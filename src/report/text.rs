@@ -19,10 +19,10 @@ pub const WIDTH: usize = 88;
 
 /// A table wider than this wraps its long text columns (tables of numbers
 /// may be wider than prose before they become hard to read).
-pub const TABLE_WIDTH: usize = 120;
+pub const TABLE_WIDTH: usize = 100;
 
 /// A wrapped table column keeps at least this many characters.
-const MIN_WRAPPED_COLUMN: usize = 28;
+const MIN_WRAPPED_COLUMN: usize = 36;
 
 /// The ANSI style of a run of text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -423,7 +423,11 @@ pub fn render(doc: &Doc<'_>, color: bool, out: &mut dyn Write) -> io::Result<()>
                 } else {
                     ("  ", "    ")
                 };
-                write_wrapped(out, &styled_line(line, Style::Bold), at, at, color)?;
+                // A heading stays on one line, however long (whitespace
+                // in model text still folds to single spaces).
+                for line in wrap(&styled_line(line, Style::Bold), usize::MAX) {
+                    writeln!(out, "{at}{}", paint(&line, color))?;
+                }
                 indent = under;
             }
             Block::Para(line) | Block::Note(line) => {

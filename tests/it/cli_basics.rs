@@ -178,3 +178,111 @@ fn color_only_on_a_terminal_and_never_with_no_color() {
         .unwrap();
     assert!(!piped.stdout.contains(&0x1b));
 }
+
+/// The commands `credence --help` lists (the visible ones).
+fn visible_commands() -> Vec<String> {
+    let out = credence().arg("--help").output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    let listed = help
+        .split("Commands:")
+        .nth(1)
+        .expect("a Commands: section")
+        .split("\n\n")
+        .next()
+        .unwrap_or_default();
+    listed
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+/// `credence COMMAND --help` gives every argument (positional, option,
+/// flag) a description: each entry's line is followed by its text.
+#[test]
+fn help_of_every_command_describes_every_argument() {
+    let mut commands = visible_commands();
+    assert!(commands.len() >= 10, "{commands:?}");
+    commands.extend(["generate-completions".into(), "generate-man".into()]);
+    for command in &commands {
+        let out = credence().args([command, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{command}");
+        let help = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<&str> = help.lines().collect();
+        let mut entries = 0;
+        for (k, line) in lines.iter().enumerate() {
+            let is_entry = line.starts_with("  ")
+                && !line.starts_with("   ")
+                && (line.trim_start().starts_with('-') || line.trim_start().starts_with('<'));
+            if !is_entry {
+                continue;
+            }
+            entries += 1;
+            // Short layout: the description on the same line after two or
+            // more spaces; long layout: on the next line, indented.
+            let inline = line.trim().contains("  ");
+            let next = lines.get(k + 1).copied().unwrap_or_default();
+            assert!(
+                inline || (next.starts_with("          ") && !next.trim().is_empty()),
+                "`credence {command} --help`: `{}` has no description:\n{help}",
+                line.trim()
+            );
+        }
+        assert!(entries >= 2, "{command}: {help}");
+    }
+    // The what-if paths and an example are in --set's help.
+    let out = credence().args(["whatif", "--help"]).output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for path in [
+        "hypotheses.H.prior",
+        "sources.S.reliability",
+        "sources.S.bias",
+        "evidence.E.enabled",
+        "evidence.E.likelihood.H",
+        "evidence.E.reports.R.reliability",
+        "evidence.E.reports.R.bias",
+        "evidence.E.reports.R.observed",
+        "evidence.E.reports.R.strength",
+        "dependencies.D.strength",
+        "Example: --set",
+    ] {
+        assert!(help.contains(path), "{path} missing:\n{help}");
+    }
+    // --format says what each format is; -o that it is atomic.
+    let out = credence().args(["report", "--help"]).output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for format in ["text:", "markdown:", "json:", "html:", "atomically"] {
+        assert!(help.contains(format), "{format} missing:\n{help}");
+    }
+}
+
+/// `generate-man --dir` writes the main page and one page per command, and
+/// every page the main one refers to exists.
+#[test]
+fn man_pages_for_every_command() {
+    let dir = std::env::temp_dir().join(format!("credence-man-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    credence()
+        .args(["generate-man", "--dir"])
+        .arg(&dir)
+        .assert()
+        .success()
+        .stdout("");
+    let main = std::fs::read_to_string(dir.join("credence.1")).unwrap();
+    assert!(main.contains(".TH credence 1"), "{main}");
+    for command in visible_commands() {
+        let page = format!("credence-{command}");
+        let text = std::fs::read_to_string(dir.join(format!("{page}.1")))
+            .unwrap_or_else(|e| panic!("{page}.1: {e}"));
+        assert!(text.contains(&format!(".TH {page} 1")), "{text}");
+        assert!(text.contains(".SH OPTIONS"), "{text}");
+        assert!(
+            main.contains(&format!("{}(1)", page.replace('-', "\\-"))),
+            "credence.1 does not refer to {page}(1)"
+        );
+    }
+    let pages = std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(pages, visible_commands().len() + 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -460,7 +460,6 @@ fn export_bif_round_trips_through_query() {
             s(&bif),
             "--target",
             "hypothesis",
-            "--file-evidence",
             "--format",
             "json",
         ]))
@@ -474,12 +473,13 @@ fn export_bif_round_trips_through_query() {
             let got = p["probability"].as_f64().expect("probability");
             assert!((want - got).abs() < TOLERANCE, "{name}: {h} vs {p}");
         }
-        // Without --file-evidence the query is the prior.
+        // Without the file's evidence the query is the prior.
         let prior: Value = serde_json::from_str(&run_ok(&[
             "query",
             s(&bif),
             "--target",
             "hypothesis",
+            "--ignore-file-evidence",
             "--format",
             "json",
         ]))
@@ -518,12 +518,27 @@ fn query_text_and_evidence_override() {
          probability ( Grass | Rain ) {\n  (yes) 0.9, 0.1;\n  default 0.2, 0.8;\n}\n",
     )
     .expect("write");
-    let text = run_ok(&["query", s(&path), "--target", "Grass"]);
+    let text = run_ok(&[
+        "query",
+        s(&path),
+        "--target",
+        "Grass",
+        "--ignore-file-evidence",
+    ]);
     assert!(text.contains("evidence: none"), "{text}");
     assert_eq!(cell(&text, "wet"), "0.340000", "{text}");
-    let text = run_ok(&["query", s(&path), "--target", "grass", "--file-evidence"]);
-    assert!(text.contains("Rain = yes  (file)"), "{text}");
-    assert_eq!(cell(&text, "wet"), "0.900000", "{text}");
+    // The file's evidence is entered by default; --file-evidence, the old
+    // way to ask for it, is still accepted.
+    for args in [
+        &["--target", "grass"][..],
+        &["--target", "grass", "--file-evidence"],
+    ] {
+        let mut all = vec!["query", s(&path)];
+        all.extend_from_slice(args);
+        let text = run_ok(&all);
+        assert!(text.contains("Rain = yes  (file)"), "{text}");
+        assert_eq!(cell(&text, "wet"), "0.900000", "{text}");
+    }
     let text = run_ok(&[
         "query",
         s(&path),
@@ -545,6 +560,7 @@ fn query_text_and_evidence_override() {
         "Rain",
         "--evidence",
         "Grass=dry",
+        "--ignore-file-evidence",
         "--format",
         "json",
         "-o",

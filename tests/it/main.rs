@@ -17,6 +17,8 @@ mod bad_models;
 mod chunked_parse;
 mod cli_basics;
 mod explain;
+mod groups;
+mod guide;
 mod html_browser;
 mod interop;
 mod known_answers;

@@ -93,16 +93,18 @@ fn every_model_runs_in_text_and_json() {
 
 #[test]
 fn the_leader_change_is_named_from_and_to() {
+    // us_good_visibility: US 'no evidence' as evidence of absence, which
+    // overturns the seed's leader (docs/CASE.md).
     let v = json(&[
         "whatif",
         "models/iran_oct7.toml",
         "--scenario",
-        "insiders_motivated",
+        "us_good_visibility",
         "--format",
         "json",
     ]);
     let s = &v["scenarios"].as_array().unwrap()[0];
-    assert_eq!(s["id"], "insiders_motivated");
+    assert_eq!(s["id"], "us_good_visibility");
     assert_eq!(s["leader_changed"], true);
     assert_eq!(s["leading_before"], v["baseline"]["leading"]);
     let out = credence()
@@ -110,7 +112,7 @@ fn the_leader_change_is_named_from_and_to() {
             "whatif",
             "models/iran_oct7.toml",
             "--scenario",
-            "insiders_motivated",
+            "us_good_visibility",
         ])
         .output()
         .unwrap();
@@ -179,7 +181,16 @@ fn set_applies_on_top_of_each_chosen_scenario() {
         "--format",
         "json",
     ]);
-    assert_eq!(v["scenarios"].as_array().unwrap().len(), 10);
+    let every = json(&[
+        "whatif",
+        "models/iran_oct7.toml",
+        "--all",
+        "--format",
+        "json",
+    ]);
+    let count = every["scenarios"].as_array().unwrap().len();
+    assert!(count >= 10, "{count}");
+    assert_eq!(v["scenarios"].as_array().unwrap().len(), count);
 }
 
 #[test]

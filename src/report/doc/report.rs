@@ -26,6 +26,40 @@ fn ranked(view: &ReportView) -> Vec<&EvidenceView> {
     diagnostic
 }
 
+/// The groups of hypotheses, shaped as the posterior table.
+fn groups<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
+    if view.groups.is_empty() {
+        return;
+    }
+    d.h2("Groups of hypotheses");
+    d.note("A group's prior and posterior are the sums of its members'.");
+    let mut tab = Table::plain(
+        &[
+            "Group",
+            "Members",
+            "Prior",
+            "Posterior",
+            "ICD 203",
+            "Δ log-odds (dB)",
+        ],
+        &[2, 3, 5],
+    );
+    for g in &view.groups {
+        tab.row(vec![
+            Cell::code(&g.id).with_subline(&g.title),
+            Cell::line(code_list(&g.members)),
+            Cell::text(four_decimals(g.prior)),
+            Cell::text(four_decimals(g.posterior)),
+            Cell::text(&g.icd203),
+            g.delta_log_odds_db.map_or_else(
+                || Cell::text("n/a").tone(Tone::Muted),
+                |x| change_cell(x, signed_two_decimals(x)),
+            ),
+        ]);
+    }
+    d.table(tab);
+}
+
 pub fn report(view: &ReportView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "report", "Posterior report");
     let leader = view
@@ -75,6 +109,8 @@ pub fn report(view: &ReportView) -> Doc<'_> {
             )),
         ]);
     }
+
+    groups(&mut d, view);
 
     d.h2("Evidence");
     d.note(

@@ -408,6 +408,7 @@ mod tests {
             origin_reports: vec!["a".into(), "d".into()],
             established: false,
             weight_of_evidence_db: Vec::new(),
+            group_weight_of_evidence_db: Vec::new(),
             strength_db: None,
             diagnostic: true,
             effect: None,
