@@ -9,6 +9,8 @@ use credence::diag::{self, Diagnostic, Severity, SourceFile};
 use credence::model::{self, Model};
 use credence::{analysis, report};
 
+use crate::output::OutputError;
+
 pub const OK: u8 = 0;
 pub const INVALID: u8 = 1;
 pub const USAGE: u8 = 2;
@@ -30,129 +32,81 @@ fn emit(file: &SourceFile, diagnostics: &[Diagnostic]) {
     let _ = diag::render(&mut stderr, file, diagnostics);
 }
 
-/// Load and validate; print diagnostics of at least `min` severity.
-fn load(path: &Path, min: Severity) -> Result<(SourceFile, Model, Vec<Diagnostic>), u8> {
-    let (file, checked) = match model::check_path(path) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
-            return Err(USAGE);
-        }
-    };
-    let shown: Vec<Diagnostic> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity >= min)
-        .cloned()
-        .collect();
+/// Read and validate a model file; `Err(USAGE)` when it cannot be read.
+fn read(path: &Path) -> Result<(SourceFile, model::Checked), u8> {
+    model::check_path(path).map_err(|e| {
+        eprintln!("error: {e}");
+        USAGE
+    })
+}
+
+/// Print the diagnostics of at least `min` severity to standard error.
+fn show(file: &SourceFile, diagnostics: &[Diagnostic], min: Severity) {
     // Notes are for reading: past a screenful, count the rest.
     let mut notes = 0;
-    let (kept, skipped): (Vec<Diagnostic>, Vec<Diagnostic>) = shown.into_iter().partition(|d| {
-        d.severity > Severity::Note || {
-            notes += 1;
-            notes <= MAX_NOTES
-        }
-    });
-    emit(&file, &kept);
+    let (kept, skipped): (Vec<&Diagnostic>, Vec<&Diagnostic>) = diagnostics
+        .iter()
+        .filter(|d| d.severity >= min)
+        .partition(|d| {
+            d.severity > Severity::Note || {
+                notes += 1;
+                notes <= MAX_NOTES
+            }
+        });
+    let kept: Vec<Diagnostic> = kept.into_iter().cloned().collect();
+    emit(file, &kept);
     if !skipped.is_empty() {
         eprintln!(
             "note: {} more notes not shown (--format json lists every diagnostic)",
             skipped.len()
         );
     }
-    match checked.model {
-        Some(m) => Ok((file, m, checked.diagnostics)),
-        None => {
-            let n = checked.errors().count();
-            eprintln!(
-                "error: {} is invalid: {n} error{}",
-                file.name,
-                if n == 1 { "" } else { "s" }
-            );
-            Err(INVALID)
-        }
-    }
 }
 
+/// Load and validate; print diagnostics of at least `min` severity.
+fn load(path: &Path, min: Severity) -> Result<Model, u8> {
+    let (file, checked) = read(path)?;
+    show(&file, &checked.diagnostics, min);
+    checked.model.ok_or_else(|| {
+        let view = report::check::build(&file, None, &checked.diagnostics);
+        eprintln!("{}", view.verdict());
+        INVALID
+    })
+}
+
+/// `check`: validation and inference, then the one view both formats
+/// print. Exit 0 exactly when the view says valid.
 pub fn check(path: &Path, json: bool) -> u8 {
-    if json {
-        return check_json(path);
-    }
-    match load(path, Severity::Note) {
-        Ok((file, m, diags)) => {
-            // Valid but inconsistent (evidence of probability 0) is invalid
-            // too; inference alone tells (the analysis would cost more).
-            if let Err(e) = credence::network::compile(&m).infer() {
-                eprintln!("error: {}: {e}", file.name);
-                return INVALID;
-            }
-            let warnings = diags
-                .iter()
-                .filter(|d| d.severity == Severity::Warning)
-                .count();
-            let reports: usize = m.items.iter().map(|i| i.reports.len()).sum();
-            let line = format!(
-                "ok: {} is valid: {} hypotheses, {} evidence items, {} reports, {} sources, {} scenarios; {} warning{}",
-                file.name,
-                m.hypotheses.len(),
-                m.items.len(),
-                reports,
-                m.sources.len(),
-                m.scenarios.len(),
-                warnings,
-                if warnings == 1 { "" } else { "s" }
-            );
-            finish(print_to(None, |out| writeln!(out, "{line}")))
-        }
-        Err(code) => code,
-    }
-}
-
-fn check_json(path: &Path) -> u8 {
-    let (file, checked) = match model::check_path(path) {
+    let (file, checked) = match read(path) {
         Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
-            return USAGE;
+        Err(code) => return code,
+    };
+    let mut diagnostics = checked.diagnostics;
+    // Valid but inconsistent (evidence of probability 0, or a network over
+    // the inference budget) is invalid too; inference alone tells.
+    if let Some(m) = &checked.model {
+        diagnostics.extend(analysis::check::consistency(m));
+    }
+    let view = report::check::build(&file, checked.model.as_ref(), &diagnostics);
+    let written = if json {
+        print_to(None, |out| report::write_json(&view, out))
+    } else {
+        show(&file, &diagnostics, Severity::Note);
+        if view.valid {
+            print_to(None, |out| writeln!(out, "{}", view.verdict()))
+        } else {
+            eprintln!("{}", view.verdict());
+            Ok(())
         }
     };
-    let diagnostics: Vec<serde_json::Value> = checked
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let (line, column) = d.span.as_ref().map_or((None, None), |s| {
-                let (l, c) = file.line_col(s.start);
-                (Some(l), Some(c))
-            });
-            serde_json::json!({
-                "severity": d.severity,
-                "message": d.message,
-                "line": line,
-                "column": column,
-                "label": d.label,
-                "hints": d.hints,
-            })
-        })
-        .collect();
-    let value = serde_json::json!({
-        "schema": 1,
-        "kind": "credence.check",
-        "file": file.name,
-        "valid": checked.model.is_some(),
-        "diagnostics": diagnostics,
-    });
-    let code = if checked.model.is_some() { OK } else { INVALID };
-    match print_to(None, |out| {
-        serde_json::to_writer_pretty(&mut *out, &value).map_err(io::Error::other)?;
-        writeln!(out)
-    }) {
-        Ok(()) => code,
-        Err(e) => finish(Err(e)),
+    match finish(written) {
+        OK if !view.valid => INVALID,
+        code => code,
     }
 }
 
 pub fn report(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
-    let (_, m, _) = match load(path, Severity::Warning) {
+    let m = match load(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -175,7 +129,7 @@ pub fn whatif(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    let (_, m, _) = match load(path, Severity::Warning) {
+    let m = match load(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -203,7 +157,7 @@ pub fn sensitivity(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    let (_, m, _) = match load(path, Severity::Warning) {
+    let m = match load(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -225,7 +179,7 @@ pub fn simulate(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    let (_, m, _) = match load(path, Severity::Warning) {
+    let m = match load(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -245,7 +199,7 @@ pub fn simulate(
 }
 
 pub fn ach(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
-    let (_, m, _) = match load(path, Severity::Warning) {
+    let m = match load(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -269,7 +223,7 @@ pub fn explain(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    let (_, m, _) = match load(path, Severity::Warning) {
+    let m = match load(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -309,7 +263,7 @@ pub fn explain(
 }
 
 pub fn graph(path: &Path, format: report::graph::GraphFormat, output: Option<&Path>) -> u8 {
-    let (_, m, _) = match load(path, Severity::Warning) {
+    let m = match load(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -321,7 +275,7 @@ pub fn graph(path: &Path, format: report::graph::GraphFormat, output: Option<&Pa
 }
 
 pub fn export(path: &Path, format: report::export::ExportFormat, output: Option<&Path>) -> u8 {
-    let (_, m, _) = match load(path, Severity::Warning) {
+    let m = match load(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -340,7 +294,7 @@ pub fn export(path: &Path, format: report::export::ExportFormat, output: Option<
 
 /// The largest BIF file `query` reads (bnlearn's largest networks are a few
 /// megabytes).
-const MAX_BIF_BYTES: u64 = 256 * 1024 * 1024;
+const MAX_BIF_BYTES: usize = 256 * 1024 * 1024;
 
 fn unknown_name(what: &str, e: &credence::network::bif::UnknownName, all: &str) -> u8 {
     eprintln!("error: {what} `{}`", e.name);
@@ -361,16 +315,8 @@ pub fn query(
 ) -> u8 {
     use credence::network::bif;
     use report::query::{EvidenceEntry, QueryView, StateProbability};
-    let name = path.display().to_string();
-    let text = match std::fs::metadata(path).and_then(|meta| {
-        if meta.len() > MAX_BIF_BYTES {
-            return Err(io::Error::other(format!(
-                "the file is {} bytes, over the limit of {MAX_BIF_BYTES}",
-                meta.len()
-            )));
-        }
-        std::fs::read(path)
-    }) {
+    let name = credence::input::display_name(path);
+    let text = match credence::input::read_capped(path, MAX_BIF_BYTES) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(_) => {
@@ -379,7 +325,7 @@ pub fn query(
             }
         },
         Err(e) => {
-            eprintln!("error: cannot read {name}: {e}");
+            eprintln!("error: {e}");
             return USAGE;
         }
     };
@@ -530,47 +476,19 @@ pub fn man(cli: clap::Command, dir: Option<&Path>) -> u8 {
         let page = clap_mangen::Man::new(command);
         let path = dir.join(page.get_filename());
         if let Err(e) = print_to(Some(&path), |out| page.render(out)) {
-            eprintln!("error: cannot write {}: {e}", path.display());
+            eprintln!("error: {e}");
             return USAGE;
         }
     }
     OK
 }
 
-/// Write to `output` atomically (a temporary file renamed into place, so a
-/// failed run never leaves a truncated file), or to standard output.
+/// Write to `output` safely (see `output`), or to standard output.
 fn print_to(
     output: Option<&Path>,
     body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<()> {
-    match output {
-        None => {
-            let stdout = io::stdout();
-            let mut lock = io::BufWriter::new(stdout.lock());
-            body(&mut lock)?;
-            lock.flush()
-        }
-        Some(path) => {
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let name = path
-                .file_name()
-                .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-            let tmp = dir.join(format!(".{name}.credence-{}.tmp", std::process::id()));
-            let result = (|| {
-                let mut file = io::BufWriter::new(std::fs::File::create(&tmp)?);
-                body(&mut file)?;
-                file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-                std::fs::rename(&tmp, path)
-            })();
-            if result.is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
-            result
-        }
-    }
+) -> Result<(), OutputError> {
+    crate::output::write(output, body)
 }
 
 /// Print a report command's output: as [`print_to`], with color when it is
@@ -579,7 +497,7 @@ fn print_report(
     output: Option<&Path>,
     format: report::Format,
     view: &impl report::View,
-) -> io::Result<()> {
+) -> Result<(), OutputError> {
     let color = output.is_none()
         && format == report::Format::Text
         && io::stdout().is_terminal()
@@ -588,12 +506,11 @@ fn print_report(
 }
 
 /// A closed pipe (`credence report m.toml | head`) is not an error.
-fn finish(result: io::Result<()>) -> u8 {
+fn finish(result: Result<(), OutputError>) -> u8 {
     match result {
-        Ok(()) => OK,
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => OK,
+        Ok(()) | Err(OutputError::ClosedPipe) => OK,
         Err(e) => {
-            eprintln!("error: cannot write output: {e}");
+            eprintln!("error: {e}");
             USAGE
         }
     }

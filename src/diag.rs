@@ -24,8 +24,10 @@ pub enum Severity {
     Error,
 }
 
-/// One finding about a model file.
-#[derive(Clone, Debug, PartialEq)]
+/// One finding about a model file. Serialized as is, its places are byte
+/// ranges; [`SourceFile::locate`] gives the line-and-column form that
+/// `check --format json` prints.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Diagnostic {
     /// How serious it is.
     pub severity: Severity,
@@ -126,6 +128,90 @@ impl SourceFile {
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         line_col(&self.text, offset)
     }
+
+    /// `diagnostic` with its places resolved to lines and columns of this
+    /// file.
+    pub fn locate(&self, diagnostic: &Diagnostic) -> LocatedDiagnostic {
+        let place = |span: &Range<usize>| {
+            let (line, column) = self.line_col(span.start);
+            let (end_line, end_column) = self.line_col(span.end);
+            Place {
+                line,
+                column,
+                end_line,
+                end_column,
+            }
+        };
+        let at = diagnostic.span.as_ref().map(place);
+        LocatedDiagnostic {
+            severity: diagnostic.severity,
+            message: diagnostic.message.clone(),
+            line: at.map(|p| p.line),
+            column: at.map(|p| p.column),
+            end_line: at.map(|p| p.end_line),
+            end_column: at.map(|p| p.end_column),
+            label: diagnostic.label.clone(),
+            hints: diagnostic.hints.clone(),
+            related: diagnostic
+                .related
+                .iter()
+                .map(|(span, text)| RelatedPlace {
+                    place: place(span),
+                    text: text.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Where a diagnostic points: 1-based lines and columns (in characters) of
+/// its first character and of the character just past its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Place {
+    /// Line of the first character.
+    pub line: usize,
+    /// Column of the first character.
+    pub column: usize,
+    /// Line of the end (exclusive).
+    pub end_line: usize,
+    /// Column of the end (exclusive).
+    pub end_column: usize,
+}
+
+/// A [`Diagnostic`] with its places as lines and columns of the file it is
+/// about (`check --format json`'s `diagnostics[]`, docs/JSON.md).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct LocatedDiagnostic {
+    /// error, warning or note.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+    /// Line of the offending text; null for findings about the file as a
+    /// whole (as are the next three).
+    pub line: Option<usize>,
+    /// Column of its first character.
+    pub column: Option<usize>,
+    /// Line of its end (exclusive).
+    pub end_line: Option<usize>,
+    /// Column of its end (exclusive).
+    pub end_column: Option<usize>,
+    /// Short text shown under the offending span.
+    pub label: Option<String>,
+    /// How to fix it.
+    pub hints: Vec<String>,
+    /// Other places that explain this one (the first definition of a
+    /// duplicate).
+    pub related: Vec<RelatedPlace>,
+}
+
+/// A place that explains a diagnostic, and what it says there.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct RelatedPlace {
+    /// Where.
+    #[serde(flatten)]
+    pub place: Place,
+    /// What it says there.
+    pub text: String,
 }
 
 /// 1-based line and column (in characters) of a byte offset into `text`.

@@ -72,6 +72,7 @@
 
 pub mod analysis;
 pub mod diag;
+pub mod input;
 pub mod model;
 pub mod network;
 pub mod report;

@@ -3,6 +3,7 @@
 
 mod allocator;
 mod commands;
+mod output;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,7 +55,9 @@ struct Output<F: FormatArg> {
     format: F,
     /// Write to FILE instead of standard output. The file is written
     /// atomically: a temporary file beside it is renamed into place once
-    /// complete, so a failed run never leaves a truncated file.
+    /// complete, so a failed run never leaves a truncated file. FILE may
+    /// not be the input, a device, a FIFO or a socket; an existing FILE
+    /// keeps its permissions; a symbolic link is followed to its target.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 }
@@ -302,6 +305,28 @@ impl FormatArg for QueryFormat {
     const DEFAULT: &'static str = "text";
 }
 
+impl Command {
+    /// The input file and the `-o` file, for commands that have them.
+    fn files(&self) -> (Option<&std::path::Path>, Option<&std::path::Path>) {
+        match self {
+            Command::Report { model, output } | Command::Sensitivity { model, output, .. } => {
+                (Some(&model.model), output.file())
+            }
+            Command::Whatif { model, output, .. }
+            | Command::Simulate { model, output, .. }
+            | Command::Ach { model, output }
+            | Command::Explain { model, output, .. } => (Some(&model.model), output.file()),
+            Command::Graph { model, output } => (Some(&model.model), output.file()),
+            Command::Export { model, output } => (Some(&model.model), output.file()),
+            Command::Query {
+                network, output, ..
+            } => (Some(network), output.file()),
+            Command::Check { model, .. } => (Some(&model.model), None),
+            Command::GenerateCompletions { .. } | Command::GenerateMan { .. } => (None, None),
+        }
+    }
+}
+
 impl<F: FormatArg> Output<F> {
     fn file(&self) -> Option<&std::path::Path> {
         self.output.as_deref()
@@ -311,6 +336,14 @@ impl<F: FormatArg> Output<F> {
 fn main() -> ExitCode {
     allocator::return_freed_memory_at_once();
     let cli = Cli::parse();
+    // `-o` onto the input would replace the model with its report: refused
+    // before any work.
+    if let (Some(input), Some(out)) = cli.command.files()
+        && let Err(e) = output::refuse_input_as_output(&[input], out)
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(commands::USAGE);
+    }
     let code = match cli.command {
         Command::Check { model, format } => {
             commands::check(&model.model, matches!(format, CheckFormat::Json))

@@ -3,7 +3,9 @@
 //! origins; per uncertain source what the evidence says of its reliability.
 
 pub mod ach;
+pub mod check;
 pub mod explain;
+pub mod ledger;
 pub mod sensitivity;
 pub mod simulate;
 pub mod whatif;
@@ -119,6 +121,8 @@ pub struct Analysis {
     pub items: Vec<ItemResult>,
     /// Per source with an uncertain reliability, in source order.
     pub reliability: Vec<LearnedReliability>,
+    /// How much weight rests on each independent origin.
+    pub ledger: ledger::Ledger,
     /// ln P(all observed reports).
     pub log_evidence: f64,
     /// The hypothesis with the highest posterior (the first, on a tie).
@@ -207,11 +211,13 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
             posterior: post.clone(),
         })
         .collect();
+    let ledger = ledger::ledger(model, &items)?;
     Ok(Analysis {
         hypotheses,
         groups,
         items,
         reliability,
+        ledger,
         log_evidence: posterior.log_evidence,
         leader,
     })

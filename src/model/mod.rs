@@ -366,26 +366,33 @@ pub fn check_bytes(
     }
 }
 
-/// Read and check a model file. The seeds folder defaults to `../seeds`
-/// beside the model's folder, as in this repository's layout.
-pub fn check_path(path: &Path) -> std::io::Result<(SourceFile, Checked)> {
-    let meta = std::fs::metadata(path)?;
-    let name = path.display().to_string();
-    if meta.len() > MAX_FILE_BYTES as u64 {
-        let file = SourceFile::new(&name, "");
-        return Ok((
-            file,
-            Checked::failed(
-                Diagnostic::error(format!(
-                    "{name} is {} bytes, over the limit of {MAX_FILE_BYTES} bytes",
-                    meta.len()
-                ))
-                .hint("split the model, or check that this is the file you meant"),
-            ),
-        ));
-    }
-    let bytes = std::fs::read(path)?;
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+/// Read and check a model file (`-`: standard input), reading at most
+/// [`MAX_FILE_BYTES`] whatever the file is (see [`crate::input`]). The seeds
+/// folder defaults to `../seeds` beside the model's folder, as in this
+/// repository's layout (beside the working folder for standard input).
+pub fn check_path(path: &Path) -> Result<(SourceFile, Checked), crate::input::InputError> {
+    let name = crate::input::display_name(path);
+    let bytes = match crate::input::read_capped(path, MAX_FILE_BYTES) {
+        Ok(bytes) => bytes,
+        Err(crate::input::InputError::TooLarge { size, .. }) => {
+            let file = SourceFile::new(&name, "");
+            return Ok((
+                file,
+                Checked::failed(
+                    Diagnostic::error(format!(
+                        "{name} is {size}, over the limit of {MAX_FILE_BYTES} bytes"
+                    ))
+                    .hint("split the model, or check that this is the file you meant"),
+                ),
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    let dir = if crate::input::is_stdin(path) {
+        PathBuf::from(".")
+    } else {
+        path.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
     let documents = |setting: Option<&str>| {
         let folder = match setting {
             Some(s) => dir.join(s),

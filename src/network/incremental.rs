@@ -361,6 +361,35 @@ pub fn item_factor(model: &Model, i: ItemId) -> Result<Option<Factor>, InferErro
     engine_factor(&c, &c.items[0]).map(Some)
 }
 
+/// ln P(item's reports | h) for each hypothesis of item `i` of `model`,
+/// compiled alone, any latent reliability averaged over its prior (as
+/// [`Incremental::item_log_likelihood`]); `None` for a disabled item.
+pub fn item_log_likelihood(model: &Model, i: ItemId) -> Result<Option<Vec<f64>>, InferError> {
+    match item_factor(model, i)? {
+        Some(f) => log_likelihood_of(model, &f).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// An item's factor F(H, Q) with its latent reliabilities summed out over
+/// their priors: ln P(reports | h).
+fn log_likelihood_of(model: &Model, f: &Factor) -> Result<Vec<f64>, InferError> {
+    let mut factors = vec![f.clone()];
+    factors.extend(
+        f.vars()
+            .iter()
+            .filter(|&&v| v != H)
+            .map(|&v| latent_prior(model, SourceId(v - 1))),
+    );
+    let g = ve::eliminate(factors, &[], &[H], &cards(model), DEFAULT_BUDGET_BYTES)?;
+    let k = model.hypotheses.len();
+    Ok(if g.vars().is_empty() {
+        vec![g.log_total(); k]
+    } else {
+        g.log_values().to_vec()
+    })
+}
+
 /// An item's factor taken apart at its event E: m_e(Q) = P(reports | E = e,
 /// Q) for e = 0, 1, which do not depend on the item's likelihoods. The
 /// factor for any likelihoods l_h is then
@@ -615,29 +644,10 @@ impl Incremental {
     /// averaged over its prior (as `Compiled::item_log_likelihood`); `None`
     /// when the item is disabled.
     pub fn item_log_likelihood(&self, i: ItemId) -> Result<Option<Vec<f64>>, InferError> {
-        let Some(f) = self.factor(i) else {
-            return Ok(None);
-        };
-        let mut factors = vec![f.clone()];
-        factors.extend(
-            f.vars()
-                .iter()
-                .filter(|&&v| v != H)
-                .map(|&v| latent_prior(&self.model, SourceId(v - 1))),
-        );
-        let g = ve::eliminate(
-            factors,
-            &[],
-            &[H],
-            &cards(&self.model),
-            DEFAULT_BUDGET_BYTES,
-        )?;
-        let k = self.model.hypotheses.len();
-        Ok(Some(if g.vars().is_empty() {
-            vec![g.log_total(); k]
-        } else {
-            g.log_values().to_vec()
-        }))
+        match self.factor(i) {
+            Some(f) => log_likelihood_of(&self.model, f).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Apply overrides (as `overrides::apply` does to the model), then

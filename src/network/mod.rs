@@ -1,6 +1,6 @@
 //! Stage 2: the Bayesian network and exact inference.
 //!
-//! [`compile`] turns a validated model into a discrete network; [`ve`] runs
+//! [`compile()`] turns a validated model into a discrete network; [`ve`] runs
 //! variable elimination on any discrete network (also ones read from BIF).
 //! Nothing here does IO or sees TOML.
 

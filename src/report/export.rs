@@ -10,7 +10,9 @@ use crate::network::{Compiled, bif};
 /// Output formats of the `export` command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
+    /// The compiled network as BIF, with the evidence (`--format bif`).
     Bif,
+    /// The validated model as JSON (`--format json`).
     Json,
 }
 
@@ -48,9 +50,13 @@ pub fn bif(model: &Model, compiled: &Compiled) -> String {
 /// it stands for, the words.
 #[derive(Clone, Debug, Serialize)]
 pub struct EstimateView {
+    /// The point value used for inference.
     pub value: f64,
+    /// The lower bound of the range it stands for, if any.
     pub low: Option<f64>,
+    /// The upper bound of the range it stands for, if any.
     pub high: Option<f64>,
+    /// The word written (an ICD 203 term, an ACH rating, an Admiralty letter).
     pub label: Option<String>,
 }
 
@@ -65,14 +71,20 @@ impl From<&Estimate> for EstimateView {
     }
 }
 
+/// A reliability as written, tagged by its `kind`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ReliabilityView {
     /// Probability of reporting accurately (number, letter or interval).
-    Accuracy { accuracy: EstimateView },
+    Accuracy {
+        /// The reliability r.
+        accuracy: EstimateView,
+    },
     /// Schum's credibility pair set directly.
     Credibility {
+        /// h = P(asserts | true).
         hit: EstimateView,
+        /// f = P(asserts | false).
         false_alarm: EstimateView,
     },
 }
@@ -89,73 +101,112 @@ impl From<&Reliability> for ReliabilityView {
     }
 }
 
+/// The validated model as `credence export --format json` writes it
+/// (docs/JSON.md).
 #[derive(Clone, Debug, Serialize)]
 pub struct ExportView {
+    /// The schema version.
     pub schema: u32,
+    /// `credence.export`.
     pub kind: &'static str,
+    /// The `[model]` table.
     pub model: MetaView,
+    /// In model order.
     pub hypotheses: Vec<HypothesisExport>,
+    /// In model order.
     pub groups: Vec<GroupExport>,
+    /// In model order.
     pub sources: Vec<SourceExport>,
+    /// In model order, disabled ones included.
     pub items: Vec<ItemExport>,
+    /// In model order.
     pub dependencies: Vec<DependencyExport>,
+    /// In model order.
     pub scenarios: Vec<ScenarioExport>,
+    /// The word-to-number tables in force.
     pub scales: ScalesExport,
 }
 
+/// The `[model]` table.
 #[derive(Clone, Debug, Serialize)]
 pub struct MetaView {
+    /// The model's title.
     pub title: String,
+    /// The question the hypotheses answer.
     pub question: Option<String>,
+    /// The information cut-off, as written.
     pub as_of: Option<String>,
+    /// Free text.
     pub notes: Option<String>,
+    /// Levels of each latent reliability node.
     pub reliability_levels: usize,
 }
 
+/// A hypothesis.
 #[derive(Clone, Debug, Serialize)]
 pub struct HypothesisExport {
+    /// Its id.
     pub id: String,
+    /// What it says.
     pub title: String,
     /// Normalised prior used for inference.
     pub prior: f64,
     /// As written; null when the model gives no priors (uniform).
     pub prior_written: Option<EstimateView>,
+    /// Why this prior.
     pub rationale: Option<String>,
 }
 
 /// A `[[groups]]` entry: member hypothesis ids in the order written.
 #[derive(Clone, Debug, Serialize)]
 pub struct GroupExport {
+    /// The group's id.
     pub id: String,
+    /// What the group says.
     pub title: String,
+    /// Ids of its member hypotheses.
     pub members: Vec<String>,
+    /// Why these hypotheses belong together.
     pub rationale: Option<String>,
 }
 
+/// A source.
 #[derive(Clone, Debug, Serialize)]
 pub struct SourceExport {
+    /// Its id.
     pub id: String,
+    /// Who or what it is.
     pub title: String,
+    /// Its reliability as written.
     pub reliability: ReliabilityView,
+    /// Its bias as written; null for the default 0.5.
     pub bias: Option<EstimateView>,
-    /// Hit and false-alarm rates at point values.
+    /// Hit rate at point values.
     pub hit: f64,
+    /// False-alarm rate at point values.
     pub false_alarm: f64,
     /// Whether the source gets a latent reliability node.
     pub latent: bool,
+    /// Why this reliability and bias.
     pub notes: Option<String>,
 }
 
+/// P(E | h) for one hypothesis.
 #[derive(Clone, Debug, Serialize)]
 pub struct LikelihoodExport {
+    /// The hypothesis id.
     pub hypothesis: String,
+    /// The likelihood as written.
     #[serde(flatten)]
     pub estimate: EstimateView,
 }
 
+/// A report.
 #[derive(Clone, Debug, Serialize)]
 pub struct ReportExport {
+    /// Its id, local to the item.
     pub id: String,
+    /// The id of its source.
     pub source: String,
     /// Id of the report this one relays, after `[[dependencies]]` sugar.
     pub via: Option<String>,
@@ -164,73 +215,107 @@ pub struct ReportExport {
     /// The `[[dependencies]]` entry (its id, or its position from 0) that
     /// created the link.
     pub dependency: Option<String>,
+    /// False for a report held only second-hand (latent).
     pub observed: bool,
+    /// False when the source denies the claim.
     pub asserts: bool,
-    /// Report-level overrides of the source's reliability and bias.
+    /// A report-level override of the source's reliability.
     pub reliability: Option<ReliabilityView>,
+    /// A report-level override of the source's bias.
     pub bias: Option<EstimateView>,
-    /// Effective hit and false-alarm rates at point values (for a source
-    /// with a latent reliability, at the interval's midpoint).
+    /// Effective hit rate at point values (for a source with a latent
+    /// reliability, at the interval's midpoint).
     pub hit: f64,
+    /// Effective false-alarm rate, as `hit`.
     pub false_alarm: f64,
     /// Uses its source's latent reliability node.
     pub latent_reliability: bool,
+    /// The seed-document record behind it.
     pub document: Option<String>,
+    /// The exact words, where they are the evidence.
     pub quote: Option<String>,
+    /// Free text.
     pub notes: Option<String>,
 }
 
+/// An evidence item.
 #[derive(Clone, Debug, Serialize)]
 pub struct ItemExport {
+    /// Its id.
     pub id: String,
+    /// The claim E.
     pub claim: String,
+    /// P(E | h), one per hypothesis in model order.
     pub likelihood: Vec<LikelihoodExport>,
+    /// Why these likelihoods.
     pub rationale: Option<String>,
+    /// False when the item is left out.
     pub enabled: bool,
     /// No reports: taken as observed true.
     pub established: bool,
+    /// Its reports, in the order written.
     pub reports: Vec<ReportExport>,
     /// Ids of the independent origins (reports relaying nothing).
     pub origins: Vec<String>,
     /// Ids of reports relayed with 0 < strength < 1.
     pub partly_dependent: Vec<String>,
+    /// Free text.
     pub notes: Option<String>,
 }
 
+/// A `[[dependencies]]` entry.
 #[derive(Clone, Debug, Serialize)]
 pub struct DependencyExport {
+    /// Its id, if given.
     pub id: Option<String>,
+    /// Source ids, in the order written.
     pub sources: Vec<String>,
+    /// The strength of every link it makes.
     pub strength: f64,
+    /// Free text.
     pub why: Option<String>,
 }
 
+/// One override of a scenario.
 #[derive(Clone, Debug, Serialize)]
 pub struct OverrideExport {
+    /// The dotted path it sets.
     pub path: String,
     /// The value as TOML (`0.3`, `[0.2, 0.4]`, `"likely"`, `true`).
     pub value: String,
 }
 
+/// A scenario.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScenarioExport {
+    /// Its id.
     pub id: String,
+    /// What it supposes.
     pub title: String,
+    /// Why it is worth asking.
     pub why: Option<String>,
+    /// Its overrides, in the order written.
     pub overrides: Vec<OverrideExport>,
 }
 
+/// One entry of a word-to-number table.
 #[derive(Clone, Debug, Serialize)]
 pub struct TermExport {
+    /// The word or letter.
     pub term: String,
+    /// What it stands for.
     #[serde(flatten)]
     pub estimate: EstimateView,
 }
 
+/// The word-to-number tables in force.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScalesExport {
+    /// ICD 203 terms, ascending.
     pub icd203: Vec<TermExport>,
+    /// ACH ratings, most consistent first.
     pub ach: Vec<TermExport>,
+    /// Admiralty letters.
     pub admiralty: Vec<TermExport>,
 }
 

@@ -14,32 +14,45 @@ use crate::network::{Compiled, bif};
 /// Output formats of the `graph` command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GraphFormat {
+    /// Graphviz DOT.
     Dot,
+    /// A Mermaid flowchart.
     Mermaid,
 }
 
+/// What a node of the drawing stands for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NodeKind {
+    /// The hypothesis node.
     Hypothesis,
+    /// An evidence item's event.
     Item {
+        /// No reports: observed true.
         established: bool,
     },
+    /// A report, labelled by its source.
     Report {
         /// An independent origin of its item (relays nothing).
         origin: bool,
+        /// False for a report held only second-hand.
         observed: bool,
     },
+    /// A source's latent reliability node.
     Reliability,
 }
 
+/// A node of the drawing.
 #[derive(Clone, Debug)]
 pub struct GraphNode {
+    /// Its id: the BIF variable name.
     pub id: String,
+    /// What it stands for.
     pub kind: NodeKind,
     /// Lines of the label, unescaped.
     pub lines: Vec<String>,
 }
 
+/// What an edge of the drawing stands for.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EdgeKind {
     /// Hypothesis to item: the item's likelihoods.
@@ -50,25 +63,34 @@ pub enum EdgeKind {
     DirectShare(f64),
     /// Report to the report relaying it, with strength s.
     Relay {
+        /// The relay's strength s.
         strength: f64,
+        /// The `[[dependencies]]` entry that made the link, if any.
         dependency: Option<String>,
     },
     /// Latent reliability to a report using it.
     Reliability,
 }
 
+/// An edge of the drawing, parent to child.
 #[derive(Clone, Debug)]
 pub struct GraphEdge {
+    /// The parent node's id.
     pub from: String,
+    /// The child node's id.
     pub to: String,
+    /// What the edge stands for.
     pub kind: EdgeKind,
 }
 
 /// The drawing: nodes and edges in network order.
 #[derive(Clone, Debug)]
 pub struct GraphView {
+    /// The model's title.
     pub title: String,
+    /// In network order.
     pub nodes: Vec<GraphNode>,
+    /// In network order.
     pub edges: Vec<GraphEdge>,
     /// Ids of disabled items (left out of the network).
     pub disabled: Vec<String>,
@@ -288,6 +310,7 @@ fn comment(s: &str) -> String {
         .collect()
 }
 
+/// Write the drawing in `format`.
 pub fn write(view: &GraphView, format: GraphFormat, out: &mut dyn Write) -> io::Result<()> {
     match format {
         GraphFormat::Dot => write_dot(view, out),

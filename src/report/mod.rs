@@ -3,6 +3,7 @@
 //! to any `io::Write`.
 
 pub mod ach;
+pub mod check;
 pub mod doc;
 pub mod explain;
 pub mod export;

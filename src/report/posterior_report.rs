@@ -21,6 +21,8 @@ pub struct ReportView {
     pub leading: String,
     pub evidence: Vec<EvidenceView>,
     pub sources: Vec<SourceView>,
+    /// How much weight rests on each independent origin.
+    pub origin_ledger: LedgerView,
     /// ln P(all observed reports) under the model.
     pub log_evidence: f64,
     /// The ICD 203 bands the terms above come from: the standard ranges, or
@@ -129,6 +131,64 @@ pub struct SourceView {
     pub bias: f64,
     /// For a source whose reliability is an interval: what the evidence says.
     pub learned: Option<LearnedView>,
+}
+
+/// The origin ledger (see [`crate::analysis::ledger`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct LedgerView {
+    /// Heaviest first.
+    pub origins: Vec<OriginView>,
+    /// Items with no reports, taken as established; null when none.
+    pub established: Option<EstablishedView>,
+    /// Σ of every origin's (and the established items') `weight_db`.
+    pub total_weight_db: f64,
+    /// Ids of items whose weight was split equally among their origins
+    /// (more than `MAX_SHAPLEY_ORIGINS`); otherwise split by Shapley value.
+    pub split_equally: Vec<String>,
+}
+
+/// One independent origin: the source at the root of relay trees.
+#[derive(Clone, Debug, Serialize)]
+pub struct OriginView {
+    pub source: String,
+    pub title: String,
+    /// The source's reliability as written.
+    pub reliability: String,
+    /// Ids of the items it is an origin of, in model order.
+    pub items: Vec<String>,
+    /// Reports in its relay trees, over all items.
+    pub reports: usize,
+    /// Per hypothesis (model order): the weight of evidence resting on it,
+    /// summed over its items; null where infinite.
+    pub weight_of_evidence_db: Vec<Option<f64>>,
+    /// Per group (model order), likewise.
+    pub group_weight_of_evidence_db: Vec<Option<f64>>,
+    /// Σ over its items of the largest finite |weight| of its share.
+    pub weight_db: f64,
+    /// `weight_db` over `total_weight_db`.
+    pub share: f64,
+    /// Some item's reports of this origin rule a hypothesis out or in.
+    pub decisive: bool,
+    /// Its share of each item: `item`, `weight_of_evidence_db`.
+    pub shares: Vec<ShareView>,
+}
+
+/// One item's weight resting on one origin.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShareView {
+    pub item: String,
+    pub weight_of_evidence_db: Vec<Option<f64>>,
+}
+
+/// The established items' line of the ledger.
+#[derive(Clone, Debug, Serialize)]
+pub struct EstablishedView {
+    pub items: Vec<String>,
+    pub weight_of_evidence_db: Vec<Option<f64>>,
+    pub group_weight_of_evidence_db: Vec<Option<f64>>,
+    pub weight_db: f64,
+    pub share: f64,
+    pub decisive: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -268,6 +328,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> ReportView {
                 }),
         })
         .collect();
+    let origin_ledger = ledger_view(model, &analysis.ledger);
     ReportView {
         schema: SCHEMA_VERSION,
         kind: "credence.report",
@@ -281,9 +342,57 @@ pub fn build(model: &Model, analysis: &Analysis) -> ReportView {
         leading: model.hypotheses[analysis.leader.0].id.clone(),
         evidence,
         sources,
+        origin_ledger,
         log_evidence: analysis.log_evidence,
         icd203_standard: scale == bands(&crate::model::Scales::default()),
         icd203_scale: scale,
+    }
+}
+
+fn finite_all(xs: &[f64]) -> Vec<Option<f64>> {
+    xs.iter().map(|x| finite(*x)).collect()
+}
+
+fn ledger_view(model: &Model, ledger: &crate::analysis::ledger::Ledger) -> LedgerView {
+    let item_id = |i: crate::model::ItemId| model.items[i.0].id.clone();
+    LedgerView {
+        origins: ledger
+            .origins
+            .iter()
+            .map(|o| {
+                let source = &model.sources[o.source.0];
+                OriginView {
+                    source: source.id.clone(),
+                    title: source.title.clone(),
+                    reliability: describe_reliability(&source.reliability),
+                    items: o.shares.iter().map(|s| item_id(s.item)).collect(),
+                    reports: o.reports,
+                    weight_of_evidence_db: finite_all(&o.woe_db),
+                    group_weight_of_evidence_db: finite_all(&o.group_woe_db),
+                    weight_db: o.weight_db,
+                    share: o.share,
+                    decisive: o.decisive,
+                    shares: o
+                        .shares
+                        .iter()
+                        .map(|s| ShareView {
+                            item: item_id(s.item),
+                            weight_of_evidence_db: finite_all(&s.woe_db),
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+        established: ledger.established.as_ref().map(|e| EstablishedView {
+            items: e.items.iter().map(|&i| item_id(i)).collect(),
+            weight_of_evidence_db: finite_all(&e.woe_db),
+            group_weight_of_evidence_db: finite_all(&e.group_woe_db),
+            weight_db: e.weight_db,
+            share: e.share,
+            decisive: e.decisive,
+        }),
+        total_weight_db: ledger.total_weight_db,
+        split_equally: ledger.split_equally.iter().map(|&i| item_id(i)).collect(),
     }
 }
 

@@ -1,4 +1,5 @@
-//! CLI tests of `check` and `report`: exit codes, output shape, atomic -o.
+//! CLI tests of `check` and `report`: exit codes, output shape, atomic -o;
+//! help and man pages; `check` text and JSON agreeing.
 
 use predicates::prelude::*;
 
@@ -285,4 +286,169 @@ fn man_pages_for_every_command() {
     let pages = std::fs::read_dir(&dir).unwrap().count();
     assert_eq!(pages, visible_commands().len() + 1);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A model whose evidence cannot all hold: a perfect source reports one
+/// item certain under `a` alone and another certain under `b` alone.
+const IMPOSSIBLE: &str = r#"[model]
+title = "Impossible"
+
+[[hypotheses]]
+id = "a"
+title = "A"
+
+[[hypotheses]]
+id = "b"
+title = "B"
+
+[[sources]]
+id = "s"
+title = "S"
+reliability = 1.0
+
+[[evidence]]
+id = "x"
+claim = "x"
+likelihood = { a = 1.0, b = 0.0 }
+reports = [{ source = "s" }]
+
+[[evidence]]
+id = "y"
+claim = "y"
+likelihood = { a = 0.0, b = 1.0 }
+reports = [{ source = "s" }]
+"#;
+
+/// Fifteen sources of unknown reliability on the same items: valid, but
+/// exact inference would need a table over the budget.
+fn over_budget_model() -> String {
+    let mut text = "[model]\ntitle = \"Large\"\nreliability_levels = 21\n\
+         [[hypotheses]]\nid = \"a\"\ntitle = \"A\"\n[[hypotheses]]\nid = \"b\"\ntitle = \"B\"\n"
+        .to_string();
+    for s in 0..15 {
+        text.push_str(&format!(
+            "[[sources]]\nid = \"u{s}\"\ntitle = \"t\"\nreliability = [0, 1]\n"
+        ));
+    }
+    let reports: Vec<String> = (0..15)
+        .map(|s| format!("{{ source = \"u{s}\" }}"))
+        .collect();
+    for e in 0..30 {
+        text.push_str(&format!(
+            "[[evidence]]\nid = \"e{e}\"\nclaim = \"c\"\nlikelihood = {{ a = 0.6, b = 0.4 }}\nreports = [{}]\n",
+            reports.join(", ")
+        ));
+    }
+    text
+}
+
+/// `check` and `check --format json` are one code path: on every shipped
+/// model, every bad model, a model with impossible evidence and one over
+/// the inference budget, JSON says valid exactly when `check` exits 0, and
+/// both exit the same.
+#[test]
+fn check_text_and_json_agree() {
+    let dir = std::env::temp_dir().join(format!("credence-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let impossible = dir.join("impossible.toml");
+    std::fs::write(&impossible, IMPOSSIBLE).unwrap();
+    let large = dir.join("large.toml");
+    std::fs::write(&large, over_budget_model()).unwrap();
+    let bad_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_models");
+    let mut files = cli::models();
+    let mut bad: Vec<_> = std::fs::read_dir(&bad_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    bad.sort();
+    assert!(bad.len() > 50);
+    files.extend(bad);
+    files.extend([impossible.clone(), large.clone()]);
+    let (mut valid, mut invalid) = (0, 0);
+    for file in &files {
+        let text = credence().arg("check").arg(file).output().unwrap();
+        let json = credence()
+            .args(["check", "--format", "json"])
+            .arg(file)
+            .output()
+            .unwrap();
+        let name = file.display();
+        assert_eq!(text.status.code(), json.status.code(), "{name}");
+        let v: serde_json::Value =
+            serde_json::from_slice(&json.stdout).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let ok = text.status.code() == Some(0);
+        assert_eq!(v["valid"], ok, "{name}: {v}");
+        assert_eq!(v["kind"], "credence.check");
+        let errors = v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["severity"] == "error")
+            .count();
+        assert_eq!(v["errors"], errors, "{name}");
+        assert_eq!(ok, errors == 0, "{name}: {v}");
+        if ok {
+            assert!(v["model"]["hypotheses"].as_u64() >= Some(2), "{name}");
+            valid += 1;
+        } else {
+            assert_eq!(text.status.code(), Some(1), "{name}");
+            let stderr = String::from_utf8_lossy(&text.stderr);
+            assert!(stderr.contains("is invalid"), "{name}: {stderr}");
+            invalid += 1;
+        }
+    }
+    assert!(
+        valid >= 5 && invalid > 50,
+        "{valid} valid, {invalid} invalid"
+    );
+    // The two that validate but cannot be analysed: the model is summarised,
+    // the refusal is an error diagnostic.
+    for (file, says) in [
+        (&impossible, "the evidence is impossible"),
+        (&large, "exact inference would need a table"),
+    ] {
+        let json = credence()
+            .args(["check", "--format", "json"])
+            .arg(file)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        assert_eq!(v["valid"], false);
+        assert!(v["model"]["evidence_items"].as_u64() >= Some(2), "{v}");
+        let messages: Vec<&str> = v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|d| d["message"].as_str())
+            .collect();
+        assert!(messages.iter().any(|m| m.contains(says)), "{v}");
+        credence()
+            .arg("check")
+            .arg(file)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(says));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Diagnostics in JSON carry the span's end and related places as lines
+/// and columns.
+#[test]
+fn check_json_locates_spans_and_related_places() {
+    let bad_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_models");
+    let out = credence()
+        .args(["check", "--format", "json"])
+        .arg(bad_dir.join("duplicate_hypothesis_id.toml"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["diagnostics"][0];
+    assert!(d["line"].as_u64() > Some(0), "{v}");
+    assert!(d["end_line"].as_u64() >= d["line"].as_u64(), "{v}");
+    let related = d["related"].as_array().unwrap();
+    assert!(!related.is_empty(), "{v}");
+    assert!(related[0]["line"].as_u64() < d["line"].as_u64(), "{v}");
+    assert!(related[0]["text"].is_string(), "{v}");
 }

@@ -26,10 +26,10 @@ use crate::cli;
 use cli::credence;
 
 /// A fresh folder under the system temp folder, removed on drop.
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl TempDir {
-    fn new(tag: &str) -> TempDir {
+    pub(crate) fn new(tag: &str) -> TempDir {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
@@ -41,17 +41,17 @@ impl TempDir {
         TempDir(dir)
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.0.join(name)
     }
 
-    fn write(&self, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
+    pub(crate) fn write(&self, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
         let p = self.path(name);
         fs::write(&p, text).expect("write temp file");
         p
     }
 
-    fn entries(&self) -> Vec<String> {
+    pub(crate) fn entries(&self) -> Vec<String> {
         let mut v: Vec<String> = fs::read_dir(&self.0)
             .expect("read temp folder")
             .filter_map(Result::ok)
@@ -908,7 +908,11 @@ fn a_successful_run_replaces_the_output_and_leaves_no_temp_file() {
         &dir.0,
     );
     assert_ne!(o.status.code(), Some(0));
-    assert!(stderr(&o).contains("cannot write output"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot write no/such/dir/out.txt: "),
+        "{}",
+        stderr(&o)
+    );
     assert!(!dir.path("no").exists());
 }
 

@@ -2,7 +2,9 @@
 //! independent origins, sources.
 
 use super::super::ReportView;
-use super::super::format::{count_of, four_decimals, signed_four_decimals, signed_two_decimals};
+use super::super::format::{
+    count_of, four_decimals, percent, signed_four_decimals, signed_two_decimals,
+};
 use super::super::posterior_report::EvidenceView;
 use super::{
     Cell, Doc, Figure, Table, Tone, change_cell, code, code_list, strong, text, woe_cell, words,
@@ -58,6 +60,86 @@ fn groups<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
         ]);
     }
     d.table(tab);
+}
+
+/// Origins listed in the ledger table; JSON lists all.
+const LEDGER_ROWS: usize = 20;
+
+/// The origin ledger: weight resting on each independent origin.
+fn origin_ledger<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
+    let ledger = &view.origin_ledger;
+    if ledger.origins.is_empty() && ledger.established.is_none() {
+        return;
+    }
+    d.h2("Origin ledger");
+    d.note(
+        "Weight of evidence resting on each independent origin (the source at the root of a relay tree), summed over the items it is an origin of, each hypothesis against the rest. An item with several origins splits its weight by Shapley value: each origin's marginal weight averaged over every order of adding them, so the shares add up to the item's weight. Weight: per item the largest |dB| of the origin's share, summed; share: of all that weight.",
+    );
+    let mut header = vec![text("Origin"), text("Reliability"), text("Items")];
+    header.extend(
+        view.hypotheses
+            .iter()
+            .map(|h| vec![words("dB "), code(&h.id)]),
+    );
+    header.push(text("Weight (dB)"));
+    header.push(text("Share"));
+    let k = view.hypotheses.len();
+    let right: Vec<usize> = (2..=k + 4).collect();
+    let mut tab = Table::new(header, &right);
+    for o in ledger.origins.iter().take(LEDGER_ROWS) {
+        let mut row = vec![
+            Cell::code(&o.source).with_subline(&o.title),
+            Cell::text(&o.reliability),
+            Cell::text(o.items.len().to_string()),
+        ];
+        row.extend(o.weight_of_evidence_db.iter().map(|w| woe_cell(*w)));
+        row.push(Cell::text(format!("{:.2}", o.weight_db)));
+        row.push(Cell::text(percent(o.share)).tone(if o.share > 0.5 {
+            Tone::Warning
+        } else {
+            Tone::Plain
+        }));
+        tab.row(row);
+    }
+    if let Some(e) = &ledger.established {
+        tab.start_summary();
+        let mut row = vec![
+            Cell::text("established").with_subline("items with no reports"),
+            Cell::text("").tone(Tone::Muted),
+            Cell::text(e.items.len().to_string()),
+        ];
+        row.extend(e.weight_of_evidence_db.iter().map(|w| woe_cell(*w)));
+        row.push(Cell::text(format!("{:.2}", e.weight_db)));
+        row.push(Cell::text(percent(e.share)));
+        tab.row(row);
+    }
+    d.table(tab);
+    if ledger.origins.len() > LEDGER_ROWS {
+        d.note(format!(
+            "... and {} more origins (--format json lists all).",
+            ledger.origins.len() - LEDGER_ROWS
+        ));
+    }
+    if let Some(top) = ledger.origins.first().filter(|o| o.share > 0.5) {
+        d.note_line(vec![
+            strong("One origin carries most of the weight: "),
+            code(&top.source),
+            words(format!(
+                " ({}) carries {} of all diagnostic weight; the case rests on its word.",
+                top.title,
+                percent(top.share)
+            )),
+        ]);
+    }
+    if !ledger.split_equally.is_empty() {
+        let mut line = text(format!(
+            "Split equally among their origins (more than {} origins in one item): ",
+            crate::analysis::ledger::MAX_SHAPLEY_ORIGINS
+        ));
+        line.extend(code_list(&ledger.split_equally));
+        line.push(words("."));
+        d.note_line(line);
+    }
 }
 
 pub fn report(view: &ReportView) -> Doc<'_> {
@@ -219,6 +301,8 @@ pub fn report(view: &ReportView) -> Doc<'_> {
             count_of(origins as u64, "independent origin", "independent origins"),
         ));
     }
+
+    origin_ledger(&mut d, view);
 
     d.h2("Sources");
     let learned = view.sources.iter().any(|s| s.learned.is_some());

@@ -1,7 +1,7 @@
 //! The `simulate` document: the spread of each posterior over the sampled
 //! uncertain numbers.
 
-use super::super::format::four_decimals;
+use super::super::format::{four_decimals, percent};
 use super::super::simulate::SimulateView;
 use super::{Cell, Doc, Figure, Table, Tone, code, strong, text, words};
 
@@ -53,11 +53,7 @@ pub fn simulate(view: &SimulateView) -> Doc<'_> {
             Cell::text(four_decimals(h.p5)),
             Cell::text(four_decimals(h.p50)),
             Cell::text(four_decimals(h.p95)),
-            Cell::text(format!("{:.1}%", h.p_leading * 100.0)).tone(if lead {
-                Tone::Leading
-            } else {
-                Tone::Plain
-            }),
+            Cell::text(percent(h.p_leading)).tone(if lead { Tone::Leading } else { Tone::Plain }),
         ]);
     }
     d.table(tab);
@@ -69,7 +65,7 @@ pub fn simulate(view: &SimulateView) -> Doc<'_> {
         d.para(vec![
             strong("Most often leading: "),
             code(&lead.id),
-            words(format!(" (in {:.1}% of samples).", lead.p_leading * 100.0)),
+            words(format!(" (in {} of samples).", percent(lead.p_leading))),
         ]);
     }
     d.note_line(vec![words("Report: the exact posterior of "), code("credence report"), words(" (intervals and verbal terms at their midpoints; a source's interval reliability a latent node the evidence informs). Here each sample takes every uncertain number as a point, so a source's reliability varies from sample to sample instead of being learned from the evidence. P5, P50, P95: nearest-rank percentiles. P(leads): share of samples in which the hypothesis has the highest posterior (a tie goes to the first listed).")]);

@@ -1,0 +1,161 @@
+//! Reading input files (models, BIF networks) with a hard cap on their size,
+//! whatever kind of file they are.
+//!
+//! A file's size in its metadata is no bound: `/dev/zero`, a pipe or
+//! `/dev/stdin` report 0 bytes and never end. So every input is read through
+//! `take(limit + 1)`, and one byte past the limit is a refusal, not a larger
+//! allocation. A path that names a FIFO, a device or a socket is refused
+//! before anything is read: it is opened non-blocking (a FIFO with no writer
+//! would otherwise block the open forever) and its type checked on the open
+//! handle. Standard input, named `-`, is read with the same cap.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+/// The name standard input is given in messages.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Why an input could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// Opening or reading failed.
+    #[error("cannot read {name}: {source}")]
+    Io {
+        /// The path as given.
+        name: String,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The path names something other than a regular file.
+    #[error(
+        "{name} is {kind}, not a regular file: credence reads files; to read from a pipe or another program, give `-` and send it to standard input"
+    )]
+    NotAFile {
+        /// The path as given.
+        name: String,
+        /// "a FIFO (named pipe)", "a character device", ...
+        kind: &'static str,
+    },
+    /// More bytes than the limit.
+    #[error("{name} is {size}, over the limit of {limit} bytes")]
+    TooLarge {
+        /// The path as given.
+        name: String,
+        /// "N bytes", or "more than N bytes" where the size is not known.
+        size: String,
+        /// The cap.
+        limit: usize,
+    },
+}
+
+/// The bytes of `path` (standard input for `-`), at most `limit` of them.
+/// The name to show for the input is `display_name(path)`.
+pub fn read_capped(path: &Path, limit: usize) -> Result<Vec<u8>, InputError> {
+    let name = display_name(path);
+    if is_stdin(path) {
+        let stdin = io::stdin();
+        return read_all(stdin.lock(), &name, limit, None);
+    }
+    let io_error = |source| InputError::Io {
+        name: name.clone(),
+        source,
+    };
+    let file = open_nonblocking(path).map_err(io_error)?;
+    let meta = file.metadata().map_err(io_error)?;
+    if let Some(kind) = special_kind(&meta) {
+        return Err(InputError::NotAFile { name, kind });
+    }
+    if meta.is_dir() {
+        return Err(io_error(io::Error::other("it is a folder, not a file")));
+    }
+    // The metadata's size is a cheap early refusal for a regular file (it
+    // may still grow while read: the cap below holds either way).
+    if meta.len() > limit as u64 {
+        return Err(InputError::TooLarge {
+            name,
+            size: format!("{} bytes", meta.len()),
+            limit,
+        });
+    }
+    read_all(file, &name, limit, Some(meta.len()))
+}
+
+/// Whether `path` means standard input.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// How an input path is named in messages: `<stdin>` for `-`.
+pub fn display_name(path: &Path) -> String {
+    if is_stdin(path) {
+        STDIN_NAME.to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+fn read_all(
+    reader: impl Read,
+    name: &str,
+    limit: usize,
+    expected: Option<u64>,
+) -> Result<Vec<u8>, InputError> {
+    let capacity = expected.map_or(8 * 1024, |n| n as usize).min(limit) + 1;
+    let mut bytes = Vec::with_capacity(capacity);
+    reader
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| InputError::Io {
+            name: name.to_string(),
+            source,
+        })?;
+    if bytes.len() > limit {
+        return Err(InputError::TooLarge {
+            name: name.to_string(),
+            size: format!("more than {limit} bytes"),
+            limit,
+        });
+    }
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // Only the open could block (a FIFO with no writer); reads of the
+    // regular files kept are never affected by the flag.
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    File::open(path)
+}
+
+/// What a non-regular, non-folder file is, in words.
+#[cfg(unix)]
+pub fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if t.is_char_device() {
+        Some("a character device")
+    } else if t.is_block_device() {
+        Some("a block device")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else {
+        None
+    }
+}
+
+/// What a non-regular, non-folder file is, in words.
+#[cfg(not(unix))]
+pub fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
+    (!meta.is_file() && !meta.is_dir()).then_some("not a regular file")
+}
