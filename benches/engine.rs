@@ -10,7 +10,7 @@ mod generate;
 
 use std::time::Duration;
 
-use credence::analysis::{sensitivity, simulate};
+use credence::analysis::{leader, ranges, sensitivity, simulate};
 use credence::model::{self, Estimate, Model, Override, Probability, Reliability, SourceId};
 use credence::network::{self, Incremental};
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
@@ -162,6 +162,28 @@ fn analyses(c: &mut Criterion) {
         let m = model_of(&generate(simple(n)));
         group.bench_with_input(BenchmarkId::from_parameter(n), &m, |b, m| {
             b.iter(|| sensitivity::analyse(m, sensitivity::DEFAULT_POINTS).expect("sweeps"))
+        });
+    }
+    group.finish();
+
+    // The nearest change within each parameter's plausible range that
+    // takes the lead from the baseline's leader: what the bottom line asks
+    // of every parameter.
+    let mut group = c.benchmark_group("nearest_flip/simple");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(500));
+    for n in [1_000, 10_000] {
+        let engine = Incremental::new(&model_of(&generate(simple(n)))).expect("compiles");
+        let lead = leader(&engine.hypotheses().expect("infers"));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &engine, |b, engine| {
+            b.iter(|| {
+                ranges::flips_within(engine, ranges::RangeMode::Plausible, &|p: &[f64]| {
+                    leader(p) == lead
+                })
+                .expect("searches")
+            })
         });
     }
     group.finish();

@@ -154,6 +154,7 @@ pub fn whatif(
 pub fn sensitivity(
     path: &Path,
     points: usize,
+    range: analysis::ranges::RangeMode,
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
@@ -161,7 +162,7 @@ pub fn sensitivity(
         Ok(x) => x,
         Err(code) => return code,
     };
-    let result = match analysis::sensitivity::analyse(&m, points) {
+    let result = match analysis::sensitivity::analyse_over(&m, points, range) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {}: {e}", path.display());

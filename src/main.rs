@@ -124,14 +124,20 @@ enum Command {
         #[command(flatten)]
         output: Output<ReportFormat>,
     },
-    /// Sweep every source reliability and bias and every likelihood over
-    /// [0, 1]: tornado, flip points, linchpins, weight of evidence.
+    /// Sweep every source reliability and bias, every likelihood and every
+    /// written prior over its plausible range (or [0, 1]): tornado, flip
+    /// points, linchpins, weight of evidence.
     Sensitivity {
         #[command(flatten)]
         model: ModelArg,
         /// Grid points per parameter, both ends included.
         #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(u32).range(2..=1001))]
         points: u32,
+        /// plausible: each number over the range the model states (an
+        /// interval, a verbal term's band, an Admiralty grade either way, a
+        /// point number's band); full: every number over [0, 1].
+        #[arg(long, value_enum, default_value_t = RangeArg::Plausible)]
+        range: RangeArg,
         #[command(flatten)]
         output: Output<ReportFormat>,
     },
@@ -239,6 +245,22 @@ enum CheckFormat {
     /// The check view (kind `credence.check`, docs/JSON.md): validity, a
     /// summary of the model and every diagnostic with its line and column.
     Json,
+}
+
+/// The ranges `sensitivity` sweeps.
+#[derive(Clone, Copy, ValueEnum)]
+enum RangeArg {
+    Plausible,
+    Full,
+}
+
+impl From<RangeArg> for credence::analysis::ranges::RangeMode {
+    fn from(r: RangeArg) -> Self {
+        match r {
+            RangeArg::Plausible => Self::Plausible,
+            RangeArg::Full => Self::Full,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -368,10 +390,12 @@ fn main() -> ExitCode {
         Command::Sensitivity {
             model,
             points,
+            range,
             output,
         } => commands::sensitivity(
             &model.model,
             points as usize,
+            range.into(),
             output.format.into(),
             output.file(),
         ),

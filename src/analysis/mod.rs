@@ -6,6 +6,7 @@ pub mod ach;
 pub mod check;
 pub mod explain;
 pub mod ledger;
+pub mod ranges;
 pub mod sensitivity;
 pub mod simulate;
 pub mod whatif;

@@ -1,7 +1,11 @@
-//! Sensitivity: how far each source's reliability and bias, and each item's
-//! likelihoods, would have to move to change the answer; which items and
-//! sources are linchpins; and each item's weight of evidence with its exact
-//! leave-one-out effect.
+//! Sensitivity: how far each source's reliability and bias, each item's
+//! likelihoods and each written prior would have to move to change the
+//! answer; which items and sources are linchpins; and each item's weight of
+//! evidence with its exact leave-one-out effect.
+//!
+//! Each parameter is swept over its plausible range by default (see
+//! [`super::ranges`]: an interval, a verbal band, an Admiralty grade either
+//! way, a point number's band), or over [0, 1] with [`RangeMode::Full`].
 //!
 //! Every sweep holds out only the items the swept parameter touches (see
 //! [`Incremental::hold_out`]): the rest of the model is combined once per
@@ -9,12 +13,14 @@
 
 use crate::model::{
     Estimate, HypothesisId, ItemId, Model, Override, Probability, Reliability, ReportId, SourceId,
+    rescaled_priors,
 };
 use crate::network::Factor;
 use crate::network::factor::log_sum_exp;
 use crate::network::incremental::{EventMessages, HeldOut, item_factor, items_of_source};
 use crate::network::{Incremental, InferError};
 
+use super::ranges::{self, PlausibleRange, RangeMode};
 use super::{AnalysisError, DIAGNOSTIC_THRESHOLD_DB, leader, weight_of_evidence};
 
 /// Grid points per parameter unless asked otherwise.
@@ -36,6 +42,10 @@ pub enum Parameter {
     FalseAlarm(SourceId),
     Bias(SourceId),
     Likelihood(ItemId, HypothesisId),
+    /// A hypothesis's prior, the others rescaled in proportion (as a
+    /// scenario that sets one prior does). Swept only where the model
+    /// writes priors.
+    Prior(HypothesisId),
 }
 
 impl Parameter {
@@ -52,6 +62,26 @@ impl Parameter {
                 "evidence.{}.likelihood.{}",
                 model.items[i.0].id, model.hypotheses[h.0].id
             ),
+            Parameter::Prior(h) => format!("hypotheses.{}.prior", model.hypotheses[h.0].id),
+        }
+    }
+
+    /// The parameter in words, for a reader who does not know the ids:
+    /// "The Wall Street Journal: reliability", "About 500 fighters trained
+    /// in Iran: P(E | Iran directed the attack)", "prior of Iran directed
+    /// the attack".
+    pub fn label(&self, model: &Model) -> String {
+        let source = |s: &SourceId| &model.sources[s.0].title;
+        match self {
+            Parameter::Reliability(s) => format!("{}: reliability", source(s)),
+            Parameter::Hit(s) => format!("{}: hit rate", source(s)),
+            Parameter::FalseAlarm(s) => format!("{}: false-alarm rate", source(s)),
+            Parameter::Bias(s) => format!("{}: bias", source(s)),
+            Parameter::Likelihood(i, h) => format!(
+                "{}: P(E | {})",
+                model.items[i.0].claim, model.hypotheses[h.0].title
+            ),
+            Parameter::Prior(h) => format!("prior of {}", model.hypotheses[h.0].title),
         }
     }
 
@@ -77,6 +107,7 @@ impl Parameter {
             },
             Parameter::Bias(s) => Some(model.sources[s.0].bias_point().get()),
             Parameter::Likelihood(i, h) => Some(model.items[i.0].likelihood[h.0].point.get()),
+            Parameter::Prior(h) => Some(model.hypotheses[h.0].prior.get()),
         }
     }
 
@@ -102,6 +133,10 @@ impl Parameter {
                 None => "0.5 (default)".to_string(),
             },
             Parameter::Likelihood(i, h) => model.items[i.0].likelihood[h.0].to_string(),
+            Parameter::Prior(h) => match &model.hypotheses[h.0].prior_written {
+                Some(e) => e.to_string(),
+                None => format!("{} (uniform)", model.hypotheses[h.0].prior.get()),
+            },
         }
     }
 
@@ -123,6 +158,7 @@ impl Parameter {
             }
             Parameter::Bias(s) => model.sources[s.0].bias = Some(e),
             Parameter::Likelihood(i, h) => model.items[i.0].likelihood[h.0] = e,
+            Parameter::Prior(h) => model.set_prior(*h, e.point),
         }
     }
 
@@ -136,6 +172,11 @@ impl Parameter {
             Parameter::Likelihood(i, h) => {
                 model.items[i.0].likelihood[h.0] = base.items[i.0].likelihood[h.0].clone();
             }
+            Parameter::Prior(_) => {
+                for (hyp, b) in model.hypotheses.iter_mut().zip(&base.hypotheses) {
+                    hyp.prior = b.prior;
+                }
+            }
         }
     }
 
@@ -147,6 +188,7 @@ impl Parameter {
             | Parameter::FalseAlarm(s)
             | Parameter::Bias(s) => items_of_source(model, *s),
             Parameter::Likelihood(i, _) => vec![*i],
+            Parameter::Prior(_) => Vec::new(),
         }
     }
 }
@@ -174,8 +216,20 @@ pub fn source_parameters(model: &Model, s: SourceId) -> Vec<Parameter> {
     }
 }
 
+/// The priors a sweep moves: every hypothesis's, where the model writes
+/// priors (a model that gives none has the uniform convention, not a
+/// judgement to test).
+pub fn prior_parameters(model: &Model) -> Vec<Parameter> {
+    if model.hypotheses.iter().any(|h| h.prior_written.is_none()) {
+        return Vec::new();
+    }
+    (0..model.hypotheses.len())
+        .map(|h| Parameter::Prior(HypothesisId(h)))
+        .collect()
+}
+
 /// Every parameter swept: each reported source's, then each enabled item's
-/// likelihood under each hypothesis.
+/// likelihood under each hypothesis, then the priors (where written).
 pub fn parameters(model: &Model) -> Vec<Parameter> {
     let mut out: Vec<Parameter> = reported_sources(model)
         .into_iter()
@@ -189,6 +243,7 @@ pub fn parameters(model: &Model) -> Vec<Parameter> {
             );
         }
     }
+    out.extend(prior_parameters(model));
     out
 }
 
@@ -241,10 +296,12 @@ pub struct Flip {
     pub resolved: bool,
 }
 
-/// One parameter swept over [0, 1].
+/// One parameter swept over its range.
 #[derive(Clone, Debug)]
 pub struct Sweep {
     pub parameter: Parameter,
+    /// What the sweep covers, and why.
+    pub range: PlausibleRange,
     /// The model's own value (`None` for an interval reliability).
     pub value: Option<f64>,
     /// How many items each point recompiles.
@@ -306,6 +363,8 @@ pub struct SourceRemoval {
 
 #[derive(Clone, Debug)]
 pub struct Sensitivity {
+    /// The ranges the parameters were swept over.
+    pub mode: RangeMode,
     pub points: usize,
     pub baseline: Vec<f64>,
     pub leader: HypothesisId,
@@ -338,7 +397,7 @@ impl Sensitivity {
 }
 
 /// An impossible-evidence outcome is a point of the sweep, not a failure.
-fn feasible(r: Result<Vec<f64>, InferError>) -> Result<Option<Vec<f64>>, AnalysisError> {
+pub(crate) fn feasible(r: Result<Vec<f64>, InferError>) -> Result<Option<Vec<f64>>, AnalysisError> {
     match r {
         Ok(p) => Ok(Some(p)),
         Err(InferError::ImpossibleEvidence) => Ok(None),
@@ -356,7 +415,10 @@ fn feasible(r: Result<Vec<f64>, InferError>) -> Result<Option<Vec<f64>>, Analysi
 /// (1-x) F(0) + x F(1), two compiles for the whole sweep, mixed without
 /// cancellation. Items with several reports of the source are recompiled at
 /// each point in a scratch copy of the model.
-struct Evaluator<'e, 'm> {
+///
+/// A prior moves no item: the posterior is the priors times the likelihood
+/// of all the evidence under each hypothesis, which the engine gives once.
+pub(crate) struct Evaluator<'e, 'm> {
     held: &'e HeldOut<'e>,
     how: How<'e, 'm>,
 }
@@ -372,6 +434,12 @@ enum How<'e, 'm> {
         base: &'e Model,
         parts: Vec<Part>,
     },
+    Prior {
+        /// ln P(evidence | h).
+        log_likelihood: Vec<f64>,
+        priors: Vec<f64>,
+        h: HypothesisId,
+    },
 }
 
 /// How one held-out item's factor follows a source parameter.
@@ -382,7 +450,11 @@ enum Part {
 }
 
 impl Evaluator<'_, '_> {
-    fn new<'e, 'm>(
+    /// An evaluator of `parameter` over `held` (which holds out exactly
+    /// `parameter.items(base)`); `messages` the held item's event messages
+    /// for a likelihood. `scratch` must equal `base` and is left so by
+    /// [`Evaluator::finish`].
+    pub(crate) fn new<'e, 'm>(
         held: &'e HeldOut<'e>,
         messages: Option<&'e EventMessages>,
         scratch: &'m mut Model,
@@ -432,11 +504,22 @@ impl Evaluator<'_, '_> {
                     parts,
                 }
             }
+            Parameter::Prior(h) => How::Prior {
+                log_likelihood: held.engine().hypothesis_log_likelihood()?,
+                priors: base.priors(),
+                h,
+            },
         };
         Ok(Evaluator { held, how })
     }
 
-    fn eval(&mut self, parameter: Parameter, x: f64) -> Result<Option<Vec<f64>>, AnalysisError> {
+    /// The posterior with the parameter at `x`; `None` where the evidence
+    /// is impossible.
+    pub(crate) fn eval(
+        &mut self,
+        parameter: Parameter,
+        x: f64,
+    ) -> Result<Option<Vec<f64>>, AnalysisError> {
         let factors: Vec<Factor> = match &mut self.how {
             How::Messages {
                 messages,
@@ -459,12 +542,25 @@ impl Evaluator<'_, '_> {
                 }
                 factors
             }
+            How::Prior {
+                log_likelihood,
+                priors,
+                h,
+            } => {
+                let priors = rescaled_priors(priors, *h, Probability::clamped(x));
+                let logs: Vec<f64> = priors
+                    .iter()
+                    .zip(log_likelihood.iter())
+                    .map(|(p, l)| p.get().ln() + l)
+                    .collect();
+                return Ok(Factor::from_logs(&[0], &[logs.len()], logs).normalized());
+            }
         };
         feasible(self.held.hypotheses_with_factors(&factors))
     }
 
     /// Leave the scratch model as it was.
-    fn finish(self, parameter: Parameter) {
+    pub(crate) fn finish(self, parameter: Parameter) {
         if let How::Source { scratch, base, .. } = self.how {
             parameter.reset(scratch, base);
         }
@@ -515,11 +611,13 @@ fn sweep(
     base: &Model,
     parameter: Parameter,
     points: usize,
+    mode: RangeMode,
 ) -> Result<Sweep, AnalysisError> {
+    let range = ranges::range(base, parameter, mode);
     let mut evaluator = Evaluator::new(held, messages, scratch, base, parameter)?;
     let mut eval = |x: f64| evaluator.eval(parameter, x);
     let mut grid_out = Vec::with_capacity(points);
-    for x in grid(points) {
+    for x in range.grid(points) {
         grid_out.push((x, eval(x)?));
     }
     let k = base.hypotheses.len();
@@ -549,6 +647,7 @@ fn sweep(
     evaluator.finish(parameter);
     Ok(Sweep {
         parameter,
+        range,
         value: parameter.value(base),
         items: held.items().len(),
         grid: grid_out,
@@ -592,9 +691,18 @@ fn bisect(
     })
 }
 
-/// Sweep every parameter over `points` values, find linchpins, and weigh
-/// every enabled item.
+/// Sweep every parameter over `points` values of its plausible range (see
+/// [`super::ranges`]), find linchpins, and weigh every enabled item.
 pub fn analyse(model: &Model, points: usize) -> Result<Sensitivity, AnalysisError> {
+    analyse_over(model, points, RangeMode::Plausible)
+}
+
+/// As [`analyse`], each parameter swept over its range in `mode`.
+pub fn analyse_over(
+    model: &Model,
+    points: usize,
+    mode: RangeMode,
+) -> Result<Sensitivity, AnalysisError> {
     let points = points.max(2);
     let engine = Incremental::new(model)?;
     let baseline = engine.hypotheses()?;
@@ -605,7 +713,7 @@ pub fn analyse(model: &Model, points: usize) -> Result<Sensitivity, AnalysisErro
     for s in reported_sources(model) {
         let held = engine.hold_out(&items_of_source(model, s))?;
         for p in source_parameters(model, s) {
-            sweeps.push(sweep(&held, None, &mut scratch, model, p, points)?);
+            sweeps.push(sweep(&held, None, &mut scratch, model, p, points, mode)?);
         }
         let removed = crate::model::overrides::apply(model, &removal_overrides(model, s));
         sources.push(SourceRemoval {
@@ -630,6 +738,7 @@ pub fn analyse(model: &Model, points: usize) -> Result<Sensitivity, AnalysisErro
                 model,
                 p,
                 points,
+                mode,
             )?);
         }
         let log_likelihood = engine
@@ -642,9 +751,17 @@ pub fn analyse(model: &Model, points: usize) -> Result<Sensitivity, AnalysisErro
             without: feasible(held.hypotheses_without())?,
         });
     }
+    let prior_sweeps = prior_parameters(model);
+    if !prior_sweeps.is_empty() {
+        let held = engine.hold_out(&[])?;
+        for p in prior_sweeps {
+            sweeps.push(sweep(&held, None, &mut scratch, model, p, points, mode)?);
+        }
+    }
     // Stable: equal impacts keep model order.
     sweeps.sort_by(|a, b| b.impact.total_cmp(&a.impact));
     Ok(Sensitivity {
+        mode,
         points,
         leader: leader(&baseline),
         baseline,

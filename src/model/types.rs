@@ -568,22 +568,35 @@ impl Model {
 
     /// Set one prior and rescale the others in proportion so they sum to 1.
     pub fn set_prior(&mut self, h: HypothesisId, p: Probability) {
-        let rest: f64 = self
-            .hypotheses
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != h.0)
-            .map(|(_, x)| x.prior.get())
-            .sum();
-        let n = self.hypotheses.len();
-        for (i, hyp) in self.hypotheses.iter_mut().enumerate() {
-            hyp.prior = if i == h.0 {
-                p
-            } else if rest > 0.0 {
-                Probability::clamped(hyp.prior.get() / rest * (1.0 - p.get()))
-            } else {
-                Probability::clamped((1.0 - p.get()) / (n - 1) as f64)
-            };
+        let priors = rescaled_priors(&self.priors(), h, p);
+        for (hyp, p) in self.hypotheses.iter_mut().zip(priors) {
+            hyp.prior = p;
         }
     }
+}
+
+/// `priors` with hypothesis `h`'s set to `p` and the others rescaled in
+/// proportion so they sum to 1 (equally, when they were all 0): what a
+/// scenario or a sweep that sets one prior means.
+pub fn rescaled_priors(priors: &[f64], h: HypothesisId, p: Probability) -> Vec<Probability> {
+    let rest: f64 = priors
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != h.0)
+        .map(|(_, x)| x)
+        .sum();
+    let n = priors.len();
+    priors
+        .iter()
+        .enumerate()
+        .map(|(i, &prior)| {
+            if i == h.0 {
+                p
+            } else if rest > 0.0 {
+                Probability::clamped(prior / rest * (1.0 - p.get()))
+            } else {
+                Probability::clamped((1.0 - p.get()) / (n - 1) as f64)
+            }
+        })
+        .collect()
 }

@@ -426,6 +426,49 @@ impl EventMessages {
         })
     }
 
+    /// The event messages of every item at once (`None` for a disabled
+    /// item), indexed by `ItemId`: two compiles of the whole model, with
+    /// every likelihood set to 0 and then to 1, instead of two per item.
+    pub fn all(model: &Model) -> Result<Vec<Option<EventMessages>>, InferError> {
+        let at = |l: f64| -> Result<Vec<Option<Factor>>, InferError> {
+            let e = crate::model::Estimate::exact(crate::model::Probability::clamped(l));
+            let mut scratch = model.clone();
+            for item in &mut scratch.items {
+                for x in &mut item.likelihood {
+                    *x = e.clone();
+                }
+            }
+            let compiled = compile(&scratch);
+            let mut out = vec![None; model.items.len()];
+            for nodes in &compiled.items {
+                out[nodes.item.0] = Some(engine_factor(&compiled, nodes)?.reduce(H, 0));
+            }
+            Ok(out)
+        };
+        let (zeros, ones) = (at(0.0)?, at(1.0)?);
+        Ok(zeros
+            .into_iter()
+            .zip(ones)
+            .map(|pair| match pair {
+                (Some(m0), Some(m1)) => Some(EventMessages { m0, m1 }),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// True when the item uses no latent reliability: its messages are two
+    /// numbers.
+    pub fn is_scalar(&self) -> bool {
+        self.m0.vars().is_empty()
+    }
+
+    /// ln m0 and ln m1 of an item with no latent reliability
+    /// ([`EventMessages::is_scalar`]): ln P(reports | E false) and
+    /// ln P(reports | E true).
+    pub fn scalar_logs(&self) -> (f64, f64) {
+        (self.m0.log_values()[0], self.m1.log_values()[0])
+    }
+
     /// The item's factor F(H, Q) for the likelihoods `likelihood[h]`.
     pub fn factor(&self, likelihood: &[f64]) -> Factor {
         let k = likelihood.len();
@@ -576,20 +619,25 @@ impl Incremental {
     /// Every factor of the joint: the prior of H, the prior of each latent
     /// reliability, and the items' factors (as their running sum when kept).
     fn all_factors(&self) -> Vec<Factor> {
+        self.all_factors_with(prior_factor(&self.model))
+    }
+
+    /// As [`Incremental::all_factors`], with `prior` as the factor over H.
+    fn all_factors_with(&self, prior: Factor) -> Vec<Factor> {
         match &self.joint {
             Some(j) => {
-                let mut factors = vec![j.factor(), prior_factor(&self.model)];
+                let mut factors = vec![j.factor(), prior];
                 factors.extend(j.latent().map(|s| latent_prior(&self.model, s)));
                 factors
             }
-            None => self.joint_factors(),
+            None => self.joint_factors(prior),
         }
     }
 
-    /// The prior of H, the prior of each latent reliability in use, and
+    /// `prior` over H, the prior of each latent reliability in use, and
     /// every item's factor.
-    fn joint_factors(&self) -> Vec<Factor> {
-        let mut factors = vec![prior_factor(&self.model)];
+    fn joint_factors(&self, prior: Factor) -> Vec<Factor> {
+        let mut factors = vec![prior];
         factors.extend(
             latent_sources(&self.model)
                 .into_iter()
@@ -609,6 +657,23 @@ impl Incremental {
             DEFAULT_BUDGET_BYTES,
         )?;
         normalise(&result)
+    }
+
+    /// ln P(all observed reports | h) for each hypothesis, every latent
+    /// reliability summed out over its prior: what the priors multiply.
+    /// The posterior under any priors π is then π_h e^{L_h}, normalised,
+    /// with no item recombined (what a sweep of a prior needs).
+    pub fn hypothesis_log_likelihood(&self) -> Result<Vec<f64>, InferError> {
+        let k = self.model.hypotheses.len();
+        let flat = Factor::new(&[H], &[k], vec![1.0; k]);
+        let result = ve::eliminate(
+            self.all_factors_with(flat),
+            &[],
+            &[H],
+            &cards(&self.model),
+            DEFAULT_BUDGET_BYTES,
+        )?;
+        Ok(result.log_values().to_vec())
     }
 
     /// The exact posterior of the hypotheses and of each latent reliability
@@ -848,6 +913,11 @@ pub struct HeldOut<'a> {
 }
 
 impl HeldOut<'_> {
+    /// The engine the items are held out of.
+    pub fn engine(&self) -> &Incremental {
+        self.engine
+    }
+
     /// The held-out items, sorted.
     pub fn items(&self) -> &[ItemId] {
         &self.held

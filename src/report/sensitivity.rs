@@ -6,15 +6,18 @@ use serde::Serialize;
 
 use super::{ModelView, SCHEMA_VERSION, finite};
 use crate::analysis::leader;
+use crate::analysis::ranges::RangeMode;
 use crate::analysis::sensitivity::{FLIP_TOLERANCE, Parameter, Sensitivity};
-use crate::model::{Model, Probability, Reliability};
+use crate::model::{Model, Probability};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SensitivityView {
     pub schema: u32,
     pub kind: &'static str,
     pub model: ModelView,
-    /// Grid points per parameter, over [0, 1] with both ends.
+    /// `plausible` (each parameter over its stated range) or `full` ([0, 1]).
+    pub range_mode: &'static str,
+    /// Grid points per parameter, over its range with both ends.
     pub points: usize,
     pub flip_tolerance: f64,
     /// Baseline posteriors, in hypothesis order.
@@ -40,7 +43,10 @@ pub struct BaselineHypothesis {
 #[derive(Clone, Debug, Serialize)]
 pub struct ParameterView {
     pub path: String,
-    /// reliability, hit, false_alarm, bias or likelihood.
+    /// The parameter in words: "Source title: reliability", "claim: P(E |
+    /// hypothesis title)", "prior of hypothesis title".
+    pub label: String,
+    /// reliability, hit, false_alarm, bias, likelihood or prior.
     pub kind: &'static str,
     pub source: Option<String>,
     pub item: Option<String>,
@@ -52,6 +58,17 @@ pub struct ParameterView {
     /// are measured from.
     pub reference: f64,
     pub written: String,
+    /// `[low, high]`: what the sweep covers.
+    pub range: [f64; 2],
+    /// Why: full, interval, verbal, ach, admiralty, point, default or certain.
+    pub range_basis: &'static str,
+    /// The basis in words, e.g. "Admiralty B, one grade either way (C to A)".
+    pub range_note: String,
+    /// The leading hypothesis at the low and at the high end of the range
+    /// (null where the evidence is impossible there): which hypothesis each
+    /// end favours.
+    pub leading_at_low: Option<String>,
+    pub leading_at_high: Option<String>,
     /// Items recompiled at each point.
     pub items_recompiled: usize,
     /// Largest swing of any posterior over the grid.
@@ -124,17 +141,8 @@ fn kind(p: &Parameter) -> &'static str {
         Parameter::FalseAlarm(_) => "false_alarm",
         Parameter::Bias(_) => "bias",
         Parameter::Likelihood(..) => "likelihood",
+        Parameter::Prior(_) => "prior",
     }
-}
-
-fn reference(p: &Parameter, model: &Model) -> f64 {
-    p.value(model).unwrap_or_else(|| match p {
-        Parameter::Reliability(s) => match &model.sources[s.0].reliability {
-            Reliability::Accuracy(e) => e.point.get(),
-            Reliability::Credibility { .. } => 0.5,
-        },
-        _ => 0.5,
-    })
 }
 
 /// Build the view of a sensitivity analysis.
@@ -163,16 +171,26 @@ pub fn build(model: &Model, a: &Sensitivity) -> SensitivityView {
                 Parameter::Likelihood(i, h) => {
                     (None, Some(model.items[i.0].id.clone()), Some(hid(h.0)))
                 }
+                Parameter::Prior(h) => (None, None, Some(hid(h.0))),
+            };
+            let leading_at = |end: Option<&(f64, Option<Vec<f64>>)>| {
+                end.and_then(|(_, p)| p.as_ref()).map(|p| hid(leader(p).0))
             };
             ParameterView {
                 path: p.path(model),
+                label: p.label(model),
                 kind: kind(p),
                 source,
                 item,
                 hypothesis,
                 value: s.value,
-                reference: reference(p, model),
+                reference: s.range.reference,
                 written: p.written(model),
+                range: [s.range.low, s.range.high],
+                range_basis: s.range.basis.kind(),
+                range_note: s.range.basis.to_string(),
+                leading_at_low: leading_at(s.grid.first()),
+                leading_at_high: leading_at(s.grid.last()),
                 items_recompiled: s.items,
                 impact: s.impact,
                 ranges: s
@@ -251,6 +269,10 @@ pub fn build(model: &Model, a: &Sensitivity) -> SensitivityView {
             title: model.meta.title.clone(),
             question: model.meta.question.clone(),
             as_of: model.meta.as_of.clone(),
+        },
+        range_mode: match a.mode {
+            RangeMode::Plausible => "plausible",
+            RangeMode::Full => "full",
         },
         points: a.points,
         flip_tolerance: FLIP_TOLERANCE,

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use credence::analysis;
 use credence::diag::Diagnostic;
-use credence::model::{self, Model};
+use credence::model::{self, Model, Probability};
 
 use crate::cli::credence;
 
@@ -304,5 +304,81 @@ fn format_scenario_example_fits_the_guide_model() {
         "evidence.database_event.reports.tracker.observed",
     ] {
         assert!(paths.contains(&form), "{form} missing from {paths:?}");
+    }
+}
+
+/// The rows of the Markdown table under the heading that starts with
+/// `heading`, whose first cell is a quoted word: the cells, trimmed, with the
+/// word's backticks and quotes dropped.
+fn word_table(page: &str, heading: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut inside = false;
+    for line in page.lines() {
+        if line.starts_with('#') {
+            inside = line.starts_with(heading);
+            continue;
+        }
+        if inside && line.starts_with("| `\"") {
+            let cells: Vec<String> = line
+                .trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().trim_matches('`').trim_matches('"').to_string())
+                .collect();
+            rows.push(cells);
+        }
+    }
+    assert!(!rows.is_empty(), "no word table under `{heading}`");
+    rows
+}
+
+fn number(cell: &str) -> f64 {
+    cell.parse()
+        .unwrap_or_else(|_| panic!("`{cell}` is not a number"))
+}
+
+fn same(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-12
+}
+
+/// FORMAT.md's ICD 203, ACH and Admiralty tables are the default scales,
+/// entry for entry.
+#[test]
+fn format_word_tables_are_the_default_scales() {
+    let page = read(FORMAT);
+    let scales = model::Scales::default();
+
+    let icd = word_table(&page, "### ICD 203");
+    assert_eq!(icd.len(), scales.icd203.len());
+    for (row, (term, band)) in icd.iter().zip(&scales.icd203) {
+        let (low, high) = row[1].split_once('-').expect("a band low-high");
+        assert_eq!(&row[0], term);
+        assert!(same(number(low), band.low().get()), "{row:?}");
+        assert!(same(number(high), band.high().get()), "{row:?}");
+        assert!(same(number(&row[2]), band.midpoint().get()), "{row:?}");
+    }
+
+    let ach = word_table(&page, "### ACH");
+    assert_eq!(ach.len(), scales.ach.len());
+    for (row, (rating, value)) in ach.iter().zip(&scales.ach) {
+        assert_eq!(&row[0], rating);
+        assert!(same(number(&row[2]), value.get()), "{row:?}");
+    }
+
+    let admiralty = word_table(&page, "### Admiralty");
+    assert_eq!(admiralty.len(), scales.admiralty.len());
+    for (row, (letter, estimate)) in admiralty.iter().zip(&scales.admiralty) {
+        assert_eq!(&row[0], letter);
+        match estimate.range.filter(|r| r.width() > 0.0) {
+            Some(range) => assert_eq!(
+                row[2],
+                format!("the interval [{}, {}]", range.low(), range.high())
+            ),
+            None => {
+                let (hit, false_alarm) = model::hit_false_alarm(estimate.point, Probability::HALF);
+                assert!(same(number(&row[2]), estimate.point.get()), "{row:?}");
+                assert!(same(number(&row[3]), hit.get()), "{row:?}");
+                assert!(same(number(&row[4]), false_alarm.get()), "{row:?}");
+            }
+        }
     }
 }

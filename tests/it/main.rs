@@ -26,6 +26,7 @@ mod known_answers;
 mod leave_one_out;
 mod ledger;
 mod properties;
+mod ranges;
 mod report_formats;
 mod robustness;
 mod seed_model;

@@ -96,7 +96,14 @@ fn every_model_runs_in_text_and_json() {
 fn the_cab_witness_flips_the_answer_at_the_known_false_alarm_rate() {
     // P(blue | says blue) = 0.15 * 0.8 / (0.15 * 0.8 + 0.85 f) = 1/2 at
     // f = 0.12 / 0.85; below it, blue leads.
-    let v = json(&["sensitivity", "models/cab.toml", "--format", "json"]);
+    let v = json(&[
+        "sensitivity",
+        "models/cab.toml",
+        "--format",
+        "json",
+        "--range",
+        "full",
+    ]);
     let fa = v["parameters"]
         .as_array()
         .unwrap()
@@ -110,7 +117,7 @@ fn the_cab_witness_flips_the_answer_at_the_known_false_alarm_rate() {
     let at = flips[0]["at"].as_f64().unwrap();
     assert!((at - 0.12 / 0.85).abs() < 1e-6, "{at}");
     let text = credence()
-        .args(["sensitivity", "models/cab.toml"])
+        .args(["sensitivity", "models/cab.toml", "--range", "full"])
         .output()
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
@@ -160,6 +167,8 @@ fn points_must_be_at_least_two() {
         "2",
         "--format",
         "json",
+        "--range",
+        "full",
     ]);
     let grid = v["parameters"][0]["grid"].as_array().unwrap();
     assert_eq!(grid.len(), 2);

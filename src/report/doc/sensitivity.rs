@@ -42,6 +42,19 @@ fn nearest_flip(p: &ParameterView) -> Line {
     line
 }
 
+/// What the sweep covered, in words.
+pub fn sweep_note(view: &SensitivityView) -> String {
+    let over = if view.range_mode == "full" {
+        "over [0, 1] (--range full)"
+    } else {
+        "over its plausible range (an interval as written, a verbal term's ICD 203 band, an Admiralty letter one grade either way, an ACH rating halfway to its neighbours, a point number its odds ×/÷ 1.5; 0 and 1 stay fixed; --range full sweeps [0, 1])"
+    };
+    format!(
+        "Each parameter is swept {over} at {} points with everything else as in the model; a change of leader between points is bracketed by bisection to {:e}. An interval reliability is swept as a point value (what if the source's reliability were known).",
+        view.points, view.flip_tolerance
+    )
+}
+
 pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "sensitivity", "Sensitivity");
     let k = view.hypotheses.len();
@@ -57,28 +70,37 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
     line.push(code(&view.leading));
     line.push(words("."));
     d.para(line);
-    d.note(format!(
-        "Each parameter is swept over [0, 1] at {} points with everything else as in the model; a change of leader between points is bracketed by bisection to {:e}. An interval reliability is swept as a point value (what if the source's reliability were known).",
-        view.points, view.flip_tolerance
-    ));
+    d.note(sweep_note(view));
 
     d.h2("Tornado");
-    d.note("Parameters by the largest swing of any posterior: each bar spans a hypothesis' posterior as the parameter goes from 0 to 1; the tick is the baseline.");
+    d.note("Parameters by the largest swing of any posterior: each bar spans a hypothesis' posterior as the parameter moves over its range; the tick is the baseline. \"Favours\" names the hypothesis that leads at the low and at the high end of the range.");
     if !view.parameters.is_empty() {
         d.figure(Figure::Tornado(view));
     }
-    let mut header = vec![text("Parameter"), text("Model value"), text("Swing")];
+    let mut header = vec![
+        text("Parameter"),
+        text("Model value"),
+        text("Range"),
+        text("Swing"),
+    ];
     header.extend(
         view.hypotheses
             .iter()
             .map(|h| vec![code(&h.id), words(" range")]),
     );
+    header.push(text("Favours (low / high end)"));
     header.push(text("Leader changes (nearest)"));
-    let mut tab = Table::new(header, &(2..3 + k).collect::<Vec<_>>());
+    let mut tab = Table::new(header, &(3..4 + k).collect::<Vec<_>>());
     for p in view.parameters.iter().take(TOP_PARAMETERS) {
         let mut row = vec![
-            Cell::code(&p.path),
+            Cell::text(&p.label).with_subline(&p.path),
             Cell::code(&p.written),
+            Cell::text(format!(
+                "{}–{}",
+                four_decimals(p.range[0]),
+                four_decimals(p.range[1])
+            ))
+            .with_subline(&p.range_note),
             Cell::text(four_decimals(p.impact)),
         ];
         if p.ranges.is_empty() {
@@ -90,6 +112,12 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
                 }),
             );
         }
+        let end = |h: &Option<String>| h.as_deref().map_or_else(|| words("impossible"), code);
+        row.push(Cell::line(vec![
+            end(&p.leading_at_low),
+            words(" / "),
+            end(&p.leading_at_high),
+        ]));
         let flips = !p.flips.is_empty();
         row.push(Cell::line(nearest_flip(p)).tone(if flips { Tone::Warning } else { Tone::Plain }));
         tab.row(row);
@@ -149,7 +177,7 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
         );
         for (p, f, change) in closest.iter().take(TOP_FLIPS) {
             tab.row(vec![
-                Cell::code(&p.path),
+                Cell::text(&p.label).with_subline(&p.path),
                 Cell::code(&p.written),
                 Cell::text(format!(
                     "{}{}",

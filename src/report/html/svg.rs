@@ -460,7 +460,7 @@ pub fn tornado(s: &mut String, v: &SensitivityView) -> fmt::Result {
     open(
         s,
         h,
-        "Tornado: the range of each posterior as one parameter sweeps from 0 to 1",
+        "Tornado: the range of each posterior as one parameter sweeps its range",
     )?;
     for (j, hyp) in v.hypotheses.iter().enumerate() {
         let x = X0 + (j % per_line) as f64 * 112.0;
