@@ -297,15 +297,6 @@ pub fn export(path: &Path, format: report::export::ExportFormat, output: Option<
 /// megabytes).
 const MAX_BIF_BYTES: usize = 256 * 1024 * 1024;
 
-fn unknown_name(what: &str, e: &credence::network::bif::UnknownName, all: &str) -> u8 {
-    eprintln!("error: {what} `{}`", e.name);
-    match &e.suggestion {
-        Some(s) => eprintln!("  hint: did you mean `{s}`?"),
-        None => eprintln!("  hint: {all}"),
-    }
-    USAGE
-}
-
 pub fn query(
     path: &Path,
     target: &str,
@@ -314,8 +305,7 @@ pub fn query(
     json: bool,
     output: Option<&Path>,
 ) -> u8 {
-    use credence::network::bif;
-    use report::query::{EvidenceEntry, QueryView, StateProbability};
+    use credence::network::{bif, query};
     let name = credence::input::display_name(path);
     let text = match credence::input::read_capped(path, MAX_BIF_BYTES) {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -343,102 +333,31 @@ pub fn query(
             return INVALID;
         }
     };
-    let net = &parsed.net;
-    let listing = |names: Vec<&str>| {
-        let shown: Vec<String> = names.iter().take(12).map(|n| format!("`{n}`")).collect();
-        let more = names.len().saturating_sub(12);
-        if more > 0 {
-            format!("known: {} and {more} more", shown.join(", "))
-        } else {
-            format!("known: {}", shown.join(", "))
-        }
-    };
-    let nodes = || listing(net.graph.node_weights().map(|n| n.name.as_str()).collect());
-    let t = match bif::find_variable(net, target) {
-        Ok(v) => v,
-        Err(e) => return unknown_name(&format!("{name} has no node"), &e, &nodes()),
-    };
-    let mut entered: Vec<(usize, usize, &'static str)> = Vec::new();
-    if file_evidence {
-        entered.extend(parsed.evidence.iter().map(|&(v, s)| (v, s, "file")));
-    }
-    let mut from_cli: Vec<(usize, usize)> = Vec::new();
+    let mut observed: Vec<(&str, &str)> = Vec::with_capacity(evidence.len());
     for arg in evidence {
         let Some((node, state)) = arg.split_once('=') else {
             eprintln!("error: --evidence `{arg}` is not NODE=STATE");
             eprintln!("  hint: for example --evidence smoke=yes");
             return USAGE;
         };
-        let (node, state) = (node.trim(), state.trim());
-        let v = match bif::find_variable(net, node) {
-            Ok(v) => v,
-            Err(e) => {
-                return unknown_name(&format!("--evidence: {name} has no node"), &e, &nodes());
-            }
-        };
-        let s = match bif::find_state(net, v, state) {
-            Ok(s) => s,
-            Err(e) => {
-                let states = listing(net.node(v).states.iter().map(String::as_str).collect());
-                return unknown_name(
-                    &format!("--evidence: node `{}` has no state", net.node(v).name),
-                    &e,
-                    &states,
-                );
-            }
-        };
-        if let Some(&(_, other)) = from_cli.iter().find(|(u, _)| *u == v) {
-            if other != s {
-                eprintln!(
-                    "error: --evidence gives node `{}` two states, `{}` and `{}`",
-                    net.node(v).name,
-                    net.node(v).states[other],
-                    net.node(v).states[s]
-                );
-                return USAGE;
-            }
-            continue;
-        }
-        from_cli.push((v, s));
-        // The command line overrides the file's evidence on the same node.
-        entered.retain(|(u, _, _)| *u != v);
-        entered.push((v, s, "command line"));
+        observed.push((node.trim(), state.trim()));
     }
-    let pairs: Vec<(usize, usize)> = entered.iter().map(|&(v, s, _)| (v, s)).collect();
-    let marginal = match credence::network::posterior(net, &pairs, t) {
-        Ok(m) => m,
+    let asked = query::Query {
+        target,
+        evidence: &observed,
+        file_evidence,
+    };
+    let answer = match query::run(&parsed, &asked) {
+        Ok(a) => a,
         Err(e) => {
             eprintln!("error: {name}: {e}");
-            return INVALID;
+            if let Some(hint) = e.hint() {
+                eprintln!("  hint: {hint}");
+            }
+            return if e.is_usage() { USAGE } else { INVALID };
         }
     };
-    let view = QueryView {
-        schema: 1,
-        kind: "credence.query",
-        file: name,
-        network: parsed.name.clone(),
-        variables: net.len(),
-        target: net.node(t).name.clone(),
-        evidence: entered
-            .iter()
-            .map(|&(v, s, from)| EvidenceEntry {
-                node: net.node(v).name.clone(),
-                state: net.node(v).states[s].clone(),
-                from,
-            })
-            .collect(),
-        posterior: net
-            .node(t)
-            .states
-            .iter()
-            .zip(&marginal.probs)
-            .map(|(state, &p)| StateProbability {
-                state: state.clone(),
-                probability: p,
-            })
-            .collect(),
-        log_evidence: marginal.log_evidence,
-    };
+    let view = report::query::build(&name, &parsed, &answer);
     finish(print_to(output, |out| {
         if json {
             report::write_json(&view, out)
@@ -449,6 +368,24 @@ pub fn query(
 }
 
 /// Shell completions for the CLI, written to standard output.
+/// `credence serve`: the workbench until Ctrl-C or SIGTERM.
+pub fn serve(path: &Path, port: u16, no_open: bool) -> u8 {
+    let options = credence::serve::Options {
+        model: path.to_path_buf(),
+        port,
+    };
+    match credence::serve::run(&options, no_open, &mut io::stdout()) {
+        Ok(()) => OK,
+        Err(e) => {
+            eprintln!("error: credence serve: {e}");
+            if e.kind() == io::ErrorKind::AddrInUse {
+                eprintln!("hint: another program uses port {port}; try --port 0 for any free port");
+            }
+            USAGE
+        }
+    }
+}
+
 pub fn completions(shell: clap_complete::Shell, mut cli: clap::Command) -> u8 {
     let name = cli.get_name().to_string();
     finish(print_to(None, |out| {

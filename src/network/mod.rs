@@ -11,6 +11,7 @@ pub mod graph;
 pub mod incremental;
 pub mod order;
 mod plan;
+pub mod query;
 pub mod ve;
 
 pub use compile::{Compiled, ItemNodes, Posterior, ReliabilityNode, compile};

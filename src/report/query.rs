@@ -1,12 +1,15 @@
-//! `credence query`: the exact posterior of one node of a BIF network, as
-//! its own view (schema 1, kind `credence.query`; docs/JSON.md) with a text
-//! and a JSON printer.
+//! `credence query`: the exact posterior of one node of a BIF network
+//! ([`crate::network::query`]), as its own view (schema 1, kind
+//! `credence.query`; docs/JSON.md) with a text printer (JSON is
+//! [`super::write_json`]).
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::Table;
+use super::{SCHEMA_VERSION, Table};
+use crate::network::bif::Bif;
+use crate::network::query::{Answer, EvidenceFrom};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct QueryView {
@@ -21,6 +24,8 @@ pub struct QueryView {
     pub target: String,
     /// The evidence entered, in the order given (file evidence first).
     pub evidence: Vec<EvidenceEntry>,
+    /// The file's own evidence, and whether it was entered.
+    pub file_evidence: FileEvidence,
     pub posterior: Vec<StateProbability>,
     /// ln P(evidence).
     pub log_evidence: f64,
@@ -31,7 +36,18 @@ pub struct EvidenceEntry {
     pub node: String,
     pub state: String,
     /// `command line` or `file` (a `property evidence` of the file).
-    pub from: &'static str,
+    pub from: EvidenceFrom,
+}
+
+/// The file's `property evidence` lines: how many, and whether they were
+/// entered (the default) or left out (`--ignore-file-evidence`).
+#[derive(Clone, Debug, Serialize)]
+pub struct FileEvidence {
+    /// Number of `property evidence` lines in the file.
+    pub lines: usize,
+    /// Whether they were entered (where `--evidence` names the same node,
+    /// the command line's state is entered instead).
+    pub entered: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -40,6 +56,45 @@ pub struct StateProbability {
     pub probability: f64,
 }
 
+/// The view of a query's answer; `file` is the file's name as given.
+pub fn build(file: &str, bif: &Bif, answer: &Answer) -> QueryView {
+    let net = &bif.net;
+    let target = net.node(answer.target);
+    QueryView {
+        schema: SCHEMA_VERSION,
+        kind: "credence.query",
+        file: file.to_string(),
+        network: bif.name.clone(),
+        variables: net.len(),
+        target: target.name.clone(),
+        evidence: answer
+            .evidence
+            .iter()
+            .map(|o| EvidenceEntry {
+                node: net.node(o.node).name.clone(),
+                state: net.node(o.node).states[o.state].clone(),
+                from: o.from,
+            })
+            .collect(),
+        file_evidence: FileEvidence {
+            lines: answer.file_evidence_lines,
+            entered: answer.file_evidence_entered,
+        },
+        posterior: target
+            .states
+            .iter()
+            .zip(&answer.marginal.probs)
+            .map(|(state, &probability)| StateProbability {
+                state: state.clone(),
+                probability,
+            })
+            .collect(),
+        log_evidence: answer.marginal.log_evidence,
+    }
+}
+
+/// The query as text: the network, the evidence and where it came from,
+/// the posterior table and ln P(evidence).
 pub fn write_text(view: &QueryView, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
@@ -53,7 +108,26 @@ pub fn write_text(view: &QueryView, out: &mut dyn Write) -> io::Result<()> {
     } else {
         writeln!(out, "evidence:")?;
         for e in &view.evidence {
-            writeln!(out, "  {} = {}  ({})", e.node, e.state, e.from)?;
+            writeln!(out, "  {} = {}  ({})", e.node, e.state, e.from.label())?;
+        }
+    }
+    let lines = view.file_evidence.lines;
+    if lines > 0 {
+        let (count, it) = if lines == 1 {
+            ("1 `property evidence` line".to_string(), "it")
+        } else {
+            (format!("{lines} `property evidence` lines"), "them")
+        };
+        if view.file_evidence.entered {
+            writeln!(
+                out,
+                "file evidence: the file's {count} entered (--ignore-file-evidence leaves {it} out)"
+            )?;
+        } else {
+            writeln!(
+                out,
+                "file evidence: the file's {count} ignored (--ignore-file-evidence)"
+            )?;
         }
     }
     writeln!(out, "posterior of {}:", view.target)?;

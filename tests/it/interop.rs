@@ -526,6 +526,10 @@ fn query_text_and_evidence_override() {
         "--ignore-file-evidence",
     ]);
     assert!(text.contains("evidence: none"), "{text}");
+    assert!(
+        text.contains("file evidence: the file's 1 `property evidence` line ignored"),
+        "{text}"
+    );
     assert_eq!(cell(&text, "wet"), "0.340000", "{text}");
     // The file's evidence is entered by default; --file-evidence, the old
     // way to ask for it, is still accepted.
@@ -537,6 +541,10 @@ fn query_text_and_evidence_override() {
         all.extend_from_slice(args);
         let text = run_ok(&all);
         assert!(text.contains("Rain = yes  (file)"), "{text}");
+        assert!(
+            text.contains("file evidence: the file's 1 `property evidence` line entered"),
+            "{text}"
+        );
         assert_eq!(cell(&text, "wet"), "0.900000", "{text}");
     }
     let text = run_ok(&[
@@ -569,6 +577,62 @@ fn query_text_and_evidence_override() {
     let v = read_json(&out);
     let p = v["posterior"][0]["probability"].as_f64().expect("p");
     assert!((p - 0.02 / (0.02 + 0.64)).abs() < 1e-12, "{v}");
+    assert_eq!(v["file_evidence"]["lines"], 1, "{v}");
+    assert_eq!(v["file_evidence"]["entered"], false, "{v}");
+    assert_eq!(v["evidence"][0]["from"], "command line", "{v}");
+}
+
+/// The query resolution is the library's: names resolved, the file's
+/// evidence merged (the query's wins on the same node), typed errors.
+#[test]
+fn query_from_the_library() {
+    use credence::network::{bif, query};
+    let net = bif::parse(
+        "variable Rain { type discrete [ 2 ] { yes, no }; property evidence = yes ; }\n\
+         variable Grass { type discrete [ 2 ] { wet, dry }; }\n\
+         probability ( Rain ) { table 0.2, 0.8; }\n\
+         probability ( Grass | Rain ) { (yes) 0.9, 0.1; (no) 0.2, 0.8; }\n",
+    )
+    .expect("parses");
+    let ask = |target, evidence: &[(&str, &str)], file_evidence| {
+        query::run(
+            &net,
+            &query::Query {
+                target,
+                evidence,
+                file_evidence,
+            },
+        )
+    };
+    let answer = ask("grass", &[], true).expect("answer");
+    assert_eq!(answer.evidence.len(), 1);
+    assert_eq!(answer.evidence[0].from, query::EvidenceFrom::File);
+    assert!((answer.marginal.probs[0] - 0.9).abs() < 1e-12);
+    let answer = ask("Grass", &[("rain", "NO")], true).expect("answer");
+    assert_eq!(answer.evidence.len(), 1, "the query replaces the file's");
+    assert_eq!(answer.evidence[0].from, query::EvidenceFrom::Query);
+    assert!((answer.marginal.probs[0] - 0.2).abs() < 1e-12);
+    let answer = ask("Grass", &[], false).expect("answer");
+    assert!(answer.evidence.is_empty() && answer.file_evidence_lines == 1);
+    assert!((answer.marginal.probs[0] - 0.34).abs() < 1e-12);
+    let view = credence::report::query::build("net.bif", &net, &answer);
+    assert_eq!(view.posterior.len(), 2);
+    assert!(!view.file_evidence.entered);
+    match ask("Gras", &[], true) {
+        Err(e @ query::QueryError::UnknownTarget { .. }) => {
+            assert_eq!(e.hint(), Some("did you mean `Grass`?"));
+            assert!(e.is_usage());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        ask("Grass", &[("Rain", "yes"), ("Rain", "no")], false),
+        Err(query::QueryError::TwoStates { .. })
+    ));
+    assert!(matches!(
+        ask("Grass", &[("Rain", "maybe")], false),
+        Err(query::QueryError::UnknownState { .. })
+    ));
 }
 
 #[test]

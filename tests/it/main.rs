@@ -14,6 +14,7 @@ mod model_gen;
 
 mod ach;
 mod bad_models;
+mod budgets;
 mod chunked_parse;
 mod cli_basics;
 mod explain;
@@ -32,6 +33,8 @@ mod report_formats;
 mod robustness;
 mod seed_model;
 mod sensitivity;
+mod serve;
+mod serve_browser;
 mod simulate;
 mod snapshots;
 mod whatif;
