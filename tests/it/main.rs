@@ -34,4 +34,5 @@ mod seed_model;
 mod sensitivity;
 mod simulate;
 mod snapshots;
+mod validation_gaps;
 mod whatif;
