@@ -358,7 +358,7 @@ impl ItemSensitivity {
     }
 
     /// Whether it moves some hypothesis by at least
-    /// [`DIAGNOSTIC_THRESHOLD_DB`](super::DIAGNOSTIC_THRESHOLD_DB).
+    /// [`DIAGNOSTIC_THRESHOLD_DB`].
     pub fn is_diagnostic(&self) -> bool {
         self.strength_db() >= DIAGNOSTIC_THRESHOLD_DB
     }

@@ -32,6 +32,8 @@ mod report_formats;
 mod robustness;
 mod seed_model;
 mod sensitivity;
+mod serve;
+mod serve_browser;
 mod simulate;
 mod snapshots;
 mod validation_gaps;
