@@ -1,17 +1,13 @@
 //! The `simulate` output (kind `credence.simulate`, schema 1, docs/JSON.md):
-//! its serializable view, a text printer and a JSON printer; and the
-//! terminal progress bar a long simulation shows on standard error.
+//! its serializable view and a text printer. (The progress bar a long
+//! simulation shows is the binary's: src/progress.rs.)
 
-use std::io::{self, IsTerminal, Write};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::io::{self, Write};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::{ModelView, SCHEMA_VERSION, Table};
-use crate::analysis::simulate::{PERCENTILES, Progress, Simulation};
+use crate::analysis::simulate::{PERCENTILES, Simulation};
 use crate::model::Model;
 
 /// The per-hypothesis table's columns, in every format.
@@ -234,72 +230,4 @@ pub(crate) fn write_text(view: &SimulateView, out: &mut dyn Write) -> io::Result
         }
     }
     Ok(())
-}
-
-/// How long to time the first samples before deciding whether to show a bar.
-const DECIDE_AFTER: Duration = Duration::from_millis(100);
-/// Show a bar only when the whole run is expected to take longer than this.
-const WORTH_A_BAR: Duration = Duration::from_secs(1);
-
-/// A progress bar on standard error, shown only when standard error is a
-/// terminal and the first samples predict a run of over a second; never in
-/// pipes or tests. Standard output is untouched.
-pub struct TerminalProgress {
-    total: u64,
-    start: Instant,
-    done: AtomicU64,
-    watch: bool,
-    bar: OnceLock<Option<ProgressBar>>,
-}
-
-impl TerminalProgress {
-    pub fn new(total: u64) -> TerminalProgress {
-        TerminalProgress {
-            total,
-            start: Instant::now(),
-            done: AtomicU64::new(0),
-            watch: io::stderr().is_terminal(),
-            bar: OnceLock::new(),
-        }
-    }
-
-    /// Remove the bar before the output is printed.
-    pub fn finish(&self) {
-        if let Some(Some(bar)) = self.bar.get() {
-            bar.finish_and_clear();
-        }
-    }
-
-    fn make_bar(&self, done: u64) -> ProgressBar {
-        let bar = ProgressBar::with_draw_target(Some(self.total), ProgressDrawTarget::stderr());
-        if let Ok(style) =
-            ProgressStyle::with_template("simulating {bar:40} {pos}/{len} samples, {eta} left")
-        {
-            bar.set_style(style);
-        }
-        bar.set_position(done);
-        bar
-    }
-}
-
-impl Progress for TerminalProgress {
-    fn advance(&self, samples: u64) {
-        if !self.watch {
-            return;
-        }
-        let done = self.done.fetch_add(samples, Ordering::Relaxed) + samples;
-        match self.bar.get() {
-            Some(Some(bar)) => bar.inc(samples),
-            Some(None) => {}
-            None => {
-                let elapsed = self.start.elapsed();
-                if elapsed < DECIDE_AFTER || done >= self.total {
-                    return;
-                }
-                let expected = elapsed.mul_f64(self.total as f64 / done as f64);
-                self.bar
-                    .get_or_init(|| (expected > WORTH_A_BAR).then(|| self.make_bar(done)));
-            }
-        }
-    }
 }
