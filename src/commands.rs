@@ -360,6 +360,24 @@ pub fn query(
 }
 
 /// Shell completions for the CLI, written to standard output.
+/// `credence serve`: the workbench until Ctrl-C or SIGTERM.
+pub fn serve(path: &Path, port: u16, no_open: bool) -> u8 {
+    let options = credence::serve::Options {
+        model: path.to_path_buf(),
+        port,
+    };
+    match credence::serve::run(&options, no_open, &mut io::stdout()) {
+        Ok(()) => OK,
+        Err(e) => {
+            eprintln!("error: credence serve: {e}");
+            if e.kind() == io::ErrorKind::AddrInUse {
+                eprintln!("hint: another program uses port {port}; try --port 0 for any free port");
+            }
+            USAGE
+        }
+    }
+}
+
 pub fn completions(shell: clap_complete::Shell, mut cli: clap::Command) -> u8 {
     let name = cli.get_name().to_string();
     finish(print_to(None, |out| {

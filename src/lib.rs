@@ -17,7 +17,8 @@
 //!    [`report::write`] writes any view in any [`report::Format`].
 //!
 //! The command-line front end (`src/main.rs`) only parses arguments and
-//! dispatches to these.
+//! dispatches to these; [`serve`] is the other front end, a local web
+//! workbench over one model file (`credence serve`).
 //!
 //! # Example
 //!
@@ -76,3 +77,4 @@ pub mod input;
 pub mod model;
 pub mod network;
 pub mod report;
+pub mod serve;

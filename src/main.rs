@@ -221,6 +221,20 @@ enum Command {
         #[command(flatten)]
         output: Output<QueryFormat>,
     },
+    /// The workbench: a local web page over MODEL with a slider for every
+    /// number in it, live on the file (saving in an editor updates the
+    /// page), and saving the current overrides as a scenario. Prints the
+    /// URL; serves on 127.0.0.1 only, until Ctrl-C.
+    Serve {
+        /// The model file to serve and watch.
+        model: PathBuf,
+        /// Port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 8765)]
+        port: u16,
+        /// Do not open a browser.
+        #[arg(long)]
+        no_open: bool,
+    },
     /// Shell completion script for SHELL, to standard output.
     #[command(hide = true)]
     GenerateCompletions {
@@ -345,6 +359,7 @@ impl Command {
                 network, output, ..
             } => (Some(network), output.file()),
             Command::Check { model, .. } => (Some(&model.model), None),
+            Command::Serve { model, .. } => (Some(model), None),
             Command::GenerateCompletions { .. } | Command::GenerateMan { .. } => (None, None),
         }
     }
@@ -454,6 +469,11 @@ fn main() -> ExitCode {
             matches!(output.format, QueryFormat::Json),
             output.file(),
         ),
+        Command::Serve {
+            model,
+            port,
+            no_open,
+        } => commands::serve(&model, port, no_open),
         Command::GenerateCompletions { shell } => {
             commands::completions(shell, <Cli as clap::CommandFactory>::command())
         }

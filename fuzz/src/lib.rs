@@ -88,10 +88,70 @@ fn run_model(m: &Model) {
     }
     let view = report::build(m, &a);
     let mut text = Vec::new();
-    report::write(&view, report::Format::Text, &mut text).expect("text report into a Vec");
+    report::write(&view, report::Format::Text, false, &mut text).expect("text report into a Vec");
     let mut json = Vec::new();
-    report::write(&view, report::Format::Json, &mut json).expect("JSON report into a Vec");
+    report::write(&view, report::Format::Json, false, &mut json).expect("JSON report into a Vec");
     if let Err(e) = serde_json::from_slice::<serde_json::Value>(&json) {
         panic!("the JSON report does not parse: {e}");
+    }
+}
+
+/// A BIF file through the parser and, when it parses, exact inference on a
+/// few of its nodes with the file's evidence: a parse error has its position
+/// inside the text, a posterior is finite and sums to 1, and no input makes
+/// the parser or the inference allocate past its budget (libFuzzer's RSS
+/// limit catches that).
+pub fn bif(bytes: &[u8]) {
+    use credence::network::{self, bif};
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    let parsed = match bif::parse(text) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            assert!(e.offset <= text.len(), "error offset past the text");
+            assert!(e.line >= 1 && e.column >= 1);
+            return;
+        }
+    };
+    let net = &parsed.net;
+    for target in 0..net.len().min(3) {
+        match network::posterior(net, &parsed.evidence, target) {
+            Ok(m) => {
+                let sum: f64 = m.probs.iter().sum();
+                assert!(
+                    m.probs.iter().all(|p| p.is_finite() && *p >= 0.0),
+                    "{:?}",
+                    m.probs
+                );
+                assert!((sum - 1.0).abs() < 1e-6, "posterior sums to {sum}");
+            }
+            Err(_) => return,
+        }
+    }
+    // What credence writes, it reads back.
+    let written = bif::write(net, &bif::WriteOptions::default());
+    if let Err(e) = bif::parse(&written) {
+        panic!("credence's own BIF does not parse: {}", e.message);
+    }
+}
+
+/// The model `set_path` overrides: every root an override path can start
+/// with, ids with dots and non-ASCII letters, latent and point reliabilities,
+/// relays, a dependency and a scenario.
+const SET_MODEL: &str = include_str!("set_model.toml");
+
+/// One `--set` argument on [`SET_MODEL`]: parsed (errors point inside the
+/// argument), applied, analysed (posteriors finite, summing to 1).
+pub fn set_path(arg: &str) {
+    let (_, checked) = model::check_bytes("set.toml", SET_MODEL.as_bytes(), model::no_documents);
+    let m = checked.model.expect("the set_path model is valid");
+    match model::overrides::parse_assignment(&m, arg) {
+        Ok((_, o)) => run_model(&model::overrides::apply(&m, &[o])),
+        Err((file, diagnostics)) => {
+            assert!(!diagnostics.is_empty(), "a refused --set without an error");
+            check_spans(&file.text, arg.as_bytes(), &diagnostics);
+            let _ = diag::render_plain(&file, &diagnostics);
+        }
     }
 }

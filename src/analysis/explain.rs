@@ -636,13 +636,14 @@ pub fn report_likelihoods(model: &Model) -> Result<Vec<(f64, f64)>, InferError> 
 
 /// The reports of one origin's tree, re-indexed as an item of their own.
 fn tree_reports(item: &Item, members: &[ReportId]) -> Vec<Report> {
+    let position: std::collections::HashMap<ReportId, usize> =
+        members.iter().enumerate().map(|(k, &r)| (r, k)).collect();
     members
         .iter()
         .map(|&r| {
             let mut report = item.reports[r.0].clone();
             report.via = report.via.and_then(|mut link| {
-                let parent = members.iter().position(|&m| m == link.parent)?;
-                link.parent = ReportId(parent);
+                link.parent = ReportId(*position.get(&link.parent)?);
                 Some(link)
             });
             report
@@ -659,18 +660,21 @@ fn item_step(
     let item = &model.items[i.0];
     let (given_true, given_false) = scratch.given(item.reports.clone())?;
     let root = roots(item);
-    let mut origin_ids: Vec<ReportId> = root.clone();
-    origin_ids.sort_unstable();
-    origin_ids.dedup();
-    let mut origins = Vec::new();
-    for &o in &origin_ids {
-        let mut members = vec![o];
-        members.extend(
-            (0..item.reports.len())
-                .map(ReportId)
-                .filter(|&r| r != o && root[r.0] == o),
-        );
-        let (t, f) = if origin_ids.len() == 1 {
+    // Each origin's tree, grouped in one pass (the origin first, then its
+    // reports in file order): a scan of every report per origin was
+    // quadratic in an item with many independent reports.
+    let mut members_of: std::collections::BTreeMap<ReportId, Vec<ReportId>> =
+        std::collections::BTreeMap::new();
+    for (r, &o) in root.iter().enumerate() {
+        members_of.entry(o).or_insert_with(|| vec![o]);
+        if ReportId(r) != o {
+            members_of.entry(o).or_default().push(ReportId(r));
+        }
+    }
+    let single = members_of.len() == 1;
+    let mut origins = Vec::with_capacity(members_of.len());
+    for (_, members) in members_of {
+        let (t, f) = if single {
             (given_true, given_false)
         } else {
             scratch.given(tree_reports(item, &members))?
@@ -689,18 +693,13 @@ fn item_step(
         .collect();
     latent_sources.sort_unstable();
     latent_sources.dedup();
-    // Origins are coupled when one latent source reports in two of them.
-    let origins_coupled = latent_sources.iter().any(|&s| {
-        origins
-            .iter()
-            .filter(|o| {
-                o.reports.iter().any(|&r| {
-                    let rep = &item.reports[r.0];
-                    rep.source == s && model.uses_latent_reliability(rep)
-                })
-            })
-            .count()
-            > 1
+    // Origins are coupled when one latent source reports in two of them:
+    // the first origin each latent source is seen in, in one pass.
+    let mut first_origin: std::collections::BTreeMap<SourceId, ReportId> =
+        std::collections::BTreeMap::new();
+    let origins_coupled = item.reports.iter().enumerate().any(|(r, rep)| {
+        model.uses_latent_reliability(rep)
+            && *first_origin.entry(rep.source).or_insert(root[r]) != root[r]
     });
     let repeats = item
         .reports

@@ -35,6 +35,7 @@ pub const MAX_SHAPLEY_ORIGINS: usize = 10;
 /// One item's share of weight resting on one origin.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Share {
+    /// The item.
     pub item: ItemId,
     /// Per hypothesis against the rest, decibans.
     pub woe_db: Vec<f64>,
@@ -59,8 +60,10 @@ pub struct OriginEntry {
     pub reports: usize,
     /// Its share of each item it is an origin of, in model order.
     pub shares: Vec<Share>,
-    /// Sums of the shares, per hypothesis and per group.
+    /// The sum of the shares per hypothesis against the rest, decibans.
     pub woe_db: Vec<f64>,
+    /// The sum of the shares per group against the hypotheses outside it,
+    /// decibans.
     pub group_woe_db: Vec<f64>,
     /// Σ over its items of the largest finite |weight| of its share there.
     pub weight_db: f64,
@@ -75,14 +78,23 @@ pub struct OriginEntry {
 /// The items with no reports, taken as established.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EstablishedEntry {
+    /// The established items, in model order.
     pub items: Vec<ItemId>,
+    /// Their summed weight per hypothesis against the rest, decibans.
     pub woe_db: Vec<f64>,
+    /// Their summed weight per group against the hypotheses outside it, decibans.
     pub group_woe_db: Vec<f64>,
+    /// Σ over the items of the largest finite |weight|.
     pub weight_db: f64,
+    /// `weight_db` over the ledger's total.
     pub share: f64,
+    /// Some item rules a hypothesis out (or in): an infinite weight, left out of
+    /// `weight_db`.
     pub decisive: bool,
 }
 
+/// The origin ledger: how much of the evidence's weight rests on each
+/// independent origin, across items (a relay never adds an origin).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ledger {
     /// Heaviest first; ties in source order.

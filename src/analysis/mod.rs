@@ -3,6 +3,7 @@
 //! origins; per uncertain source what the evidence says of its reliability.
 
 pub mod ach;
+pub mod budget;
 pub mod check;
 pub mod explain;
 pub mod ledger;
@@ -35,8 +36,11 @@ pub struct HypothesisResult {
 /// members'.
 #[derive(Clone, Debug)]
 pub struct GroupResult {
+    /// The group.
     pub id: GroupId,
+    /// The sum of its members' priors.
     pub prior: f64,
+    /// The sum of its members' posteriors.
     pub posterior: f64,
     /// Change in log-odds, in decibans; `None` when the posterior is 0 or 1.
     pub delta_db: Option<f64>,
@@ -136,6 +140,9 @@ pub enum AnalysisError {
     /// Exact inference refused (impossible evidence, or a network too large).
     #[error(transparent)]
     Infer(#[from] InferError),
+    /// A run over its work budget, refused before it started.
+    #[error(transparent)]
+    OverBudget(#[from] budget::OverBudget),
 }
 
 /// Compile the model, infer, and derive everything the report shows.

@@ -21,7 +21,7 @@ use crate::network::incremental::{EventMessages, HeldOut, item_factor, items_of_
 use crate::network::{Incremental, InferError};
 
 use super::ranges::{self, PlausibleRange, RangeMode};
-use super::{AnalysisError, DIAGNOSTIC_THRESHOLD_DB, leader, weight_of_evidence};
+use super::{AnalysisError, DIAGNOSTIC_THRESHOLD_DB, budget, leader, weight_of_evidence};
 
 /// Grid points per parameter unless asked otherwise.
 pub const DEFAULT_POINTS: usize = 21;
@@ -40,7 +40,9 @@ pub enum Parameter {
     Hit(SourceId),
     /// The false-alarm rate f of a source given as `{ hit, false_alarm }`.
     FalseAlarm(SourceId),
+    /// A source's bias b.
     Bias(SourceId),
+    /// P(E | h) of an item.
     Likelihood(ItemId, HypothesisId),
     /// A hypothesis's prior, the others rescaled in proportion (as a
     /// scenario that sets one prior does). Swept only where the model
@@ -287,9 +289,13 @@ pub fn removal_overrides(model: &Model, s: SourceId) -> Vec<Override> {
 pub struct Flip {
     /// The midpoint of the bracket.
     pub at: f64,
+    /// The bracket's lower end, where `from` leads.
     pub below: f64,
+    /// The bracket's upper end, where `to` leads.
     pub above: f64,
+    /// The leader below the flip.
     pub from: HypothesisId,
+    /// The leader above it.
     pub to: HypothesisId,
     /// False when bisection met a point where the evidence is impossible
     /// and stopped with a bracket wider than [`FLIP_TOLERANCE`].
@@ -299,6 +305,7 @@ pub struct Flip {
 /// One parameter swept over its range.
 #[derive(Clone, Debug)]
 pub struct Sweep {
+    /// The number swept.
     pub parameter: Parameter,
     /// What the sweep covers, and why.
     pub range: PlausibleRange,
@@ -333,6 +340,7 @@ impl Sweep {
 /// One enabled item: its weight of evidence and what removing it does.
 #[derive(Clone, Debug)]
 pub struct ItemSensitivity {
+    /// The item.
     pub item: ItemId,
     /// ln P(reports | h) per hypothesis.
     pub log_likelihood: Vec<f64>,
@@ -344,10 +352,13 @@ pub struct ItemSensitivity {
 }
 
 impl ItemSensitivity {
+    /// The largest |weight of evidence| over hypotheses.
     pub fn strength_db(&self) -> f64 {
         self.woe_db.iter().map(|w| w.abs()).fold(0.0, f64::max)
     }
 
+    /// Whether it moves some hypothesis by at least
+    /// [`DIAGNOSTIC_THRESHOLD_DB`].
     pub fn is_diagnostic(&self) -> bool {
         self.strength_db() >= DIAGNOSTIC_THRESHOLD_DB
     }
@@ -356,17 +367,23 @@ impl ItemSensitivity {
 /// One reported source and the posterior with it removed.
 #[derive(Clone, Debug)]
 pub struct SourceRemoval {
+    /// The source.
     pub source: SourceId,
     /// `None` when the rest of the evidence is impossible without it.
     pub without: Option<Vec<f64>>,
 }
 
+/// What `credence sensitivity` computes: every parameter swept one at a
+/// time, the flips of the leader, and what removing each item or source does.
 #[derive(Clone, Debug)]
 pub struct Sensitivity {
     /// The ranges the parameters were swept over.
     pub mode: RangeMode,
+    /// Grid points per sweep.
     pub points: usize,
+    /// The posterior of each hypothesis under the model as written.
     pub baseline: Vec<f64>,
+    /// The baseline's leading hypothesis.
     pub leader: HypothesisId,
     /// Largest impact first (a tornado); ties in model order.
     pub sweeps: Vec<Sweep>,
@@ -691,6 +708,32 @@ fn bisect(
     })
 }
 
+/// What a full run costs: each sweep keeps `points` posteriors; each point
+/// is one inference, as large as the model's largest elimination table,
+/// over the held-out items (one for a likelihood, the source's items for a
+/// source parameter, none for a prior). Flip bisection adds a few points
+/// per flip, not counted.
+pub fn estimate(model: &Model, engine: &Incremental, points: usize) -> budget::Estimate {
+    let k = model.hypotheses.len() as f64;
+    let items = model.items.iter().filter(|i| i.enabled).count() as f64;
+    let (mut parameters, mut source_evaluations) = (0.0, 0.0);
+    for s in reported_sources(model) {
+        let n = source_parameters(model, s).len() as f64;
+        parameters += n;
+        source_evaluations += n * items_of_source(model, s).len().max(1) as f64;
+    }
+    let priors = prior_parameters(model).len() as f64;
+    parameters += priors;
+    source_evaluations += priors;
+    let points = points as f64;
+    let per_inference = engine.elimination_entries();
+    budget::Estimate {
+        results: (items * k + parameters) * points * k,
+        results_budget: budget::MAX_PRINTED_RESULTS,
+        work: points * per_inference * (items * k + source_evaluations),
+    }
+}
+
 /// Sweep every parameter over `points` values of its plausible range (see
 /// [`super::ranges`]), find linchpins, and weigh every enabled item.
 pub fn analyse(model: &Model, points: usize) -> Result<Sensitivity, AnalysisError> {
@@ -705,6 +748,15 @@ pub fn analyse_over(
 ) -> Result<Sensitivity, AnalysisError> {
     let points = points.max(2);
     let engine = Incremental::new(model)?;
+    estimate(model, &engine, points).check(
+        "sensitivity",
+        || {
+            "each of the items' likelihoods, for each hypothesis, is swept and every point's posterior kept: use fewer --points, or split the model (fewer hypotheses or items)".to_string()
+        },
+        || {
+            "every sweep point is one inference over the latent reliabilities the model ties together: use fewer --points, give some sources a point reliability (or a lower reliability_levels), or use `credence simulate`".to_string()
+        },
+    )?;
     let baseline = engine.hypotheses()?;
     let priors = model.priors();
     let mut scratch = model.clone();

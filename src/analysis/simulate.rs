@@ -357,6 +357,19 @@ fn touched_items(model: &Model, parameters: &[Parameter]) -> Vec<ItemId> {
     items
 }
 
+/// What a run costs: every sample keeps one posterior per hypothesis and
+/// rewrites the touched items, then sums every item's likelihood per
+/// hypothesis (the sampled models have no latent reliability).
+pub fn estimate(model: &Model, touched: usize, samples: u64) -> super::budget::Estimate {
+    let k = model.hypotheses.len() as f64;
+    let samples = samples as f64;
+    super::budget::Estimate {
+        results: samples * k,
+        results_budget: super::budget::MAX_HELD_RESULTS,
+        work: samples * k * (model.items.len() + touched) as f64,
+    }
+}
+
 /// One thread's copy of the model and of its compiled network. Every
 /// sample draws all parameters, so a sample's model does not depend on the
 /// samples the worker ran before; its network is the one a fresh compile
@@ -414,6 +427,18 @@ pub fn simulate(
     let touched = touched_items(model, &params);
     let k = model.hypotheses.len();
     let samples = options.samples.clamp(1, MAX_SAMPLES);
+    estimate(model, touched.len(), samples).check(
+        "simulate",
+        || {
+            format!(
+                "every sample's posterior is kept for the percentiles: use fewer --samples (at most {} with {k} hypotheses)",
+                (super::budget::MAX_HELD_RESULTS / k as f64).floor()
+            )
+        },
+        || {
+            "every sample is one inference over every item: use fewer --samples, or split the model".to_string()
+        },
+    )?;
     // Column h holds hypothesis h's posterior in every usable sample, in
     // sample order.
     let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(samples as usize); k];

@@ -266,11 +266,15 @@ pub fn hit_false_alarm(r: Probability, b: Probability) -> (Probability, Probabil
 /// distinct members and fewer than every hypothesis.
 #[derive(Clone, Debug)]
 pub struct Group {
+    /// Short unique name; not a hypothesis's id.
     pub id: String,
+    /// What the group says.
     pub title: String,
     /// Distinct, in the order written.
     pub members: Vec<HypothesisId>,
+    /// Why these hypotheses belong together (`rationale` or `notes`).
     pub rationale: Option<String>,
+    /// Byte range of the group's table in the model file.
     pub span: Range<usize>,
 }
 

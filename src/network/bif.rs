@@ -21,6 +21,11 @@ pub const ROW_SUM_TOLERANCE: f64 = 1e-3;
 /// memory than exists).
 pub const MAX_CPT_ENTRIES: usize = 1 << 24;
 
+/// The most entries all CPTs together may have (128 MiB of numbers): each
+/// table under [`MAX_CPT_ENTRIES`] is no bound on forty of them. bnlearn's
+/// largest networks have under 100,000.
+pub const MAX_TOTAL_CPT_ENTRIES: usize = 1 << 24;
+
 /// A network read from BIF.
 #[derive(Clone, Debug)]
 pub struct Bif {
@@ -944,6 +949,7 @@ fn resolve(
     }
     // For each declared variable: parents and its CPT laid out as Network wants.
     let mut tables: Vec<Option<(Vec<usize>, Vec<f64>)>> = vec![None; vars.len()];
+    let mut total_entries = 0usize;
     for block in &probs {
         let (cname, cat) = &block.child;
         let c =
@@ -981,6 +987,19 @@ fn resolve(
                 ),
             ));
         };
+        // Counted before the table is allocated.
+        total_entries += size;
+        if total_entries > MAX_TOTAL_CPT_ENTRIES {
+            let mut e = lx.error(
+                block.at,
+                format!(
+                    "the tables together would have over {MAX_TOTAL_CPT_ENTRIES} entries: the table of `{}` ({size} entries) brings them to {total_entries}",
+                    vars[c].name
+                ),
+            );
+            e.hint = Some("credence reads networks of up to about 16 million probabilities in all; check the variables' state counts and parents".to_string());
+            return Err(e);
+        }
         let configs = size / k;
         let mut cpt: Vec<Option<f64>> = vec![None; size];
         if let Some((values, tat)) = &block.table {

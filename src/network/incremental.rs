@@ -606,6 +606,27 @@ impl Incremental {
         item_factor(&self.model, i)
     }
 
+    /// The entries of the largest table one posterior of this model builds
+    /// (the hypothesis times the latent reliabilities tied together), by the
+    /// same min-fill order elimination uses: the cost of one evaluation, for
+    /// the work budgets of commands that run many.
+    pub fn elimination_entries(&self) -> f64 {
+        let cards = cards(&self.model);
+        let scopes: Vec<&[VarId]> = self
+            .factors
+            .iter()
+            .flatten()
+            .map(Factor::vars)
+            .filter(|vars| vars.len() > 1)
+            .collect();
+        if scopes.is_empty() {
+            return cards[H] as f64;
+        }
+        let eliminate: Vec<VarId> = (1..cards.len()).filter(|&v| cards[v] > 1).collect();
+        let order = super::order::min_fill(&scopes, &eliminate, &cards);
+        order.max_entries.max(cards[H] as f64)
+    }
+
     /// The model the cached factors describe.
     pub fn model(&self) -> &Model {
         &self.model

@@ -671,7 +671,11 @@ fn write_item(out: &mut dyn Write, view: &ExplainView, it: &ItemView) -> io::Res
             WIDTH,
         )?;
     } else {
-        let find = |id: &str| it.reports.iter().find(|r| r.id == id);
+        // By id through a map: a scan per report was quadratic in an item
+        // with many reports.
+        let by_id: std::collections::HashMap<&str, _> =
+            it.reports.iter().map(|r| (r.id.as_str(), r)).collect();
+        let find = |id: &str| by_id.get(id).copied();
         for o in &it.origins {
             let single = match o.reports.as_slice() {
                 [only] => find(only),

@@ -14,6 +14,7 @@ mod model_gen;
 
 mod ach;
 mod bad_models;
+mod budgets;
 mod chunked_parse;
 mod cli_basics;
 mod explain;
@@ -31,6 +32,8 @@ mod report_formats;
 mod robustness;
 mod seed_model;
 mod sensitivity;
+mod serve;
+mod serve_browser;
 mod simulate;
 mod snapshots;
 mod whatif;

@@ -1,0 +1,80 @@
+//! Work budgets: what a command that runs many inferences (sensitivity,
+//! simulate) estimates before it starts, so that a model inside every
+//! documented limit cannot take the machine's memory or an afternoon.
+//!
+//! Two numbers bound a run. The results it holds are capped: sensitivity
+//! keeps (and its JSON prints) every grid point's posterior, at most
+//! [`MAX_PRINTED_RESULTS`] numbers (64 MiB in memory, under 200 MB of JSON);
+//! simulate keeps every sample's posterior for the percentiles but prints
+//! only those, at most [`MAX_HELD_RESULTS`] (256 MiB). The work is the
+//! number of table entries its inferences touch (evaluations times the
+//! largest table one builds), capped at [`MAX_WORK`], well under a minute
+//! on one core. Exact inference's own 512 MiB
+//! table budget (`network::ve`) bounds each single inference.
+
+/// The most posterior numbers a run may hold and print.
+pub const MAX_PRINTED_RESULTS: f64 = (1u64 << 23) as f64;
+
+/// The most posterior numbers a run may hold when it prints a summary.
+pub const MAX_HELD_RESULTS: f64 = (1u64 << 25) as f64;
+
+/// The most table entries a run's inferences may touch, together.
+pub const MAX_WORK: f64 = (1u64 << 31) as f64;
+
+/// A run refused before it started: what it would take and what to do.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{command} would {what} ({estimate:.3e}, over the budget of {budget:.3e}): {advice}")]
+pub struct OverBudget {
+    /// The command: "sensitivity", "simulate".
+    pub command: &'static str,
+    /// What the estimate counts, in words.
+    pub what: String,
+    /// The estimate.
+    pub estimate: f64,
+    /// The budget it is over.
+    pub budget: f64,
+    /// How to bring the run within the budget.
+    pub advice: String,
+}
+
+/// The estimate of one run: results held and work done.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    /// Posterior numbers held.
+    pub results: f64,
+    /// The most it may hold: [`MAX_PRINTED_RESULTS`] or [`MAX_HELD_RESULTS`].
+    pub results_budget: f64,
+    /// Table entries touched.
+    pub work: f64,
+}
+
+impl Estimate {
+    /// `Ok` within both budgets; else the refusal, `advice` saying what to
+    /// change for each.
+    pub fn check(
+        self,
+        command: &'static str,
+        results_advice: impl FnOnce() -> String,
+        work_advice: impl FnOnce() -> String,
+    ) -> Result<(), OverBudget> {
+        if self.results > self.results_budget {
+            return Err(OverBudget {
+                command,
+                what: "hold this many posterior numbers".to_string(),
+                estimate: self.results,
+                budget: self.results_budget,
+                advice: results_advice(),
+            });
+        }
+        if self.work > MAX_WORK {
+            return Err(OverBudget {
+                command,
+                what: "touch this many table entries in its inferences".to_string(),
+                estimate: self.work,
+                budget: MAX_WORK,
+                advice: work_advice(),
+            });
+        }
+        Ok(())
+    }
+}

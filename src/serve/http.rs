@@ -1,0 +1,370 @@
+//! The routes of the workbench, its JSON API (docs/SERVE.md), and the
+//! guards every request passes: the Host must be this server's loopback
+//! address (a page on another site that rebinds its DNS name to 127.0.0.1
+//! gets nothing), a state-changing request must come from the page's own
+//! Origin and carry the per-run token from the page's
+//! `<meta name="credence-token">`, and every response forbids the page to
+//! fetch anything from elsewhere (Content-Security-Policy).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::Shared;
+use super::save::{SaveError, save_scenario};
+use super::workbench::Refusal;
+
+const INDEX: &str = include_str!("assets/index.html");
+const APP_JS: &str = include_str!("assets/app.js");
+const APP_CSS: &str = include_str!("assets/app.css");
+
+/// Nothing but this server: no script, style, image or connection
+/// elsewhere, no frames, no forms, no plugins.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
+    frame-ancestors 'none'";
+
+/// The requests body cap: overrides and a scenario's title fit easily.
+const MAX_BODY: usize = 1 << 20;
+
+pub(super) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route(
+            "/app.js",
+            get(|| asset(APP_JS, "text/javascript; charset=utf-8")),
+        )
+        .route(
+            "/app.css",
+            get(|| asset(APP_CSS, "text/css; charset=utf-8")),
+        )
+        .route("/api/report", get(report))
+        .route("/api/state", get(state))
+        .route("/api/scenarios/{id}", get(scenario))
+        .route("/api/overrides", post(overrides))
+        .route("/api/reset", post(reset))
+        .route("/api/undo", post(undo))
+        .route("/api/scenario", post(save))
+        .route("/api/events", get(events))
+        .fallback(|| async { refuse(StatusCode::NOT_FOUND, "no such page") })
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(shared.clone(), guard))
+        .with_state(shared)
+}
+
+/// A JSON error body `{"error": message}`.
+fn refuse(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::json!({ "error": message }).to_string(),
+    )
+        .into_response()
+}
+
+/// The guards, and the headers every response carries.
+async fn guard(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let mut response = match check(&shared, request.method(), request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err((status, message)) => refuse(status, message),
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The hosts this server answers to: its own loopback address and port.
+fn own_host(shared: &Shared, host: &str) -> bool {
+    let port = shared.port.to_string();
+    host.rsplit_once(':')
+        .is_some_and(|(name, p)| p == port && (name == "127.0.0.1" || name == "localhost"))
+}
+
+fn check(
+    shared: &Shared,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<(), (StatusCode, &'static str)> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if !header("host").is_some_and(|h| own_host(shared, h)) {
+        return Err((
+            StatusCode::FORBIDDEN,
+            "refused: the Host header is not this server's loopback address and port",
+        ));
+    }
+    if method == Method::GET || method == Method::HEAD {
+        return Ok(());
+    }
+    // A browser always sends Origin with a POST; a client outside a browser
+    // (curl, the tests) may leave it out, and still needs the token.
+    if let Some(origin) = header("origin") {
+        let own = origin
+            .strip_prefix("http://")
+            .is_some_and(|host| own_host(shared, host));
+        if !own {
+            return Err((
+                StatusCode::FORBIDDEN,
+                "refused: the request comes from another origin than the page's",
+            ));
+        }
+    }
+    match header("x-credence-token") {
+        Some(t) if same(t.as_bytes(), shared.token.as_bytes()) => Ok(()),
+        Some(_) => Err((StatusCode::FORBIDDEN, "refused: wrong X-Credence-Token")),
+        None => Err((
+            StatusCode::FORBIDDEN,
+            "refused: a state-changing request needs the page's X-Credence-Token",
+        )),
+    }
+}
+
+/// Compare without stopping at the first difference (the time taken says
+/// nothing about how much of a guess was right).
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn asset(body: &'static str, content_type: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+async fn index(State(shared): State<Arc<Shared>>) -> Response {
+    // The token is hex, so it needs no escaping.
+    let page = INDEX.replace("{{TOKEN}}", &shared.token);
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+}
+
+/// A JSON body already serialized, with the time the server took to make
+/// it (`Server-Timing`, which the page reads).
+fn json(status: StatusCode, body: String, started: Instant) -> Response {
+    let micros = started.elapsed().as_secs_f64() * 1000.0;
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (
+                header::HeaderName::from_static("server-timing"),
+                format!("compute;dur={micros:.3}"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn report_response(result: Result<&RawValue, Refusal>, started: Instant) -> Response {
+    match result {
+        Ok(r) => json(StatusCode::OK, r.get().to_string(), started),
+        Err(refusal) => refusal_response(refusal),
+    }
+}
+
+fn refusal_response(refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::Invalid(d) => json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            to_json(&d),
+            Instant::now(),
+        ),
+        Refusal::Bad(d) => json(StatusCode::BAD_REQUEST, to_json(&d), Instant::now()),
+        Refusal::NotFound(m) => refuse(StatusCode::NOT_FOUND, &m),
+    }
+}
+
+/// A view as JSON (views are plain data, so this does not fail).
+fn to_json<T: serde::Serialize>(view: &T) -> String {
+    serde_json::to_string(view).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+async fn report(State(shared): State<Arc<Shared>>) -> Response {
+    let started = Instant::now();
+    let w = shared.workbench();
+    report_response(w.report(), started)
+}
+
+async fn state(State(shared): State<Arc<Shared>>) -> Response {
+    let started = Instant::now();
+    let w = shared.workbench();
+    let body = to_json(&w.state());
+    json(StatusCode::OK, body, started)
+}
+
+async fn scenario(State(shared): State<Arc<Shared>>, UrlPath(id): UrlPath<String>) -> Response {
+    let started = Instant::now();
+    let w = shared.workbench();
+    match w.scenario(&id) {
+        Ok(r) => json(StatusCode::OK, r.get().to_string(), started),
+        Err(refusal) => refusal_response(refusal),
+    }
+}
+
+/// The body of `POST /api/overrides`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetBody {
+    /// Override path to value, as `--set PATH=VALUE`.
+    set: InOrder,
+}
+
+/// A JSON object's members in the order written (overrides apply in
+/// order; serde_json's map would sort them).
+struct InOrder(Vec<(String, serde_json::Value)>);
+
+impl<'de> Deserialize<'de> for InOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = InOrder;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of override paths and values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InOrder, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(InOrder(members))
+            }
+        }
+        deserializer.deserialize_map(Members)
+    }
+}
+
+/// Parse a JSON body, or say what is wrong with it.
+fn parse_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("bad JSON body: {e}"))
+}
+
+async fn overrides(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let started = Instant::now();
+    let request: SetBody = match parse_body(&body) {
+        Ok(b) => b,
+        Err(m) => return refuse(StatusCode::BAD_REQUEST, &m),
+    };
+    let mut w = shared.workbench();
+    report_response(w.set(&request.set.0), started)
+}
+
+async fn reset(State(shared): State<Arc<Shared>>) -> Response {
+    let started = Instant::now();
+    let mut w = shared.workbench();
+    report_response(w.reset(), started)
+}
+
+async fn undo(State(shared): State<Arc<Shared>>) -> Response {
+    let started = Instant::now();
+    let mut w = shared.workbench();
+    report_response(w.undo(), started)
+}
+
+/// The body of `POST /api/scenario`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SaveBody {
+    id: String,
+    title: String,
+    why: Option<String>,
+}
+
+async fn save(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let started = Instant::now();
+    let request: SaveBody = match parse_body(&body) {
+        Ok(b) => b,
+        Err(m) => return refuse(StatusCode::BAD_REQUEST, &m),
+    };
+    let version = {
+        let mut w = shared.workbench();
+        if let Err(refusal) = w.report() {
+            return refusal_response(refusal);
+        }
+        let saved = save_scenario(
+            w.path(),
+            w.read_bytes(),
+            &request.id,
+            &request.title,
+            request.why.as_deref(),
+            &w.overrides(),
+        );
+        match saved {
+            Ok(_) => {}
+            Err(SaveError::Changed) => {
+                return refuse(
+                    StatusCode::CONFLICT,
+                    "refused: the file on disk changed since it was read; \
+                     the page reloads it, then save again",
+                );
+            }
+            Err(SaveError::Bad(m)) => return refuse(StatusCode::BAD_REQUEST, &m),
+            Err(SaveError::Io(m)) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, &m),
+        }
+        // Read back what was written: the new scenario is in the model now.
+        if let Err(e) = w.reload() {
+            return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
+        }
+        w.version()
+    };
+    let _ = shared.reloads.send(version);
+    json(
+        StatusCode::OK,
+        serde_json::json!({ "saved": request.id, "version": version }).to_string(),
+        started,
+    )
+}
+
+/// `reload` events, each with the new version, until the server stops.
+async fn events(State(shared): State<Arc<Shared>>) -> Response {
+    let receiver = shared.reloads.subscribe();
+    let stopping = shared.stopping.clone();
+    let version = shared.workbench().version();
+    let hello = Event::default().event("hello").data(version.to_string());
+    let first = futures_util::stream::once(async move { Ok::<_, Infallible>(hello) });
+    let rest = futures_util::stream::unfold(
+        (receiver, stopping),
+        |(mut receiver, mut stopping)| async move {
+            loop {
+                let got = tokio::select! {
+                    got = receiver.recv() => got,
+                    _ = stopping.wait_for(|&s| s) => return None,
+                };
+                match got {
+                    Ok(v) => {
+                        let e = Event::default().event("reload").data(v.to_string());
+                        return Some((Ok::<_, Infallible>(e), (receiver, stopping)));
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        },
+    );
+    use futures_util::StreamExt as _;
+    Sse::new(first.chain(rest))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}
