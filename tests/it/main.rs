@@ -26,6 +26,7 @@ mod interop;
 mod known_answers;
 mod leave_one_out;
 mod ledger;
+mod lints;
 mod properties;
 mod ranges;
 mod report_formats;

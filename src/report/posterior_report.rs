@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::finite;
 use crate::analysis::Analysis;
 use crate::model::{Model, Reliability};
 
@@ -196,10 +197,6 @@ pub struct LearnedView {
     pub posterior_mean: f64,
     pub levels: Vec<f64>,
     pub posterior: Vec<f64>,
-}
-
-fn finite(x: f64) -> Option<f64> {
-    x.is_finite().then_some(x)
 }
 
 fn describe_reliability(r: &Reliability) -> String {
