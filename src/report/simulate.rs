@@ -111,4 +111,3 @@ pub fn build(model: &Model, sim: &Simulation) -> SimulateView {
         most_often_leading: model.hypotheses[sim.most_often_leading().0].id.clone(),
     }
 }
-
