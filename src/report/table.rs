@@ -12,6 +12,7 @@ pub struct Table {
 }
 
 impl Table {
+    /// A table with these column headings and no rows.
     pub fn new(header: &[&str]) -> Table {
         Table {
             header: header.iter().map(|s| s.to_string()).collect(),
@@ -20,19 +21,23 @@ impl Table {
         }
     }
 
+    /// Right-align these columns (numbers).
     pub fn right_align(mut self, columns: impl IntoIterator<Item = usize>) -> Table {
         self.right.extend(columns);
         self
     }
 
+    /// Add a row.
     pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
     }
 
+    /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
 
+    /// Print the table with aligned columns, each line after `indent`.
     pub fn write(&self, out: &mut dyn Write, indent: &str) -> io::Result<()> {
         let columns = self.header.len();
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();

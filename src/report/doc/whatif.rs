@@ -3,6 +3,7 @@
 use super::super::whatif::WhatIfView;
 use super::{Cell, Doc, Figure, Line, Table, Tone, b, c, f4, s4, t, text};
 
+/// The what-if view laid out as a document.
 pub fn whatif(view: &WhatIfView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "whatif", "What if");
     d.h2("Scenarios side by side");
