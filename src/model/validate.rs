@@ -357,7 +357,7 @@ fn read_hypotheses(cx: &mut Cx<'_>, node: Option<&Node<'_>>) -> Vec<Hypothesis> 
         let id = read_id(cx, table, span, "hypothesis", &mut seen);
         let title = required_string(cx, table, span, "title", "hypothesis");
         let prior_node = table.get("prior");
-        let prior = prior_node.and_then(|n| cx.estimate(n, "prior"));
+        let prior = prior_node.and_then(|n| cx.prior(n));
         priors.push((
             prior.clone(),
             prior_node.map_or_else(|| header_span(span), |n| n.span()),
@@ -1367,6 +1367,60 @@ fn list_str(names: &[String]) -> String {
     list(&names)
 }
 
+/// Several enabled items whose every report descends from origins of one
+/// source, when that source's reliability is a point: each item then
+/// counts that source's say-so as an independent confirmation, with nothing
+/// to tie the items together (an uncertain reliability would be one latent
+/// node shared by all of them, which the evidence informs once).
+fn single_origin_confirmations(cx: &mut Cx<'_>, model: &Model) {
+    let mut resting: Vec<Vec<&Item>> = vec![Vec::new(); model.sources.len()];
+    for item in model.items.iter().filter(|i| i.enabled) {
+        let origins = item.origins();
+        let roots: Vec<&Report> = origins
+            .independent
+            .iter()
+            .chain(&origins.partly_dependent)
+            .map(|r| &item.reports[r.0])
+            .collect();
+        let Some(first) = roots.first() else {
+            continue;
+        };
+        let one_source = roots.iter().all(|r| r.source == first.source);
+        let point = roots.iter().all(|r| !model.uses_latent_reliability(r));
+        if one_source && point {
+            resting[first.source.0].push(item);
+        }
+    }
+    for (s, items) in resting.iter().enumerate() {
+        if items.len() < 2 {
+            continue;
+        }
+        let source = &model.sources[s];
+        let ids: Vec<String> = items.iter().map(|i| format!("`{}`", i.id)).collect();
+        // A note, not a warning: a source that speaks to several matters is
+        // ordinary, and the models shipped (the Curveball lesson among
+        // them) must check clean; the note says what the numbers assume.
+        let mut d = Diagnostic::note(format!(
+            "{} items rest on one origin, source `{}`, whose reliability is a point: {} count as independent confirmations of one story",
+            items.len(),
+            source.id,
+            list_str(&ids),
+        ))
+        .at(header_span(&source.span))
+        .label("the origin of every report of these items");
+        for item in items {
+            d = d.related(
+                header_span(&item.span),
+                format!("`{}` rests on `{}` alone", item.id, source.id),
+            );
+        }
+        cx.push(d.hint(format!(
+            "give `{}` an uncertain reliability (an interval such as [0.5, 0.9]: one latent reliability shared by all its reports, which the evidence informs once), or merge the items into one",
+            source.id
+        )));
+    }
+}
+
 /// Warnings and notes for a valid model: the lints of `credence check`.
 fn lint(cx: &mut Cx<'_>, model: &Model, documents: &Documents) {
     let enabled: Vec<&Item> = model.items.iter().filter(|i| i.enabled).collect();
@@ -1396,6 +1450,7 @@ fn lint(cx: &mut Cx<'_>, model: &Model, documents: &Documents) {
             );
         }
     }
+    single_origin_confirmations(cx, model);
     let mut used = vec![false; model.sources.len()];
     for report in model.items.iter().flat_map(|i| &i.reports) {
         used[report.source.0] = true;

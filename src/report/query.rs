@@ -7,7 +7,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{SCHEMA_VERSION, Table};
+use super::SCHEMA_VERSION;
+use super::doc::{Cell, Table};
 use crate::network::bif::Bif;
 use crate::network::query::{Answer, EvidenceFrom};
 
@@ -143,10 +144,13 @@ pub fn write_text(view: &QueryView, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     writeln!(out, "posterior of {}:", view.target)?;
-    let mut table = Table::new(&["state", "probability"]).right_align([1]);
+    let mut table = Table::plain(&["state", "probability"], &[1]);
     for s in &view.posterior {
-        table.row(vec![s.state.clone(), format!("{:.6}", s.probability)]);
+        table.row(vec![
+            Cell::text(&s.state),
+            Cell::text(format!("{:.6}", s.probability)),
+        ]);
     }
-    table.write(out, "  ")?;
+    super::text::write_table(out, &table, "  ", false)?;
     writeln!(out, "ln P(evidence) = {:.6}", view.log_evidence)
 }

@@ -2,7 +2,7 @@
 //! its serializable view, a text printer and a JSON printer; and the
 //! terminal progress bar a long simulation shows on standard error.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use super::{ModelView, SCHEMA_VERSION, Table};
+use super::{ModelView, SCHEMA_VERSION};
 use crate::analysis::simulate::{PERCENTILES, Progress, Simulation};
 use crate::model::Model;
 
@@ -24,9 +24,6 @@ pub(crate) const COLUMNS: [&str; 7] = [
     "P95",
     "P(leads)",
 ];
-
-/// Parameters the text output lists before it only counts the rest.
-const MAX_LISTED: usize = 30;
 
 /// The `simulate` view (kind `credence.simulate`; docs/JSON.md): the spread of
 /// each posterior over the samples.
@@ -137,122 +134,6 @@ pub fn build(model: &Model, sim: &Simulation) -> SimulateView {
             .collect(),
         most_often_leading: model.hypotheses[sim.most_often_leading().0].id.clone(),
     }
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-pub(crate) fn write_text(view: &SimulateView, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{}", view.model.title)?;
-    if let Some(q) = &view.model.question {
-        writeln!(out, "Question: {q}")?;
-    }
-    if let Some(d) = &view.model.as_of {
-        writeln!(out, "As of: {d}")?;
-    }
-    writeln!(out)?;
-    write!(
-        out,
-        "Monte Carlo: {}, seed {}. ",
-        plural(view.samples, "sample", "samples"),
-        view.seed
-    )?;
-    if view.degenerate {
-        writeln!(
-            out,
-            "No number in this model is uncertain (no interval, verbal\nterm or Admiralty F reaches the network): every sample is the same model, so the spread\nbelow is degenerate."
-        )?;
-    } else {
-        writeln!(
-            out,
-            "Each sample draws {} uniformly from {} range.",
-            if view.sampled_parameters == 1 {
-                "the one uncertain number".to_string()
-            } else {
-                format!("every one of {} uncertain numbers", view.sampled_parameters)
-            },
-            if view.sampled_parameters == 1 {
-                "its"
-            } else {
-                "their"
-            },
-        )?;
-    }
-    if view.impossible_samples > 0 {
-        writeln!(
-            out,
-            "{} drew numbers under which the evidence is impossible and {} left out: the\nstatistics are over {}.",
-            plural(view.impossible_samples, "sample", "samples"),
-            if view.impossible_samples == 1 {
-                "is"
-            } else {
-                "are"
-            },
-            plural(view.used_samples, "sample", "samples"),
-        )?;
-    }
-    writeln!(out)?;
-
-    let mut t = Table::new(&COLUMNS).right_align(1..=6);
-    for h in &view.hypotheses {
-        t.row(vec![
-            h.id.clone(),
-            h.report_posterior
-                .map_or_else(|| "n/a".to_string(), |p| format!("{p:.4}")),
-            format!("{:.4}", h.mean),
-            format!("{:.4}", h.p5),
-            format!("{:.4}", h.p50),
-            format!("{:.4}", h.p95),
-            format!("{:.1}%", h.p_leading * 100.0),
-        ]);
-    }
-    t.write(out, "")?;
-    if let Some(lead) = view
-        .hypotheses
-        .iter()
-        .find(|h| h.id == view.most_often_leading)
-    {
-        writeln!(
-            out,
-            "\nMost often leading: {} (in {:.1}% of samples).",
-            lead.id,
-            lead.p_leading * 100.0
-        )?;
-    }
-    writeln!(out)?;
-    writeln!(
-        out,
-        "Report: the exact posterior of `credence report` (intervals and verbal terms at their\n\
-         midpoints; a source's interval reliability a latent node the evidence informs). Here each\n\
-         sample takes every uncertain number as a point, so a source's reliability varies from\n\
-         sample to sample instead of being learned from the evidence.\n\
-         P5, P50, P95: nearest-rank percentiles, the ceil(p/100 x n)-th smallest of the n values.\n\
-         P(leads): share of samples in which the hypothesis has the highest posterior (a tie goes\n\
-         to the first listed)."
-    )?;
-
-    if !view.parameters.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "Sampled numbers ({})", view.parameters.len())?;
-        let mut t = Table::new(&["Parameter", "Low", "High"]).right_align([1, 2]);
-        for p in view.parameters.iter().take(MAX_LISTED) {
-            t.row(vec![
-                p.name.clone(),
-                format!("{}", p.low),
-                format!("{}", p.high),
-            ]);
-        }
-        t.write(out, "  ")?;
-        if view.parameters.len() > MAX_LISTED {
-            writeln!(
-                out,
-                "  ... and {} more (--format json lists them all)",
-                view.parameters.len() - MAX_LISTED
-            )?;
-        }
-    }
-    Ok(())
 }
 
 /// How long to time the first samples before deciding whether to show a bar.

@@ -2,11 +2,9 @@
 //! its serializable view, a text printer and a JSON printer. Every scenario
 //! is shown beside the baseline.
 
-use std::io::{self, Write};
-
 use serde::Serialize;
 
-use super::{ModelView, SCHEMA_VERSION, Table};
+use super::{ModelView, SCHEMA_VERSION};
 use crate::analysis::whatif::WhatIf;
 use crate::model::{Model, Override, Probability, Reliability};
 
@@ -224,114 +222,4 @@ pub fn build(model: &Model, w: &WhatIf) -> WhatIfView {
         },
         scenarios,
     }
-}
-
-/// Write the view as aligned text.
-pub fn write_text(view: &WhatIfView, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{}", view.model.title)?;
-    if let Some(q) = &view.model.question {
-        writeln!(out, "Question: {q}")?;
-    }
-    writeln!(out)?;
-    let n = view.scenarios.len();
-    if n == 0 {
-        writeln!(
-            out,
-            "What if: the model has no scenarios; name one with --scenario ID or give overrides with --set PATH=VALUE.\n"
-        )?;
-    } else {
-        writeln!(
-            out,
-            "What if: {n} scenario{} beside the baseline",
-            if n == 1 { "" } else { "s" }
-        )?;
-        writeln!(out)?;
-    }
-
-    let mut header: Vec<&str> = vec!["Scenario"];
-    header.extend(view.hypotheses.iter().map(|h| h.id.as_str()));
-    header.push("Leading");
-    let k = view.hypotheses.len();
-    let mut t = Table::new(&header).right_align(1..=k);
-    let mut row = vec!["(baseline)".to_string()];
-    row.extend(
-        view.baseline
-            .posteriors
-            .iter()
-            .map(|p| format!("{:.4}", p.posterior)),
-    );
-    row.push(view.baseline.leading.clone());
-    t.row(row);
-    for s in &view.scenarios {
-        let mut row = vec![s.id.clone()];
-        match &s.leading {
-            Some(lead) => {
-                row.extend(s.hypotheses.iter().map(|h| format!("{:.4}", h.posterior)));
-                row.push(if s.leader_changed {
-                    format!("{lead} (was {})", s.leading_before)
-                } else {
-                    format!("{lead} (unchanged)")
-                });
-            }
-            None => {
-                row.extend((0..k).map(|_| "-".to_string()));
-                row.push("impossible".to_string());
-            }
-        }
-        t.row(row);
-    }
-    t.write(out, "")?;
-
-    for s in &view.scenarios {
-        writeln!(out)?;
-        writeln!(out, "{}: {}", s.id, s.title)?;
-        if let Some(why) = &s.why {
-            writeln!(out, "  Why: {why}")?;
-        }
-        if s.overrides.is_empty() {
-            writeln!(out, "  Sets: nothing")?;
-        }
-        for (k, o) in s.overrides.iter().enumerate() {
-            writeln!(
-                out,
-                "  {} {} = {}{}",
-                if k == 0 { "Sets:" } else { "     " },
-                o.path,
-                o.value,
-                if o.from_set { "   (--set)" } else { "" }
-            )?;
-        }
-        if let Some(e) = &s.error {
-            writeln!(out, "  No posterior: {e}")?;
-            continue;
-        }
-        let mut t = Table::new(&["Hypothesis", "Baseline", "Scenario", "Change", "ICD 203"])
-            .right_align([1, 2, 3]);
-        for h in &s.hypotheses {
-            t.row(vec![
-                h.id.clone(),
-                format!("{:.4}", h.baseline),
-                format!("{:.4}", h.posterior),
-                format!("{:+.4}", h.change),
-                if h.icd203 == h.baseline_icd203 {
-                    h.icd203.clone()
-                } else {
-                    format!("{} -> {}", h.baseline_icd203, h.icd203)
-                },
-            ]);
-        }
-        t.write(out, "  ")?;
-        if let Some(lead) = &s.leading {
-            if s.leader_changed {
-                writeln!(
-                    out,
-                    "  The leading hypothesis changes: {} -> {lead}.",
-                    s.leading_before
-                )?;
-            } else {
-                writeln!(out, "  The leading hypothesis is unchanged: {lead}.")?;
-            }
-        }
-    }
-    Ok(())
 }

@@ -58,7 +58,7 @@ fn every_model_runs_in_text_and_json() {
             );
         }
         if m.scenarios.is_empty() {
-            assert!(text.contains("the model has no scenarios"), "{p}");
+            assert!(text.contains("The model has no scenarios"), "{p}");
         }
 
         let v = json(&["whatif", p, "--format", "json"]);
@@ -118,7 +118,7 @@ fn the_leader_change_is_named_from_and_to() {
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     let line = format!(
-        "The leading hypothesis changes: {} -> {}.",
+        "The leading hypothesis changes: {} → {}.",
         s["leading_before"].as_str().unwrap(),
         s["leading"].as_str().unwrap()
     );

@@ -13,12 +13,13 @@ mod whatif;
 pub use ach::ach;
 pub use explain::explain;
 pub use report::report;
-pub use sensitivity::{TOP_PARAMETERS, sensitivity, sweep_note};
+pub use sensitivity::{TOP_PARAMETERS, sensitivity};
 pub use simulate::simulate;
 pub use whatif::whatif;
 
 use super::ModelView;
 use super::ReportView;
+use super::format::signed_two_decimals;
 use super::sensitivity::SensitivityView;
 use super::simulate::SimulateView;
 use super::whatif::WhatIfView;
@@ -92,22 +93,29 @@ pub enum Align {
     Right,
 }
 
-/// How a cell is emphasised. Markdown shows only `Strong`; HTML colours
-/// the rest.
+/// What a cell means, for each renderer to show its own way: Markdown
+/// shows only `Leading` (bold); HTML colours the rest; the text renderer
+/// maps each to an ANSI style when color is on.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Tone {
     /// Nothing to stress.
     Plain,
-    /// Bold (the leading hypothesis).
-    Strong,
-    /// Greyed (disabled items, missing values).
+    /// The leading hypothesis, or a total.
+    Leading,
+    /// Greyed: disabled items, missing values, what does not apply.
     Muted,
-    /// Weight of evidence in decibans; None for an infinite weight.
+    /// A change that favours the row's hypothesis (a positive shift).
+    For,
+    /// A change that counts against the row's hypothesis (a negative shift).
+    Against,
+    /// Weight of evidence in decibans (for when positive, against when
+    /// negative); None for an infinite weight.
     Woe(Option<f64>),
     /// An ACH rating (CC, C, N, I, II); true when the model wrote it.
     Ach(&'static str, bool),
-    /// A change worth seeing (the leading hypothesis changes).
-    Alert,
+    /// Worth a second look: the leading hypothesis changes, reports share
+    /// an origin, a scenario is impossible.
+    Warning,
 }
 
 /// One table cell: its text, an optional second line, and its tone.
@@ -287,18 +295,18 @@ pub fn text(s: impl Into<String>) -> Line {
     vec![Span::Text(s.into())]
 }
 
-/// Plain words as a span.
-pub fn t(s: impl Into<String>) -> Span {
+/// Our own words or model text, as written.
+pub fn words(s: impl Into<String>) -> Span {
     Span::Text(s.into())
 }
 
-/// An id, path or value as written in the model, as a span.
-pub fn c(s: impl Into<String>) -> Span {
+/// An id, path or value as written in the model.
+pub fn code(s: impl Into<String>) -> Span {
     Span::Code(s.into())
 }
 
-/// Words to stress, as a span.
-pub fn b(s: impl Into<String>) -> Span {
+/// Words to stress.
+pub fn strong(s: impl Into<String>) -> Span {
     Span::Strong(s.into())
 }
 
@@ -307,55 +315,30 @@ pub fn code_list(ids: &[String]) -> Line {
     let mut line = Vec::new();
     for (k, id) in ids.iter().enumerate() {
         if k > 0 {
-            line.push(t(", "));
+            line.push(words(", "));
         }
-        line.push(c(id.clone()));
+        line.push(code(id.clone()));
     }
     line
-}
-
-/// 4 decimals.
-pub fn f4(x: f64) -> String {
-    format!("{x:.4}")
-}
-
-/// 4 decimals with a sign.
-pub fn s4(x: f64) -> String {
-    format!("{x:+.4}")
-}
-
-/// 4 decimals; below 0.001 in scientific notation with 4 decimals, so
-/// small likelihoods keep their digits (as `credence explain` prints them).
-pub fn g4(x: f64) -> String {
-    if x.is_nan() {
-        "n/a".to_string()
-    } else if x.is_infinite() {
-        if x > 0.0 { "inf" } else { "-inf" }.to_string()
-    } else if x != 0.0 && x.abs() < 1e-3 {
-        format!("{x:.4e}")
-    } else {
-        format!("{x:.4}")
-    }
-}
-
-/// As `g4`, with a sign.
-pub fn gs4(x: f64) -> String {
-    if x >= 0.0 {
-        format!("+{}", g4(x))
-    } else {
-        g4(x)
-    }
 }
 
 /// A weight of evidence cell: decibans with 2 decimals, coloured by sign.
 pub fn woe_cell(w: Option<f64>) -> Cell {
     match w {
-        Some(w) => Cell::text(format!("{w:+.2}")).tone(Tone::Woe(Some(w))),
+        Some(w) => Cell::text(signed_two_decimals(w)).tone(Tone::Woe(Some(w))),
         None => Cell::text("rules out/in").tone(Tone::Woe(None)),
     }
 }
 
-/// `n` and the singular or plural noun: "1 report", "3 reports".
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+/// A signed change as a cell, toned for (positive) or against (negative)
+/// the row's hypothesis; zero stays plain.
+pub fn change_cell(change: f64, shown: impl Into<String>) -> Cell {
+    let tone = if change > 0.0 {
+        Tone::For
+    } else if change < 0.0 {
+        Tone::Against
+    } else {
+        Tone::Plain
+    };
+    Cell::text(shown).tone(tone)
 }

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::finite;
 use crate::analysis::Analysis;
 use crate::model::{Model, Reliability};
 
@@ -254,10 +255,6 @@ pub struct LearnedView {
     pub levels: Vec<f64>,
     /// P(level | evidence), in the order of `levels`.
     pub posterior: Vec<f64>,
-}
-
-fn finite(x: f64) -> Option<f64> {
-    x.is_finite().then_some(x)
 }
 
 fn describe_reliability(r: &Reliability) -> String {
