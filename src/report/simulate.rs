@@ -20,12 +20,19 @@ pub(crate) const COLUMNS: [&str; 7] = [
     "P(leads)",
 ];
 
+/// The `simulate` view (kind `credence.simulate`; docs/JSON.md): the spread of
+/// each posterior over the samples.
 #[derive(Clone, Debug, Serialize)]
 pub struct SimulateView {
+    /// The schema version.
     pub schema: u32,
+    /// `credence.simulate`.
     pub kind: &'static str,
+    /// The model's title, question and cut-off.
     pub model: ModelView,
+    /// Samples drawn.
     pub samples: u64,
+    /// The seed of the draws.
     pub seed: u64,
     /// Samples the statistics are over.
     pub used_samples: u64,
@@ -33,6 +40,7 @@ pub struct SimulateView {
     pub impossible_samples: u64,
     /// No number is uncertain: every sample is the same model.
     pub degenerate: bool,
+    /// How many numbers are uncertain and sampled.
     pub sampled_parameters: usize,
     /// In the order each sample draws them.
     pub parameters: Vec<ParameterView>,
@@ -42,29 +50,40 @@ pub struct SimulateView {
     pub most_often_leading: String,
 }
 
+/// One sampled number.
 #[derive(Clone, Debug, Serialize)]
 pub struct ParameterView {
     /// Override-style path, e.g. `sources.wsj.reliability`.
     pub name: String,
+    /// The low end of the range it is drawn from.
     pub low: f64,
+    /// The high end of the range it is drawn from.
     pub high: f64,
 }
 
+/// One hypothesis's posterior over the samples.
 #[derive(Clone, Debug, Serialize)]
 pub struct SpreadView {
+    /// The hypothesis id.
     pub id: String,
+    /// What it says.
     pub title: String,
     /// The exact posterior of `credence report` (null when that network is
     /// too large for exact inference).
     pub report_posterior: Option<f64>,
+    /// The mean posterior.
     pub mean: f64,
+    /// The 5th percentile (nearest rank).
     pub p5: f64,
+    /// The median (nearest rank).
     pub p50: f64,
+    /// The 95th percentile (nearest rank).
     pub p95: f64,
     /// Share of samples in which this hypothesis has the highest posterior.
     pub p_leading: f64,
 }
 
+/// Build the view of a simulation.
 pub fn build(model: &Model, sim: &Simulation) -> SimulateView {
     debug_assert_eq!(PERCENTILES, [5.0, 50.0, 95.0]);
     SimulateView {
