@@ -107,6 +107,7 @@ pub struct Robustness {
 }
 
 impl Robustness {
+    /// The nearest flip within stated ranges, if any.
     pub fn nearest(&self) -> Option<&RangeFlip> {
         self.flips.first()
     }
@@ -121,6 +122,7 @@ impl Robustness {
         self.sample_share.unwrap_or(1.0)
     }
 
+    /// Survives every stated range and holds in enough samples.
     pub fn is_robust(&self) -> bool {
         self.survives_ranges() && self.share() >= ROBUST_SAMPLE_SHARE
     }
@@ -140,10 +142,13 @@ impl Robustness {
 /// A statement with its probability and robustness.
 #[derive(Clone, Debug)]
 pub struct Assessed {
+    /// What is asserted.
     pub statement: Statement,
+    /// The hypotheses asserted, model order.
     pub members: Vec<HypothesisId>,
     /// The posterior of the statement: the leader's, or the members' sum.
     pub probability: f64,
+    /// How it survives the stated uncertainty.
     pub robustness: Robustness,
 }
 
@@ -165,19 +170,25 @@ pub struct EvidenceBase {
 }
 
 impl EvidenceBase {
+    /// The largest origin when it holds more than half of the weight.
     pub fn dominant(&self) -> Option<(SourceId, f64)> {
         self.largest.filter(|(_, s)| *s > DOMINANT_SHARE)
     }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// Analytic confidence, as ICD 203 asks for it beside likelihood.
 pub enum Confidence {
+    /// Easily overturned, or resting on little.
     Low,
+    /// Neither low nor high.
     Moderate,
+    /// Survives every test on a broad, reliable evidence base.
     High,
 }
 
 impl Confidence {
+    /// The level in words.
     pub fn word(self) -> &'static str {
         match self {
             Confidence::Low => "low",
@@ -215,24 +226,31 @@ pub enum Rule {
 /// An item or source whose removal alone overturns the judgement.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Linchpin {
+    /// An evidence item.
     Item(ItemId),
+    /// A source.
     Source(SourceId),
 }
 
 /// The bottom line of a report.
 #[derive(Clone, Debug)]
 pub struct BottomLine {
+    /// The statement asserted.
     pub judgement: Assessed,
+    /// Its analytic confidence.
     pub confidence: Confidence,
     /// Every rule that applied, the deciding one first.
     pub rules: Vec<Rule>,
     /// The stronger statements tried first and found not robust.
     pub rejected: Vec<Assessed>,
+    /// What carries the weight.
     pub evidence: EvidenceBase,
     /// Per hypothesis, the share of samples in which it leads (empty when
     /// nothing is sampled).
     pub sample_leads: Vec<f64>,
+    /// Samples drawn (0 when nothing is sampled).
     pub samples: u64,
+    /// Samples usable (the evidence possible).
     pub samples_used: u64,
     /// Numbers the model states as uncertain (what the samples draw); when
     /// there are some but no samples, sampling was over the work budget.
@@ -240,6 +258,7 @@ pub struct BottomLine {
     /// The leading hypothesis in each scenario (`None` where the scenario
     /// makes the evidence impossible), with the scenario ids.
     pub scenario_leaders: Vec<(String, Option<HypothesisId>)>,
+    /// Items and sources whose removal alone overturns the judgement.
     pub linchpins: Vec<Linchpin>,
     /// The leader and every hypothesis that takes the lead somewhere
     /// within the stated uncertainty (at a nearest flip of the leader's

@@ -21,6 +21,7 @@ pub struct BottomLineView {
     /// Ids of the hypotheses the judgement asserts (one when a hypothesis
     /// leads robustly).
     pub judgement: Vec<String>,
+    /// What kind of statement it is, and its id and title.
     pub statement: StatementView,
     /// The judgement's posterior: the leader's, or its members' sum.
     pub probability: f64,
@@ -30,6 +31,7 @@ pub struct BottomLineView {
     pub confidence: &'static str,
     /// The confidence rules that applied, the deciding one first.
     pub confidence_rules: Vec<&'static str>,
+    /// Why, in sentences.
     pub reasons: Vec<String>,
     /// Hypotheses of the judgement the evidence cannot separate (when it
     /// asserts more than one).
@@ -43,8 +45,11 @@ pub struct BottomLineView {
     pub flips: Vec<FlipView>,
     /// How many numbers can overturn it alone within their ranges.
     pub flip_count: usize,
+    /// The Monte Carlo share.
     pub samples: SamplesView,
+    /// The model's scenarios run against it.
     pub scenarios: ScenariosView,
+    /// What carries the weight, from the origin ledger.
     pub evidence_base: EvidenceBaseView,
     /// Items and sources whose removal alone overturns the judgement.
     pub linchpins: Vec<LinchpinView>,
