@@ -48,6 +48,28 @@ pub struct SimulateView {
     pub hypotheses: Vec<SpreadView>,
     /// The hypothesis that leads in the most samples.
     pub most_often_leading: String,
+    /// In model order; empty when the model has no groups.
+    pub groups: Vec<GroupSpreadView>,
+}
+
+/// One group's posterior (the sum of its members') over the samples.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupSpreadView {
+    pub id: String,
+    pub title: String,
+    /// Member hypothesis ids.
+    pub members: Vec<String>,
+    /// The group's posterior by `credence report` (null as for hypotheses).
+    pub report_posterior: Option<f64>,
+    pub mean: f64,
+    pub p5: f64,
+    pub p50: f64,
+    pub p95: f64,
+    /// Share of samples in which the group leads: its posterior is above
+    /// that of every hypothesis outside it.
+    pub p_leading: f64,
+    /// Share of samples in which its posterior exceeds 0.5.
+    pub p_above_half: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -117,7 +139,64 @@ pub fn build(model: &Model, sim: &Simulation) -> SimulateView {
             })
             .collect(),
         most_often_leading: model.hypotheses[sim.most_often_leading().0].id.clone(),
+        groups: sim
+            .groups
+            .iter()
+            .map(|g| {
+                let group = &model.groups[g.id.0];
+                let [p5, p50, p95] = g.percentiles;
+                GroupSpreadView {
+                    id: group.id.clone(),
+                    title: group.title.clone(),
+                    members: group
+                        .members
+                        .iter()
+                        .map(|m| model.hypotheses[m.0].id.clone())
+                        .collect(),
+                    report_posterior: g.report,
+                    mean: g.mean,
+                    p5,
+                    p50,
+                    p95,
+                    p_leading: g.leads,
+                    p_above_half: g.above_half,
+                }
+            })
+            .collect(),
     }
+}
+
+/// The groups' spread in text (kept apart until text renders from the Doc).
+fn write_groups_text(view: &SimulateView, out: &mut dyn Write) -> io::Result<()> {
+    if view.groups.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    let mut t = Table::new(&[
+        "Group",
+        "Report",
+        "Mean",
+        "5%",
+        "50%",
+        "95%",
+        "Leads",
+        "Above 0.5",
+    ])
+    .right_align(1..8);
+    for g in &view.groups {
+        t.row(vec![
+            g.id.clone(),
+            g.report_posterior
+                .map_or_else(|| "n/a".to_string(), |p| format!("{p:.4}")),
+            format!("{:.4}", g.mean),
+            format!("{:.4}", g.p5),
+            format!("{:.4}", g.p50),
+            format!("{:.4}", g.p95),
+            format!("{:.1}%", g.p_leading * 100.0),
+            format!("{:.1}%", g.p_above_half * 100.0),
+        ]);
+    }
+    t.write(out, "")
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {
@@ -201,6 +280,7 @@ pub(crate) fn write_text(view: &SimulateView, out: &mut dyn Write) -> io::Result
             lead.p_leading * 100.0
         )?;
     }
+    write_groups_text(view, out)?;
     writeln!(out)?;
     writeln!(
         out,

@@ -16,8 +16,19 @@ pub struct WhatIfView {
     pub kind: &'static str,
     pub model: ModelView,
     pub hypotheses: Vec<HypothesisRef>,
+    /// The model's `[[groups]]`, in model order (empty when it has none).
+    pub groups: Vec<GroupRef>,
     pub baseline: BaselineView,
     pub scenarios: Vec<ScenarioView>,
+}
+
+/// A hypothesis group: its posterior is the sum of its members'.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupRef {
+    pub id: String,
+    pub title: String,
+    /// Member hypothesis ids, in the order written.
+    pub members: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -31,6 +42,12 @@ pub struct BaselineView {
     /// In hypothesis order.
     pub posteriors: Vec<PosteriorView>,
     pub leading: String,
+    /// In group order.
+    pub groups: Vec<PosteriorView>,
+    /// The leading group: among the groups whose posterior is above that of
+    /// every hypothesis outside them, the highest (the first on a tie); null
+    /// when no group leads.
+    pub leading_group: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -58,6 +75,14 @@ pub struct ScenarioView {
     /// The baseline's leading hypothesis.
     pub leading_before: String,
     pub leader_changed: bool,
+    /// In group order, shaped as `hypotheses`; empty when `error` is set.
+    pub groups: Vec<ScenarioHypothesisView>,
+    /// The leading group under the scenario (as in the baseline); null
+    /// with `error` or when no group leads.
+    pub leading_group: Option<String>,
+    /// Whether it differs from the baseline's leading group (with no
+    /// `error`).
+    pub leading_group_changed: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -115,6 +140,13 @@ pub fn build(model: &Model, w: &WhatIf) -> WhatIfView {
     };
     let id = |h: usize| model.hypotheses[h].id.clone();
     let leading_before = id(w.leader.0);
+    let group_posteriors =
+        |p: &[f64]| -> Vec<f64> { model.groups.iter().map(|g| g.total(p)).collect() };
+    let leading_group = |p: &[f64]| -> Option<String> {
+        crate::analysis::leading_group(model, p).map(|g| model.groups[g.0].id.clone())
+    };
+    let baseline_groups = group_posteriors(&w.baseline);
+    let group_before = leading_group(&w.baseline);
     let scenarios = w
         .outcomes
         .iter()
@@ -131,6 +163,25 @@ pub fn build(model: &Model, w: &WhatIf) -> WhatIfView {
                     from_set: k >= first_set,
                 })
                 .collect();
+            let (groups, leading_group) = match &o.posterior {
+                Ok(p) => (
+                    group_posteriors(p)
+                        .into_iter()
+                        .zip(&baseline_groups)
+                        .enumerate()
+                        .map(|(g, (post, &base))| ScenarioHypothesisView {
+                            id: model.groups[g].id.clone(),
+                            baseline: base,
+                            posterior: post,
+                            change: post - base,
+                            icd203: term(post),
+                            baseline_icd203: term(base),
+                        })
+                        .collect(),
+                    leading_group(p),
+                ),
+                Err(_) => (Vec::new(), None),
+            };
             let (error, hypotheses, leading) = match &o.posterior {
                 Ok(p) => (
                     None,
@@ -160,6 +211,9 @@ pub fn build(model: &Model, w: &WhatIf) -> WhatIfView {
                 leader_changed: leading.as_ref().is_some_and(|l| *l != leading_before),
                 leading,
                 leading_before: leading_before.clone(),
+                groups,
+                leading_group_changed: o.posterior.is_ok() && leading_group != group_before,
+                leading_group,
             }
         })
         .collect();
@@ -191,9 +245,76 @@ pub fn build(model: &Model, w: &WhatIf) -> WhatIfView {
                 })
                 .collect(),
             leading: leading_before,
+            groups: baseline_groups
+                .iter()
+                .enumerate()
+                .map(|(g, &p)| PosteriorView {
+                    id: model.groups[g].id.clone(),
+                    posterior: p,
+                    icd203: term(p),
+                })
+                .collect(),
+            leading_group: group_before,
         },
+        groups: model
+            .groups
+            .iter()
+            .map(|g| GroupRef {
+                id: g.id.clone(),
+                title: g.title.clone(),
+                members: g
+                    .members
+                    .iter()
+                    .map(|m| model.hypotheses[m.0].id.clone())
+                    .collect(),
+            })
+            .collect(),
         scenarios,
     }
+}
+
+/// The groups' side-by-side table in text (kept apart until text renders
+/// from the Doc).
+fn write_groups_text(view: &WhatIfView, out: &mut dyn Write) -> io::Result<()> {
+    if view.groups.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    let mut header: Vec<&str> = vec!["Groups"];
+    header.extend(view.groups.iter().map(|g| g.id.as_str()));
+    header.push("Leading group");
+    let k = view.groups.len();
+    let mut t = Table::new(&header).right_align(1..=k);
+    let before = view
+        .baseline
+        .leading_group
+        .clone()
+        .unwrap_or_else(|| "none".to_string());
+    let mut row = vec!["(baseline)".to_string()];
+    row.extend(
+        view.baseline
+            .groups
+            .iter()
+            .map(|g| format!("{:.4}", g.posterior)),
+    );
+    row.push(before.clone());
+    t.row(row);
+    for s in &view.scenarios {
+        let mut row = vec![s.id.clone()];
+        if s.error.is_some() {
+            row.extend((0..=k).map(|_| "-".to_string()));
+        } else {
+            row.extend(s.groups.iter().map(|g| format!("{:.4}", g.posterior)));
+            let lead = s.leading_group.as_deref().unwrap_or("none");
+            row.push(if s.leading_group_changed {
+                format!("{lead} (was {before})")
+            } else {
+                format!("{lead} (unchanged)")
+            });
+        }
+        t.row(row);
+    }
+    t.write(out, "")
 }
 
 pub fn write_text(view: &WhatIfView, out: &mut dyn Write) -> io::Result<()> {
@@ -250,6 +371,7 @@ pub fn write_text(view: &WhatIfView, out: &mut dyn Write) -> io::Result<()> {
         t.row(row);
     }
     t.write(out, "")?;
+    write_groups_text(view, out)?;
 
     for s in &view.scenarios {
         writeln!(out)?;

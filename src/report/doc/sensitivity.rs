@@ -75,9 +75,15 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
         text("Swing"),
     ];
     header.extend(view.hypotheses.iter().map(|h| vec![c(&h.id), t(" range")]));
+    header.extend(
+        view.groups
+            .iter()
+            .map(|g| vec![t("group "), c(&g.id), t(" range")]),
+    );
     header.push(text("Favours (low / high end)"));
     header.push(text("Leader changes (nearest)"));
-    let mut tab = Table::new(header, &(3..4 + k).collect::<Vec<_>>());
+    let groups = view.groups.len();
+    let mut tab = Table::new(header, &(3..4 + k + groups).collect::<Vec<_>>());
     for p in view.parameters.iter().take(TOP_PARAMETERS) {
         let mut row = vec![
             Cell::text(&p.label).with_subline(&p.path),
@@ -91,6 +97,15 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
         } else {
             row.extend(
                 p.ranges
+                    .iter()
+                    .map(|r| Cell::text(format!("{}–{}", f4(r.min), f4(r.max)))),
+            );
+        }
+        if p.group_ranges.is_empty() {
+            row.extend((0..groups).map(|_| Cell::text("impossible").tone(Tone::Muted)));
+        } else {
+            row.extend(
+                p.group_ranges
                     .iter()
                     .map(|r| Cell::text(format!("{}–{}", f4(r.min), f4(r.max)))),
             );

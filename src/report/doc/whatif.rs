@@ -3,6 +3,50 @@
 use super::super::whatif::WhatIfView;
 use super::{Cell, Doc, Figure, Line, Table, Tone, b, c, f4, s4, t, text};
 
+/// Each scenario's group posteriors beside the baseline's, and whether the
+/// leading group changes.
+fn groups(d: &mut Doc<'_>, view: &WhatIfView) {
+    d.note("Groups: each group's posterior is the sum of its members'. A group leads when its posterior is above that of every hypothesis outside it; the leading group is the highest such (none when no group leads).");
+    let mut header = vec![text("Scenario")];
+    header.extend(view.groups.iter().map(|g| vec![c(&g.id)]));
+    header.push(text("Leading group"));
+    let k = view.groups.len();
+    let mut tab = Table::new(header, &(1..=k).collect::<Vec<_>>());
+    let mut row = vec![Cell::text("(baseline)").tone(Tone::Strong)];
+    row.extend(
+        view.baseline
+            .groups
+            .iter()
+            .map(|g| Cell::text(f4(g.posterior))),
+    );
+    let before = view
+        .baseline
+        .leading_group
+        .clone()
+        .unwrap_or_else(|| "none".to_string());
+    row.push(Cell::code(&before));
+    tab.row(row);
+    for s in &view.scenarios {
+        let mut row = vec![Cell::code(&s.id)];
+        if s.error.is_some() {
+            row.extend((0..=k).map(|_| Cell::text("n/a").tone(Tone::Muted)));
+        } else {
+            row.extend(s.groups.iter().map(|g| Cell::text(f4(g.posterior))));
+            let lead = s
+                .leading_group
+                .clone()
+                .unwrap_or_else(|| "none".to_string());
+            row.push(if s.leading_group_changed {
+                Cell::line(vec![c(lead), t(" (was "), c(&before), t(")")]).tone(Tone::Alert)
+            } else {
+                Cell::line(vec![c(lead), t(" (unchanged)")])
+            });
+        }
+        tab.row(row);
+    }
+    d.table(tab);
+}
+
 pub fn whatif(view: &WhatIfView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "whatif", "What if");
     d.h2("Scenarios side by side");
@@ -44,6 +88,9 @@ pub fn whatif(view: &WhatIfView) -> Doc<'_> {
         tab.row(row);
     }
     d.table(tab);
+    if !view.groups.is_empty() {
+        groups(&mut d, view);
+    }
     let changed = view.scenarios.iter().filter(|s| s.leader_changed).count();
     if !view.scenarios.is_empty() {
         d.note(format!(
