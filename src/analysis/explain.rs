@@ -8,8 +8,8 @@
 //! never drift apart; the step-by-step formulas are then checked against it.
 
 use crate::model::{
-    Estimate, Interval, Item, ItemId, Meta, Model, Probability, Reliability, Report, ReportId,
-    SourceId, hit_false_alarm,
+    Estimate, Item, ItemId, Meta, Model, Probability, Reliability, Report, ReportId, SourceId,
+    hit_false_alarm,
 };
 use crate::network::{self, InferError};
 
@@ -359,13 +359,6 @@ fn interval_of(e: &Estimate) -> Option<(f64, f64)> {
         .map(|r| (r.low().get(), r.high().get()))
 }
 
-/// The levels of a latent reliability node over `range`, as `compile` makes them.
-pub fn latent_levels(range: Interval, levels: usize) -> Vec<f64> {
-    (0..levels)
-        .map(|j| range.lerp((j as f64 + 0.5) / levels as f64).get())
-        .collect()
-}
-
 /// Step 1 for one reliability. `may_be_latent`: an interval here is a
 /// source-level latent node (a report-level interval is its midpoint).
 fn pair_step(
@@ -385,7 +378,7 @@ fn pair_step(
         },
         Reliability::Accuracy(r) => match r.range.filter(|x| x.width() > 0.0) {
             Some(range) if may_be_latent => {
-                let values = latent_levels(range, levels.max(1));
+                let values = crate::network::latent_levels(range, levels.max(1));
                 let pairs: Vec<Pair> = values
                     .iter()
                     .map(|&v| {
@@ -442,7 +435,7 @@ pub fn report_pair(model: &Model, report: &Report) -> Pair {
     let source = &model.sources[report.source.0];
     match source.latent_range() {
         Some(range) if model.uses_latent_reliability(report) => {
-            let values = latent_levels(range, model.meta.reliability_levels.max(1));
+            let values = crate::network::latent_levels(range, model.meta.reliability_levels.max(1));
             let n = values.len() as f64;
             let (mut h, mut f) = (0.0, 0.0);
             for v in values {

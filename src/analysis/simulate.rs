@@ -146,6 +146,8 @@ pub struct GroupSpread {
     pub above_half: f64,
 }
 
+/// The outcome of a simulation: what was drawn and the spread of every
+/// posterior.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Simulation {
     /// The samples and seed asked for.

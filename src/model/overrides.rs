@@ -373,25 +373,28 @@ pub fn parse_assignment(
 ) -> Result<(String, Override), (SourceFile, Vec<Diagnostic>)> {
     let file = SourceFile::new("--set", arg);
     let fail = |d: Diagnostic| Err((SourceFile::new("--set", arg), vec![d]));
-    let Some(eq) = arg.find('=') else {
-        return fail(
-            Diagnostic::error("expected PATH=VALUE")
-                .at(0..arg.len())
-                .hint("for example --set sources.wsj.reliability=0.3"),
-        );
+    let (segments, eq) = match path_segments(arg) {
+        Ok(x) => x,
+        Err(d) => return fail(*d),
     };
     let path_text = &arg[..eq];
-    let mut segments = Vec::new();
-    let mut offset = 0;
-    for part in path_text.split('.') {
-        segments.push((part.trim().to_string(), offset..offset + part.len()));
-        offset += part.len() + 1;
-    }
     if segments.iter().any(|s| s.0.is_empty()) {
         return fail(
             Diagnostic::error("empty segment in override path")
                 .at(0..eq)
                 .hint("paths look like sources.wsj.reliability"),
+        );
+    }
+    // A number that is no number (NaN, inf) is refused as such, not taken
+    // for an unknown word.
+    let trimmed = arg[eq + 1..].trim();
+    if let Ok(x) = trimmed.parse::<f64>()
+        && !x.is_finite()
+    {
+        return fail(
+            Diagnostic::error(format!("`{trimmed}` is not a finite number"))
+                .at(eq + 1..arg.len())
+                .hint("give a probability between 0 and 1, an interval [low, high] or a word"),
         );
     }
     let value_text = &arg[eq + 1..];
@@ -423,6 +426,64 @@ pub fn parse_assignment(
         Some(o) if cx.diags.is_empty() => Ok((path_text.to_string(), o)),
         _ => Err((file, cx.diags)),
     }
+}
+
+/// The segments of a `PATH=VALUE` argument's path, each with its span, and
+/// where the `=` is. A segment in double quotes may hold dots and `=`
+/// (`sources."a.b".reliability`); the span is then the text inside them.
+fn path_segments(arg: &str) -> Result<(Vec<Segment>, usize), Box<Diagnostic>> {
+    let mut segments = Vec::new();
+    let mut start = 0;
+    let mut at = 0;
+    let bytes = arg.as_bytes();
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' => {
+                let Some(len) = arg[at + 1..].find('"') else {
+                    return Err(Box::new(
+                        Diagnostic::error("unclosed quote in override path")
+                            .at(at..arg.len())
+                            .hint("quote an id that holds dots: sources.\"a.b\".reliability=0.3"),
+                    ));
+                };
+                let (open, close) = (at + 1, at + 1 + len);
+                if !arg[start..at].trim().is_empty()
+                    || !matches!(
+                        arg[close + 1..].trim_start().as_bytes().first(),
+                        Some(b'.' | b'=')
+                    )
+                {
+                    return Err(Box::new(
+                        Diagnostic::error("a quoted segment must be a whole segment of the path")
+                            .at(at..close + 1)
+                            .hint("quote an id that holds dots: sources.\"a.b\".reliability=0.3"),
+                    ));
+                }
+                segments.push((arg[open..close].to_string(), open..close));
+                at = close + 1 + (arg[close + 1..].len() - arg[close + 1..].trim_start().len());
+                if bytes[at] == b'=' {
+                    return Ok((segments, at));
+                }
+                at += 1;
+                start = at;
+            }
+            b'.' | b'=' => {
+                let part = &arg[start..at];
+                segments.push((part.trim().to_string(), start..at));
+                if bytes[at] == b'=' {
+                    return Ok((segments, at));
+                }
+                at += 1;
+                start = at;
+            }
+            _ => at += 1,
+        }
+    }
+    Err(Box::new(
+        Diagnostic::error("expected PATH=VALUE")
+            .at(0..arg.len())
+            .hint("for example --set sources.wsj.reliability=0.3"),
+    ))
 }
 
 /// Move the spans of a value parsed on its own to where it sits in the argument.

@@ -251,6 +251,7 @@ impl Cx<'_> {
                 text.parse::<f64>().ok()
             }
             DeValue::Integer(_) => self.integer(node, field).map(|i| i as f64),
+            DeValue::String(s) if self.quoted_number(node, s, field) => return None,
             other => {
                 self.type_error(node, field, "a number", other);
                 return None;
@@ -341,10 +342,46 @@ impl Cx<'_> {
         iv
     }
 
+    /// A number written as a string (`"0.8"`): an error that says so, not
+    /// an unknown word. True when it was one.
+    fn quoted_number(&mut self, node: &Node<'_>, text: &str, field: &str) -> bool {
+        if text.trim().parse::<f64>().is_err() {
+            return false;
+        }
+        self.push(
+            Diagnostic::error(format!(
+                "`{field}` is a number in quotes: remove the quotes"
+            ))
+            .at(node.span())
+            .label("a string, not a number")
+            .hint(format!("write {field} = {}", text.trim())),
+        );
+        true
+    }
+
+    /// A prior: as [`Cx::estimate`], but an ACH rating (`"CC"`, `"II"`) is
+    /// refused: it rates how consistent evidence is with a hypothesis, not
+    /// how probable the hypothesis is.
+    pub fn prior(&mut self, node: &Node<'_>) -> Option<Estimate> {
+        if let DeValue::String(s) = node.get_ref()
+            && self.scales.ach.iter().any(|(t, _)| t == s.as_ref())
+        {
+            self.push(
+                Diagnostic::error(format!("`prior` = \"{s}\" is an ACH rating, not a prior"))
+                    .at(node.span())
+                    .label("ACH ratings rate evidence against a hypothesis")
+                    .hint("write the prior as a number in [0, 1], an interval [low, high] or an ICD 203 term (\"likely\")"),
+            );
+            return None;
+        }
+        self.estimate(node, "prior")
+    }
+
     /// A likelihood or prior: a number, a verbal term (ICD 203 or ACH) or an
     /// interval.
     pub fn estimate(&mut self, node: &Node<'_>, field: &str) -> Option<Estimate> {
         match node.get_ref() {
+            DeValue::String(s) if self.quoted_number(node, s, field) => None,
             DeValue::String(s) => {
                 let e = self.scales.likelihood_term(s);
                 if e.is_none() {
@@ -381,6 +418,7 @@ impl Cx<'_> {
     /// A number, interval, or Admiralty letter for a reliability `r`.
     fn accuracy(&mut self, node: &Node<'_>, field: &str) -> Option<Estimate> {
         match node.get_ref() {
+            DeValue::String(s) if self.quoted_number(node, s, field) => None,
             DeValue::String(s) => {
                 let e = self.scales.admiralty_letter(s);
                 if e.is_none() {

@@ -357,7 +357,7 @@ fn read_hypotheses(cx: &mut Cx<'_>, node: Option<&Node<'_>>) -> Vec<Hypothesis> 
         let id = read_id(cx, table, span, "hypothesis", &mut seen);
         let title = required_string(cx, table, span, "title", "hypothesis");
         let prior_node = table.get("prior");
-        let prior = prior_node.and_then(|n| cx.estimate(n, "prior"));
+        let prior = prior_node.and_then(|n| cx.prior(n));
         priors.push((
             prior.clone(),
             prior_node.map_or_else(|| header_span(span), |n| n.span()),

@@ -149,8 +149,9 @@ fn add_latent(
 }
 
 /// The reliability at each level of a latent node: the midpoints of
-/// `levels` equal parts of `range`.
-fn latent_levels(range: crate::model::Interval, levels: usize) -> Vec<f64> {
+/// `levels` equal parts of `range` (what `explain` shows of a latent node,
+/// so both read it from here).
+pub fn latent_levels(range: crate::model::Interval, levels: usize) -> Vec<f64> {
     (0..levels)
         .map(|j| range.lerp((j as f64 + 0.5) / levels as f64).get())
         .collect()

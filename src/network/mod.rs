@@ -14,7 +14,7 @@ mod plan;
 pub mod query;
 pub mod ve;
 
-pub use compile::{Compiled, ItemNodes, Posterior, ReliabilityNode, compile};
+pub use compile::{Compiled, ItemNodes, Posterior, ReliabilityNode, compile, latent_levels};
 pub use factor::{Factor, VarId};
 pub use graph::{Network, Node};
 pub use incremental::Incremental;

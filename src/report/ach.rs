@@ -2,26 +2,31 @@
 //! as a serializable view (kind `credence.ach`, schema 1, docs/JSON.md), a
 //! text printer and a JSON printer.
 
-use std::io::{self, Write};
-
 use serde::Serialize;
 
 use crate::analysis::ach::{Ach, Contribution, Disagreement, NEUTRAL_DB, STRONG_DB};
 use crate::model::{ItemId, Model};
 
-use super::explain::{num4, signed4};
-use super::{ModelView, SCHEMA_VERSION, Table};
+use super::format::{four_decimals_or_scientific, signed_four_decimals_or_scientific};
+use super::{ModelView, SCHEMA_VERSION, finite};
 
+/// The `ach` view (kind `credence.ach`; docs/JSON.md): Heuer's ACH matrix
+/// beside the Bayesian result.
 #[derive(Clone, Debug, Serialize)]
 pub struct AchView {
+    /// The schema version.
     pub schema: u32,
+    /// `credence.ach`.
     pub kind: &'static str,
+    /// The model's title, question and cut-off.
     pub model: ModelView,
+    /// The decibans at which derived ratings change.
     pub thresholds: Thresholds,
     /// Model order.
     pub hypotheses: Vec<AchHypothesis>,
     /// Enabled items, most diagnostic first.
     pub rows: Vec<AchRow>,
+    /// Ids of disabled items, left out of the matrix.
     pub disabled: Vec<String>,
     /// Hypotheses with the fewest inconsistencies.
     pub ach_leading: Vec<String>,
@@ -29,11 +34,13 @@ pub struct AchView {
     pub bayes_leading: Vec<String>,
     /// Whether no pair of hypotheses is ranked in opposite orders.
     pub rankings_agree: bool,
+    /// Each pair of hypotheses ACH and Bayes rank in opposite orders.
     pub disagreements: Vec<DisagreementView>,
     /// The general lesson, whatever the model.
     pub teaching_note: String,
 }
 
+/// The decibans at which a derived rating changes.
 #[derive(Clone, Debug, Serialize)]
 pub struct Thresholds {
     /// |likelihood ratio| in decibans below which a derived rating is N.
@@ -42,22 +49,35 @@ pub struct Thresholds {
     pub strong_db: f64,
 }
 
+/// One hypothesis's column: its scores and ranks.
 #[derive(Clone, Debug, Serialize)]
 pub struct AchHypothesis {
+    /// The hypothesis id.
     pub id: String,
+    /// What it says.
     pub title: String,
+    /// Heuer's inconsistency score: I counts 1, II counts 2.
     pub inconsistency: u32,
+    /// The score with each row weighted by credibility × relevance.
     pub weighted_inconsistency: f64,
+    /// 1 = fewest inconsistencies; ties share a rank.
     pub ach_rank: usize,
+    /// 1 = lowest weighted score; ties share a rank.
     pub weighted_rank: usize,
+    /// Its prior.
     pub prior: f64,
+    /// Its exact posterior.
     pub posterior: f64,
+    /// 1 = highest posterior; ties share a rank.
     pub bayes_rank: usize,
 }
 
+/// One row of the matrix: an enabled item.
 #[derive(Clone, Debug, Serialize)]
 pub struct AchRow {
+    /// The item id.
     pub id: String,
+    /// Its claim.
     pub claim: String,
     /// The reports on balance deny the claim: the row rates its negation.
     pub denied: bool,
@@ -70,11 +90,17 @@ pub struct AchRow {
     /// Per hypothesis: 10 log10 of the likelihood over the other
     /// hypotheses' mean; null where infinite.
     pub ratio_db: Vec<Option<f64>>,
+    /// P(the item's reports | E).
     pub reports_given_true: f64,
+    /// P(the item's reports | not E).
     pub reports_given_false: f64,
+    /// 1 - min/max of the two above: how much the reports tell E from not E.
     pub credibility: f64,
+    /// Independent origins of its reports.
     pub origins: usize,
+    /// The best h - f among the origins; null for an item with no reports.
     pub best_discrimination: Option<f64>,
+    /// Diagnosticity: 1 - min/max over hypotheses of the row's likelihood.
     pub relevance: f64,
     /// 10 log10 of max/min of the row's likelihoods; null where infinite.
     pub diagnosticity_db: Option<f64>,
@@ -82,14 +108,18 @@ pub struct AchRow {
     pub weight: f64,
 }
 
+/// A set of rows and their Bayesian weight.
 #[derive(Clone, Debug, Serialize)]
 pub struct ContributionView {
+    /// The item ids.
     pub items: Vec<String>,
     /// Per item, decibans; null where infinite.
     pub item_db: Vec<Option<f64>>,
+    /// Their total, decibans; null where infinite.
     pub db: Option<f64>,
 }
 
+/// A pair of hypotheses ACH and Bayes rank in opposite orders, and why.
 #[derive(Clone, Debug, Serialize)]
 pub struct DisagreementView {
     /// Fewer inconsistencies.
@@ -98,25 +128,26 @@ pub struct DisagreementView {
     pub bayes_prefers: String,
     /// All decibans below are in favour of `bayes_prefers` over `ach_prefers`.
     pub posterior_odds_db: Option<f64>,
+    /// 10 log10 of the prior odds (ACH ignores priors); null where infinite.
     pub prior_odds_db: Option<f64>,
     /// Items neither is inconsistent with (ACH sees no difference).
     pub neither_inconsistent: ContributionView,
     /// Of those, the ones `bayes_prefers` predicted (C or CC) where
     /// `ach_prefers` is N.
     pub unpredicted: Vec<String>,
+    /// Items only `ach_prefers` is inconsistent with.
     pub only_ach_choice_inconsistent: ContributionView,
+    /// Items only `bayes_prefers` is inconsistent with.
     pub only_bayes_choice_inconsistent: ContributionView,
+    /// Items both are inconsistent with.
     pub both_inconsistent: ContributionView,
+    /// What shared latent reliabilities add beyond the per-item products.
     pub shared_reliability_db: f64,
     /// Why, in sentences.
     pub explanation: Vec<String>,
 }
 
 const TEACHING_NOTE: &str = "ACH (Heuer) asks which hypothesis has the least evidence against it: it counts inconsistencies (I = 1, II = 2) and sets consistent evidence aside, because evidence consistent with several hypotheses cannot tell them apart. Bayes weighs every item by its likelihood ratio, for and against, and starts from the priors. They disagree when a hypothesis predicts little (rated N, it is never contradicted, and never confirmed either), when one strongly diagnostic item outweighs several weak inconsistencies, or when priors or the credibility of the reports differ.";
-
-fn finite(x: f64) -> Option<f64> {
-    x.is_finite().then_some(x)
-}
 
 fn ids(model: &Model, items: &[ItemId]) -> Vec<String> {
     items.iter().map(|i| model.items[i.0].id.clone()).collect()
@@ -132,7 +163,7 @@ fn contribution(model: &Model, c: &Contribution) -> ContributionView {
 
 fn db_text(x: f64) -> String {
     if x.is_finite() {
-        format!("{} dB", signed4(x))
+        format!("{} dB", signed_four_decimals_or_scientific(x))
     } else if x > 0.0 {
         "+infinity dB (rules the other out)".to_string()
     } else {
@@ -222,13 +253,13 @@ fn explain_pair(model: &Model, ach: &Ach, d: &Disagreement) -> Vec<String> {
             if count_a == 1 { "s" } else { "" },
             magnitude(against_a.db),
             score_phrase(count_b),
-            num4(-against_b.db)
+            four_decimals_or_scientific(-against_b.db)
         );
         let mean = mean_credibility(ach, &against_b.items);
         if !against_b.items.is_empty() && mean < 0.9 {
             s.push_str(&format!(
                 " ACH rates the claims against {b}; Bayes weighs what their reports say of them, and those are only so credible (credibility {}).",
-                num4(mean)
+                four_decimals_or_scientific(mean)
             ));
         }
         causes.push((against_a.db, s));
@@ -238,19 +269,19 @@ fn explain_pair(model: &Model, ach: &Ach, d: &Disagreement) -> Vec<String> {
             format!(
                 "{}, the one item {b} is inconsistent with and {a} is not, costs it {} dB",
                 ids(model, &against_b.items).join(""),
-                num4(-against_b.db)
+                four_decimals_or_scientific(-against_b.db)
             )
         } else {
             format!(
                 "the {} items {b} is inconsistent with and {a} is not ({}) cost it {} dB together",
                 against_b.items.len(),
                 ids(model, &against_b.items).join(", "),
-                num4(-against_b.db)
+                four_decimals_or_scientific(-against_b.db)
             )
         };
         let mut s = format!(
             "The evidence against {b} is not strong enough: {what} (a likelihood ratio of {}), less than {} give{} it.",
-            num4(10f64.powf(against_b.db / 10.0)),
+            four_decimals_or_scientific(10f64.powf(against_b.db / 10.0)),
             if d.prior_db > 0.05 {
                 "the priors and the rest of the evidence"
             } else {
@@ -261,7 +292,7 @@ fn explain_pair(model: &Model, ach: &Ach, d: &Disagreement) -> Vec<String> {
         if mean < 0.9 {
             s.push_str(&format!(
                 " ACH rates the claim; Bayes weighs what the reports say of it, and they are only so credible (credibility {}).",
-                num4(mean)
+                four_decimals_or_scientific(mean)
             ));
         }
         causes.push((-against_b.db, s));
@@ -288,7 +319,7 @@ fn explain_pair(model: &Model, ach: &Ach, d: &Disagreement) -> Vec<String> {
     let odds = if d.total_db.is_finite() {
         format!(
             "odds {} : 1, {}",
-            num4(10f64.powf(d.total_db / 10.0)),
+            four_decimals_or_scientific(10f64.powf(d.total_db / 10.0)),
             db_text(d.total_db)
         )
     } else {
@@ -298,8 +329,8 @@ fn explain_pair(model: &Model, ach: &Ach, d: &Disagreement) -> Vec<String> {
         "ACH puts {a} above {b} ({} against {}); Bayes puts {b} above {a} (posterior {} against {}, {odds}).",
         score_phrase(score(d.ach_prefers)),
         score(d.bayes_prefers),
-        num4(ach.scores[d.bayes_prefers.0].posterior),
-        num4(ach.scores[d.ach_prefers.0].posterior),
+        four_decimals_or_scientific(ach.scores[d.bayes_prefers.0].posterior),
+        four_decimals_or_scientific(ach.scores[d.ach_prefers.0].posterior),
     )];
     out.extend(causes.into_iter().map(|(_, s)| s));
     out
@@ -308,23 +339,9 @@ fn explain_pair(model: &Model, ach: &Ach, d: &Disagreement) -> Vec<String> {
 /// A positive deciban figure as a magnitude ("3.9794 dB", "infinite").
 fn magnitude(x: f64) -> String {
     if x.is_finite() {
-        format!("{} dB", num4(x.abs()))
+        format!("{} dB", four_decimals_or_scientific(x.abs()))
     } else {
         "an infinite weight (it is ruled out)".to_string()
-    }
-}
-
-/// At most `SHOWN_ITEMS` ids, then how many more (JSON lists them all).
-fn short_list(items: &[String]) -> String {
-    const SHOWN_ITEMS: usize = 5;
-    if items.len() <= SHOWN_ITEMS + 1 {
-        items.join(", ")
-    } else {
-        format!(
-            "{}, and {} more",
-            items[..SHOWN_ITEMS].join(", "),
-            items.len() - SHOWN_ITEMS
-        )
     }
 }
 
@@ -436,227 +453,4 @@ pub fn build(model: &Model, ach: &Ach) -> AchView {
         disagreements,
         teaching_note: TEACHING_NOTE.to_string(),
     }
-}
-
-/// Wrap `text` at `width` columns after `indent`.
-pub(crate) fn wrap(out: &mut dyn Write, text: &str, indent: &str, width: usize) -> io::Result<()> {
-    hanging(out, text, indent, indent, width)
-}
-
-/// Wrap with one prefix on the first line and another on the rest.
-pub(crate) fn hanging(
-    out: &mut dyn Write,
-    text: &str,
-    first: &str,
-    rest: &str,
-    width: usize,
-) -> io::Result<()> {
-    let mut indent = first;
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty()
-            && indent.chars().count() + line.chars().count() + 1 + word.chars().count() > width
-        {
-            writeln!(out, "{indent}{line}")?;
-            line.clear();
-            indent = rest;
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        writeln!(out, "{indent}{line}")?;
-    }
-    Ok(())
-}
-
-const WIDTH: usize = 88;
-
-pub fn write_text(view: &AchView, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{}", view.model.title)?;
-    writeln!(
-        out,
-        "Analysis of Competing Hypotheses beside the Bayesian result"
-    )?;
-    if let Some(q) = &view.model.question {
-        writeln!(out, "Question: {q}")?;
-    }
-    writeln!(out)?;
-    writeln!(out, "Hypotheses")?;
-    for h in &view.hypotheses {
-        writeln!(out, "  {}: {}", h.id, h.title)?;
-    }
-    writeln!(out)?;
-
-    writeln!(
-        out,
-        "ACH matrix (Heuer): items by hypotheses, most diagnostic item first"
-    )?;
-    let mut header: Vec<&str> = vec!["Item"];
-    header.extend(view.hypotheses.iter().map(|h| h.id.as_str()));
-    header.extend(["Rated by", "Credibility", "Origins", "Relevance"]);
-    let n = view.hypotheses.len();
-    let mut t = Table::new(&header).right_align((1..=n).chain([n + 2, n + 3, n + 4]));
-    for r in &view.rows {
-        let mut row = vec![if r.denied {
-            format!("{} (denied)", r.id)
-        } else {
-            r.id.clone()
-        }];
-        row.extend(r.ratings.iter().map(|s| s.to_string()));
-        let written = r.written.iter().filter(|w| **w).count();
-        row.push(
-            match written {
-                0 => "derived",
-                w if w == r.written.len() => "model",
-                _ => "mixed",
-            }
-            .to_string(),
-        );
-        row.push(num4(r.credibility));
-        row.push(if r.best_discrimination.is_some() {
-            r.origins.to_string()
-        } else {
-            "given".to_string()
-        });
-        row.push(num4(r.relevance));
-        t.row(row);
-    }
-    if !view.rows.is_empty() {
-        t.row(Vec::new());
-    }
-    let mut score = vec!["Inconsistency (I=1, II=2)".to_string()];
-    score.extend(view.hypotheses.iter().map(|h| h.inconsistency.to_string()));
-    t.row(score);
-    let mut weighted = vec!["Weighted (× cred. × rel.)".to_string()];
-    weighted.extend(
-        view.hypotheses
-            .iter()
-            .map(|h| num4(h.weighted_inconsistency)),
-    );
-    t.row(weighted);
-    t.write(out, "  ")?;
-    if !view.disabled.is_empty() {
-        writeln!(
-            out,
-            "  Disabled, not in the matrix: {}",
-            view.disabled.join(", ")
-        )?;
-    }
-    writeln!(out)?;
-    let legend = format!(
-        "CC very consistent, C consistent, N neutral, I inconsistent, II very inconsistent. Rated by: model = as the model wrote it; derived = from the likelihood ratio of h against the mean of the other hypotheses: N below {} dB, C/I from {} dB, CC/II from {} dB (a ratio of about 4). (denied): the reports on balance deny the claim, so the row rates its negation. Credibility = 1 - min/max of P(reports | E) and P(reports | not E): 1 for a given item (no reports) or conclusive reports, 0 for worthless ones. Relevance = 1 - min/max of the row's likelihoods over hypotheses: 0 when every hypothesis expects the item alike. Weighted score: each I or II times credibility × relevance.",
-        view.thresholds.neutral_db, view.thresholds.neutral_db, view.thresholds.strong_db
-    );
-    wrap(out, &legend, "  ", WIDTH)?;
-    writeln!(out)?;
-
-    writeln!(out, "ACH ranking beside the Bayesian ranking")?;
-    let mut t = Table::new(&[
-        "Hypothesis",
-        "Inconsistency",
-        "ACH rank",
-        "Weighted",
-        "W. rank",
-        "Prior",
-        "Posterior",
-        "Bayes rank",
-    ])
-    .right_align(1..=7);
-    for h in &view.hypotheses {
-        t.row(vec![
-            h.id.clone(),
-            h.inconsistency.to_string(),
-            h.ach_rank.to_string(),
-            num4(h.weighted_inconsistency),
-            h.weighted_rank.to_string(),
-            num4(h.prior),
-            num4(h.posterior),
-            h.bayes_rank.to_string(),
-        ]);
-    }
-    t.write(out, "  ")?;
-    writeln!(out)?;
-    writeln!(
-        out,
-        "ACH favours {} (fewest inconsistencies); Bayes favours {} (highest posterior).",
-        view.ach_leading.join(" and "),
-        view.bayes_leading.join(" and ")
-    )?;
-    writeln!(out)?;
-
-    if view.rankings_agree {
-        writeln!(out, "The rankings agree")?;
-        wrap(
-            out,
-            "No hypothesis with fewer inconsistencies has a lower posterior.",
-            "  ",
-            WIDTH,
-        )?;
-    } else {
-        writeln!(out, "Where the rankings disagree, and why")?;
-        for d in &view.disagreements {
-            writeln!(out)?;
-            let mut lines = d.explanation.iter();
-            if let Some(first) = lines.next() {
-                wrap(out, first, "  ", WIDTH)?;
-            }
-            writeln!(
-                out,
-                "  In decibans (10 log10 of the odds), {} over {}:",
-                d.bayes_prefers, d.ach_prefers
-            )?;
-            let mut t = Table::new(&["Part", "dB", "Items"]).right_align([1]);
-            // Every infinite figure here favours the Bayes choice: the ACH
-            // choice has posterior 0 once something rules it out.
-            let db = |x: Option<f64>| x.map_or_else(|| "+inf".to_string(), signed4);
-            t.row(vec![
-                "prior odds (ACH ignores them)".to_string(),
-                db(d.prior_odds_db),
-                String::new(),
-            ]);
-            let only_a = format!("only {} inconsistent", d.ach_prefers);
-            let only_b = format!("only {} inconsistent", d.bayes_prefers);
-            let parts = [
-                (
-                    "neither inconsistent (ACH sees no difference)",
-                    &d.neither_inconsistent,
-                ),
-                (only_a.as_str(), &d.only_ach_choice_inconsistent),
-                (only_b.as_str(), &d.only_bayes_choice_inconsistent),
-                ("both inconsistent", &d.both_inconsistent),
-            ];
-            for (label, c) in parts {
-                if c.items.is_empty() {
-                    continue;
-                }
-                t.row(vec![
-                    format!("{}: {}", items_phrase(c.items.len()), label),
-                    db(c.db),
-                    short_list(&c.items),
-                ]);
-            }
-            if d.shared_reliability_db != 0.0 {
-                t.row(vec![
-                    "shared uncertain sources".to_string(),
-                    signed4(d.shared_reliability_db),
-                    String::new(),
-                ]);
-            }
-            t.row(vec![
-                "posterior odds".to_string(),
-                db(d.posterior_odds_db),
-                String::new(),
-            ]);
-            t.write(out, "    ")?;
-            for s in lines {
-                hanging(out, s, "  - ", "    ", WIDTH)?;
-            }
-        }
-    }
-    writeln!(out)?;
-    writeln!(out, "Teaching note")?;
-    wrap(out, &view.teaching_note, "  ", WIDTH)
 }

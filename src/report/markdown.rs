@@ -119,7 +119,7 @@ fn cell(c: &Cell) -> String {
         s.push_str(": ");
         s.push_str(&escape(sub));
     }
-    if c.tone == Tone::Strong && !s.trim().is_empty() {
+    if c.tone == Tone::Leading && !s.trim().is_empty() {
         s = format!("**{s}**");
     }
     if s.trim().is_empty() {

@@ -4,24 +4,22 @@
 
 pub mod ach;
 pub mod check;
-mod color;
 pub mod doc;
 pub mod explain;
 pub mod export;
+pub mod format;
 pub mod graph;
 mod html;
 mod markdown;
+mod posterior_report;
 pub mod query;
 pub mod sensitivity;
 pub mod simulate;
-mod table;
 mod text;
-mod view;
 pub mod whatif;
 
 pub use doc::Doc;
-pub use table::Table;
-pub use view::{
+pub use posterior_report::{
     EvidenceView, GroupView, HypothesisView, ModelView, ReportView, SCHEMA_VERSION, SourceView,
     build,
 };
@@ -47,14 +45,10 @@ pub enum Format {
 /// What every report command's output is: a serializable view (its JSON)
 /// that lays itself out as one [`Doc`], which the text, Markdown and HTML
 /// renderers draw. Adding a command's output means implementing this for
-/// its view; [`write`] then serves every format.
+/// its view; [`write()`] then serves every format.
 pub trait View: Serialize {
     /// The view laid out as headings, paragraphs, lists and tables.
     fn document(&self) -> Doc<'_>;
-
-    /// The plain-text rendering (being moved onto [`View::document`]).
-    #[doc(hidden)]
-    fn write_text(&self, out: &mut dyn Write) -> io::Result<()>;
 }
 
 /// Write `view` in `format`. `color` adds ANSI styles to text output (the
@@ -66,12 +60,7 @@ pub fn write<V: View>(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Text if color => {
-            let mut plain = Vec::new();
-            view.write_text(&mut plain)?;
-            out.write_all(color::paint(&String::from_utf8_lossy(&plain)).as_bytes())
-        }
-        Format::Text => view.write_text(out),
+        Format::Text => text::render(&view.document(), color, out),
         Format::Markdown => markdown::render(&view.document(), out),
         Format::Json => write_json(view, out),
         Format::Html => html::render(&view.document(), out),
@@ -83,4 +72,10 @@ pub fn write<V: View>(
 pub fn write_json(value: &impl Serialize, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
     writeln!(out)
+}
+
+/// `x` when it is a finite number: JSON has no infinity, so an infinite
+/// weight or ratio becomes null in a view.
+pub(crate) fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
 }

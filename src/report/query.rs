@@ -7,13 +7,18 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{SCHEMA_VERSION, Table};
+use super::SCHEMA_VERSION;
+use super::doc::{Cell, Table};
 use crate::network::bif::Bif;
 use crate::network::query::{Answer, EvidenceFrom};
 
+/// The `query` view (kind `credence.query`; docs/JSON.md): one node's exact
+/// posterior in a BIF network.
 #[derive(Clone, Debug, Serialize)]
 pub struct QueryView {
+    /// The schema version.
     pub schema: u32,
+    /// `credence.query`.
     pub kind: &'static str,
     /// The file as given on the command line.
     pub file: String,
@@ -21,19 +26,24 @@ pub struct QueryView {
     pub network: Option<String>,
     /// Number of variables in the network.
     pub variables: usize,
+    /// The node queried.
     pub target: String,
     /// The evidence entered, in the order given (file evidence first).
     pub evidence: Vec<EvidenceEntry>,
     /// The file's own evidence, and whether it was entered.
     pub file_evidence: FileEvidence,
+    /// P(state | evidence) for each of its states, in the file's order.
     pub posterior: Vec<StateProbability>,
     /// ln P(evidence).
     pub log_evidence: f64,
 }
 
+/// One node fixed to a state.
 #[derive(Clone, Debug, Serialize)]
 pub struct EvidenceEntry {
+    /// The node.
     pub node: String,
+    /// Its state.
     pub state: String,
     /// `command line` or `file` (a `property evidence` of the file).
     pub from: EvidenceFrom,
@@ -50,9 +60,12 @@ pub struct FileEvidence {
     pub entered: bool,
 }
 
+/// One state and its posterior probability.
 #[derive(Clone, Debug, Serialize)]
 pub struct StateProbability {
+    /// The state.
     pub state: String,
+    /// P(state | evidence).
     pub probability: f64,
 }
 
@@ -131,10 +144,13 @@ pub fn write_text(view: &QueryView, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     writeln!(out, "posterior of {}:", view.target)?;
-    let mut table = Table::new(&["state", "probability"]).right_align([1]);
+    let mut table = Table::plain(&["state", "probability"], &[1]);
     for s in &view.posterior {
-        table.row(vec![s.state.clone(), format!("{:.6}", s.probability)]);
+        table.row(vec![
+            Cell::text(&s.state),
+            Cell::text(format!("{:.6}", s.probability)),
+        ]);
     }
-    table.write(out, "  ")?;
+    super::text::write_table(out, &table, "  ", false)?;
     writeln!(out, "ln P(evidence) = {:.6}", view.log_evidence)
 }

@@ -2,44 +2,40 @@
 //! docs/JSON.md): its serializable view, a text printer (tornado, flip
 //! points, linchpins, weight of evidence) and a JSON printer.
 
-use std::io::{self, Write};
-
 use serde::Serialize;
 
-use super::{ModelView, SCHEMA_VERSION, Table};
+use super::{ModelView, SCHEMA_VERSION, finite};
+use crate::analysis::leader;
 use crate::analysis::ranges::RangeMode;
 use crate::analysis::sensitivity::{FLIP_TOLERANCE, Parameter, Sensitivity};
-use crate::analysis::{DIAGNOSTIC_THRESHOLD_DB, leader};
 use crate::model::{Model, Probability};
 
-/// How many parameters the text tornado lists.
-const TOP_PARAMETERS: usize = 20;
-/// How many flip points the text lists, closest first.
-const TOP_FLIPS: usize = 10;
-/// Characters of a parameter's label the text tornado shows.
-const LABEL_WIDTH: usize = 48;
-
-/// Columns the text's method note is wrapped to.
-const NOTE_WIDTH: usize = 92;
-
+/// The `sensitivity` view (kind `credence.sensitivity`; docs/JSON.md): every
+/// parameter swept over its range, flips, linchpins and leave-one-out.
 #[derive(Clone, Debug, Serialize)]
 pub struct SensitivityView {
+    /// The schema version.
     pub schema: u32,
+    /// `credence.sensitivity`.
     pub kind: &'static str,
+    /// The model's title, question and cut-off.
     pub model: ModelView,
     /// `plausible` (each parameter over its stated range) or `full` ([0, 1]).
     pub range_mode: &'static str,
     /// Grid points per parameter, over its range with both ends.
     pub points: usize,
+    /// How narrowly bisection brackets each flip.
     pub flip_tolerance: f64,
     /// Baseline posteriors, in hypothesis order.
     pub hypotheses: Vec<BaselineHypothesis>,
+    /// The baseline's leading hypothesis.
     pub leading: String,
     /// The model's groups with their baseline posteriors (sums of their
     /// members'); empty when it has none.
     pub groups: Vec<BaselineHypothesis>,
     /// Largest impact first.
     pub parameters: Vec<ParameterView>,
+    /// Items and sources whose removal alone changes the leader.
     pub linchpins: Linchpins,
     /// Every source reported by an enabled item, removed alone.
     pub sources_removed: Vec<RemovalView>,
@@ -47,24 +43,34 @@ pub struct SensitivityView {
     pub evidence: Vec<ItemView>,
 }
 
+/// One hypothesis's baseline posterior.
 #[derive(Clone, Debug, Serialize)]
 pub struct BaselineHypothesis {
+    /// The hypothesis id.
     pub id: String,
+    /// What it says.
     pub title: String,
+    /// Its posterior under the model as written.
     pub posterior: f64,
+    /// The ICD 203 words for it.
     pub icd203: String,
 }
 
+/// One parameter swept over its range.
 #[derive(Clone, Debug, Serialize)]
 pub struct ParameterView {
+    /// Its override path.
     pub path: String,
     /// The parameter in words: "Source title: reliability", "claim: P(E |
     /// hypothesis title)", "prior of hypothesis title".
     pub label: String,
     /// reliability, hit, false_alarm, bias, likelihood or prior.
     pub kind: &'static str,
+    /// The source id, for a source's reliability or bias.
     pub source: Option<String>,
+    /// The item id, for a likelihood.
     pub item: Option<String>,
+    /// The hypothesis id, for a likelihood or a prior.
     pub hypothesis: Option<String>,
     /// The model's own value; null for an interval reliability (a latent
     /// node), which the sweep replaces by a point value.
@@ -72,6 +78,7 @@ pub struct ParameterView {
     /// The model's value, or an interval's midpoint: where "nearest" flips
     /// are measured from.
     pub reference: f64,
+    /// The value as the model writes it.
     pub written: String,
     /// `[low, high]`: what the sweep covers.
     pub range: [f64; 2],
@@ -83,6 +90,8 @@ pub struct ParameterView {
     /// (null where the evidence is impossible there): which hypothesis each
     /// end favours.
     pub leading_at_low: Option<String>,
+    /// The leading hypothesis at the high end (null where the evidence is
+    /// impossible there).
     pub leading_at_high: Option<String>,
     /// Items recompiled at each point.
     pub items_recompiled: usize,
@@ -96,65 +105,85 @@ pub struct ParameterView {
     pub group_ranges: Vec<RangeView>,
     /// Every change of leader along the sweep, going up.
     pub flips: Vec<FlipView>,
+    /// Each grid point and the posteriors there.
     pub grid: Vec<GridPoint>,
 }
 
+/// The lowest and highest posterior of one hypothesis over a sweep.
 #[derive(Clone, Debug, Serialize)]
 pub struct RangeView {
+    /// The hypothesis id.
     pub hypothesis: String,
+    /// Its lowest posterior.
     pub min: f64,
+    /// Its highest posterior.
     pub max: f64,
 }
 
+/// A change of leader along a sweep.
 #[derive(Clone, Debug, Serialize)]
 pub struct FlipView {
+    /// Where, to within `flip_tolerance`: the bracket's midpoint.
     pub at: f64,
     /// The leader is `from` at `below` and `to` at `above`.
     pub below: f64,
+    /// The bracket's upper end, where `to` leads.
     pub above: f64,
+    /// The leader below the flip.
     pub from: String,
+    /// The leader above it.
     pub to: String,
     /// False when the bracket could not be narrowed to `flip_tolerance`.
     pub resolved: bool,
 }
 
+/// One point of a sweep.
 #[derive(Clone, Debug, Serialize)]
 pub struct GridPoint {
+    /// The parameter's value there.
     pub value: f64,
     /// Per hypothesis; null where the evidence is impossible.
     pub posteriors: Option<Vec<f64>>,
 }
 
+/// What removal alone changes the leader.
 #[derive(Clone, Debug, Serialize)]
 pub struct Linchpins {
+    /// Items whose removal changes the leader.
     pub items: Vec<RemovalView>,
+    /// Sources whose removal changes the leader.
     pub sources: Vec<RemovalView>,
 }
 
+/// An item or source removed alone.
 #[derive(Clone, Debug, Serialize)]
 pub struct RemovalView {
+    /// Its id.
     pub id: String,
     /// Posteriors without it; null when the rest is impossible without it.
     pub posteriors: Option<Vec<f64>>,
+    /// The leader without it.
     pub leading: Option<String>,
+    /// Whether that differs from the baseline's leader.
     pub changes_leader: bool,
 }
 
+/// One enabled item's weight of evidence and leave-one-out.
 #[derive(Clone, Debug, Serialize)]
 pub struct ItemView {
+    /// The item id.
     pub id: String,
     /// Per hypothesis against the rest, decibans; null where infinite.
     pub weight_of_evidence_db: Vec<Option<f64>>,
+    /// The largest |weight| over hypotheses; null where infinite.
     pub strength_db: Option<f64>,
+    /// False when every weight is below 0.05 dB.
     pub diagnostic: bool,
     /// Posterior with the item disabled minus the baseline, per hypothesis;
     /// null when the rest of the evidence is impossible without it.
     pub leave_one_out: Option<Vec<f64>>,
+    /// The leader with the item disabled.
     pub leading_without: Option<String>,
-}
-
-fn finite(x: f64) -> Option<f64> {
-    x.is_finite().then_some(x)
 }
 
 fn kind(p: &Parameter) -> &'static str {
@@ -359,258 +388,4 @@ pub fn build(model: &Model, a: &Sensitivity) -> SensitivityView {
         sources_removed,
         evidence,
     }
-}
-
-/// The flip nearest the model's value, as "below X: H" (moving the
-/// parameter down past X makes H lead) or "above X: H".
-fn nearest_flip(p: &ParameterView) -> String {
-    let Some(f) = p.flips.iter().min_by(|a, b| {
-        (a.at - p.reference)
-            .abs()
-            .total_cmp(&(b.at - p.reference).abs())
-    }) else {
-        return "never".to_string();
-    };
-    let mut s = if f.at < p.reference {
-        format!("below {:.4}: {}", f.at, f.from)
-    } else {
-        format!("above {:.4}: {}", f.at, f.to)
-    };
-    if !f.resolved {
-        s.push_str(" (approx.)");
-    }
-    if p.flips.len() > 1 {
-        s.push_str(&format!(" (+{} more)", p.flips.len() - 1));
-    }
-    s
-}
-
-fn leading_of(view: &SensitivityView, posteriors: &[f64], lead: &str) -> String {
-    let at = view
-        .hypotheses
-        .iter()
-        .position(|h| h.id == lead)
-        .and_then(|h| posteriors.get(h))
-        .map_or_else(String::new, |p| format!(" at {p:.4}"));
-    format!("{lead}{at}")
-}
-
-pub fn write_text(view: &SensitivityView, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{}", view.model.title)?;
-    if let Some(q) = &view.model.question {
-        writeln!(out, "Question: {q}")?;
-    }
-    writeln!(out)?;
-    let baseline: Vec<String> = view
-        .hypotheses
-        .iter()
-        .map(|h| format!("{} {:.4}", h.id, h.posterior))
-        .collect();
-    writeln!(
-        out,
-        "Baseline: {}; leading: {}",
-        baseline.join(", "),
-        view.leading
-    )?;
-    for line in super::graph::wrap(&super::doc::sweep_note(view), NOTE_WIDTH) {
-        writeln!(out, "{line}")?;
-    }
-
-    writeln!(out)?;
-    writeln!(
-        out,
-        "Tornado: parameters by the largest swing of any posterior"
-    )?;
-    let mut header: Vec<String> = vec![
-        "Parameter".into(),
-        "Path".into(),
-        "Model value".into(),
-        "Range".into(),
-        "Swing".into(),
-    ];
-    header.extend(view.hypotheses.iter().map(|h| format!("{} range", h.id)));
-    header.push("Favours low/high".into());
-    header.push("Leader changes (nearest)".into());
-    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
-    let k = view.hypotheses.len();
-    let mut t = Table::new(&header_refs).right_align(4..5 + k);
-    for p in view.parameters.iter().take(TOP_PARAMETERS) {
-        let mut row = vec![
-            super::html::clip(&p.label, LABEL_WIDTH),
-            p.path.clone(),
-            p.written.clone(),
-            format!("{:.4}-{:.4}", p.range[0], p.range[1]),
-            format!("{:.4}", p.impact),
-        ];
-        if p.ranges.is_empty() {
-            row.extend((0..k).map(|_| "impossible".to_string()));
-        } else {
-            row.extend(
-                p.ranges
-                    .iter()
-                    .map(|r| format!("{:.4}-{:.4}", r.min, r.max)),
-            );
-        }
-        let end = |h: &Option<String>| h.clone().unwrap_or_else(|| "impossible".into());
-        row.push(format!(
-            "{} / {}",
-            end(&p.leading_at_low),
-            end(&p.leading_at_high)
-        ));
-        row.push(nearest_flip(p));
-        t.row(row);
-    }
-    if t.is_empty() {
-        writeln!(
-            out,
-            "  (no parameter: no enabled item has a report or a likelihood to sweep)"
-        )?;
-    } else {
-        t.write(out, "  ")?;
-    }
-    let rest = view.parameters.len().saturating_sub(TOP_PARAMETERS);
-    if rest > 0 {
-        writeln!(
-            out,
-            "  ... and {rest} more parameters (--format json lists all, with every grid point)"
-        )?;
-    }
-    let flips = view
-        .parameters
-        .iter()
-        .filter(|p| !p.flips.is_empty())
-        .count();
-    writeln!(
-        out,
-        "  {flips} of {} parameters can change the leader on their own.",
-        view.parameters.len()
-    )?;
-
-    // From the model's own value to the nearest flip: how far one number
-    // has to be wrong for the answer to change. Interval reliabilities have
-    // no single value to measure from and are left out.
-    let mut closest: Vec<(&ParameterView, &FlipView, f64)> = view
-        .parameters
-        .iter()
-        .filter_map(|p| {
-            let value = p.value?;
-            let f = p
-                .flips
-                .iter()
-                .min_by(|a, b| (a.at - value).abs().total_cmp(&(b.at - value).abs()))?;
-            Some((p, f, f.at - value))
-        })
-        .collect();
-    closest.sort_by(|a, b| a.2.abs().total_cmp(&b.2.abs()));
-    if !closest.is_empty() {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "Closest flip points: the smallest change to one parameter that changes the leader"
-        )?;
-        let mut t = Table::new(&[
-            "Parameter",
-            "Model value",
-            "Flips at",
-            "Change",
-            "Then leads",
-        ])
-        .right_align([2, 3]);
-        for (p, f, change) in closest.iter().take(TOP_FLIPS) {
-            t.row(vec![
-                p.path.clone(),
-                p.written.clone(),
-                format!("{:.4}{}", f.at, if f.resolved { "" } else { " (approx.)" }),
-                format!("{change:+.4}"),
-                if *change > 0.0 {
-                    f.to.clone()
-                } else {
-                    f.from.clone()
-                },
-            ]);
-        }
-        t.write(out, "  ")?;
-        if closest.len() > TOP_FLIPS {
-            writeln!(out, "  ... and {} more", closest.len() - TOP_FLIPS)?;
-        }
-    }
-
-    writeln!(out)?;
-    writeln!(
-        out,
-        "Linchpins: removal alone changes the leading hypothesis"
-    )?;
-    if view.linchpins.items.is_empty() && view.linchpins.sources.is_empty() {
-        writeln!(
-            out,
-            "  none: no single item or source removed changes the leader"
-        )?;
-    }
-    for (what, list) in [
-        ("item", &view.linchpins.items),
-        ("source", &view.linchpins.sources),
-    ] {
-        for r in list {
-            let lead = r.leading.as_deref().unwrap_or("?");
-            let without = r
-                .posteriors
-                .as_deref()
-                .map_or_else(|| lead.to_string(), |p| leading_of(view, p, lead));
-            writeln!(
-                out,
-                "  {what} {}: without it {without} leads (instead of {})",
-                r.id, view.leading
-            )?;
-        }
-    }
-    writeln!(
-        out,
-        "  (a source is removed by making each of its reports worthless, hit = false alarm: for an\n   observed report that is the same as deleting it, and what only relays it then carries nothing)"
-    )?;
-
-    writeln!(out)?;
-    writeln!(out, "Weight of evidence and leave-one-out")?;
-    writeln!(
-        out,
-        "(weight: 10 log10 of the likelihood ratio of the item's reports, decibans, each hypothesis\n against the rest; Δ: posterior with the item disabled minus the baseline, exact)"
-    )?;
-    let mut header: Vec<String> = vec!["Item".into()];
-    header.extend(view.hypotheses.iter().map(|h| format!("dB {}", h.id)));
-    header.push("Diagnostic".into());
-    header.extend(view.hypotheses.iter().map(|h| format!("Δ {}", h.id)));
-    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
-    let mut t = Table::new(&header_refs).right_align((1..=k).chain(k + 2..k + 2 + k));
-    let mut ranked: Vec<&ItemView> = view.evidence.iter().collect();
-    ranked.sort_by(|a, b| {
-        let sa = a.strength_db.unwrap_or(f64::INFINITY);
-        let sb = b.strength_db.unwrap_or(f64::INFINITY);
-        sb.total_cmp(&sa)
-    });
-    for e in ranked {
-        let mut row = vec![e.id.clone()];
-        row.extend(e.weight_of_evidence_db.iter().map(|w| match w {
-            Some(w) => format!("{w:+.2}"),
-            None => "rules out/in".to_string(),
-        }));
-        row.push(if e.diagnostic {
-            "yes".to_string()
-        } else {
-            "not diagnostic".to_string()
-        });
-        match &e.leave_one_out {
-            Some(d) => row.extend(d.iter().map(|x| format!("{x:+.4}"))),
-            None => row.extend((0..k).map(|_| "impossible".to_string())),
-        }
-        t.row(row);
-    }
-    if t.is_empty() {
-        writeln!(out, "  (no enabled items)")?;
-    } else {
-        t.write(out, "  ")?;
-    }
-    writeln!(
-        out,
-        "  (not diagnostic: below {DIAGNOSTIC_THRESHOLD_DB} dB for every hypothesis)"
-    )?;
-    Ok(())
 }

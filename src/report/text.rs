@@ -1,264 +1,463 @@
-//! Plain-text printer: aligned tables for the terminal.
+//! Plain-text renderer of a [`Doc`] for the terminal: headings flush left
+//! with their content indented under them, paragraphs wrapped at
+//! [`WIDTH`] columns, tables with aligned columns whose long text columns
+//! wrap when the table would be wider than [`WIDTH`]. Figures are left out
+//! (the tables beside them carry the same numbers).
+//!
+//! Color: with `color` on, the semantic tones the document carries become
+//! ANSI styles (leading bold, for green, against red, warning yellow,
+//! muted dim; headings and table headers bold, table rules dim). Stripping
+//! the escapes gives exactly the plain output: styles never change a
+//! character or a width.
 
 use std::io::{self, Write};
 
-use super::{ReportView, Table};
+use super::doc::{Align, Block, Cell, Doc, Line, Span, Table, Tone};
 
-/// How many items the "moved it most" table lists.
-const TOP_ITEMS: usize = 10;
+/// Paragraphs wrap at this many columns.
+pub const WIDTH: usize = 88;
 
-pub(crate) fn write(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{}", view.model.title)?;
-    if let Some(q) = &view.model.question {
-        writeln!(out, "Question: {q}")?;
-    }
-    if let Some(d) = &view.model.as_of {
-        writeln!(out, "As of: {d}")?;
-    }
-    writeln!(out)?;
-    writeln!(out, "Hypotheses")?;
-    for h in &view.hypotheses {
-        writeln!(out, "  {}: {}", h.id, h.title)?;
-    }
-    writeln!(out)?;
+/// A table wider than this wraps its long text columns (tables of numbers
+/// may be wider than prose before they become hard to read).
+pub const TABLE_WIDTH: usize = 100;
 
-    let mut t = Table::new(&[
-        "Hypothesis",
-        "Prior",
-        "Posterior",
-        "ICD 203",
-        "Δ log-odds (dB)",
-    ])
-    .right_align([1, 2, 4]);
-    for h in &view.hypotheses {
-        t.row(vec![
-            h.id.clone(),
-            format!("{:.4}", h.prior),
-            format!("{:.4}", h.posterior),
-            h.icd203.clone(),
-            h.delta_log_odds_db
-                .map_or_else(|| "n/a".to_string(), |d| format!("{d:+.2}")),
-        ]);
-    }
-    t.write(out, "")?;
-    if let Some(lead) = view.hypotheses.iter().find(|h| h.id == view.leading) {
-        writeln!(
-            out,
-            "\nLeading: {} at {:.4} ({}).",
-            lead.id, lead.posterior, lead.icd203
-        )?;
-    }
+/// A wrapped table column keeps at least this many characters.
+const MIN_WRAPPED_COLUMN: usize = 36;
 
-    write_groups(view, out)?;
+/// The ANSI style of a run of text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Style {
+    Plain,
+    Bold,
+    Dim,
+    Green,
+    Red,
+    Yellow,
+}
 
-    let mut ranked: Vec<_> = view
-        .evidence
+impl Style {
+    /// The escape that turns the style on (empty for plain text).
+    fn escape(self) -> &'static str {
+        match self {
+            Style::Plain => "",
+            Style::Bold => "\x1b[1m",
+            Style::Dim => "\x1b[2m",
+            Style::Green => "\x1b[32m",
+            Style::Red => "\x1b[31m",
+            Style::Yellow => "\x1b[33m",
+        }
+    }
+}
+
+/// The escape that turns every style off.
+const RESET: &str = "\x1b[0m";
+
+/// Weights below this many decibans are shown without a color (they round
+/// to zero at two decimals).
+const NEGLIGIBLE_DB: f64 = 0.05;
+
+/// The style a semantic tone takes on a terminal.
+fn style_of(tone: Tone) -> Style {
+    match tone {
+        Tone::Plain => Style::Plain,
+        Tone::Leading => Style::Bold,
+        Tone::Muted => Style::Dim,
+        Tone::For => Style::Green,
+        Tone::Against => Style::Red,
+        Tone::Warning => Style::Yellow,
+        Tone::Woe(Some(w)) if w >= NEGLIGIBLE_DB => Style::Green,
+        Tone::Woe(Some(w)) if w <= -NEGLIGIBLE_DB => Style::Red,
+        Tone::Woe(_) => Style::Plain,
+        Tone::Ach(rating, _) => match rating {
+            "CC" | "C" => Style::Green,
+            "I" | "II" => Style::Red,
+            _ => Style::Plain,
+        },
+    }
+}
+
+/// Text in one style.
+#[derive(Clone, Debug, PartialEq)]
+struct Run {
+    text: String,
+    style: Style,
+}
+
+/// A piece of styled text: runs in order.
+type Styled = Vec<Run>;
+
+fn width_of(text: &Styled) -> usize {
+    text.iter().map(|r| r.text.chars().count()).sum()
+}
+
+/// A line of the document as styled runs; `style`, when not plain,
+/// overrides the spans' own (a cell's tone covers the whole cell).
+fn styled_line(line: &Line, style: Style) -> Styled {
+    line.iter()
+        .map(|span| {
+            let (text, own) = match span {
+                Span::Text(s) | Span::Code(s) => (s, Style::Plain),
+                Span::Strong(s) => (s, Style::Bold),
+            };
+            Run {
+                text: text.clone(),
+                style: if style == Style::Plain { own } else { style },
+            }
+        })
+        .collect()
+}
+
+/// Styled text broken into words at whitespace; each word keeps the
+/// styles of its characters.
+fn words(text: &Styled) -> Vec<Styled> {
+    let mut words = Vec::new();
+    let mut word: Styled = Vec::new();
+    for run in text {
+        for ch in run.text.chars() {
+            if ch.is_whitespace() {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+                continue;
+            }
+            match word.last_mut() {
+                Some(last) if last.style == run.style => last.text.push(ch),
+                _ => word.push(Run {
+                    text: ch.to_string(),
+                    style: run.style,
+                }),
+            }
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+/// Styled text wrapped into lines of at most `width` characters (a longer
+/// word gets a line of its own).
+fn wrap(text: &Styled, width: usize) -> Vec<Styled> {
+    let mut lines = Vec::new();
+    let mut line: Styled = Vec::new();
+    let mut line_width = 0;
+    for word in words(text) {
+        let word_width = width_of(&word);
+        if !line.is_empty() && line_width + 1 + word_width > width {
+            lines.push(std::mem::take(&mut line));
+            line_width = 0;
+        }
+        if !line.is_empty() {
+            let style = word.first().map_or(Style::Plain, |r| r.style);
+            line.push(Run {
+                text: " ".to_string(),
+                style,
+            });
+            line_width += 1;
+        }
+        line_width += word_width;
+        line.extend(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// The characters of `text`, with escapes around each styled run when
+/// `color` is on.
+fn paint(text: &Styled, color: bool) -> String {
+    let mut out = String::new();
+    let mut k = 0;
+    while k < text.len() {
+        // Merge neighbouring runs of one style (a space between two bold
+        // words stays inside the bold).
+        let style = text[k].style;
+        let mut merged = String::new();
+        while k < text.len() && text[k].style == style {
+            merged.push_str(&text[k].text);
+            k += 1;
+        }
+        if color && style != Style::Plain {
+            out.push_str(style.escape());
+            out.push_str(&merged);
+            out.push_str(RESET);
+        } else {
+            out.push_str(&merged);
+        }
+    }
+    out
+}
+
+fn plain(text: impl Into<String>, style: Style) -> Styled {
+    vec![Run {
+        text: text.into(),
+        style,
+    }]
+}
+
+/// A table cell as styled text: its line, then, when `with_subline`, its
+/// quieter second line after a colon (`blue: The cab was blue`).
+fn cell_text(cell: &Cell, with_subline: bool) -> Styled {
+    let style = style_of(cell.tone);
+    let mut text = styled_line(&cell.main, style);
+    if let (true, Some(subline)) = (with_subline, &cell.subline) {
+        text.push(Run {
+            text: format!(": {subline}"),
+            style,
+        });
+    }
+    text
+}
+
+/// The width of a table whose columns are as wide as their widest cell.
+fn natural_width(cells: &[Vec<Styled>], columns: usize) -> usize {
+    let mut widths = vec![0; columns];
+    for row in cells {
+        for (c, text) in row.iter().enumerate().take(columns) {
+            widths[c] = widths[c].max(width_of(text));
+        }
+    }
+    widths.iter().sum::<usize>() + 2 * columns.saturating_sub(1)
+}
+
+/// Column widths for `cells` (header first): each column as wide as its
+/// widest cell, then, while the table is wider than `room`, the widest
+/// left-aligned (text) columns narrowed, never below their longest word
+/// nor below [`MIN_WRAPPED_COLUMN`].
+fn column_widths(cells: &[Vec<Styled>], align: &[Align], room: usize) -> Vec<usize> {
+    let columns = align.len();
+    let mut widths = vec![0; columns];
+    let mut floors = vec![0; columns];
+    for row in cells {
+        for (c, text) in row.iter().enumerate().take(columns) {
+            widths[c] = widths[c].max(width_of(text));
+            let longest_word = words(text).iter().map(width_of).max().unwrap_or(0);
+            floors[c] = floors[c].max(longest_word);
+        }
+    }
+    for c in 0..columns {
+        floors[c] = if align[c] == Align::Left {
+            floors[c].max(MIN_WRAPPED_COLUMN).min(widths[c])
+        } else {
+            widths[c]
+        };
+    }
+    let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * columns.saturating_sub(1);
+    while total(&widths) > room {
+        let excess = total(&widths) - room;
+        let Some(widest) = (0..columns)
+            .filter(|&c| widths[c] > floors[c])
+            .max_by_key(|&c| (widths[c], std::cmp::Reverse(c)))
+        else {
+            break;
+        };
+        // Narrow the widest column down to the next widest one at most, so
+        // the wrapping is shared among the long columns.
+        let next = (0..columns)
+            .filter(|&c| c != widest && align[c] == Align::Left)
+            .map(|c| widths[c])
+            .filter(|&w| w < widths[widest])
+            .max()
+            .unwrap_or(0);
+        let cut = excess
+            .min(widths[widest] - floors[widest])
+            .min((widths[widest] - next).max(1));
+        widths[widest] -= cut;
+    }
+    widths
+}
+
+/// One physical line of a table row: cells padded to their columns, two
+/// spaces apart, trailing spaces trimmed.
+fn table_line(cells: &[Styled], widths: &[usize], align: &[Align], color: bool) -> String {
+    let mut line = String::new();
+    let mut pending = 0; // spaces owed before the next text
+    for (c, width) in widths.iter().enumerate() {
+        let empty = Styled::new();
+        let text = cells.get(c).unwrap_or(&empty);
+        let pad = width.saturating_sub(width_of(text));
+        if c > 0 {
+            pending += 2;
+        }
+        if align[c] == Align::Right {
+            pending += pad;
+        }
+        if width_of(text) > 0 {
+            line.push_str(&" ".repeat(pending));
+            pending = 0;
+            line.push_str(&paint(text, color));
+        }
+        if align[c] == Align::Left {
+            pending += pad;
+        }
+    }
+    line
+}
+
+/// Write `table` with aligned columns, each line after `indent` (also
+/// used by `query`, whose output is not a document). A cell's second line
+/// (a title under an id) follows it after a colon when the table fits in
+/// [`TABLE_WIDTH`] that way; otherwise it goes on a line of its own under
+/// the row, so the columns stay narrow. Long text columns then wrap if the
+/// table is still too wide.
+pub fn write_table(
+    out: &mut dyn Write,
+    table: &Table,
+    indent: &str,
+    color: bool,
+) -> io::Result<()> {
+    let columns = table.align.len();
+    let room = TABLE_WIDTH.saturating_sub(indent.chars().count());
+    let header: Vec<Styled> = table
+        .header
         .iter()
-        .filter(|e| e.enabled && e.diagnostic)
+        .map(|h| styled_line(h, Style::Bold))
         .collect();
-    ranked.sort_by(|a, b| {
-        let sa = a.strength_db.unwrap_or(f64::INFINITY);
-        let sb = b.strength_db.unwrap_or(f64::INFINITY);
-        sb.total_cmp(&sa).then_with(|| a.id.cmp(&b.id))
-    });
-    writeln!(out)?;
-    writeln!(out, "Evidence that moved it most")?;
-    writeln!(
-        out,
-        "(weight of evidence: 10 log10 of the likelihood ratio of the item's reports, in decibans, each\n hypothesis against the rest; effect: the leading posterior with the item minus without it)"
-    )?;
-    let leader = view
-        .hypotheses
-        .iter()
-        .position(|h| h.id == view.leading)
-        .unwrap_or(0);
-    let effect_header = format!("effect on P({})", view.leading);
-    let mut header: Vec<&str> = vec!["Item"];
-    header.extend(view.hypotheses.iter().map(|h| h.id.as_str()));
-    header.push(&effect_header);
-    let mut t = Table::new(&header).right_align(1..=view.hypotheses.len() + 1);
-    for e in ranked.iter().take(TOP_ITEMS) {
-        let mut row = vec![e.id.clone()];
-        row.extend(e.weight_of_evidence_db.iter().map(|w| match w {
-            Some(w) => format!("{w:+.2}"),
-            None => "rules out/in".to_string(),
+    let grid = |with_subline: bool| -> Vec<Vec<Styled>> {
+        let mut cells = vec![header.clone()];
+        cells.extend(table.rows.iter().map(|row| {
+            row.iter()
+                .take(columns)
+                .map(|cell| cell_text(cell, with_subline))
+                .collect()
         }));
-        row.push(
-            e.effect
-                .as_ref()
-                .and_then(|x| x.get(leader))
-                .map_or_else(|| "n/a".to_string(), |d| format!("{d:+.4}")),
-        );
-        t.row(row);
+        cells
+    };
+    let mut cells = grid(true);
+    let has_sublines = table.rows.iter().flatten().any(|c| c.subline.is_some());
+    let sublines_apart = has_sublines && natural_width(&cells, columns) > room;
+    if sublines_apart {
+        cells = grid(false);
     }
-    if t.is_empty() {
-        writeln!(out, "  (no item moved the posterior)")?;
-    } else {
-        t.write(out, "  ")?;
-    }
-    if ranked.len() > TOP_ITEMS {
-        writeln!(
-            out,
-            "  ... and {} more diagnostic items (--format json lists all)",
-            ranked.len() - TOP_ITEMS
-        )?;
-    }
-    let flat: Vec<&str> = view
-        .evidence
-        .iter()
-        .filter(|e| e.enabled && !e.diagnostic)
-        .map(|e| e.id.as_str())
-        .collect();
-    if !flat.is_empty() {
-        writeln!(
-            out,
-            "  Not diagnostic (equally expected under every hypothesis): {}",
-            flat.join(", ")
-        )?;
-    }
-    let disabled: Vec<&str> = view
-        .evidence
-        .iter()
-        .filter(|e| !e.enabled)
-        .map(|e| e.id.as_str())
-        .collect();
-    if !disabled.is_empty() {
-        writeln!(out, "  Disabled: {}", disabled.join(", "))?;
-    }
-
-    writeln!(out)?;
-    writeln!(out, "Reports and independent origins")?;
-    for e in &view.evidence {
-        if e.established {
-            writeln!(out, "  {}: no reports; taken as established", e.id)?;
-            continue;
+    let widths = column_widths(&cells, &table.align, room);
+    let subline_indent = format!("{indent}    ");
+    for (r, row) in cells.iter().enumerate() {
+        let wrapped: Vec<Vec<Styled>> = row
+            .iter()
+            .enumerate()
+            .map(|(c, text)| {
+                if width_of(text) <= widths[c] {
+                    vec![text.clone()]
+                } else {
+                    wrap(text, widths[c])
+                }
+            })
+            .collect();
+        let height = wrapped.iter().map(Vec::len).max().unwrap_or(0).max(1);
+        for k in 0..height {
+            let parts: Vec<Styled> = wrapped
+                .iter()
+                .map(|lines| lines.get(k).cloned().unwrap_or_default())
+                .collect();
+            writeln!(
+                out,
+                "{indent}{}",
+                table_line(&parts, &widths, &table.align, color)
+            )?;
         }
-        let mut line = format!(
-            "  {}: {} report{}, {} independent origin{}",
-            e.id,
-            e.reports,
-            plural(e.reports),
-            e.origins,
-            plural(e.origins)
-        );
-        if e.partly_dependent > 0 {
-            line.push_str(&format!(" (+{} partly dependent)", e.partly_dependent));
+        if r == 0 {
+            let rule: Vec<Styled> = widths
+                .iter()
+                .map(|w| plain("-".repeat(*w), Style::Dim))
+                .collect();
+            writeln!(
+                out,
+                "{indent}{}",
+                table_line(&rule, &widths, &table.align, color)
+            )?;
+        } else if sublines_apart {
+            for subline in table.rows[r - 1].iter().filter_map(|c| c.subline.as_ref()) {
+                let text = plain(subline.as_str(), Style::Dim);
+                write_wrapped(out, &text, &subline_indent, &subline_indent, color)?;
+            }
         }
-        if !e.origin_reports.is_empty() && e.reports > e.origins {
-            line.push_str(&format!(" [{}]", e.origin_reports.join(", ")));
-        }
-        writeln!(out, "{line}")?;
-    }
-
-    write_ledger(view, out)?;
-
-    let learned: Vec<_> = view
-        .sources
-        .iter()
-        .filter_map(|s| s.learned.as_ref().map(|l| (s, l)))
-        .collect();
-    if !learned.is_empty() {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "What the evidence says of uncertain sources (mean reliability)"
-        )?;
-        let mut t = Table::new(&["Source", "Written", "Prior", "Posterior", "Change"])
-            .right_align([2, 3, 4]);
-        for (s, l) in learned {
-            t.row(vec![
-                s.id.clone(),
-                s.reliability.clone(),
-                format!("{:.4}", l.prior_mean),
-                format!("{:.4}", l.posterior_mean),
-                format!("{:+.4}", l.posterior_mean - l.prior_mean),
-            ]);
-        }
-        t.write(out, "  ")?;
     }
     Ok(())
 }
 
-/// The origin ledger (kept apart so the move to rendering the report's
-/// `Doc` can drop it whole; the Doc's note explains the apportioning).
-fn write_ledger(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
-    let ledger = &view.origin_ledger;
-    if ledger.origins.is_empty() {
-        return Ok(());
-    }
-    writeln!(out)?;
-    writeln!(
-        out,
-        "Origin ledger (weight of evidence resting on each independent origin; an item's weight split\n among its origins by Shapley value)"
-    )?;
-    let mut header: Vec<&str> = vec!["Origin", "Items"];
-    header.extend(view.hypotheses.iter().map(|h| h.id.as_str()));
-    header.extend(["weight dB", "share"]);
-    let mut t = Table::new(&header).right_align(1..=view.hypotheses.len() + 3);
-    for o in ledger.origins.iter().take(20) {
-        let mut row = vec![o.source.clone(), o.items.len().to_string()];
-        row.extend(o.weight_of_evidence_db.iter().map(|w| match w {
-            Some(w) => format!("{w:+.2}"),
-            None => "rules out/in".to_string(),
-        }));
-        row.push(format!("{:.2}", o.weight_db));
-        row.push(format!("{:.1}%", 100.0 * o.share));
-        t.row(row);
-    }
-    t.write(out, "  ")?;
-    if let Some(e) = &ledger.established {
-        writeln!(
-            out,
-            "  Established items (no reports): {:.2} dB, {:.1}%",
-            e.weight_db,
-            100.0 * e.share
-        )?;
-    }
-    if let Some(top) = ledger.origins.first().filter(|o| o.share > 0.5) {
-        writeln!(
-            out,
-            "  One origin carries most of the weight: {} ({:.1}%).",
-            top.source,
-            100.0 * top.share
-        )?;
+/// Wrapped text: `first` before the first line, `rest` before the others.
+fn write_wrapped(
+    out: &mut dyn Write,
+    text: &Styled,
+    first: &str,
+    rest: &str,
+    color: bool,
+) -> io::Result<()> {
+    let room = WIDTH.saturating_sub(first.chars().count()).max(20);
+    for (k, line) in wrap(text, room).iter().enumerate() {
+        let prefix = if k == 0 { first } else { rest };
+        writeln!(out, "{prefix}{}", paint(line, color))?;
     }
     Ok(())
 }
 
-/// The groups of hypotheses (kept apart so the move to rendering the
-/// report's `Doc` can drop it whole).
-fn write_groups(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
-    if view.groups.is_empty() {
-        return Ok(());
-    }
-    writeln!(out)?;
+/// Render `doc` as plain text, with ANSI styles when `color` is on.
+pub fn render(doc: &Doc<'_>, color: bool, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
-        "Groups of hypotheses (prior and posterior: the sums of the members')"
+        "{}",
+        paint(&plain(&doc.model.title, Style::Bold), color)
     )?;
-    let mut t = Table::new(&[
-        "Group",
-        "Members",
-        "Prior",
-        "Posterior",
-        "ICD 203",
-        "Δ log-odds (dB)",
-    ])
-    .right_align([2, 3, 5]);
-    for g in &view.groups {
-        t.row(vec![
-            g.id.clone(),
-            g.members.join(", "),
-            format!("{:.4}", g.prior),
-            format!("{:.4}", g.posterior),
-            g.icd203.clone(),
-            g.delta_log_odds_db
-                .map_or_else(|| "n/a".to_string(), |d| format!("{d:+.2}")),
-        ]);
+    if let Some(question) = &doc.model.question {
+        writeln!(out, "Question: {question}")?;
     }
-    t.write(out, "")
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
+    if let Some(as_of) = &doc.model.as_of {
+        writeln!(out, "As of: {as_of}")?;
+    }
+    let mut indent = "";
+    let mut after_table = false;
+    for block in &doc.blocks {
+        // A table ends with a blank line unless a heading (which opens with
+        // one) or a figure (which is not drawn) follows.
+        if after_table && !matches!(block, Block::Heading(..) | Block::Figure(_)) {
+            writeln!(out)?;
+        }
+        after_table =
+            matches!(block, Block::Table(_)) || (after_table && matches!(block, Block::Figure(_)));
+        match block {
+            Block::Heading(level, line) => {
+                writeln!(out)?;
+                let (at, under) = if *level <= 2 {
+                    ("", "  ")
+                } else {
+                    ("  ", "    ")
+                };
+                // A heading stays on one line, however long (whitespace
+                // in model text still folds to single spaces).
+                for line in wrap(&styled_line(line, Style::Bold), usize::MAX) {
+                    writeln!(out, "{at}{}", paint(&line, color))?;
+                }
+                indent = under;
+            }
+            Block::Para(line) | Block::Note(line) => {
+                if indent.is_empty() {
+                    // Text before the first heading stands apart from the title.
+                    writeln!(out)?;
+                }
+                write_wrapped(out, &styled_line(line, Style::Plain), indent, indent, color)?;
+            }
+            Block::List(items) => {
+                let hanging = format!("{indent}  ");
+                for item in items {
+                    let first = format!("{indent}- ");
+                    write_wrapped(
+                        out,
+                        &styled_line(item, Style::Plain),
+                        &first,
+                        &hanging,
+                        color,
+                    )?;
+                }
+            }
+            Block::Formula(formula) => {
+                for line in formula.lines() {
+                    writeln!(out, "{indent}    {line}")?;
+                }
+            }
+            Block::Table(table) => write_table(out, table, indent, color)?,
+            Block::Figure(_) => {}
+        }
+    }
+    Ok(())
 }

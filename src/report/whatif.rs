@@ -2,45 +2,58 @@
 //! its serializable view, a text printer and a JSON printer. Every scenario
 //! is shown beside the baseline.
 
-use std::io::{self, Write};
-
 use serde::Serialize;
 
-use super::{ModelView, SCHEMA_VERSION, Table};
+use super::{ModelView, SCHEMA_VERSION};
 use crate::analysis::whatif::WhatIf;
 use crate::model::{Model, Override, Probability, Reliability};
 
+/// The `whatif` view (kind `credence.whatif`; docs/JSON.md): every scenario
+/// beside the baseline.
 #[derive(Clone, Debug, Serialize)]
 pub struct WhatIfView {
+    /// The schema version.
     pub schema: u32,
+    /// `credence.whatif`.
     pub kind: &'static str,
+    /// The model's title, question and cut-off.
     pub model: ModelView,
+    /// The hypotheses, in model order.
     pub hypotheses: Vec<HypothesisRef>,
     /// The model's `[[groups]]`, in model order (empty when it has none).
     pub groups: Vec<GroupRef>,
+    /// The posteriors under the model as written.
     pub baseline: BaselineView,
+    /// One per scenario run, in the order run.
     pub scenarios: Vec<ScenarioView>,
 }
 
 /// A hypothesis group: its posterior is the sum of its members'.
 #[derive(Clone, Debug, Serialize)]
 pub struct GroupRef {
+    /// The group's id.
     pub id: String,
+    /// The group's title.
     pub title: String,
     /// Member hypothesis ids, in the order written.
     pub members: Vec<String>,
 }
 
+/// A hypothesis's id and title.
 #[derive(Clone, Debug, Serialize)]
 pub struct HypothesisRef {
+    /// Its id.
     pub id: String,
+    /// What it says.
     pub title: String,
 }
 
+/// The posteriors under the model as written.
 #[derive(Clone, Debug, Serialize)]
 pub struct BaselineView {
     /// In hypothesis order.
     pub posteriors: Vec<PosteriorView>,
+    /// The id of the leading hypothesis.
     pub leading: String,
     /// In group order.
     pub groups: Vec<PosteriorView>,
@@ -50,18 +63,25 @@ pub struct BaselineView {
     pub leading_group: Option<String>,
 }
 
+/// One hypothesis's posterior.
 #[derive(Clone, Debug, Serialize)]
 pub struct PosteriorView {
+    /// The hypothesis id.
     pub id: String,
+    /// Its posterior.
     pub posterior: f64,
+    /// The ICD 203 words for it.
     pub icd203: String,
 }
 
+/// One scenario's outcome.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScenarioView {
     /// The scenario's id, or `--set` for overrides given alone.
     pub id: String,
+    /// What it supposes.
     pub title: String,
+    /// Why it is worth asking.
     pub why: Option<String>,
     /// In the order they apply.
     pub overrides: Vec<OverrideView>,
@@ -74,6 +94,7 @@ pub struct ScenarioView {
     pub leading: Option<String>,
     /// The baseline's leading hypothesis.
     pub leading_before: String,
+    /// Whether the leading hypothesis differs from the baseline's.
     pub leader_changed: bool,
     /// In group order, shaped as `hypotheses`; empty when `error` is set.
     pub groups: Vec<ScenarioHypothesisView>,
@@ -85,23 +106,32 @@ pub struct ScenarioView {
     pub leading_group_changed: bool,
 }
 
+/// One override a scenario applies.
 #[derive(Clone, Debug, Serialize)]
 pub struct OverrideView {
+    /// The dotted path it sets.
     pub path: String,
+    /// The value set, as an analyst would write it.
     pub value: String,
     /// Given on the command line with `--set` (applied after the scenario's
     /// own overrides).
     pub from_set: bool,
 }
 
+/// One hypothesis under a scenario, beside the baseline.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScenarioHypothesisView {
+    /// The hypothesis id.
     pub id: String,
+    /// Its baseline posterior.
     pub baseline: f64,
+    /// Its posterior under the scenario.
     pub posterior: f64,
     /// `posterior - baseline`.
     pub change: f64,
+    /// The ICD 203 words for the scenario's posterior.
     pub icd203: String,
+    /// The ICD 203 words for the baseline posterior.
     pub baseline_icd203: String,
 }
 
@@ -271,158 +301,4 @@ pub fn build(model: &Model, w: &WhatIf) -> WhatIfView {
             .collect(),
         scenarios,
     }
-}
-
-/// The groups' side-by-side table in text (kept apart until text renders
-/// from the Doc).
-fn write_groups_text(view: &WhatIfView, out: &mut dyn Write) -> io::Result<()> {
-    if view.groups.is_empty() {
-        return Ok(());
-    }
-    writeln!(out)?;
-    let mut header: Vec<&str> = vec!["Groups"];
-    header.extend(view.groups.iter().map(|g| g.id.as_str()));
-    header.push("Leading group");
-    let k = view.groups.len();
-    let mut t = Table::new(&header).right_align(1..=k);
-    let before = view
-        .baseline
-        .leading_group
-        .clone()
-        .unwrap_or_else(|| "none".to_string());
-    let mut row = vec!["(baseline)".to_string()];
-    row.extend(
-        view.baseline
-            .groups
-            .iter()
-            .map(|g| format!("{:.4}", g.posterior)),
-    );
-    row.push(before.clone());
-    t.row(row);
-    for s in &view.scenarios {
-        let mut row = vec![s.id.clone()];
-        if s.error.is_some() {
-            row.extend((0..=k).map(|_| "-".to_string()));
-        } else {
-            row.extend(s.groups.iter().map(|g| format!("{:.4}", g.posterior)));
-            let lead = s.leading_group.as_deref().unwrap_or("none");
-            row.push(if s.leading_group_changed {
-                format!("{lead} (was {before})")
-            } else {
-                format!("{lead} (unchanged)")
-            });
-        }
-        t.row(row);
-    }
-    t.write(out, "")
-}
-
-pub fn write_text(view: &WhatIfView, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{}", view.model.title)?;
-    if let Some(q) = &view.model.question {
-        writeln!(out, "Question: {q}")?;
-    }
-    writeln!(out)?;
-    let n = view.scenarios.len();
-    if n == 0 {
-        writeln!(
-            out,
-            "What if: the model has no scenarios; name one with --scenario ID or give overrides with --set PATH=VALUE.\n"
-        )?;
-    } else {
-        writeln!(
-            out,
-            "What if: {n} scenario{} beside the baseline",
-            if n == 1 { "" } else { "s" }
-        )?;
-        writeln!(out)?;
-    }
-
-    let mut header: Vec<&str> = vec!["Scenario"];
-    header.extend(view.hypotheses.iter().map(|h| h.id.as_str()));
-    header.push("Leading");
-    let k = view.hypotheses.len();
-    let mut t = Table::new(&header).right_align(1..=k);
-    let mut row = vec!["(baseline)".to_string()];
-    row.extend(
-        view.baseline
-            .posteriors
-            .iter()
-            .map(|p| format!("{:.4}", p.posterior)),
-    );
-    row.push(view.baseline.leading.clone());
-    t.row(row);
-    for s in &view.scenarios {
-        let mut row = vec![s.id.clone()];
-        match &s.leading {
-            Some(lead) => {
-                row.extend(s.hypotheses.iter().map(|h| format!("{:.4}", h.posterior)));
-                row.push(if s.leader_changed {
-                    format!("{lead} (was {})", s.leading_before)
-                } else {
-                    format!("{lead} (unchanged)")
-                });
-            }
-            None => {
-                row.extend((0..k).map(|_| "-".to_string()));
-                row.push("impossible".to_string());
-            }
-        }
-        t.row(row);
-    }
-    t.write(out, "")?;
-    write_groups_text(view, out)?;
-
-    for s in &view.scenarios {
-        writeln!(out)?;
-        writeln!(out, "{}: {}", s.id, s.title)?;
-        if let Some(why) = &s.why {
-            writeln!(out, "  Why: {why}")?;
-        }
-        if s.overrides.is_empty() {
-            writeln!(out, "  Sets: nothing")?;
-        }
-        for (k, o) in s.overrides.iter().enumerate() {
-            writeln!(
-                out,
-                "  {} {} = {}{}",
-                if k == 0 { "Sets:" } else { "     " },
-                o.path,
-                o.value,
-                if o.from_set { "   (--set)" } else { "" }
-            )?;
-        }
-        if let Some(e) = &s.error {
-            writeln!(out, "  No posterior: {e}")?;
-            continue;
-        }
-        let mut t = Table::new(&["Hypothesis", "Baseline", "Scenario", "Change", "ICD 203"])
-            .right_align([1, 2, 3]);
-        for h in &s.hypotheses {
-            t.row(vec![
-                h.id.clone(),
-                format!("{:.4}", h.baseline),
-                format!("{:.4}", h.posterior),
-                format!("{:+.4}", h.change),
-                if h.icd203 == h.baseline_icd203 {
-                    h.icd203.clone()
-                } else {
-                    format!("{} -> {}", h.baseline_icd203, h.icd203)
-                },
-            ]);
-        }
-        t.write(out, "  ")?;
-        if let Some(lead) = &s.leading {
-            if s.leader_changed {
-                writeln!(
-                    out,
-                    "  The leading hypothesis changes: {} -> {lead}.",
-                    s.leading_before
-                )?;
-            } else {
-                writeln!(out, "  The leading hypothesis is unchanged: {lead}.")?;
-            }
-        }
-    }
-    Ok(())
 }

@@ -50,8 +50,8 @@ fn every_model_gives_a_matrix_in_text_and_json() {
         );
         let text = String::from_utf8(out.stdout).unwrap();
         for key in [
-            "ACH matrix (Heuer)",
-            "Inconsistency (I=1, II=2)",
+            "ACH matrix",
+            "Inconsistency (I = 1, II = 2)",
             "Weighted",
             "Bayes rank",
             "Teaching note",

@@ -165,7 +165,8 @@ fn color_only_on_a_terminal_and_never_with_no_color() {
         String::from_utf8(out.stdout).expect("utf-8")
     };
     let colored = on_tty(None);
-    assert!(colored.contains("\x1b[1mHypotheses\x1b[0m"), "{colored}");
+    assert!(colored.contains("\x1b[1mPosterior\x1b[0m"), "{colored}");
+    assert!(colored.contains("\x1b[31m-6.02\x1b[0m"), "{colored}");
     assert!(colored.contains("\x1b[32m+6.02\x1b[0m"), "{colored}");
     let plain = on_tty(Some("1"));
     assert!(!plain.contains('\x1b'), "{plain}");

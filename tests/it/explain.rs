@@ -258,13 +258,24 @@ fn item_option_explains_one_item_and_its_effect() {
     assert!(text.contains("written_order: A written firing order"));
     assert!(!text.contains("intercept_search_empty:"));
     assert!(!text.contains("Step 4."));
-    assert!(text.contains("Effect of written_order on the posterior"));
-    assert!(text.contains("without written_order"));
+    assert!(text.contains("The effect of item written_order."));
+    assert!(text.contains("Without the item"));
     // Only the sources the item uses.
-    assert!(text.contains("deserter: reliability r = 0.5000"));
-    assert!(text.contains("spokesman: reliability r = 0.2000"));
+    let row = |first: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .find(|cells| cells.first().map(String::as_str) == Some(first))
+            .unwrap_or_default()
+    };
+    // Step 1 lists the two sources with their reliability r.
+    assert_eq!(row("deserter")[5], "0.5000", "{text}");
+    assert_eq!(row("spokesman")[3], "0.2000", "{text}");
     // A denial: 1 - h and 1 - f.
-    assert!(text.contains("P(· | E) = 1 - h = 0.7200, P(· | not E) = 1 - f = 0.9200"));
+    assert!(text.contains("P(· | E) = 1 - h and P(· | not E) = 1 - f"));
+    assert!(
+        text.lines()
+            .any(|l| l.split_whitespace().eq(["spokesman", "0.7200", "0.9200"]))
+    );
 
     let out = credence()
         .args([

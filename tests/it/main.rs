@@ -38,4 +38,5 @@ mod serve;
 mod serve_browser;
 mod simulate;
 mod snapshots;
+mod validation_gaps;
 mod whatif;

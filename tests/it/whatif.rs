@@ -58,7 +58,7 @@ fn every_model_runs_in_text_and_json() {
             );
         }
         if m.scenarios.is_empty() {
-            assert!(text.contains("the model has no scenarios"), "{p}");
+            assert!(text.contains("The model has no scenarios"), "{p}");
         }
 
         let v = json(&["whatif", p, "--format", "json"]);
@@ -118,7 +118,7 @@ fn the_leader_change_is_named_from_and_to() {
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     let line = format!(
-        "The leading hypothesis changes: {} -> {}.",
+        "The leading hypothesis changes: {} → {}.",
         s["leading_before"].as_str().unwrap(),
         s["leading"].as_str().unwrap()
     );
@@ -142,6 +142,44 @@ fn set_alone_is_one_ad_hoc_scenario() {
     // 0.15 * 0.9 / (0.15 * 0.9 + 0.85 * 0.1) = 0.135 / 0.22
     let blue = scenarios[0]["hypotheses"][0]["posterior"].as_f64().unwrap();
     assert!((blue - 0.135 / 0.22).abs() < 1e-12, "{blue}");
+}
+
+/// The library takes typed overrides: one built in code and one parsed
+/// from `--set` text by the model layer give the same scenario, and the
+/// same posterior as the CLI.
+#[test]
+fn select_takes_typed_overrides() {
+    let m = load(std::path::Path::new("models/cab.toml"));
+    let witness = SourceId(m.sources.iter().position(|s| s.id == "witness").unwrap());
+    let typed = Override::SourceReliability(
+        witness,
+        Reliability::Credibility {
+            hit: e(0.9),
+            false_alarm: e(0.1),
+        },
+    );
+    let (path, parsed) = overrides::parse_assignment(
+        &m,
+        "sources.witness.reliability={ hit = 0.9, false_alarm = 0.1 }",
+    )
+    .expect("a valid override");
+    assert_eq!(path, "sources.witness.reliability");
+    assert_eq!(parsed, typed);
+    let sets = vec![(path, typed)];
+    let runs = whatif::select(&m, &[], &sets, false).expect("runs");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].id, whatif::SET_SCENARIO);
+    assert_eq!(runs[0].from_set, 1);
+    let result = whatif::run(&m, runs).expect("runs");
+    let blue = result.outcomes[0].posterior.as_ref().expect("posterior")[0];
+    assert!((blue - 0.135 / 0.22).abs() < 1e-12, "{blue}");
+    // Unknown scenario ids are still the library's argument errors.
+    let bad = whatif::select(&m, &["nope".to_string()], &sets, false).expect_err("unknown");
+    assert!(
+        bad.diagnostics[0]
+            .message
+            .contains("unknown scenario `nope`")
+    );
 }
 
 #[test]

@@ -2,12 +2,14 @@
 //! they disagree, why.
 
 use super::super::ach::{AchView, ContributionView};
-use super::{Cell, Doc, Line, Table, Tone, c, code_list, f4, gs4, plural, t, text};
+use super::super::format::{count_of, four_decimals, signed_four_decimals_or_scientific};
+use super::{Cell, Doc, Line, Table, Tone, code, code_list, text, words};
 
 fn part(label: Line, contribution: &ContributionView) -> Option<(Line, &ContributionView)> {
     (!contribution.items.is_empty()).then_some((label, contribution))
 }
 
+/// The ACH view laid out as a document.
 pub fn ach(view: &AchView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "ach", "Analysis of Competing Hypotheses");
     let n = view.hypotheses.len();
@@ -15,14 +17,14 @@ pub fn ach(view: &AchView) -> Doc<'_> {
     d.h2("ACH matrix");
     d.note("Items by hypotheses, most diagnostic item first (Heuer).");
     let mut header = vec![text("Item")];
-    header.extend(view.hypotheses.iter().map(|h| vec![c(&h.id)]));
+    header.extend(view.hypotheses.iter().map(|h| vec![code(&h.id)]));
     header.extend(["Rated by", "Credibility", "Origins", "Relevance"].map(text));
     let right: Vec<usize> = (n + 2..n + 5).collect();
     let mut tab = Table::new(header, &right);
     for r in &view.rows {
         let mut first = Cell::code(&r.id).with_subline(&r.claim);
         if r.denied {
-            first.main.push(t(" (denied)"));
+            first.main.push(words(" (denied)"));
         }
         let mut row = vec![first];
         row.extend(
@@ -37,21 +39,21 @@ pub fn ach(view: &AchView) -> Doc<'_> {
             w if w == r.written.len() => "model",
             _ => "mixed",
         }));
-        row.push(Cell::text(f4(r.credibility)));
+        row.push(Cell::text(four_decimals(r.credibility)));
         row.push(if r.best_discrimination.is_some() {
             Cell::text(r.origins.to_string())
         } else {
             Cell::text("given").tone(Tone::Muted)
         });
-        row.push(Cell::text(f4(r.relevance)));
+        row.push(Cell::text(four_decimals(r.relevance)));
         tab.row(row);
     }
     tab.start_summary();
-    let mut score = vec![Cell::text("Inconsistency (I = 1, II = 2)").tone(Tone::Strong)];
+    let mut score = vec![Cell::text("Inconsistency (I = 1, II = 2)").tone(Tone::Leading)];
     score.extend(
         view.hypotheses
             .iter()
-            .map(|h| Cell::text(h.inconsistency.to_string()).tone(Tone::Strong)),
+            .map(|h| Cell::text(h.inconsistency.to_string()).tone(Tone::Leading)),
     );
     score.extend((0..4).map(|_| Cell::empty()));
     tab.row(score);
@@ -59,7 +61,7 @@ pub fn ach(view: &AchView) -> Doc<'_> {
     weighted.extend(
         view.hypotheses
             .iter()
-            .map(|h| Cell::text(f4(h.weighted_inconsistency))),
+            .map(|h| Cell::text(four_decimals(h.weighted_inconsistency))),
     );
     weighted.extend((0..4).map(|_| Cell::empty()));
     tab.row(weighted);
@@ -89,24 +91,24 @@ pub fn ach(view: &AchView) -> Doc<'_> {
         &[1, 2, 3, 4, 5, 6, 7],
     );
     for h in &view.hypotheses {
-        let tone = |lead: bool| if lead { Tone::Strong } else { Tone::Plain };
+        let tone = |lead: bool| if lead { Tone::Leading } else { Tone::Plain };
         tab.row(vec![
             Cell::code(&h.id).with_subline(&h.title),
             Cell::text(h.inconsistency.to_string()),
             Cell::text(h.ach_rank.to_string()).tone(tone(h.ach_rank == 1)),
-            Cell::text(f4(h.weighted_inconsistency)),
+            Cell::text(four_decimals(h.weighted_inconsistency)),
             Cell::text(h.weighted_rank.to_string()),
-            Cell::text(f4(h.prior)),
-            Cell::text(f4(h.posterior)),
+            Cell::text(four_decimals(h.prior)),
+            Cell::text(four_decimals(h.posterior)),
             Cell::text(h.bayes_rank.to_string()).tone(tone(h.bayes_rank == 1)),
         ]);
     }
     d.table(tab);
     let mut line = text("ACH favours ");
     line.extend(code_list(&view.ach_leading));
-    line.push(t(" (fewest inconsistencies); Bayes favours "));
+    line.push(words(" (fewest inconsistencies); Bayes favours "));
     line.extend(code_list(&view.bayes_leading));
-    line.push(t(" (highest posterior)."));
+    line.push(words(" (highest posterior)."));
     d.para(line);
 
     if view.rankings_agree {
@@ -118,25 +120,27 @@ pub fn ach(view: &AchView) -> Doc<'_> {
         d.h2("Where the rankings disagree, and why");
         for x in &view.disagreements {
             d.h3(vec![
-                c(&x.ach_prefers),
-                t(" (ACH) against "),
-                c(&x.bayes_prefers),
-                t(" (Bayes)"),
+                code(&x.ach_prefers),
+                words(" (ACH) against "),
+                code(&x.bayes_prefers),
+                words(" (Bayes)"),
             ]);
             let mut lines = x.explanation.iter();
             if let Some(first) = lines.next() {
                 d.para(text(first));
             }
             d.note_line(vec![
-                t("In decibans (10 log10 of the odds), "),
-                c(&x.bayes_prefers),
-                t(" over "),
-                c(&x.ach_prefers),
-                t(":"),
+                words("In decibans (10 log10 of the odds), "),
+                code(&x.bayes_prefers),
+                words(" over "),
+                code(&x.ach_prefers),
+                words(":"),
             ]);
             // Every infinite figure here favours the Bayes choice: the ACH
             // choice has posterior 0 once something rules it out.
-            let db = |v: Option<f64>| v.map_or_else(|| "+inf".to_string(), gs4);
+            let db = |v: Option<f64>| {
+                v.map_or_else(|| "+inf".to_string(), signed_four_decimals_or_scientific)
+            };
             let mut tab = Table::plain(&["Part", "dB", "Items"], &[1]);
             tab.row(vec![
                 Cell::text("prior odds (ACH ignores them)"),
@@ -149,17 +153,24 @@ pub fn ach(view: &AchView) -> Doc<'_> {
                     &x.neither_inconsistent,
                 ),
                 part(
-                    vec![t("only "), c(&x.ach_prefers), t(" inconsistent")],
+                    vec![words("only "), code(&x.ach_prefers), words(" inconsistent")],
                     &x.only_ach_choice_inconsistent,
                 ),
                 part(
-                    vec![t("only "), c(&x.bayes_prefers), t(" inconsistent")],
+                    vec![
+                        words("only "),
+                        code(&x.bayes_prefers),
+                        words(" inconsistent"),
+                    ],
                     &x.only_bayes_choice_inconsistent,
                 ),
                 part(text("both inconsistent"), &x.both_inconsistent),
             ];
             for (label, cv) in parts.into_iter().flatten() {
-                let mut l = text(format!("{}: ", plural(cv.items.len(), "item", "items")));
+                let mut l = text(format!(
+                    "{}: ",
+                    count_of(cv.items.len() as u64, "item", "items")
+                ));
                 l.extend(label);
                 tab.row(vec![
                     Cell::line(l),
@@ -170,14 +181,14 @@ pub fn ach(view: &AchView) -> Doc<'_> {
             if x.shared_reliability_db != 0.0 {
                 tab.row(vec![
                     Cell::text("shared uncertain sources"),
-                    Cell::text(gs4(x.shared_reliability_db)),
+                    Cell::text(signed_four_decimals_or_scientific(x.shared_reliability_db)),
                     Cell::empty(),
                 ]);
             }
             tab.start_summary();
             tab.row(vec![
-                Cell::text("posterior odds").tone(Tone::Strong),
-                Cell::text(db(x.posterior_odds_db)).tone(Tone::Strong),
+                Cell::text("posterior odds").tone(Tone::Leading),
+                Cell::text(db(x.posterior_odds_db)).tone(Tone::Leading),
                 Cell::empty(),
             ]);
             d.table(tab);
@@ -193,9 +204,5 @@ pub fn ach(view: &AchView) -> Doc<'_> {
 impl super::super::View for AchView {
     fn document(&self) -> Doc<'_> {
         ach(self)
-    }
-
-    fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        super::super::ach::write_text(self, out)
     }
 }

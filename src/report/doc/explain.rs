@@ -1,7 +1,8 @@
 //! The `explain` document: the arithmetic step by step, as tables.
 
 use super::super::explain::{ChainView, ExplainView, ItemView, PairStepView};
-use super::{Cell, Doc, Line, Table, Tone, c, code_list, g4, gs4, t, text};
+use super::super::format::{four_decimals_or_scientific, signed_four_decimals_or_scientific};
+use super::{Cell, Doc, Line, Table, Tone, code, code_list, text, words};
 
 fn interval(x: [f64; 2]) -> String {
     format!("[{}, {}]", x[0], x[1])
@@ -39,25 +40,26 @@ fn written(v: &PairStepView) -> String {
 }
 
 fn pair_row(name: Cell, v: &PairStepView) -> Vec<Cell> {
-    let opt = |x: Option<f64>| x.map_or_else(Cell::empty, |x| Cell::text(g4(x)));
+    let opt =
+        |x: Option<f64>| x.map_or_else(Cell::empty, |x| Cell::text(four_decimals_or_scientific(x)));
     vec![
         name,
         Cell::text(written(v)),
         opt(v.reliability),
         opt(v.bias),
-        Cell::text(g4(v.pair.hit)),
-        Cell::text(g4(v.pair.false_alarm)),
-        Cell::text(g4(v.pair.discrimination)),
+        Cell::text(four_decimals_or_scientific(v.pair.hit)),
+        Cell::text(four_decimals_or_scientific(v.pair.false_alarm)),
+        Cell::text(four_decimals_or_scientific(v.pair.discrimination)),
     ]
 }
 
 fn chain(d: &mut Doc<'_>, ch: &ChainView) {
-    let mut h: Line = vec![c(&ch.item), t(": ")];
+    let mut h: Line = vec![code(&ch.item), words(": ")];
     for (k, r) in ch.reports.iter().enumerate() {
         if k > 0 {
-            h.push(t(" → "));
+            h.push(words(" → "));
         }
-        h.push(c(r));
+        h.push(code(r));
     }
     d.h3(h);
     let mut tab = Table::plain(
@@ -78,30 +80,30 @@ fn chain(d: &mut Doc<'_>, ch: &ChainView) {
             Cell::code(origin),
             Cell::text("origin").tone(Tone::Muted),
             Cell::empty(),
-            Cell::text(g4(ch.origin.hit)),
-            Cell::text(g4(ch.origin.false_alarm)),
-            Cell::text(g4(ch.origin.hit)),
-            Cell::text(g4(ch.origin.false_alarm)),
-            Cell::text(g4(ch.origin.discrimination)),
+            Cell::text(four_decimals_or_scientific(ch.origin.hit)),
+            Cell::text(four_decimals_or_scientific(ch.origin.false_alarm)),
+            Cell::text(four_decimals_or_scientific(ch.origin.hit)),
+            Cell::text(four_decimals_or_scientific(ch.origin.false_alarm)),
+            Cell::text(four_decimals_or_scientific(ch.origin.discrimination)),
         ]);
     }
     for l in &ch.links {
         tab.row(vec![
             Cell::code(&l.report),
             Cell::code(&l.source),
-            Cell::text(g4(l.strength)),
-            Cell::text(g4(l.own.hit)),
-            Cell::text(g4(l.own.false_alarm)),
-            Cell::text(g4(l.after.hit)),
-            Cell::text(g4(l.after.false_alarm)),
-            Cell::text(g4(l.after.discrimination)),
+            Cell::text(four_decimals_or_scientific(l.strength)),
+            Cell::text(four_decimals_or_scientific(l.own.hit)),
+            Cell::text(four_decimals_or_scientific(l.own.false_alarm)),
+            Cell::text(four_decimals_or_scientific(l.after.hit)),
+            Cell::text(four_decimals_or_scientific(l.after.false_alarm)),
+            Cell::text(four_decimals_or_scientific(l.after.discrimination)),
         ]);
     }
     d.table(tab);
 }
 
 fn item(d: &mut Doc<'_>, it: &ItemView) {
-    d.h3(vec![c(&it.id), t(format!(": {}", it.claim))]);
+    d.h3(vec![code(&it.id), words(format!(": {}", it.claim))]);
     if !it.enabled {
         d.note(
             "Disabled: the model leaves this item out; the figures show what it would contribute.",
@@ -131,22 +133,26 @@ fn item(d: &mut Doc<'_>, it: &ItemView) {
             };
             let pair = |x: f64| {
                 if r.latent {
-                    Cell::text(format!("{} (mean)", g4(x)))
+                    Cell::text(format!("{} (mean)", four_decimals_or_scientific(x)))
                 } else {
-                    Cell::text(g4(x))
+                    Cell::text(four_decimals_or_scientific(x))
                 }
             };
             tab.row(vec![
                 Cell::code(&r.id),
                 Cell::code(&r.source),
                 r.via.as_ref().map_or_else(Cell::empty, Cell::code),
-                r.strength.map_or_else(Cell::empty, |s| Cell::text(g4(s))),
+                r.strength
+                    .map_or_else(Cell::empty, |s| Cell::text(four_decimals_or_scientific(s))),
                 Cell::text(says).tone(if r.observed { Tone::Plain } else { Tone::Muted }),
                 pair(r.hit),
                 pair(r.false_alarm),
             ]);
         }
         d.table(tab);
+        if it.reports.iter().any(|r| r.observed && !r.asserts) {
+            d.note("A report that denies the claim has P(· | E) = 1 - h and P(· | not E) = 1 - f.");
+        }
         let mut tab = Table::plain(
             &["Origin and its relays", "P(· | E)", "P(· | not E)"],
             &[1, 2],
@@ -155,14 +161,14 @@ fn item(d: &mut Doc<'_>, it: &ItemView) {
             let mut line = Vec::new();
             for (k, r) in o.reports.iter().enumerate() {
                 if k > 0 {
-                    line.push(t(" → "));
+                    line.push(words(" → "));
                 }
-                line.push(c(r));
+                line.push(code(r));
             }
             tab.row(vec![
                 Cell::line(line),
-                Cell::text(g4(o.given_true)),
-                Cell::text(g4(o.given_false)),
+                Cell::text(four_decimals_or_scientific(o.given_true)),
+                Cell::text(four_decimals_or_scientific(o.given_false)),
             ]);
         }
         tab.start_summary();
@@ -174,26 +180,26 @@ fn item(d: &mut Doc<'_>, it: &ItemView) {
             "all reports"
         };
         tab.row(vec![
-            Cell::text(how).tone(Tone::Strong),
-            Cell::text(g4(it.reports_given_true)).tone(Tone::Strong),
-            Cell::text(g4(it.reports_given_false)).tone(Tone::Strong),
+            Cell::text(how).tone(Tone::Leading),
+            Cell::text(four_decimals_or_scientific(it.reports_given_true)).tone(Tone::Leading),
+            Cell::text(four_decimals_or_scientific(it.reports_given_false)).tone(Tone::Leading),
         ]);
         d.table(tab);
         if !it.repeats.is_empty() {
             let mut line = text("A full relay of a report that is in hand adds nothing about E: ");
             for (k, r) in it.repeats.iter().enumerate() {
                 if k > 0 {
-                    line.push(t(", "));
+                    line.push(words(", "));
                 }
-                line.extend([c(&r.report), t(" repeats "), c(&r.repeats)]);
+                line.extend([code(&r.report), words(" repeats "), code(&r.repeats)]);
             }
-            line.push(t("."));
+            line.push(words("."));
             d.note_line(line);
         }
         if !it.latent_sources.is_empty() {
             let mut line = text("Reports of ");
             line.extend(code_list(&it.latent_sources));
-            line.push(t(
+            line.push(words(
                 " use a shared latent reliability: these figures average over its levels (step 1).",
             ));
             d.note_line(line);
@@ -212,21 +218,21 @@ fn item(d: &mut Doc<'_>, it: &ItemView) {
     );
     for h in &it.hypotheses {
         let ratio = match (h.likelihood_ratio, h.reports == 0.0) {
-            (Some(r), _) => g4(r),
+            (Some(r), _) => four_decimals_or_scientific(r),
             (None, true) if h.reports_not == 0.0 => "n/a".to_string(),
             (None, true) => "0".to_string(),
             (None, false) => "inf".to_string(),
         };
         let db = match h.woe_db {
-            Some(x) => Cell::text(gs4(x)).tone(Tone::Woe(Some(x))),
+            Some(x) => Cell::text(signed_four_decimals_or_scientific(x)).tone(Tone::Woe(Some(x))),
             None if h.reports == 0.0 => Cell::text("-inf (ruled out)").tone(Tone::Woe(None)),
             None => Cell::text("+inf (rules the rest out)").tone(Tone::Woe(None)),
         };
         tab.row(vec![
             Cell::code(&h.id),
-            Cell::text(g4(h.likelihood)),
-            Cell::text(g4(h.reports)),
-            Cell::text(g4(h.reports_not)),
+            Cell::text(four_decimals_or_scientific(h.likelihood)),
+            Cell::text(four_decimals_or_scientific(h.reports)),
+            Cell::text(four_decimals_or_scientific(h.reports_not)),
             Cell::text(ratio),
             db,
         ]);
@@ -234,17 +240,18 @@ fn item(d: &mut Doc<'_>, it: &ItemView) {
     d.table(tab);
 }
 
+/// The explain view laid out as a document.
 pub fn explain(view: &ExplainView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "explain", "The arithmetic, step by step");
     if let Some(i) = &view.item {
-        d.para(vec![t("The arithmetic for item "), c(i), t(".")]);
+        d.para(vec![words("The arithmetic for item "), code(i), words(".")]);
     }
     d.h2("Hypotheses and priors");
     let mut tab = Table::plain(&["Hypothesis", "Prior"], &[1]);
     for h in &view.hypotheses {
         tab.row(vec![
             Cell::code(&h.id).with_subline(&h.title),
-            Cell::text(g4(h.prior)),
+            Cell::text(four_decimals_or_scientific(h.prior)),
         ]);
     }
     d.table(tab);
@@ -268,13 +275,13 @@ pub fn explain(view: &ExplainView) -> Doc<'_> {
         let mut tab = Table::plain(&header, &right);
         for o in &view.report_overrides {
             let name = Cell::line(vec![
-                t("report "),
-                c(o.report.clone().unwrap_or_default()),
-                t(" of "),
-                c(o.item.clone().unwrap_or_default()),
-                t(" ("),
-                c(&o.source),
-                t(")"),
+                words("report "),
+                code(o.report.clone().unwrap_or_default()),
+                words(" of "),
+                code(o.item.clone().unwrap_or_default()),
+                words(" ("),
+                code(&o.source),
+                words(")"),
             ]);
             tab.row(pair_row(name, o));
         }
@@ -284,14 +291,18 @@ pub fn explain(view: &ExplainView) -> Doc<'_> {
         let (Some(levels), Some(pairs)) = (&s.levels, &s.level_pairs) else {
             continue;
         };
-        d.h3(vec![c(&s.source), t(": latent reliability levels")]);
+        d.h3(vec![code(&s.source), words(": latent reliability levels")]);
+        d.note(format!(
+            "A latent node shared by all its reports: {} equally likely levels of r, each with its own h = r + (1 - r) b and f = (1 - r) b.",
+            levels.len()
+        ));
         let mut tab = Table::plain(&["Level", "r", "h", "f"], &[0, 1, 2, 3]);
         for (k, (r, p)) in levels.iter().zip(pairs).enumerate() {
             tab.row(vec![
                 Cell::text((k + 1).to_string()),
-                Cell::text(g4(*r)),
-                Cell::text(g4(p.hit)),
-                Cell::text(g4(p.false_alarm)),
+                Cell::text(four_decimals_or_scientific(*r)),
+                Cell::text(four_decimals_or_scientific(p.hit)),
+                Cell::text(four_decimals_or_scientific(p.false_alarm)),
             ]);
         }
         d.table(tab);
@@ -332,12 +343,15 @@ pub fn explain(view: &ExplainView) -> Doc<'_> {
         d.h2("Step 4. The running posterior");
         d.note("Start from the priors; after each item (model order), multiply by its P(reports | h) and divide by the sum.");
         let mut header = vec![text("After item")];
-        header.extend(view.hypotheses.iter().map(|h| vec![c(&h.id)]));
+        header.extend(view.hypotheses.iter().map(|h| vec![code(&h.id)]));
         let k = view.hypotheses.len();
         let mut tab = Table::new(header, &(1..=k).collect::<Vec<_>>());
         let row = |label: Cell, p: &[f64]| {
             let mut row = vec![label];
-            row.extend(p.iter().map(|x| Cell::text(g4(*x))));
+            row.extend(
+                p.iter()
+                    .map(|x| Cell::text(four_decimals_or_scientific(*x))),
+            );
             row
         };
         tab.row(row(Cell::text("(priors)").tone(Tone::Muted), &r.priors));
@@ -346,11 +360,11 @@ pub fn explain(view: &ExplainView) -> Doc<'_> {
         }
         tab.start_summary();
         tab.row(
-            row(Cell::text("exact (analyse)").tone(Tone::Strong), &r.exact)
+            row(Cell::text("exact (analyse)").tone(Tone::Leading), &r.exact)
                 .into_iter()
                 .map(|c| {
                     if c.tone == Tone::Plain {
-                        c.tone(Tone::Strong)
+                        c.tone(Tone::Leading)
                     } else {
                         c
                     }
@@ -361,9 +375,9 @@ pub fn explain(view: &ExplainView) -> Doc<'_> {
         if r.approximate {
             let mut line = text("Approximation: ");
             line.extend(code_list(&r.shared_latent));
-            line.push(t(format!(
+            line.push(words(format!(
                 " share a latent reliability across items, and the running product treats each item as if it had its own. The exact posterior (the last row) lets what one item says of a source's reliability inform every other item it reports; it differs from the last running row by up to {}.",
-                g4(r.difference)
+                four_decimals_or_scientific(r.difference)
             )));
             d.note_line(line);
         } else if r.difference < 1e-9 {
@@ -371,14 +385,18 @@ pub fn explain(view: &ExplainView) -> Doc<'_> {
         } else {
             d.note(format!(
                 "The last running row differs from the exact posterior by {}.",
-                g4(r.difference)
+                four_decimals_or_scientific(r.difference)
             ));
         }
     }
 
     if let Some(f) = &view.focus {
         d.h2("Effect on the posterior");
-        d.para(vec![t("The effect of item "), c(&f.item), t(".")]);
+        d.para(vec![
+            words("The effect of item "),
+            code(&f.item),
+            words("."),
+        ]);
         if !f.enabled {
             d.note("The item is disabled, so it has no effect on the posterior below.");
         }
@@ -390,17 +408,20 @@ pub fn explain(view: &ExplainView) -> Doc<'_> {
         let right: Vec<usize> = (1..header.len()).collect();
         let mut tab = Table::plain(&header, &right);
         for (h, hyp) in view.hypotheses.iter().enumerate() {
-            let get = |v: &[f64]| v.get(h).map_or_else(|| "n/a".to_string(), |x| g4(*x));
+            let get = |v: &[f64]| {
+                v.get(h)
+                    .map_or_else(|| "n/a".to_string(), |x| four_decimals_or_scientific(*x))
+            };
             let mut row = vec![Cell::code(&hyp.id), Cell::text(get(&f.prior))];
             if let Some(w) = &f.without {
                 row.push(Cell::text(get(w)));
             }
-            row.push(Cell::text(get(&f.with)).tone(Tone::Strong));
+            row.push(Cell::text(get(&f.with)).tone(Tone::Leading));
             row.push(Cell::text(
-                f.effect
-                    .as_ref()
-                    .and_then(|e| e.get(h))
-                    .map_or_else(|| "n/a".to_string(), |x| gs4(*x)),
+                f.effect.as_ref().and_then(|e| e.get(h)).map_or_else(
+                    || "n/a".to_string(),
+                    |x| signed_four_decimals_or_scientific(*x),
+                ),
             ));
             tab.row(row);
         }
@@ -412,9 +433,5 @@ pub fn explain(view: &ExplainView) -> Doc<'_> {
 impl super::super::View for ExplainView {
     fn document(&self) -> Doc<'_> {
         explain(self)
-    }
-
-    fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        super::super::explain::write_text(self, out)
     }
 }

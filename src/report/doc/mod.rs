@@ -13,12 +13,13 @@ mod whatif;
 pub use ach::ach;
 pub use explain::explain;
 pub use report::report;
-pub use sensitivity::{TOP_PARAMETERS, sensitivity, sweep_note};
+pub use sensitivity::{TOP_PARAMETERS, sensitivity};
 pub use simulate::simulate;
 pub use whatif::whatif;
 
 use super::ModelView;
 use super::ReportView;
+use super::format::signed_two_decimals;
 use super::sensitivity::SensitivityView;
 use super::simulate::SimulateView;
 use super::whatif::WhatIfView;
@@ -29,7 +30,9 @@ pub struct Doc<'a> {
     pub command: &'static str,
     /// What the page is, e.g. "Posterior report".
     pub subtitle: &'static str,
+    /// The model's title, question and cut-off, for the page header.
     pub model: &'a ModelView,
+    /// The body, in reading order.
     pub blocks: Vec<Block<'a>>,
 }
 
@@ -37,29 +40,37 @@ pub struct Doc<'a> {
 /// markup: each printer escapes it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Span {
+    /// Plain words.
     Text(String),
     /// An id, path or value as written in the model (monospace).
     Code(String),
+    /// Words to stress.
     Strong(String),
 }
 
+/// A line of inline text: spans in order.
 pub type Line = Vec<Span>;
 
+/// One block of a document.
 pub enum Block<'a> {
     /// Level 2 opens a section, level 3 a subsection.
     Heading(u8, Line),
+    /// A paragraph.
     Para(Line),
     /// A smaller explanatory paragraph (legends, method notes).
     Note(Line),
+    /// A bulleted list.
     List(Vec<Line>),
     /// Arithmetic in a fixed-width font (our numbers only, no model text).
     Formula(String),
+    /// A table.
     Table(Table),
     /// A chart: drawn by the HTML printer, left out of Markdown (the tables
     /// beside each figure carry the same numbers).
     Figure(Figure<'a>),
 }
 
+/// A chart and the view it draws.
 pub enum Figure<'a> {
     /// Posterior bars with prior markers over the ICD 203 bands.
     Posterior(&'a ReportView),
@@ -73,38 +84,53 @@ pub enum Figure<'a> {
     Percentiles(&'a SimulateView),
 }
 
+/// How a column's cells line up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Align {
+    /// Words.
     Left,
+    /// Numbers.
     Right,
 }
 
-/// How a cell is emphasised. Markdown shows only `Strong`; HTML colours
-/// the rest.
+/// What a cell means, for each renderer to show its own way: Markdown
+/// shows only `Leading` (bold); HTML colours the rest; the text renderer
+/// maps each to an ANSI style when color is on.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Tone {
+    /// Nothing to stress.
     Plain,
-    /// Bold (the leading hypothesis).
-    Strong,
-    /// Greyed (disabled items, missing values).
+    /// The leading hypothesis, or a total.
+    Leading,
+    /// Greyed: disabled items, missing values, what does not apply.
     Muted,
-    /// Weight of evidence in decibans; None for an infinite weight.
+    /// A change that favours the row's hypothesis (a positive shift).
+    For,
+    /// A change that counts against the row's hypothesis (a negative shift).
+    Against,
+    /// Weight of evidence in decibans (for when positive, against when
+    /// negative); None for an infinite weight.
     Woe(Option<f64>),
     /// An ACH rating (CC, C, N, I, II); true when the model wrote it.
     Ach(&'static str, bool),
-    /// A change worth seeing (the leading hypothesis changes).
-    Alert,
+    /// Worth a second look: the leading hypothesis changes, reports share
+    /// an origin, a scenario is impossible.
+    Warning,
 }
 
+/// One table cell: its text, an optional second line, and its tone.
 #[derive(Clone, Debug)]
 pub struct Cell {
+    /// The cell's text.
     pub main: Line,
     /// A second, quieter line (a title or claim under an id).
     pub subline: Option<String>,
+    /// What it means, for color.
     pub tone: Tone,
 }
 
 impl Cell {
+    /// Plain words.
     pub fn text(s: impl Into<String>) -> Cell {
         Cell {
             main: vec![Span::Text(s.into())],
@@ -113,6 +139,7 @@ impl Cell {
         }
     }
 
+    /// An id, path or value as written in the model.
     pub fn code(s: impl Into<String>) -> Cell {
         Cell {
             main: vec![Span::Code(s.into())],
@@ -121,6 +148,7 @@ impl Cell {
         }
     }
 
+    /// A cell of mixed spans.
     pub fn line(main: Line) -> Cell {
         Cell {
             main,
@@ -129,10 +157,12 @@ impl Cell {
         }
     }
 
+    /// A blank cell.
     pub fn empty() -> Cell {
         Cell::line(Vec::new())
     }
 
+    /// Add a second, quieter line under the text.
     pub fn with_subline(mut self, s: impl Into<String>) -> Cell {
         let s = s.into();
         if !s.trim().is_empty() {
@@ -141,15 +171,20 @@ impl Cell {
         self
     }
 
+    /// Set what the cell means, for color.
     pub fn tone(mut self, t: Tone) -> Cell {
         self.tone = t;
         self
     }
 }
 
+/// A table: a header, each column's alignment, and rows of cells.
 pub struct Table {
+    /// One heading per column.
     pub header: Vec<Line>,
+    /// One alignment per column.
     pub align: Vec<Align>,
+    /// The rows, each one cell per column.
     pub rows: Vec<Vec<Cell>>,
     /// Rows from this index on are totals (drawn apart in HTML).
     pub summary_from: Option<usize>,
@@ -180,10 +215,12 @@ impl Table {
         Table::new(header.iter().map(|h| text(*h)).collect(), right)
     }
 
+    /// Add a row.
     pub fn row(&mut self, cells: Vec<Cell>) {
         self.rows.push(cells);
     }
 
+    /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
@@ -195,6 +232,7 @@ impl Table {
 }
 
 impl<'a> Doc<'a> {
+    /// An empty document for `command`'s output on `model`.
     pub fn new(model: &'a ModelView, command: &'static str, subtitle: &'static str) -> Doc<'a> {
         Doc {
             command,
@@ -204,40 +242,49 @@ impl<'a> Doc<'a> {
         }
     }
 
+    /// Open a section.
     pub fn h2(&mut self, s: impl Into<String>) {
         self.blocks.push(Block::Heading(2, text(s)));
     }
 
+    /// Open a subsection.
     pub fn h3(&mut self, line: Line) {
         self.blocks.push(Block::Heading(3, line));
     }
 
+    /// Add a paragraph.
     pub fn para(&mut self, line: Line) {
         self.blocks.push(Block::Para(line));
     }
 
+    /// Add a smaller explanatory paragraph of plain words.
     pub fn note(&mut self, s: impl Into<String>) {
         self.blocks.push(Block::Note(text(s)));
     }
 
+    /// Add a smaller explanatory paragraph of mixed spans.
     pub fn note_line(&mut self, line: Line) {
         self.blocks.push(Block::Note(line));
     }
 
+    /// Add a bulleted list.
     pub fn list(&mut self, items: Vec<Line>) {
         if !items.is_empty() {
             self.blocks.push(Block::List(items));
         }
     }
 
+    /// Add arithmetic in a fixed-width font.
     pub fn formula(&mut self, s: impl Into<String>) {
         self.blocks.push(Block::Formula(s.into()));
     }
 
+    /// Add a table.
     pub fn table(&mut self, t: Table) {
         self.blocks.push(Block::Table(t));
     }
 
+    /// Add a chart (drawn in HTML only).
     pub fn figure(&mut self, f: Figure<'a>) {
         self.blocks.push(Block::Figure(f));
     }
@@ -248,15 +295,18 @@ pub fn text(s: impl Into<String>) -> Line {
     vec![Span::Text(s.into())]
 }
 
-pub fn t(s: impl Into<String>) -> Span {
+/// Our own words or model text, as written.
+pub fn words(s: impl Into<String>) -> Span {
     Span::Text(s.into())
 }
 
-pub fn c(s: impl Into<String>) -> Span {
+/// An id, path or value as written in the model.
+pub fn code(s: impl Into<String>) -> Span {
     Span::Code(s.into())
 }
 
-pub fn b(s: impl Into<String>) -> Span {
+/// Words to stress.
+pub fn strong(s: impl Into<String>) -> Span {
     Span::Strong(s.into())
 }
 
@@ -265,54 +315,30 @@ pub fn code_list(ids: &[String]) -> Line {
     let mut line = Vec::new();
     for (k, id) in ids.iter().enumerate() {
         if k > 0 {
-            line.push(t(", "));
+            line.push(words(", "));
         }
-        line.push(c(id.clone()));
+        line.push(code(id.clone()));
     }
     line
-}
-
-/// 4 decimals.
-pub fn f4(x: f64) -> String {
-    format!("{x:.4}")
-}
-
-/// 4 decimals with a sign.
-pub fn s4(x: f64) -> String {
-    format!("{x:+.4}")
-}
-
-/// 4 decimals; below 0.001 in scientific notation with 4 decimals, so
-/// small likelihoods keep their digits (as `credence explain` prints them).
-pub fn g4(x: f64) -> String {
-    if x.is_nan() {
-        "n/a".to_string()
-    } else if x.is_infinite() {
-        if x > 0.0 { "inf" } else { "-inf" }.to_string()
-    } else if x != 0.0 && x.abs() < 1e-3 {
-        format!("{x:.4e}")
-    } else {
-        format!("{x:.4}")
-    }
-}
-
-/// As `g4`, with a sign.
-pub fn gs4(x: f64) -> String {
-    if x >= 0.0 {
-        format!("+{}", g4(x))
-    } else {
-        g4(x)
-    }
 }
 
 /// A weight of evidence cell: decibans with 2 decimals, coloured by sign.
 pub fn woe_cell(w: Option<f64>) -> Cell {
     match w {
-        Some(w) => Cell::text(format!("{w:+.2}")).tone(Tone::Woe(Some(w))),
+        Some(w) => Cell::text(signed_two_decimals(w)).tone(Tone::Woe(Some(w))),
         None => Cell::text("rules out/in").tone(Tone::Woe(None)),
     }
 }
 
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+/// A signed change as a cell, toned for (positive) or against (negative)
+/// the row's hypothesis; zero stays plain.
+pub fn change_cell(change: f64, shown: impl Into<String>) -> Cell {
+    let tone = if change > 0.0 {
+        Tone::For
+    } else if change < 0.0 {
+        Tone::Against
+    } else {
+        Tone::Plain
+    };
+    Cell::text(shown).tone(tone)
 }

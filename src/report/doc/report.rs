@@ -2,8 +2,13 @@
 //! independent origins, sources.
 
 use super::super::ReportView;
-use super::super::view::EvidenceView;
-use super::{Cell, Doc, Figure, Table, Tone, b, c, code_list, f4, plural, s4, t, text, woe_cell};
+use super::super::format::{
+    count_of, four_decimals, percent, signed_four_decimals, signed_two_decimals,
+};
+use super::super::posterior_report::EvidenceView;
+use super::{
+    Cell, Doc, Figure, Table, Tone, change_cell, code, code_list, strong, text, woe_cell, words,
+};
 
 /// Enabled diagnostic items by strength (strongest first), then the
 /// non-diagnostic ones, then the disabled ones, each in model order.
@@ -45,12 +50,12 @@ fn groups<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
         tab.row(vec![
             Cell::code(&g.id).with_subline(&g.title),
             Cell::line(code_list(&g.members)),
-            Cell::text(f4(g.prior)),
-            Cell::text(f4(g.posterior)),
+            Cell::text(four_decimals(g.prior)),
+            Cell::text(four_decimals(g.posterior)),
             Cell::text(&g.icd203),
             g.delta_log_odds_db.map_or_else(
                 || Cell::text("n/a").tone(Tone::Muted),
-                |x| Cell::text(format!("{x:+.2}")),
+                |x| change_cell(x, signed_two_decimals(x)),
             ),
         ]);
     }
@@ -59,11 +64,6 @@ fn groups<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
 
 /// Origins listed in the ledger table; JSON lists all.
 const LEDGER_ROWS: usize = 20;
-
-/// A share of the ledger's weight, as a percentage.
-fn percent(share: f64) -> String {
-    format!("{:.1}%", 100.0 * share)
-}
 
 /// The origin ledger: weight resting on each independent origin.
 fn origin_ledger<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
@@ -76,7 +76,11 @@ fn origin_ledger<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
         "Weight of evidence resting on each independent origin (the source at the root of a relay tree), summed over the items it is an origin of, each hypothesis against the rest. An item with several origins splits its weight by Shapley value: each origin's marginal weight averaged over every order of adding them, so the shares add up to the item's weight. Weight: per item the largest |dB| of the origin's share, summed; share: of all that weight.",
     );
     let mut header = vec![text("Origin"), text("Reliability"), text("Items")];
-    header.extend(view.hypotheses.iter().map(|h| vec![t("dB "), c(&h.id)]));
+    header.extend(
+        view.hypotheses
+            .iter()
+            .map(|h| vec![words("dB "), code(&h.id)]),
+    );
     header.push(text("Weight (dB)"));
     header.push(text("Share"));
     let k = view.hypotheses.len();
@@ -91,7 +95,7 @@ fn origin_ledger<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
         row.extend(o.weight_of_evidence_db.iter().map(|w| woe_cell(*w)));
         row.push(Cell::text(format!("{:.2}", o.weight_db)));
         row.push(Cell::text(percent(o.share)).tone(if o.share > 0.5 {
-            Tone::Alert
+            Tone::Warning
         } else {
             Tone::Plain
         }));
@@ -118,9 +122,9 @@ fn origin_ledger<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
     }
     if let Some(top) = ledger.origins.first().filter(|o| o.share > 0.5) {
         d.note_line(vec![
-            b("One origin carries most of the weight: "),
-            c(&top.source),
-            t(format!(
+            strong("One origin carries most of the weight: "),
+            code(&top.source),
+            words(format!(
                 " ({}) carries {} of all diagnostic weight; the case rests on its word.",
                 top.title,
                 percent(top.share)
@@ -133,11 +137,12 @@ fn origin_ledger<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
             crate::analysis::ledger::MAX_SHAPLEY_ORIGINS
         ));
         line.extend(code_list(&ledger.split_equally));
-        line.push(t("."));
+        line.push(words("."));
         d.note_line(line);
     }
 }
 
+/// The report view laid out as a document.
 pub fn report(view: &ReportView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "report", "Posterior report");
     let leader = view
@@ -160,27 +165,31 @@ pub fn report(view: &ReportView) -> Doc<'_> {
     );
     for (k, h) in view.hypotheses.iter().enumerate() {
         let tone = if k == leader {
-            Tone::Strong
+            Tone::Leading
         } else {
             Tone::Plain
         };
         tab.row(vec![
             Cell::code(&h.id).with_subline(&h.title),
-            Cell::text(f4(h.prior)),
-            Cell::text(f4(h.posterior)).tone(tone),
+            Cell::text(four_decimals(h.prior)),
+            Cell::text(four_decimals(h.posterior)).tone(tone),
             Cell::text(&h.icd203),
             h.delta_log_odds_db.map_or_else(
                 || Cell::text("n/a").tone(Tone::Muted),
-                |x| Cell::text(format!("{x:+.2}")),
+                |x| change_cell(x, signed_two_decimals(x)),
             ),
         ]);
     }
     d.table(tab);
     if let Some(lead) = view.hypotheses.get(leader) {
         d.para(vec![
-            b("Leading: "),
-            c(&lead.id),
-            t(format!(" at {} ({}).", f4(lead.posterior), lead.icd203)),
+            strong("Leading: "),
+            code(&lead.id),
+            words(format!(
+                " at {} ({}).",
+                four_decimals(lead.posterior),
+                lead.icd203
+            )),
         ]);
     }
 
@@ -191,8 +200,12 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         "Weight of evidence: 10 log10 of the likelihood ratio of the item's reports, in decibans (dB), each hypothesis against the rest; positive supports the hypothesis. Effect: the leading hypothesis' posterior with the item minus without it. Strongest items first.",
     );
     let mut header = vec![text("Item")];
-    header.extend(view.hypotheses.iter().map(|h| vec![t("dB "), c(&h.id)]));
-    header.push(vec![t("Effect on P("), c(&view.leading), t(")")]);
+    header.extend(
+        view.hypotheses
+            .iter()
+            .map(|h| vec![words("dB "), code(&h.id)]),
+    );
+    header.push(vec![words("Effect on P("), code(&view.leading), words(")")]);
     header.push(text("Reports"));
     header.push(text("Origins"));
     let k = view.hypotheses.len();
@@ -207,7 +220,7 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         }
         row.push(e.effect.as_ref().and_then(|x| x.get(leader)).map_or_else(
             || Cell::text("n/a").tone(Tone::Muted),
-            |x| Cell::text(s4(*x)),
+            |x| change_cell(*x, signed_four_decimals(*x)),
         ));
         if e.established {
             row.push(Cell::text("given").tone(Tone::Muted));
@@ -232,7 +245,7 @@ pub fn report(view: &ReportView) -> Doc<'_> {
     if !flat.is_empty() {
         let mut line = text("Not diagnostic (equally expected under every hypothesis): ");
         line.extend(code_list(&flat));
-        line.push(t("."));
+        line.push(words("."));
         d.note_line(line);
     }
 
@@ -266,7 +279,7 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         tab.row(vec![
             Cell::code(&e.id),
             Cell::text(e.reports.to_string()),
-            Cell::text(e.origins.to_string()).tone(if many { Tone::Alert } else { Tone::Plain }),
+            Cell::text(e.origins.to_string()).tone(if many { Tone::Warning } else { Tone::Plain }),
             Cell::text(e.partly_dependent.to_string()),
             Cell::line(code_list(&e.origin_reports)),
         ]);
@@ -284,9 +297,9 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         let origins: usize = echoed.iter().map(|e| e.origins).sum();
         d.note(format!(
             "{} on {} come from {}: counting them as independent confirmations would overstate the evidence.",
-            plural(total, "report", "reports"),
-            plural(echoed.len(), "item", "items"),
-            plural(origins, "independent origin", "independent origins"),
+            count_of(total as u64, "report", "reports"),
+            count_of(echoed.len() as u64, "item", "items"),
+            count_of(origins as u64, "independent origin", "independent origins"),
         ));
     }
 
@@ -303,14 +316,14 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         let mut row = vec![
             Cell::code(&s.id).with_subline(&s.title),
             Cell::text(&s.reliability),
-            Cell::text(f4(s.bias)),
+            Cell::text(four_decimals(s.bias)),
         ];
         if learned {
             match &s.learned {
                 Some(l) => row.extend([
-                    Cell::text(f4(l.prior_mean)),
-                    Cell::text(f4(l.posterior_mean)),
-                    Cell::text(s4(l.posterior_mean - l.prior_mean)),
+                    Cell::text(four_decimals(l.prior_mean)),
+                    Cell::text(four_decimals(l.posterior_mean)),
+                    Cell::text(signed_four_decimals(l.posterior_mean - l.prior_mean)),
                 ]),
                 None => row.extend((0..3).map(|_| Cell::empty())),
             }
@@ -337,9 +350,5 @@ pub fn report(view: &ReportView) -> Doc<'_> {
 impl super::super::View for ReportView {
     fn document(&self) -> Doc<'_> {
         report(self)
-    }
-
-    fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        super::super::text::write(self, out)
     }
 }

@@ -1,8 +1,11 @@
 //! The `sensitivity` document: tornado, flip points, linchpins, weight of
 //! evidence and leave-one-out.
 
+use super::super::format::{four_decimals, signed_four_decimals};
 use super::super::sensitivity::{FlipView, ItemView, ParameterView, SensitivityView};
-use super::{Cell, Doc, Figure, Line, Table, Tone, b, c, f4, s4, t, text, woe_cell};
+use super::{
+    Cell, Doc, Figure, Line, Table, Tone, change_cell, code, strong, text, woe_cell, words,
+};
 
 /// How many parameters the tornado lists (the JSON has every one).
 pub const TOP_PARAMETERS: usize = 20;
@@ -20,15 +23,21 @@ fn nearest_flip(p: &ParameterView) -> Line {
         return text("never");
     };
     let mut line = if f.at < p.reference {
-        vec![t(format!("below {}: ", f4(f.at))), c(&f.from)]
+        vec![
+            words(format!("below {}: ", four_decimals(f.at))),
+            code(&f.from),
+        ]
     } else {
-        vec![t(format!("above {}: ", f4(f.at))), c(&f.to)]
+        vec![
+            words(format!("above {}: ", four_decimals(f.at))),
+            code(&f.to),
+        ]
     };
     if !f.resolved {
-        line.push(t(" (approx.)"));
+        line.push(words(" (approx.)"));
     }
     if p.flips.len() > 1 {
-        line.push(t(format!(" (+{} more)", p.flips.len() - 1)));
+        line.push(words(format!(" (+{} more)", p.flips.len() - 1)));
     }
     line
 }
@@ -46,20 +55,21 @@ pub fn sweep_note(view: &SensitivityView) -> String {
     )
 }
 
+/// The sensitivity view laid out as a document.
 pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "sensitivity", "Sensitivity");
     let k = view.hypotheses.len();
-    let mut line = vec![b("Baseline: ")];
+    let mut line = vec![strong("Baseline: ")];
     for (n, h) in view.hypotheses.iter().enumerate() {
         if n > 0 {
-            line.push(t(", "));
+            line.push(words(", "));
         }
-        line.push(c(&h.id));
-        line.push(t(format!(" {}", f4(h.posterior))));
+        line.push(code(&h.id));
+        line.push(words(format!(" {}", four_decimals(h.posterior))));
     }
-    line.push(t("; leading: "));
-    line.push(c(&view.leading));
-    line.push(t("."));
+    line.push(words("; leading: "));
+    line.push(code(&view.leading));
+    line.push(words("."));
     d.para(line);
     d.note(sweep_note(view));
 
@@ -74,11 +84,15 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
         text("Range"),
         text("Swing"),
     ];
-    header.extend(view.hypotheses.iter().map(|h| vec![c(&h.id), t(" range")]));
+    header.extend(
+        view.hypotheses
+            .iter()
+            .map(|h| vec![code(&h.id), words(" range")]),
+    );
     header.extend(
         view.groups
             .iter()
-            .map(|g| vec![t("group "), c(&g.id), t(" range")]),
+            .map(|g| vec![words("group "), code(&g.id), words(" range")]),
     );
     header.push(text("Favours (low / high end)"));
     header.push(text("Leader changes (nearest)"));
@@ -88,36 +102,40 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
         let mut row = vec![
             Cell::text(&p.label).with_subline(&p.path),
             Cell::code(&p.written),
-            Cell::text(format!("{}–{}", f4(p.range[0]), f4(p.range[1])))
-                .with_subline(&p.range_note),
-            Cell::text(f4(p.impact)),
+            Cell::text(format!(
+                "{}–{}",
+                four_decimals(p.range[0]),
+                four_decimals(p.range[1])
+            ))
+            .with_subline(&p.range_note),
+            Cell::text(four_decimals(p.impact)),
         ];
         if p.ranges.is_empty() {
             row.extend((0..k).map(|_| Cell::text("impossible").tone(Tone::Muted)));
         } else {
             row.extend(
-                p.ranges
-                    .iter()
-                    .map(|r| Cell::text(format!("{}–{}", f4(r.min), f4(r.max)))),
+                p.ranges.iter().map(|r| {
+                    Cell::text(format!("{}–{}", four_decimals(r.min), four_decimals(r.max)))
+                }),
             );
         }
         if p.group_ranges.is_empty() {
             row.extend((0..groups).map(|_| Cell::text("impossible").tone(Tone::Muted)));
         } else {
             row.extend(
-                p.group_ranges
-                    .iter()
-                    .map(|r| Cell::text(format!("{}–{}", f4(r.min), f4(r.max)))),
+                p.group_ranges.iter().map(|r| {
+                    Cell::text(format!("{}–{}", four_decimals(r.min), four_decimals(r.max)))
+                }),
             );
         }
-        let end = |h: &Option<String>| h.as_deref().map_or_else(|| t("impossible"), c);
+        let end = |h: &Option<String>| h.as_deref().map_or_else(|| words("impossible"), code);
         row.push(Cell::line(vec![
             end(&p.leading_at_low),
-            t(" / "),
+            words(" / "),
             end(&p.leading_at_high),
         ]));
         let flips = !p.flips.is_empty();
-        row.push(Cell::line(nearest_flip(p)).tone(if flips { Tone::Alert } else { Tone::Plain }));
+        row.push(Cell::line(nearest_flip(p)).tone(if flips { Tone::Warning } else { Tone::Plain }));
         tab.row(row);
     }
     if tab.is_empty() {
@@ -179,10 +197,10 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
                 Cell::code(&p.written),
                 Cell::text(format!(
                     "{}{}",
-                    f4(f.at),
+                    four_decimals(f.at),
                     if f.resolved { "" } else { " (approx.)" }
                 )),
-                Cell::text(s4(*change)),
+                Cell::text(signed_four_decimals(*change)),
                 Cell::code(if *change > 0.0 { &f.to } else { &f.from }),
             ]);
         }
@@ -210,15 +228,15 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
                         .position(|h| h.id == lead)
                         .and_then(|h| p.get(h))
                 })
-                .map_or_else(String::new, |p| format!(" at {}", f4(*p)));
+                .map_or_else(String::new, |p| format!(" at {}", four_decimals(*p)));
             items.push(vec![
-                t(what),
-                c(&r.id),
-                t(": without it "),
-                c(lead),
-                t(format!("{at} leads (instead of ")),
-                c(&view.leading),
-                t(")"),
+                words(what),
+                code(&r.id),
+                words(": without it "),
+                code(lead),
+                words(format!("{at} leads (instead of ")),
+                code(&view.leading),
+                words(")"),
             ]);
         }
     }
@@ -233,9 +251,17 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
     d.h2("Weight of evidence and leave-one-out");
     d.note("Weight: 10 log10 of the likelihood ratio of the item's reports, in decibans, each hypothesis against the rest. Δ: the posterior with the item disabled minus the baseline, exact.");
     let mut header = vec![text("Item")];
-    header.extend(view.hypotheses.iter().map(|h| vec![t("dB "), c(&h.id)]));
+    header.extend(
+        view.hypotheses
+            .iter()
+            .map(|h| vec![words("dB "), code(&h.id)]),
+    );
     header.push(text("Diagnostic"));
-    header.extend(view.hypotheses.iter().map(|h| vec![t("Δ "), c(&h.id)]));
+    header.extend(
+        view.hypotheses
+            .iter()
+            .map(|h| vec![words("Δ "), code(&h.id)]),
+    );
     let right: Vec<usize> = (1..=k).chain(k + 2..k + 2 + k).collect();
     let mut tab = Table::new(header, &right);
     let mut ranked: Vec<&ItemView> = view.evidence.iter().collect();
@@ -253,7 +279,7 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
             Cell::text("no").tone(Tone::Muted)
         });
         match &e.leave_one_out {
-            Some(x) => row.extend(x.iter().map(|x| Cell::text(s4(*x)))),
+            Some(x) => row.extend(x.iter().map(|x| change_cell(*x, signed_four_decimals(*x)))),
             None => row.extend((0..k).map(|_| Cell::text("impossible").tone(Tone::Muted))),
         }
         tab.row(row);
@@ -269,9 +295,5 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
 impl super::super::View for SensitivityView {
     fn document(&self) -> Doc<'_> {
         sensitivity(self)
-    }
-
-    fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        super::super::sensitivity::write_text(self, out)
     }
 }

@@ -1,8 +1,9 @@
 //! The `simulate` document: the spread of each posterior over the sampled
 //! uncertain numbers.
 
+use super::super::format::{four_decimals, percent};
 use super::super::simulate::SimulateView;
-use super::{Cell, Doc, Figure, Table, Tone, b, c, f4, t, text};
+use super::{Cell, Doc, Figure, Table, Tone, code, strong, text, words};
 
 /// Sampled numbers listed before the rest are only counted.
 const MAX_LISTED: usize = 200;
@@ -11,6 +12,7 @@ fn samples(n: u64) -> String {
     format!("{n} sample{}", if n == 1 { "" } else { "s" })
 }
 
+/// The simulation view laid out as a document.
 pub fn simulate(view: &SimulateView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "simulate", "Monte Carlo simulation");
     let mut intro = format!(
@@ -46,17 +48,13 @@ pub fn simulate(view: &SimulateView) -> Doc<'_> {
             Cell::code(&h.id).with_subline(&h.title),
             h.report_posterior.map_or_else(
                 || Cell::text("n/a").tone(Tone::Muted),
-                |p| Cell::text(f4(p)),
+                |p| Cell::text(four_decimals(p)),
             ),
-            Cell::text(f4(h.mean)),
-            Cell::text(f4(h.p5)),
-            Cell::text(f4(h.p50)),
-            Cell::text(f4(h.p95)),
-            Cell::text(format!("{:.1}%", h.p_leading * 100.0)).tone(if lead {
-                Tone::Strong
-            } else {
-                Tone::Plain
-            }),
+            Cell::text(four_decimals(h.mean)),
+            Cell::text(four_decimals(h.p5)),
+            Cell::text(four_decimals(h.p50)),
+            Cell::text(four_decimals(h.p95)),
+            Cell::text(percent(h.p_leading)).tone(if lead { Tone::Leading } else { Tone::Plain }),
         ]);
     }
     d.table(tab);
@@ -79,12 +77,12 @@ pub fn simulate(view: &SimulateView) -> Doc<'_> {
                 Cell::code(&g.id).with_subline(&g.title),
                 g.report_posterior.map_or_else(
                     || Cell::text("n/a").tone(Tone::Muted),
-                    |p| Cell::text(f4(p)),
+                    |p| Cell::text(four_decimals(p)),
                 ),
-                Cell::text(f4(g.mean)),
-                Cell::text(f4(g.p5)),
-                Cell::text(f4(g.p50)),
-                Cell::text(f4(g.p95)),
+                Cell::text(four_decimals(g.mean)),
+                Cell::text(four_decimals(g.p5)),
+                Cell::text(four_decimals(g.p50)),
+                Cell::text(four_decimals(g.p95)),
                 Cell::text(format!("{:.1}%", g.p_leading * 100.0)),
                 Cell::text(format!("{:.1}%", g.p_above_half * 100.0)),
             ]);
@@ -98,12 +96,12 @@ pub fn simulate(view: &SimulateView) -> Doc<'_> {
         .find(|h| h.id == view.most_often_leading)
     {
         d.para(vec![
-            b("Most often leading: "),
-            c(&lead.id),
-            t(format!(" (in {:.1}% of samples).", lead.p_leading * 100.0)),
+            strong("Most often leading: "),
+            code(&lead.id),
+            words(format!(" (in {} of samples).", percent(lead.p_leading))),
         ]);
     }
-    d.note_line(vec![t("Report: the exact posterior of "), c("credence report"), t(" (intervals and verbal terms at their midpoints; a source's interval reliability a latent node the evidence informs). Here each sample takes every uncertain number as a point, so a source's reliability varies from sample to sample instead of being learned from the evidence. P5, P50, P95: nearest-rank percentiles. P(leads): share of samples in which the hypothesis has the highest posterior (a tie goes to the first listed).")]);
+    d.note_line(vec![words("Report: the exact posterior of "), code("credence report"), words(" (intervals and verbal terms at their midpoints; a source's interval reliability a latent node the evidence informs). Here each sample takes every uncertain number as a point, so a source's reliability varies from sample to sample instead of being learned from the evidence. P5, P50, P95: nearest-rank percentiles. P(leads): share of samples in which the hypothesis has the highest posterior (a tie goes to the first listed).")]);
 
     if !view.parameters.is_empty() {
         d.h2("Sampled numbers");
@@ -129,9 +127,5 @@ pub fn simulate(view: &SimulateView) -> Doc<'_> {
 impl super::super::View for SimulateView {
     fn document(&self) -> Doc<'_> {
         simulate(self)
-    }
-
-    fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        super::super::simulate::write_text(self, out)
     }
 }

@@ -1,23 +1,24 @@
 //! The `whatif` document: every scenario beside the baseline.
 
+use super::super::format::{four_decimals, signed_four_decimals};
 use super::super::whatif::WhatIfView;
-use super::{Cell, Doc, Figure, Line, Table, Tone, b, c, f4, s4, t, text};
+use super::{Cell, Doc, Figure, Line, Table, Tone, change_cell, code, strong, text, words};
 
 /// Each scenario's group posteriors beside the baseline's, and whether the
 /// leading group changes.
 fn groups(d: &mut Doc<'_>, view: &WhatIfView) {
     d.note("Groups: each group's posterior is the sum of its members'. A group leads when its posterior is above that of every hypothesis outside it; the leading group is the highest such (none when no group leads).");
     let mut header = vec![text("Scenario")];
-    header.extend(view.groups.iter().map(|g| vec![c(&g.id)]));
+    header.extend(view.groups.iter().map(|g| vec![code(&g.id)]));
     header.push(text("Leading group"));
     let k = view.groups.len();
     let mut tab = Table::new(header, &(1..=k).collect::<Vec<_>>());
-    let mut row = vec![Cell::text("(baseline)").tone(Tone::Strong)];
+    let mut row = vec![Cell::text("(baseline)").tone(Tone::Leading)];
     row.extend(
         view.baseline
             .groups
             .iter()
-            .map(|g| Cell::text(f4(g.posterior))),
+            .map(|g| Cell::text(four_decimals(g.posterior))),
     );
     let before = view
         .baseline
@@ -31,15 +32,20 @@ fn groups(d: &mut Doc<'_>, view: &WhatIfView) {
         if s.error.is_some() {
             row.extend((0..=k).map(|_| Cell::text("n/a").tone(Tone::Muted)));
         } else {
-            row.extend(s.groups.iter().map(|g| Cell::text(f4(g.posterior))));
+            row.extend(
+                s.groups
+                    .iter()
+                    .map(|g| Cell::text(four_decimals(g.posterior))),
+            );
             let lead = s
                 .leading_group
                 .clone()
                 .unwrap_or_else(|| "none".to_string());
             row.push(if s.leading_group_changed {
-                Cell::line(vec![c(lead), t(" (was "), c(&before), t(")")]).tone(Tone::Alert)
+                Cell::line(vec![code(lead), words(" (was "), code(&before), words(")")])
+                    .tone(Tone::Warning)
             } else {
-                Cell::line(vec![c(lead), t(" (unchanged)")])
+                Cell::line(vec![code(lead), words(" (unchanged)")])
             });
         }
         tab.row(row);
@@ -47,6 +53,7 @@ fn groups(d: &mut Doc<'_>, view: &WhatIfView) {
     d.table(tab);
 }
 
+/// The what-if view laid out as a document.
 pub fn whatif(view: &WhatIfView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "whatif", "What if");
     d.h2("Scenarios side by side");
@@ -57,16 +64,16 @@ pub fn whatif(view: &WhatIfView) -> Doc<'_> {
     }
     d.figure(Figure::Scenarios(view));
     let mut header = vec![text("Scenario")];
-    header.extend(view.hypotheses.iter().map(|h| vec![c(&h.id)]));
+    header.extend(view.hypotheses.iter().map(|h| vec![code(&h.id)]));
     header.push(text("Leading"));
     let k = view.hypotheses.len();
     let mut tab = Table::new(header, &(1..=k).collect::<Vec<_>>());
-    let mut row = vec![Cell::text("(baseline)").tone(Tone::Strong)];
+    let mut row = vec![Cell::text("(baseline)").tone(Tone::Leading)];
     row.extend(
         view.baseline
             .posteriors
             .iter()
-            .map(|p| Cell::text(f4(p.posterior))),
+            .map(|p| Cell::text(four_decimals(p.posterior))),
     );
     row.push(Cell::code(&view.baseline.leading));
     tab.row(row);
@@ -74,15 +81,24 @@ pub fn whatif(view: &WhatIfView) -> Doc<'_> {
         let mut row = vec![Cell::code(&s.id).with_subline(&s.title)];
         if let Some(e) = &s.error {
             row.extend((0..k).map(|_| Cell::text("n/a").tone(Tone::Muted)));
-            row.push(Cell::text(format!("impossible: {e}")).tone(Tone::Alert));
+            row.push(Cell::text(format!("impossible: {e}")).tone(Tone::Warning));
         } else {
-            row.extend(s.hypotheses.iter().map(|h| Cell::text(f4(h.posterior))));
+            row.extend(
+                s.hypotheses
+                    .iter()
+                    .map(|h| Cell::text(four_decimals(h.posterior))),
+            );
             let lead = s.leading.clone().unwrap_or_default();
             row.push(if s.leader_changed {
-                Cell::line(vec![c(lead), t(" (was "), c(&s.leading_before), t(")")])
-                    .tone(Tone::Alert)
+                Cell::line(vec![
+                    code(lead),
+                    words(" (was "),
+                    code(&s.leading_before),
+                    words(")"),
+                ])
+                .tone(Tone::Warning)
             } else {
-                Cell::line(vec![c(lead), t(" (unchanged)")])
+                Cell::line(vec![code(lead), words(" (unchanged)")])
             });
         }
         tab.row(row);
@@ -100,28 +116,28 @@ pub fn whatif(view: &WhatIfView) -> Doc<'_> {
     }
 
     for s in &view.scenarios {
-        let mut h: Line = vec![c(&s.id)];
+        let mut h: Line = vec![code(&s.id)];
         if !s.title.is_empty() && s.title != s.id {
-            h.push(t(format!(": {}", s.title)));
+            h.push(words(format!(": {}", s.title)));
         }
         d.h3(h);
         if let Some(why) = &s.why {
-            d.para(vec![b("Why: "), t(why)]);
+            d.para(vec![strong("Why: "), words(why)]);
         }
         d.list(
             s.overrides
                 .iter()
                 .map(|o| {
-                    let mut line = vec![c(&o.path), t(" = "), c(&o.value)];
+                    let mut line = vec![code(&o.path), words(" = "), code(&o.value)];
                     if o.from_set {
-                        line.push(t(" (--set)"));
+                        line.push(words(" (--set)"));
                     }
                     line
                 })
                 .collect(),
         );
         if let Some(e) = &s.error {
-            d.para(vec![b("No posterior: "), t(e)]);
+            d.para(vec![strong("No posterior: "), words(e)]);
             continue;
         }
         let mut tab = Table::plain(
@@ -136,9 +152,9 @@ pub fn whatif(view: &WhatIfView) -> Doc<'_> {
             };
             tab.row(vec![
                 Cell::code(&h.id),
-                Cell::text(f4(h.baseline)),
-                Cell::text(f4(h.posterior)),
-                Cell::text(s4(h.change)),
+                Cell::text(four_decimals(h.baseline)),
+                Cell::text(four_decimals(h.posterior)),
+                change_cell(h.change, signed_four_decimals(h.change)),
                 Cell::text(icd),
             ]);
         }
@@ -146,14 +162,18 @@ pub fn whatif(view: &WhatIfView) -> Doc<'_> {
         let lead = s.leading.clone().unwrap_or_default();
         d.para(if s.leader_changed {
             vec![
-                b("The leading hypothesis changes: "),
-                c(&s.leading_before),
-                t(" → "),
-                c(lead),
-                t("."),
+                strong("The leading hypothesis changes: "),
+                code(&s.leading_before),
+                words(" → "),
+                code(lead),
+                words("."),
             ]
         } else {
-            vec![t("The leading hypothesis is unchanged: "), c(lead), t(".")]
+            vec![
+                words("The leading hypothesis is unchanged: "),
+                code(lead),
+                words("."),
+            ]
         });
     }
     d
@@ -162,9 +182,5 @@ pub fn whatif(view: &WhatIfView) -> Doc<'_> {
 impl super::super::View for WhatIfView {
     fn document(&self) -> Doc<'_> {
         whatif(self)
-    }
-
-    fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        super::super::whatif::write_text(self, out)
     }
 }

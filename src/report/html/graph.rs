@@ -8,7 +8,7 @@
 use std::fmt::{self, Write as _};
 
 use super::super::ReportView;
-use super::super::view::EvidenceView;
+use super::super::posterior_report::EvidenceView;
 use super::svg::{INK, MUTED, label};
 use super::{clip, esc};
 
@@ -379,7 +379,7 @@ pub fn evidence_graph(s: &mut String, v: &ReportView) -> fmt::Result {
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::view::ReportDetail;
+    use super::super::super::posterior_report::ReportDetail;
     use super::*;
 
     fn rep(id: &str, via: Option<&str>) -> ReportDetail {

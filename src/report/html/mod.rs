@@ -108,10 +108,12 @@ fn cell(s: &mut String, c: &Cell, align: Align, tag: &str) -> fmt::Result {
     }
     let mut style = String::new();
     match c.tone {
-        Tone::Plain => {}
-        Tone::Strong => classes.push("strong"),
+        // Signed changes carry their sign in the text; the page colours
+        // only weights of evidence.
+        Tone::Plain | Tone::For | Tone::Against => {}
+        Tone::Leading => classes.push("strong"),
         Tone::Muted => classes.push("muted"),
-        Tone::Alert => classes.push("alert"),
+        Tone::Warning => classes.push("alert"),
         Tone::Woe(w) => {
             classes.push("woe");
             if let Some((bg, fg)) = woe_colors(w) {

@@ -99,7 +99,8 @@ async function loadState() {
 function renderAll() {
   const s = page.state;
   const rep = page.current;
-  $("file").textContent = s.file;
+  $("file").textContent = s.file.split(/[\\/]/).pop();
+  $("file").title = s.file;
   $("model-title").textContent = rep ? rep.model.title : "credence workbench";
   $("model-question").textContent = rep && rep.model.question ? rep.model.question : "";
   document.title = (rep ? rep.model.title + " · " : "") + "credence workbench";
@@ -645,7 +646,7 @@ function buildGraph() {
   page.graphHeight = Math.max(y, hypBottom);
   g.addEventListener("click", onNodeClick);
   updateGraph(rep);
-  fitGraph();
+  if (!page.graphPlaced) { page.graphPlaced = true; view.k = 1; view.x = 10; view.y = 10; applyView(); }
 }
 
 function updateGraph(rep) {

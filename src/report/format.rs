@@ -1,0 +1,145 @@
+//! Number and word formatting for every view and document: how many
+//! decimals a probability gets, when a small likelihood switches to
+//! scientific notation, how a count takes its noun, how ids are listed.
+//! One place, so the same number reads the same in every command and
+//! every format.
+
+/// A probability or other number to 4 decimals: `0.4138`.
+pub fn four_decimals(x: f64) -> String {
+    format!("{x:.4}")
+}
+
+/// A change to 4 decimals, always signed: `+0.2638`, `-0.2638`.
+pub fn signed_four_decimals(x: f64) -> String {
+    format!("{x:+.4}")
+}
+
+/// A weight or change in decibans to 2 decimals, always signed: `+6.02`.
+pub fn signed_two_decimals(x: f64) -> String {
+    format!("{x:+.2}")
+}
+
+/// 4 decimals, but below 0.001 in scientific notation with 4 decimals
+/// (`1.2500e-5`), so small likelihoods keep their digits; `n/a`, `inf` and
+/// `-inf` for what is not a finite number.
+pub fn four_decimals_or_scientific(x: f64) -> String {
+    if x.is_nan() {
+        "n/a".to_string()
+    } else if x.is_infinite() {
+        if x > 0.0 { "inf" } else { "-inf" }.to_string()
+    } else if x != 0.0 && x.abs() < 1e-3 {
+        format!("{x:.4e}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+/// As [`four_decimals_or_scientific`], always signed (`+` for zero).
+pub fn signed_four_decimals_or_scientific(x: f64) -> String {
+    if x >= 0.0 {
+        format!("+{}", four_decimals_or_scientific(x))
+    } else {
+        four_decimals_or_scientific(x)
+    }
+}
+
+/// A share as a percentage to 1 decimal: `0.257` is `25.7%`.
+pub fn percent(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
+/// A closed interval as written in a model: `[0.6, 0.9]`.
+pub fn interval(bounds: [f64; 2]) -> String {
+    format!("[{}, {}]", bounds[0], bounds[1])
+}
+
+/// A count with its noun in the right number: `1 report`, `3 reports`.
+pub fn count_of(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Words joined as in a sentence: `a`, `a and b`, `a, b and c`.
+pub fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Ids joined by commas, at most `shown` of them and then how many more
+/// (`a, b, c, and 4 more`); a list one longer than `shown` is given whole,
+/// since "and 1 more" saves nothing.
+pub fn shortened_list(items: &[String], shown: usize) -> String {
+    if items.len() <= shown + 1 {
+        items.join(", ")
+    } else {
+        format!(
+            "{}, and {} more",
+            items[..shown].join(", "),
+            items.len() - shown
+        )
+    }
+}
+
+/// `text` broken at spaces into lines of at most `width` characters (a
+/// word longer than `width` gets a line of its own); runs of whitespace,
+/// newlines included, become one space.
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut line_width = 0;
+    for word in text.split_whitespace() {
+        let word_width = word.chars().count();
+        if !line.is_empty() && line_width + 1 + word_width > width {
+            lines.push(std::mem::take(&mut line));
+            line_width = 0;
+        }
+        if !line.is_empty() {
+            line.push(' ');
+            line_width += 1;
+        }
+        line.push_str(word);
+        line_width += word_width;
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(four_decimals(0.41379), "0.4138");
+        assert_eq!(signed_four_decimals(-0.26381), "-0.2638");
+        assert_eq!(signed_two_decimals(6.0206), "+6.02");
+        assert_eq!(four_decimals_or_scientific(0.000_012_5), "1.2500e-5");
+        assert_eq!(four_decimals_or_scientific(0.0), "0.0000");
+        assert_eq!(four_decimals_or_scientific(f64::NEG_INFINITY), "-inf");
+        assert_eq!(signed_four_decimals_or_scientific(0.5), "+0.5000");
+        assert_eq!(percent(0.2574), "25.7%");
+        assert_eq!(interval([0.6, 0.9]), "[0.6, 0.9]");
+    }
+
+    #[test]
+    fn words() {
+        assert_eq!(count_of(1, "item", "items"), "1 item");
+        assert_eq!(count_of(3, "item", "items"), "3 items");
+        let ids: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(and_list(&ids), "a, b and c");
+        assert_eq!(and_list(&ids[..1]), "a");
+        assert_eq!(shortened_list(&ids, 2), "a, b, c");
+        assert_eq!(shortened_list(&ids, 1), "a, and 2 more");
+    }
+
+    #[test]
+    fn wraps_at_spaces() {
+        assert_eq!(wrap_words("aa bb cc", 5), ["aa bb", "cc"]);
+        assert_eq!(wrap_words("", 5), Vec::<String>::new());
+        assert_eq!(wrap_words("abcdefg h", 3), ["abcdefg", "h"]);
+    }
+}
