@@ -151,17 +151,26 @@ fn whatif_text(model: &Path, arg: &str) -> Vec<(String, String)> {
     let text = String::from_utf8(out.stdout).unwrap();
     let header = text
         .lines()
-        .find(|l| l.starts_with("Scenario"))
+        .find(|l| l.split_whitespace().next() == Some("Scenario"))
         .expect("the scenario table");
     let row = text
         .lines()
-        .find(|l| l.starts_with("--set "))
+        .map(str::trim_start)
+        .find(|l| l.starts_with("--set"))
         .expect("the --set row");
-    let ids: Vec<&str> = header.split_whitespace().skip(1).collect();
-    let values: Vec<&str> = row.split_whitespace().skip(1).collect();
+    // The hypotheses' columns, then their posteriors: the row's numbers
+    // (its label may be several words: `--set: Overrides given with --set`).
+    let ids: Vec<&str> = header
+        .split_whitespace()
+        .skip(1)
+        .filter(|id| *id != "Leading")
+        .collect();
+    let values: Vec<&str> = row
+        .split_whitespace()
+        .filter(|v| v.parse::<f64>().is_ok())
+        .collect();
     ids.iter()
         .zip(values)
-        .filter(|(id, _)| **id != "Leading")
         .map(|(id, v)| (id.to_string(), v.to_string()))
         .collect()
 }
