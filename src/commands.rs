@@ -5,11 +5,13 @@ use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use credence::analysis::whatif::BadArgument;
 use credence::diag::{self, Diagnostic, Severity, SourceFile};
-use credence::model::{self, Model};
+use credence::model::{self, ItemId, Model, Override, overrides};
 use credence::{analysis, report};
 
 use crate::output::OutputError;
+use crate::progress::TerminalProgress;
 
 pub const OK: u8 = 0;
 pub const INVALID: u8 = 1;
@@ -105,20 +107,69 @@ pub fn check(path: &Path, json: bool) -> u8 {
     }
 }
 
-pub fn report(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
+/// Why a report command stops before writing.
+enum Stop {
+    /// The analysis refused the model (impossible evidence, a network over
+    /// the budget): exit 1.
+    Analysis(analysis::AnalysisError),
+    /// A command-line value names nothing in the model: its diagnostics,
+    /// exit 2.
+    Argument(BadArgument),
+}
+
+impl From<analysis::AnalysisError> for Stop {
+    fn from(e: analysis::AnalysisError) -> Self {
+        Stop::Analysis(e)
+    }
+}
+
+impl From<BadArgument> for Stop {
+    fn from(bad: BadArgument) -> Self {
+        Stop::Argument(bad)
+    }
+}
+
+/// The one path of every report command (report, whatif, sensitivity,
+/// simulate, ach, explain): load the model, analyse it and build the
+/// command's view (`build`), write the view in `format`.
+fn run_report<V: report::View>(
+    path: &Path,
+    format: report::Format,
+    output: Option<&Path>,
+    build: impl FnOnce(&Model) -> Result<V, Stop>,
+) -> u8 {
     let m = match load(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let analysis = match analysis::analyse(&m) {
-        Ok(a) => a,
-        Err(e) => {
+    match build(&m) {
+        Ok(view) => finish(print_report(output, format, &view)),
+        Err(Stop::Analysis(e)) => {
             eprintln!("error: {}: {e}", path.display());
-            return INVALID;
+            INVALID
         }
-    };
-    let view = report::build(&m, &analysis);
-    finish(print_report(output, format, &view))
+        Err(Stop::Argument(bad)) => {
+            emit(&bad.file, &bad.diagnostics);
+            USAGE
+        }
+    }
+}
+
+pub fn report(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
+    run_report(path, format, output, |m| {
+        Ok(report::build(m, &analysis::analyse(m)?))
+    })
+}
+
+/// `--set PATH=VALUE` arguments as typed overrides, resolved against the
+/// model by the model layer (errors point into the argument).
+fn parse_sets(model: &Model, sets: &[String]) -> Result<Vec<(String, Override)>, BadArgument> {
+    sets.iter()
+        .map(|arg| {
+            overrides::parse_assignment(model, arg)
+                .map_err(|(file, diagnostics)| BadArgument { file, diagnostics })
+        })
+        .collect()
 }
 
 pub fn whatif(
@@ -129,26 +180,11 @@ pub fn whatif(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    let m = match load(path, Severity::Warning) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let runs = match analysis::whatif::select(&m, scenarios, sets, all) {
-        Ok(r) => r,
-        Err(bad) => {
-            emit(&bad.file, &bad.diagnostics);
-            return USAGE;
-        }
-    };
-    let result = match analysis::whatif::run(&m, runs) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
-            return INVALID;
-        }
-    };
-    let view = report::whatif::build(&m, &result);
-    finish(print_report(output, format, &view))
+    run_report(path, format, output, |m| {
+        let sets = parse_sets(m, sets)?;
+        let runs = analysis::whatif::select(m, scenarios, &sets, all)?;
+        Ok(report::whatif::build(m, &analysis::whatif::run(m, runs)?))
+    })
 }
 
 pub fn sensitivity(
@@ -158,19 +194,10 @@ pub fn sensitivity(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    let m = match load(path, Severity::Warning) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let result = match analysis::sensitivity::analyse_over(&m, points, range) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
-            return INVALID;
-        }
-    };
-    let view = report::sensitivity::build(&m, &result);
-    finish(print_report(output, format, &view))
+    run_report(path, format, output, |m| {
+        let result = analysis::sensitivity::analyse_over(m, points, range)?;
+        Ok(report::sensitivity::build(m, &result))
+    })
 }
 
 pub fn simulate(
@@ -180,42 +207,39 @@ pub fn simulate(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    let m = match load(path, Severity::Warning) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let options = analysis::simulate::Options { samples, seed };
-    let progress = report::simulate::TerminalProgress::new(samples);
-    let result = analysis::simulate::simulate(&m, options, &progress);
-    progress.finish();
-    let sim = match result {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
-            return INVALID;
-        }
-    };
-    let view = report::simulate::build(&m, &sim);
-    finish(print_report(output, format, &view))
+    run_report(path, format, output, |m| {
+        let options = analysis::simulate::Options { samples, seed };
+        let progress = TerminalProgress::new(samples);
+        let result = analysis::simulate::simulate(m, options, &progress);
+        progress.finish();
+        Ok(report::simulate::build(m, &result?))
+    })
 }
 
 pub fn ach(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
-    let m = match load(path, Severity::Warning) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let result = analysis::analyse(&m).and_then(|a| {
-        let ach = analysis::ach::ach(&m, &a)?;
-        Ok(report::ach::build(&m, &ach))
-    });
-    let view = match result {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
-            return INVALID;
+    run_report(path, format, output, |m| {
+        let ach = analysis::ach::ach(m, &analysis::analyse(m)?)?;
+        Ok(report::ach::build(m, &ach))
+    })
+}
+
+/// The item `--item` names, as an argument error when it names none.
+fn find_item(model: &Model, id: &str) -> Result<ItemId, BadArgument> {
+    model.item(id).ok_or_else(|| {
+        let ids: Vec<&str> = model.items.iter().map(|i| i.id.as_str()).collect();
+        let mut d =
+            Diagnostic::error(format!("no evidence item `{id}` in the model")).at(0..id.len());
+        d = match diag::did_you_mean(id, ids.iter().copied()) {
+            Some(s) => d.label(format!("did you mean `{s}`?")),
+            None => d
+                .label("not an evidence item of this model")
+                .hint(format!("the items are: {}", ids.join(", "))),
+        };
+        BadArgument {
+            file: SourceFile::new("--item", id),
+            diagnostics: vec![d],
         }
-    };
-    finish(print_report(output, format, &view))
+    })
 }
 
 pub fn explain(
@@ -224,43 +248,11 @@ pub fn explain(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    let m = match load(path, Severity::Warning) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let only = match item {
-        None => None,
-        Some(id) => match m.item(id) {
-            Some(i) => Some(i),
-            None => {
-                eprintln!("error: no evidence item `{id}` in {}", path.display());
-                match diag::did_you_mean(id, m.items.iter().map(|i| i.id.as_str())) {
-                    Some(s) => eprintln!("  = help: did you mean `{s}`?"),
-                    None => eprintln!(
-                        "  = help: the items are: {}",
-                        m.items
-                            .iter()
-                            .map(|i| i.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                }
-                return USAGE;
-            }
-        },
-    };
-    let result = analysis::analyse(&m).and_then(|a| {
-        let e = analysis::explain::explain(&m, &a, only)?;
-        Ok(report::explain::build(&m, &e))
-    });
-    let view = match result {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
-            return INVALID;
-        }
-    };
-    finish(print_report(output, format, &view))
+    run_report(path, format, output, |m| {
+        let only = item.map(|id| find_item(m, id)).transpose()?;
+        let explained = analysis::explain::explain(m, &analysis::analyse(m)?, only)?;
+        Ok(report::explain::build(m, &explained))
+    })
 }
 
 pub fn graph(path: &Path, format: report::graph::GraphFormat, output: Option<&Path>) -> u8 {

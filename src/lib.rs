@@ -71,6 +71,8 @@
 //! assert!((result.hypotheses[result.leader.index()].posterior - 0.7711).abs() < 5e-5);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod analysis;
 pub mod diag;
 pub mod input;

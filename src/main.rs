@@ -4,6 +4,7 @@
 mod allocator;
 mod commands;
 mod output;
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

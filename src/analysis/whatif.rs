@@ -4,7 +4,7 @@
 //! [`crate::network::incremental`]).
 
 use crate::diag::{Diagnostic, SourceFile, did_you_mean};
-use crate::model::{HypothesisId, Model, Override, overrides};
+use crate::model::{HypothesisId, Model, Override};
 use crate::network::{Incremental, InferError};
 
 use super::{AnalysisError, leader};
@@ -42,23 +42,21 @@ pub struct BadArgument {
 /// * No `--scenario`, `--all` or `--set`: every scenario of the model.
 /// * `--scenario ID` (repeatable) picks scenarios, in the order given;
 ///   `--all` picks every one.
-/// * `--set PATH=VALUE` (repeatable) alone forms one ad-hoc scenario, id
-///   `--set`. Beside `--scenario` or `--all` it applies on top of each
-///   chosen scenario, after the scenario's own overrides (so on the same
-///   path, `--set` wins). To see `--set` alone, leave out `--scenario`.
+/// * `sets` (`--set PATH=VALUE`, each already resolved against the model
+///   with [`overrides::parse_assignment`], the path as written beside it)
+///   alone form one ad-hoc scenario, id `--set`. Beside `--scenario` or
+///   `--all` they apply on top of each chosen scenario, after the
+///   scenario's own overrides (so on the same path, `--set` wins). To see
+///   `--set` alone, leave out `--scenario`.
+///
+/// [`overrides::parse_assignment`]: crate::model::overrides::parse_assignment
 pub fn select(
     model: &Model,
     scenario_ids: &[String],
-    sets: &[String],
+    sets: &[(String, Override)],
     all: bool,
 ) -> Result<Vec<ScenarioRun>, BadArgument> {
-    let mut extra = Vec::with_capacity(sets.len());
-    for arg in sets {
-        match overrides::parse_assignment(model, arg) {
-            Ok(o) => extra.push(o),
-            Err((file, diagnostics)) => return Err(BadArgument { file, diagnostics }),
-        }
-    }
+    let extra = sets.to_vec();
     let mut chosen: Vec<usize> = Vec::new();
     if all || (scenario_ids.is_empty() && sets.is_empty()) {
         chosen.extend(0..model.scenarios.len());

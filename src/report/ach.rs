@@ -10,16 +10,23 @@ use crate::model::{ItemId, Model};
 use super::format::{four_decimals_or_scientific, signed_four_decimals_or_scientific};
 use super::{ModelView, SCHEMA_VERSION, finite};
 
+/// The `ach` view (kind `credence.ach`; docs/JSON.md): Heuer's ACH matrix
+/// beside the Bayesian result.
 #[derive(Clone, Debug, Serialize)]
 pub struct AchView {
+    /// The schema version.
     pub schema: u32,
+    /// `credence.ach`.
     pub kind: &'static str,
+    /// The model's title, question and cut-off.
     pub model: ModelView,
+    /// The decibans at which derived ratings change.
     pub thresholds: Thresholds,
     /// Model order.
     pub hypotheses: Vec<AchHypothesis>,
     /// Enabled items, most diagnostic first.
     pub rows: Vec<AchRow>,
+    /// Ids of disabled items, left out of the matrix.
     pub disabled: Vec<String>,
     /// Hypotheses with the fewest inconsistencies.
     pub ach_leading: Vec<String>,
@@ -27,11 +34,13 @@ pub struct AchView {
     pub bayes_leading: Vec<String>,
     /// Whether no pair of hypotheses is ranked in opposite orders.
     pub rankings_agree: bool,
+    /// Each pair of hypotheses ACH and Bayes rank in opposite orders.
     pub disagreements: Vec<DisagreementView>,
     /// The general lesson, whatever the model.
     pub teaching_note: String,
 }
 
+/// The decibans at which a derived rating changes.
 #[derive(Clone, Debug, Serialize)]
 pub struct Thresholds {
     /// |likelihood ratio| in decibans below which a derived rating is N.
@@ -40,22 +49,35 @@ pub struct Thresholds {
     pub strong_db: f64,
 }
 
+/// One hypothesis's column: its scores and ranks.
 #[derive(Clone, Debug, Serialize)]
 pub struct AchHypothesis {
+    /// The hypothesis id.
     pub id: String,
+    /// What it says.
     pub title: String,
+    /// Heuer's inconsistency score: I counts 1, II counts 2.
     pub inconsistency: u32,
+    /// The score with each row weighted by credibility × relevance.
     pub weighted_inconsistency: f64,
+    /// 1 = fewest inconsistencies; ties share a rank.
     pub ach_rank: usize,
+    /// 1 = lowest weighted score; ties share a rank.
     pub weighted_rank: usize,
+    /// Its prior.
     pub prior: f64,
+    /// Its exact posterior.
     pub posterior: f64,
+    /// 1 = highest posterior; ties share a rank.
     pub bayes_rank: usize,
 }
 
+/// One row of the matrix: an enabled item.
 #[derive(Clone, Debug, Serialize)]
 pub struct AchRow {
+    /// The item id.
     pub id: String,
+    /// Its claim.
     pub claim: String,
     /// The reports on balance deny the claim: the row rates its negation.
     pub denied: bool,
@@ -68,11 +90,17 @@ pub struct AchRow {
     /// Per hypothesis: 10 log10 of the likelihood over the other
     /// hypotheses' mean; null where infinite.
     pub ratio_db: Vec<Option<f64>>,
+    /// P(the item's reports | E).
     pub reports_given_true: f64,
+    /// P(the item's reports | not E).
     pub reports_given_false: f64,
+    /// 1 - min/max of the two above: how much the reports tell E from not E.
     pub credibility: f64,
+    /// Independent origins of its reports.
     pub origins: usize,
+    /// The best h - f among the origins; null for an item with no reports.
     pub best_discrimination: Option<f64>,
+    /// Diagnosticity: 1 - min/max over hypotheses of the row's likelihood.
     pub relevance: f64,
     /// 10 log10 of max/min of the row's likelihoods; null where infinite.
     pub diagnosticity_db: Option<f64>,
@@ -80,14 +108,18 @@ pub struct AchRow {
     pub weight: f64,
 }
 
+/// A set of rows and their Bayesian weight.
 #[derive(Clone, Debug, Serialize)]
 pub struct ContributionView {
+    /// The item ids.
     pub items: Vec<String>,
     /// Per item, decibans; null where infinite.
     pub item_db: Vec<Option<f64>>,
+    /// Their total, decibans; null where infinite.
     pub db: Option<f64>,
 }
 
+/// A pair of hypotheses ACH and Bayes rank in opposite orders, and why.
 #[derive(Clone, Debug, Serialize)]
 pub struct DisagreementView {
     /// Fewer inconsistencies.
@@ -96,15 +128,20 @@ pub struct DisagreementView {
     pub bayes_prefers: String,
     /// All decibans below are in favour of `bayes_prefers` over `ach_prefers`.
     pub posterior_odds_db: Option<f64>,
+    /// 10 log10 of the prior odds (ACH ignores priors); null where infinite.
     pub prior_odds_db: Option<f64>,
     /// Items neither is inconsistent with (ACH sees no difference).
     pub neither_inconsistent: ContributionView,
     /// Of those, the ones `bayes_prefers` predicted (C or CC) where
     /// `ach_prefers` is N.
     pub unpredicted: Vec<String>,
+    /// Items only `ach_prefers` is inconsistent with.
     pub only_ach_choice_inconsistent: ContributionView,
+    /// Items only `bayes_prefers` is inconsistent with.
     pub only_bayes_choice_inconsistent: ContributionView,
+    /// Items both are inconsistent with.
     pub both_inconsistent: ContributionView,
+    /// What shared latent reliabilities add beyond the per-item products.
     pub shared_reliability_db: f64,
     /// Why, in sentences.
     pub explanation: Vec<String>,

@@ -11,13 +11,19 @@ use crate::model::{ItemId, Model};
 
 use super::{ModelView, SCHEMA_VERSION, finite};
 
+/// The `explain` view (kind `credence.explain`; docs/JSON.md): the
+/// arithmetic of the posterior, step by step.
 #[derive(Clone, Debug, Serialize)]
 pub struct ExplainView {
+    /// The schema version.
     pub schema: u32,
+    /// `credence.explain`.
     pub kind: &'static str,
+    /// The model's title, question and cut-off.
     pub model: ModelView,
     /// The item explained with `--item`, else null.
     pub item: Option<String>,
+    /// The hypotheses and their priors.
     pub hypotheses: Vec<HypothesisIntro>,
     /// Step 1.
     pub sources: Vec<PairStepView>,
@@ -27,6 +33,7 @@ pub struct ExplainView {
     pub chains: Vec<ChainView>,
     /// Step 3.
     pub items: Vec<ItemView>,
+    /// Ids of disabled items, left out of steps 2 to 4.
     pub disabled: Vec<String>,
     /// Step 4 (null with `--item`).
     pub running: Option<RunningView>,
@@ -34,17 +41,25 @@ pub struct ExplainView {
     pub focus: Option<FocusView>,
 }
 
+/// A hypothesis and its prior.
 #[derive(Clone, Debug, Serialize)]
 pub struct HypothesisIntro {
+    /// The hypothesis id.
     pub id: String,
+    /// What it says.
     pub title: String,
+    /// Its normalised prior.
     pub prior: f64,
 }
 
+/// A hit and false-alarm rate.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct PairView {
+    /// h = P(asserts | true).
     pub hit: f64,
+    /// f = P(asserts | false).
     pub false_alarm: f64,
+    /// h - f: 0 for a worthless report, 1 for a perfect one.
     pub discrimination: f64,
 }
 
@@ -58,11 +73,14 @@ impl From<Pair> for PairView {
     }
 }
 
+/// Step 1 for one source, or for one report that overrides its source.
 #[derive(Clone, Debug, Serialize)]
 pub struct PairStepView {
+    /// The source id.
     pub source: String,
     /// For a report-level override: the item and report.
     pub item: Option<String>,
+    /// The report id, for a report-level override.
     pub report: Option<String>,
     /// "reliability" (r and bias), "hit_false_alarm", or "latent".
     pub kind: &'static str,
@@ -72,67 +90,101 @@ pub struct PairStepView {
     pub reliability_label: Option<String>,
     /// The interval written, for a latent node or a report-level midpoint.
     pub reliability_interval: Option<[f64; 2]>,
+    /// The bias b; null for `{ hit, false_alarm }`.
     pub bias: Option<f64>,
+    /// No bias written: the default 0.5.
     pub bias_default: bool,
+    /// The interval the bias was written as, taken at its midpoint.
     pub bias_interval: Option<[f64; 2]>,
     /// Latent: reliability at each level (uniform prior).
     pub levels: Option<Vec<f64>>,
+    /// Latent: (h, f) at each level.
     pub level_pairs: Option<Vec<PairView>>,
     /// The pair; the mean over levels for a latent reliability.
     pub pair: PairView,
 }
 
+/// One link of a relay chain.
 #[derive(Clone, Debug, Serialize)]
 pub struct LinkView {
+    /// The relaying report.
     pub report: String,
+    /// Its source id.
     pub source: String,
+    /// The relaying report's own (h2, f2).
     pub own: PairView,
+    /// 1 for a pure relay; below 1 the partial-dependence mixture.
     pub strength: f64,
+    /// The chain's pair before this link (h1, f1).
     pub before: PairView,
+    /// The chain's pair after it.
     pub after: PairView,
 }
 
+/// Step 2: a relay chain from an origin to a report nothing relays.
 #[derive(Clone, Debug, Serialize)]
 pub struct ChainView {
+    /// The item id.
     pub item: String,
     /// Origin first.
     pub reports: Vec<String>,
+    /// The origin's own pair, relative to the event.
     pub origin: PairView,
+    /// One per relay, origin side first.
     pub links: Vec<LinkView>,
+    /// The whole chain's pair.
     pub effective: PairView,
 }
 
+/// One report of an item.
 #[derive(Clone, Debug, Serialize)]
 pub struct ReportLine {
+    /// The report id.
     pub id: String,
+    /// The source id.
     pub source: String,
+    /// The report it relays, if any.
     pub via: Option<String>,
+    /// The relay's strength; null without `via`.
     pub strength: Option<f64>,
+    /// False for a report held only second-hand.
     pub observed: bool,
+    /// False when the source denies the claim.
     pub asserts: bool,
     /// Uses its source's shared latent reliability (`hit`, `false_alarm`
     /// are then the means).
     pub latent: bool,
+    /// Its hit rate h.
     pub hit: f64,
+    /// Its false-alarm rate f.
     pub false_alarm: f64,
 }
 
+/// One independent origin of an item and the reports descending from it.
 #[derive(Clone, Debug, Serialize)]
 pub struct OriginView {
     /// Origin first.
     pub reports: Vec<String>,
+    /// P(these reports | E).
     pub given_true: f64,
+    /// P(these reports | not E).
     pub given_false: f64,
 }
 
+/// An observed report that fully relays an observed report: given what it
+/// repeats, it says nothing more about E.
 #[derive(Clone, Debug, Serialize)]
 pub struct RepeatView {
+    /// The relay.
     pub report: String,
+    /// The report it repeats.
     pub repeats: String,
 }
 
+/// Step 3 for one hypothesis.
 #[derive(Clone, Debug, Serialize)]
 pub struct ItemHypothesisView {
+    /// The hypothesis id.
     pub id: String,
     /// P(E | h).
     pub likelihood: f64,
@@ -146,47 +198,77 @@ pub struct ItemHypothesisView {
     pub woe_db: Option<f64>,
 }
 
+/// Step 3: how one item's likelihood is formed from its reports.
 #[derive(Clone, Debug, Serialize)]
 pub struct ItemView {
+    /// The item id.
     pub id: String,
+    /// Its claim.
     pub claim: String,
+    /// False for a disabled item.
     pub enabled: bool,
+    /// No reports: observed true.
     pub established: bool,
+    /// Its reports.
     pub reports: Vec<ReportLine>,
+    /// Sources whose shared latent reliability its reports use.
     pub latent_sources: Vec<String>,
+    /// One per independent origin.
     pub origins: Vec<OriginView>,
+    /// The origins share a latent reliability, so their figures do not simply
+    /// multiply.
     pub origins_coupled: bool,
+    /// P(all its reports | E), exact.
     pub reports_given_true: f64,
+    /// P(all its reports | not E), exact.
     pub reports_given_false: f64,
+    /// Reports that only repeat another observed report.
     pub repeats: Vec<RepeatView>,
+    /// Per hypothesis, in model order.
     pub hypotheses: Vec<ItemHypothesisView>,
 }
 
+/// The running posterior after one item.
 #[derive(Clone, Debug, Serialize)]
 pub struct RunningRowView {
+    /// The item id.
     pub item: String,
+    /// The posterior after it, in hypothesis order.
     pub posterior: Vec<f64>,
 }
 
+/// Step 4: the posterior after each item in turn.
 #[derive(Clone, Debug, Serialize)]
 pub struct RunningView {
+    /// Where it starts.
     pub priors: Vec<f64>,
+    /// One per enabled item, in model order.
     pub rows: Vec<RunningRowView>,
     /// From `credence::analysis::analyse`.
     pub exact: Vec<f64>,
+    /// The running product only approximates the exact posterior (shared latent
+    /// reliabilities).
     pub approximate: bool,
+    /// The sources whose latent reliability two or more items share.
     pub shared_latent: Vec<String>,
     /// Largest |last running row - exact|.
     pub difference: f64,
 }
 
+/// With `--item`: what that one item does to the posterior.
 #[derive(Clone, Debug, Serialize)]
 pub struct FocusView {
+    /// The item id.
     pub item: String,
+    /// False for a disabled item, which changes nothing.
     pub enabled: bool,
+    /// The priors.
     pub prior: Vec<f64>,
+    /// The exact posterior without the item; null when disabled or not computed.
     pub without: Option<Vec<f64>>,
+    /// The exact posterior with every enabled item.
     pub with: Vec<f64>,
+    /// `with - without`, per hypothesis.
     pub effect: Option<Vec<f64>>,
 }
 

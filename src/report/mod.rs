@@ -45,7 +45,7 @@ pub enum Format {
 /// What every report command's output is: a serializable view (its JSON)
 /// that lays itself out as one [`Doc`], which the text, Markdown and HTML
 /// renderers draw. Adding a command's output means implementing this for
-/// its view; [`write`] then serves every format.
+/// its view; [`write()`] then serves every format.
 pub trait View: Serialize {
     /// The view laid out as headings, paragraphs, lists and tables.
     fn document(&self) -> Doc<'_>;

@@ -10,16 +10,25 @@ use crate::model::{Model, Reliability};
 /// Bumped whenever a field changes meaning or is removed.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The `report` view (kind `credence.report`; docs/JSON.md): the posterior of
+/// each hypothesis and what drove it.
 #[derive(Clone, Debug, Serialize)]
 pub struct ReportView {
+    /// The schema version.
     pub schema: u32,
+    /// `credence.report`.
     pub kind: &'static str,
+    /// The model's title, question and cut-off.
     pub model: ModelView,
+    /// Every hypothesis, in model order.
     pub hypotheses: Vec<HypothesisView>,
     /// `[[groups]]` of hypotheses, in model order (empty when none).
     pub groups: Vec<GroupView>,
+    /// The id of the hypothesis with the highest posterior.
     pub leading: String,
+    /// Every item, in model order.
     pub evidence: Vec<EvidenceView>,
+    /// Every source, in model order.
     pub sources: Vec<SourceView>,
     /// How much weight rests on each independent origin.
     pub origin_ledger: LedgerView,
@@ -35,23 +44,35 @@ pub struct ReportView {
 /// One ICD 203 expression and the probabilities it covers.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BandView {
+    /// The expression.
     pub term: String,
+    /// The band's lower bound.
     pub low: f64,
+    /// The band's upper bound.
     pub high: f64,
 }
 
+/// What a model is about, at the head of every report.
 #[derive(Clone, Debug, Serialize)]
 pub struct ModelView {
+    /// The model's title.
     pub title: String,
+    /// The question the hypotheses answer.
     pub question: Option<String>,
+    /// The information cut-off, as written.
     pub as_of: Option<String>,
 }
 
+/// One hypothesis's prior and posterior.
 #[derive(Clone, Debug, Serialize)]
 pub struct HypothesisView {
+    /// The hypothesis id.
     pub id: String,
+    /// What it says.
     pub title: String,
+    /// Its normalised prior.
     pub prior: f64,
+    /// Its exact posterior; the posteriors sum to 1.
     pub posterior: f64,
     /// The ICD 203 expression whose band holds the posterior.
     pub icd203: String,
@@ -62,10 +83,13 @@ pub struct HypothesisView {
 /// A group of hypotheses, shaped like [`HypothesisView`].
 #[derive(Clone, Debug, Serialize)]
 pub struct GroupView {
+    /// The group id.
     pub id: String,
+    /// What the group says.
     pub title: String,
     /// Member hypothesis ids, in the order written.
     pub members: Vec<String>,
+    /// Why these hypotheses belong together.
     pub rationale: Option<String>,
     /// The sum of the members' priors.
     pub prior: f64,
@@ -77,10 +101,14 @@ pub struct GroupView {
     pub delta_log_odds_db: Option<f64>,
 }
 
+/// One evidence item: its reports, origins and weight.
 #[derive(Clone, Debug, Serialize)]
 pub struct EvidenceView {
+    /// The item id.
     pub id: String,
+    /// Its claim.
     pub claim: String,
+    /// False for a disabled item (no weight).
     pub enabled: bool,
     /// Number of reports.
     pub reports: usize,
@@ -100,34 +128,49 @@ pub struct EvidenceView {
     pub group_weight_of_evidence_db: Vec<Option<f64>>,
     /// Largest |weight of evidence|, decibans (null when infinite).
     pub strength_db: Option<f64>,
+    /// False when every weight is below 0.05 dB.
     pub diagnostic: bool,
     /// Posterior with every item minus posterior without this one, per
     /// hypothesis; null when disabled or not computed (very large models).
     pub effect: Option<Vec<f64>>,
+    /// Each report, in the order written.
     pub report_details: Vec<ReportDetail>,
 }
 
+/// One report of an item.
 #[derive(Clone, Debug, Serialize)]
 pub struct ReportDetail {
+    /// The report id, local to the item.
     pub id: String,
+    /// The source id.
     pub source: String,
+    /// The id of the report it relays, if any.
     pub via: Option<String>,
+    /// The relay's strength; null without `via`.
     pub strength: Option<f64>,
+    /// False for a report held only second-hand.
     pub observed: bool,
+    /// False when the source denies the claim.
     pub asserts: bool,
     /// Hit rate and false-alarm rate at point values (the mean over a latent
     /// reliability).
     pub hit: f64,
+    /// The false-alarm rate, likewise.
     pub false_alarm: f64,
+    /// The seed-document record behind it.
     pub document: Option<String>,
 }
 
+/// One source.
 #[derive(Clone, Debug, Serialize)]
 pub struct SourceView {
+    /// The source id.
     pub id: String,
+    /// Who or what it is.
     pub title: String,
     /// As written: a number, a letter with its value, an interval, or h/f.
     pub reliability: String,
+    /// The bias used (0.5 when none is written).
     pub bias: f64,
     /// For a source whose reliability is an interval: what the evidence says.
     pub learned: Option<LearnedView>,
@@ -150,7 +193,9 @@ pub struct LedgerView {
 /// One independent origin: the source at the root of relay trees.
 #[derive(Clone, Debug, Serialize)]
 pub struct OriginView {
+    /// The source id.
     pub source: String,
+    /// Who or what it is.
     pub title: String,
     /// The source's reliability as written.
     pub reliability: String,
@@ -176,26 +221,39 @@ pub struct OriginView {
 /// One item's weight resting on one origin.
 #[derive(Clone, Debug, Serialize)]
 pub struct ShareView {
+    /// The item id.
     pub item: String,
+    /// Per hypothesis against the rest, decibans; null where infinite.
     pub weight_of_evidence_db: Vec<Option<f64>>,
 }
 
 /// The established items' line of the ledger.
 #[derive(Clone, Debug, Serialize)]
 pub struct EstablishedView {
+    /// The established items' ids.
     pub items: Vec<String>,
+    /// Per hypothesis, summed over them, decibans; null where infinite.
     pub weight_of_evidence_db: Vec<Option<f64>>,
+    /// Per group, likewise.
     pub group_weight_of_evidence_db: Vec<Option<f64>>,
+    /// Σ over them of the largest finite |weight|.
     pub weight_db: f64,
+    /// `weight_db` over the ledger's total.
     pub share: f64,
+    /// Some item rules a hypothesis out or in.
     pub decisive: bool,
 }
 
+/// What the evidence says of a source whose reliability is an interval.
 #[derive(Clone, Debug, Serialize)]
 pub struct LearnedView {
+    /// Its mean reliability before the evidence.
     pub prior_mean: f64,
+    /// Its mean reliability after the evidence.
     pub posterior_mean: f64,
+    /// The reliability at each level of its latent node.
     pub levels: Vec<f64>,
+    /// P(level | evidence), in the order of `levels`.
     pub posterior: Vec<f64>,
 }
 

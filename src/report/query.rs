@@ -12,9 +12,13 @@ use super::doc::{Cell, Table};
 use crate::network::bif::Bif;
 use crate::network::query::{Answer, EvidenceFrom};
 
+/// The `query` view (kind `credence.query`; docs/JSON.md): one node's exact
+/// posterior in a BIF network.
 #[derive(Clone, Debug, Serialize)]
 pub struct QueryView {
+    /// The schema version.
     pub schema: u32,
+    /// `credence.query`.
     pub kind: &'static str,
     /// The file as given on the command line.
     pub file: String,
@@ -22,19 +26,24 @@ pub struct QueryView {
     pub network: Option<String>,
     /// Number of variables in the network.
     pub variables: usize,
+    /// The node queried.
     pub target: String,
     /// The evidence entered, in the order given (file evidence first).
     pub evidence: Vec<EvidenceEntry>,
     /// The file's own evidence, and whether it was entered.
     pub file_evidence: FileEvidence,
+    /// P(state | evidence) for each of its states, in the file's order.
     pub posterior: Vec<StateProbability>,
     /// ln P(evidence).
     pub log_evidence: f64,
 }
 
+/// One node fixed to a state.
 #[derive(Clone, Debug, Serialize)]
 pub struct EvidenceEntry {
+    /// The node.
     pub node: String,
+    /// Its state.
     pub state: String,
     /// `command line` or `file` (a `property evidence` of the file).
     pub from: EvidenceFrom,
@@ -51,9 +60,12 @@ pub struct FileEvidence {
     pub entered: bool,
 }
 
+/// One state and its posterior probability.
 #[derive(Clone, Debug, Serialize)]
 pub struct StateProbability {
+    /// The state.
     pub state: String,
+    /// P(state | evidence).
     pub probability: f64,
 }
 

@@ -10,21 +10,29 @@ use crate::analysis::ranges::RangeMode;
 use crate::analysis::sensitivity::{FLIP_TOLERANCE, Parameter, Sensitivity};
 use crate::model::{Model, Probability};
 
+/// The `sensitivity` view (kind `credence.sensitivity`; docs/JSON.md): every
+/// parameter swept over its range, flips, linchpins and leave-one-out.
 #[derive(Clone, Debug, Serialize)]
 pub struct SensitivityView {
+    /// The schema version.
     pub schema: u32,
+    /// `credence.sensitivity`.
     pub kind: &'static str,
+    /// The model's title, question and cut-off.
     pub model: ModelView,
     /// `plausible` (each parameter over its stated range) or `full` ([0, 1]).
     pub range_mode: &'static str,
     /// Grid points per parameter, over its range with both ends.
     pub points: usize,
+    /// How narrowly bisection brackets each flip.
     pub flip_tolerance: f64,
     /// Baseline posteriors, in hypothesis order.
     pub hypotheses: Vec<BaselineHypothesis>,
+    /// The baseline's leading hypothesis.
     pub leading: String,
     /// Largest impact first.
     pub parameters: Vec<ParameterView>,
+    /// Items and sources whose removal alone changes the leader.
     pub linchpins: Linchpins,
     /// Every source reported by an enabled item, removed alone.
     pub sources_removed: Vec<RemovalView>,
@@ -32,24 +40,34 @@ pub struct SensitivityView {
     pub evidence: Vec<ItemView>,
 }
 
+/// One hypothesis's baseline posterior.
 #[derive(Clone, Debug, Serialize)]
 pub struct BaselineHypothesis {
+    /// The hypothesis id.
     pub id: String,
+    /// What it says.
     pub title: String,
+    /// Its posterior under the model as written.
     pub posterior: f64,
+    /// The ICD 203 words for it.
     pub icd203: String,
 }
 
+/// One parameter swept over its range.
 #[derive(Clone, Debug, Serialize)]
 pub struct ParameterView {
+    /// Its override path.
     pub path: String,
     /// The parameter in words: "Source title: reliability", "claim: P(E |
     /// hypothesis title)", "prior of hypothesis title".
     pub label: String,
     /// reliability, hit, false_alarm, bias, likelihood or prior.
     pub kind: &'static str,
+    /// The source id, for a source's reliability or bias.
     pub source: Option<String>,
+    /// The item id, for a likelihood.
     pub item: Option<String>,
+    /// The hypothesis id, for a likelihood or a prior.
     pub hypothesis: Option<String>,
     /// The model's own value; null for an interval reliability (a latent
     /// node), which the sweep replaces by a point value.
@@ -57,6 +75,7 @@ pub struct ParameterView {
     /// The model's value, or an interval's midpoint: where "nearest" flips
     /// are measured from.
     pub reference: f64,
+    /// The value as the model writes it.
     pub written: String,
     /// `[low, high]`: what the sweep covers.
     pub range: [f64; 2],
@@ -68,6 +87,8 @@ pub struct ParameterView {
     /// (null where the evidence is impossible there): which hypothesis each
     /// end favours.
     pub leading_at_low: Option<String>,
+    /// The leading hypothesis at the high end (null where the evidence is
+    /// impossible there).
     pub leading_at_high: Option<String>,
     /// Items recompiled at each point.
     pub items_recompiled: usize,
@@ -77,60 +98,84 @@ pub struct ParameterView {
     pub ranges: Vec<RangeView>,
     /// Every change of leader along the sweep, going up.
     pub flips: Vec<FlipView>,
+    /// Each grid point and the posteriors there.
     pub grid: Vec<GridPoint>,
 }
 
+/// The lowest and highest posterior of one hypothesis over a sweep.
 #[derive(Clone, Debug, Serialize)]
 pub struct RangeView {
+    /// The hypothesis id.
     pub hypothesis: String,
+    /// Its lowest posterior.
     pub min: f64,
+    /// Its highest posterior.
     pub max: f64,
 }
 
+/// A change of leader along a sweep.
 #[derive(Clone, Debug, Serialize)]
 pub struct FlipView {
+    /// Where, to within `flip_tolerance`: the bracket's midpoint.
     pub at: f64,
     /// The leader is `from` at `below` and `to` at `above`.
     pub below: f64,
+    /// The bracket's upper end, where `to` leads.
     pub above: f64,
+    /// The leader below the flip.
     pub from: String,
+    /// The leader above it.
     pub to: String,
     /// False when the bracket could not be narrowed to `flip_tolerance`.
     pub resolved: bool,
 }
 
+/// One point of a sweep.
 #[derive(Clone, Debug, Serialize)]
 pub struct GridPoint {
+    /// The parameter's value there.
     pub value: f64,
     /// Per hypothesis; null where the evidence is impossible.
     pub posteriors: Option<Vec<f64>>,
 }
 
+/// What removal alone changes the leader.
 #[derive(Clone, Debug, Serialize)]
 pub struct Linchpins {
+    /// Items whose removal changes the leader.
     pub items: Vec<RemovalView>,
+    /// Sources whose removal changes the leader.
     pub sources: Vec<RemovalView>,
 }
 
+/// An item or source removed alone.
 #[derive(Clone, Debug, Serialize)]
 pub struct RemovalView {
+    /// Its id.
     pub id: String,
     /// Posteriors without it; null when the rest is impossible without it.
     pub posteriors: Option<Vec<f64>>,
+    /// The leader without it.
     pub leading: Option<String>,
+    /// Whether that differs from the baseline's leader.
     pub changes_leader: bool,
 }
 
+/// One enabled item's weight of evidence and leave-one-out.
 #[derive(Clone, Debug, Serialize)]
 pub struct ItemView {
+    /// The item id.
     pub id: String,
     /// Per hypothesis against the rest, decibans; null where infinite.
     pub weight_of_evidence_db: Vec<Option<f64>>,
+    /// The largest |weight| over hypotheses; null where infinite.
     pub strength_db: Option<f64>,
+    /// False when every weight is below 0.05 dB.
     pub diagnostic: bool,
     /// Posterior with the item disabled minus the baseline, per hypothesis;
     /// null when the rest of the evidence is impossible without it.
     pub leave_one_out: Option<Vec<f64>>,
+    /// The leader with the item disabled.
     pub leading_without: Option<String>,
 }
 

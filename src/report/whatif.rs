@@ -8,41 +8,61 @@ use super::{ModelView, SCHEMA_VERSION};
 use crate::analysis::whatif::WhatIf;
 use crate::model::{Model, Override, Probability, Reliability};
 
+/// The `whatif` view (kind `credence.whatif`; docs/JSON.md): every scenario
+/// beside the baseline.
 #[derive(Clone, Debug, Serialize)]
 pub struct WhatIfView {
+    /// The schema version.
     pub schema: u32,
+    /// `credence.whatif`.
     pub kind: &'static str,
+    /// The model's title, question and cut-off.
     pub model: ModelView,
+    /// The hypotheses, in model order.
     pub hypotheses: Vec<HypothesisRef>,
+    /// The posteriors under the model as written.
     pub baseline: BaselineView,
+    /// One per scenario run, in the order run.
     pub scenarios: Vec<ScenarioView>,
 }
 
+/// A hypothesis's id and title.
 #[derive(Clone, Debug, Serialize)]
 pub struct HypothesisRef {
+    /// Its id.
     pub id: String,
+    /// What it says.
     pub title: String,
 }
 
+/// The posteriors under the model as written.
 #[derive(Clone, Debug, Serialize)]
 pub struct BaselineView {
     /// In hypothesis order.
     pub posteriors: Vec<PosteriorView>,
+    /// The id of the leading hypothesis.
     pub leading: String,
 }
 
+/// One hypothesis's posterior.
 #[derive(Clone, Debug, Serialize)]
 pub struct PosteriorView {
+    /// The hypothesis id.
     pub id: String,
+    /// Its posterior.
     pub posterior: f64,
+    /// The ICD 203 words for it.
     pub icd203: String,
 }
 
+/// One scenario's outcome.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScenarioView {
     /// The scenario's id, or `--set` for overrides given alone.
     pub id: String,
+    /// What it supposes.
     pub title: String,
+    /// Why it is worth asking.
     pub why: Option<String>,
     /// In the order they apply.
     pub overrides: Vec<OverrideView>,
@@ -55,26 +75,36 @@ pub struct ScenarioView {
     pub leading: Option<String>,
     /// The baseline's leading hypothesis.
     pub leading_before: String,
+    /// Whether the leading hypothesis differs from the baseline's.
     pub leader_changed: bool,
 }
 
+/// One override a scenario applies.
 #[derive(Clone, Debug, Serialize)]
 pub struct OverrideView {
+    /// The dotted path it sets.
     pub path: String,
+    /// The value set, as an analyst would write it.
     pub value: String,
     /// Given on the command line with `--set` (applied after the scenario's
     /// own overrides).
     pub from_set: bool,
 }
 
+/// One hypothesis under a scenario, beside the baseline.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScenarioHypothesisView {
+    /// The hypothesis id.
     pub id: String,
+    /// Its baseline posterior.
     pub baseline: f64,
+    /// Its posterior under the scenario.
     pub posterior: f64,
     /// `posterior - baseline`.
     pub change: f64,
+    /// The ICD 203 words for the scenario's posterior.
     pub icd203: String,
+    /// The ICD 203 words for the baseline posterior.
     pub baseline_icd203: String,
 }
 

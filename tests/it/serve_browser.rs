@@ -149,20 +149,23 @@ fn whatif_text(model: &Path, arg: &str) -> Vec<(String, String)> {
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    let header = text
-        .lines()
-        .find(|l| l.starts_with("Scenario"))
-        .expect("the scenario table");
-    let row = text
-        .lines()
-        .find(|l| l.starts_with("--set "))
-        .expect("the --set row");
-    let ids: Vec<&str> = header.split_whitespace().skip(1).collect();
-    let values: Vec<&str> = row.split_whitespace().skip(1).collect();
-    ids.iter()
-        .zip(values)
-        .filter(|(id, _)| **id != "Leading")
-        .map(|(id, v)| (id.to_string(), v.to_string()))
+    // The scenario's own table: `Hypothesis  Baseline  Scenario  Change ...`,
+    // one row per hypothesis.
+    let mut lines = text.lines().map(str::trim);
+    lines
+        .find(|l| l.starts_with("Hypothesis") && l.contains("Scenario"))
+        .unwrap_or_else(|| panic!("the --set scenario's table in:\n{text}"));
+    lines
+        .skip_while(|l| l.starts_with('-'))
+        .take_while(|l| {
+            l.split_whitespace()
+                .nth(2)
+                .is_some_and(|v| v.parse::<f64>().is_ok())
+        })
+        .map(|l| {
+            let cells: Vec<&str> = l.split_whitespace().collect();
+            (cells[0].to_string(), cells[2].to_string())
+        })
         .collect()
 }
 
@@ -283,6 +286,11 @@ async fn case_model(client: &Client, s: &Scratch) {
         Duration::from_secs(10),
     )
     .await;
+    // The top of the page: the posterior under the header.
+    client
+        .execute("window.scrollTo(0, 0);", vec![])
+        .await
+        .unwrap();
     let png = client.screenshot().await.unwrap();
     std::fs::write(out_dir().join("workbench.png"), &png).unwrap();
     assert!(png.len() > 50_000, "the screenshot looks blank");

@@ -9,6 +9,7 @@ fn part(label: Line, contribution: &ContributionView) -> Option<(Line, &Contribu
     (!contribution.items.is_empty()).then_some((label, contribution))
 }
 
+/// The ACH view laid out as a document.
 pub fn ach(view: &AchView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "ach", "Analysis of Competing Hypotheses");
     let n = view.hypotheses.len();

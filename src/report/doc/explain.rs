@@ -240,6 +240,7 @@ fn item(d: &mut Doc<'_>, it: &ItemView) {
     d.table(tab);
 }
 
+/// The explain view laid out as a document.
 pub fn explain(view: &ExplainView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "explain", "The arithmetic, step by step");
     if let Some(i) = &view.item {

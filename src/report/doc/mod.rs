@@ -30,7 +30,9 @@ pub struct Doc<'a> {
     pub command: &'static str,
     /// What the page is, e.g. "Posterior report".
     pub subtitle: &'static str,
+    /// The model's title, question and cut-off, for the page header.
     pub model: &'a ModelView,
+    /// The body, in reading order.
     pub blocks: Vec<Block<'a>>,
 }
 
@@ -38,29 +40,37 @@ pub struct Doc<'a> {
 /// markup: each printer escapes it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Span {
+    /// Plain words.
     Text(String),
     /// An id, path or value as written in the model (monospace).
     Code(String),
+    /// Words to stress.
     Strong(String),
 }
 
+/// A line of inline text: spans in order.
 pub type Line = Vec<Span>;
 
+/// One block of a document.
 pub enum Block<'a> {
     /// Level 2 opens a section, level 3 a subsection.
     Heading(u8, Line),
+    /// A paragraph.
     Para(Line),
     /// A smaller explanatory paragraph (legends, method notes).
     Note(Line),
+    /// A bulleted list.
     List(Vec<Line>),
     /// Arithmetic in a fixed-width font (our numbers only, no model text).
     Formula(String),
+    /// A table.
     Table(Table),
     /// A chart: drawn by the HTML printer, left out of Markdown (the tables
     /// beside each figure carry the same numbers).
     Figure(Figure<'a>),
 }
 
+/// A chart and the view it draws.
 pub enum Figure<'a> {
     /// Posterior bars with prior markers over the ICD 203 bands.
     Posterior(&'a ReportView),
@@ -74,9 +84,12 @@ pub enum Figure<'a> {
     Percentiles(&'a SimulateView),
 }
 
+/// How a column's cells line up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Align {
+    /// Words.
     Left,
+    /// Numbers.
     Right,
 }
 
@@ -105,15 +118,19 @@ pub enum Tone {
     Warning,
 }
 
+/// One table cell: its text, an optional second line, and its tone.
 #[derive(Clone, Debug)]
 pub struct Cell {
+    /// The cell's text.
     pub main: Line,
     /// A second, quieter line (a title or claim under an id).
     pub subline: Option<String>,
+    /// What it means, for color.
     pub tone: Tone,
 }
 
 impl Cell {
+    /// Plain words.
     pub fn text(s: impl Into<String>) -> Cell {
         Cell {
             main: vec![Span::Text(s.into())],
@@ -131,6 +148,7 @@ impl Cell {
         }
     }
 
+    /// A cell of mixed spans.
     pub fn line(main: Line) -> Cell {
         Cell {
             main,
@@ -139,10 +157,12 @@ impl Cell {
         }
     }
 
+    /// A blank cell.
     pub fn empty() -> Cell {
         Cell::line(Vec::new())
     }
 
+    /// Add a second, quieter line under the text.
     pub fn with_subline(mut self, s: impl Into<String>) -> Cell {
         let s = s.into();
         if !s.trim().is_empty() {
@@ -151,15 +171,20 @@ impl Cell {
         self
     }
 
+    /// Set what the cell means, for color.
     pub fn tone(mut self, t: Tone) -> Cell {
         self.tone = t;
         self
     }
 }
 
+/// A table: a header, each column's alignment, and rows of cells.
 pub struct Table {
+    /// One heading per column.
     pub header: Vec<Line>,
+    /// One alignment per column.
     pub align: Vec<Align>,
+    /// The rows, each one cell per column.
     pub rows: Vec<Vec<Cell>>,
     /// Rows from this index on are totals (drawn apart in HTML).
     pub summary_from: Option<usize>,
@@ -190,10 +215,12 @@ impl Table {
         Table::new(header.iter().map(|h| text(*h)).collect(), right)
     }
 
+    /// Add a row.
     pub fn row(&mut self, cells: Vec<Cell>) {
         self.rows.push(cells);
     }
 
+    /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
@@ -205,6 +232,7 @@ impl Table {
 }
 
 impl<'a> Doc<'a> {
+    /// An empty document for `command`'s output on `model`.
     pub fn new(model: &'a ModelView, command: &'static str, subtitle: &'static str) -> Doc<'a> {
         Doc {
             command,
@@ -214,40 +242,49 @@ impl<'a> Doc<'a> {
         }
     }
 
+    /// Open a section.
     pub fn h2(&mut self, s: impl Into<String>) {
         self.blocks.push(Block::Heading(2, text(s)));
     }
 
+    /// Open a subsection.
     pub fn h3(&mut self, line: Line) {
         self.blocks.push(Block::Heading(3, line));
     }
 
+    /// Add a paragraph.
     pub fn para(&mut self, line: Line) {
         self.blocks.push(Block::Para(line));
     }
 
+    /// Add a smaller explanatory paragraph of plain words.
     pub fn note(&mut self, s: impl Into<String>) {
         self.blocks.push(Block::Note(text(s)));
     }
 
+    /// Add a smaller explanatory paragraph of mixed spans.
     pub fn note_line(&mut self, line: Line) {
         self.blocks.push(Block::Note(line));
     }
 
+    /// Add a bulleted list.
     pub fn list(&mut self, items: Vec<Line>) {
         if !items.is_empty() {
             self.blocks.push(Block::List(items));
         }
     }
 
+    /// Add arithmetic in a fixed-width font.
     pub fn formula(&mut self, s: impl Into<String>) {
         self.blocks.push(Block::Formula(s.into()));
     }
 
+    /// Add a table.
     pub fn table(&mut self, t: Table) {
         self.blocks.push(Block::Table(t));
     }
 
+    /// Add a chart (drawn in HTML only).
     pub fn figure(&mut self, f: Figure<'a>) {
         self.blocks.push(Block::Figure(f));
     }

@@ -142,6 +142,7 @@ fn origin_ledger<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
     }
 }
 
+/// The report view laid out as a document.
 pub fn report(view: &ReportView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "report", "Posterior report");
     let leader = view

@@ -55,6 +55,7 @@ pub fn sweep_note(view: &SensitivityView) -> String {
     )
 }
 
+/// The sensitivity view laid out as a document.
 pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "sensitivity", "Sensitivity");
     let k = view.hypotheses.len();

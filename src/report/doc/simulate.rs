@@ -12,6 +12,7 @@ fn samples(n: u64) -> String {
     format!("{n} sample{}", if n == 1 { "" } else { "s" })
 }
 
+/// The simulation view laid out as a document.
 pub fn simulate(view: &SimulateView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "simulate", "Monte Carlo simulation");
     let mut intro = format!(

@@ -4,6 +4,7 @@ use super::super::format::{four_decimals, signed_four_decimals};
 use super::super::whatif::WhatIfView;
 use super::{Cell, Doc, Figure, Line, Table, Tone, change_cell, code, strong, text, words};
 
+/// The what-if view laid out as a document.
 pub fn whatif(view: &WhatIfView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "whatif", "What if");
     d.h2("Scenarios side by side");
