@@ -290,6 +290,32 @@ pub fn leave_one_out(
     Ok(out)
 }
 
+/// Whether `group` leads in `posterior`: its posterior (the sum of its
+/// members') is above that of every hypothesis outside it.
+pub fn group_leads(group: &crate::model::Group, posterior: &[f64]) -> bool {
+    let total = group.total(posterior);
+    posterior
+        .iter()
+        .enumerate()
+        .all(|(h, &p)| group.contains(HypothesisId(h)) || total > p)
+}
+
+/// Among the groups that lead ([`group_leads`]), the one with the highest
+/// posterior (the first on an exact tie); `None` when no group leads.
+pub fn leading_group(model: &Model, posterior: &[f64]) -> Option<crate::model::GroupId> {
+    let mut best: Option<(usize, f64)> = None;
+    for (g, group) in model.groups.iter().enumerate() {
+        if !group_leads(group, posterior) {
+            continue;
+        }
+        let total = group.total(posterior);
+        if best.is_none_or(|(_, b)| total > b) {
+            best = Some((g, total));
+        }
+    }
+    best.map(|(g, _)| crate::model::GroupId(g))
+}
+
 /// The hypothesis with the highest posterior (the first, on an exact tie).
 pub fn leader(posterior: &[f64]) -> HypothesisId {
     let mut best = 0;

@@ -19,7 +19,8 @@ use rayon::prelude::*;
 
 use super::AnalysisError;
 use crate::model::{
-    Estimate, HypothesisId, Interval, ItemId, Model, Probability, Reliability, ReportId, SourceId,
+    Estimate, GroupId, HypothesisId, Interval, ItemId, Model, Probability, Reliability, ReportId,
+    SourceId,
 };
 use crate::network::{self, InferError};
 
@@ -125,6 +126,28 @@ pub struct HypothesisSpread {
 
 /// The result of a Monte Carlo run: the numbers sampled and the spread of
 /// each posterior.
+/// The spread of one group's posterior (the sum of its members') over the
+/// samples.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupSpread {
+    /// Which group.
+    pub id: GroupId,
+    /// The group's posterior by `report` (`None` as for hypotheses).
+    pub report: Option<f64>,
+    /// Mean of the group's posterior over the samples.
+    pub mean: f64,
+    /// Nearest-rank percentiles, in the order of [`PERCENTILES`].
+    pub percentiles: [f64; 3],
+    /// Share of samples in which the group leads: its posterior is above
+    /// that of every hypothesis outside it ([`super::group_leads`]).
+    pub leads: f64,
+    /// Share of samples in which its posterior exceeds 0.5: it is more
+    /// likely than not.
+    pub above_half: f64,
+}
+
+/// The outcome of a simulation: what was drawn and the spread of every
+/// posterior.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Simulation {
     /// The samples and seed asked for.
@@ -133,6 +156,8 @@ pub struct Simulation {
     pub parameters: Vec<Parameter>,
     /// Per hypothesis, indexed by `HypothesisId`.
     pub hypotheses: Vec<HypothesisSpread>,
+    /// Per group, indexed by `GroupId` (empty without groups).
+    pub groups: Vec<GroupSpread>,
     /// Samples whose draws made the evidence impossible (probability 0
     /// under every hypothesis); they are left out of every statistic.
     pub impossible: u64,
@@ -482,6 +507,7 @@ pub fn simulate(
         }
         lead_counts[super::leader(&row).0] += 1;
     }
+    let groups = group_spreads(model, &columns, report.as_deref(), used as usize);
     let hypotheses = columns
         .into_iter()
         .enumerate()
@@ -501,9 +527,56 @@ pub fn simulate(
         options: Options { samples, ..options },
         parameters: params,
         hypotheses,
+        groups,
         impossible,
         used,
     })
+}
+
+/// Each group's spread over the samples, from the hypotheses' columns.
+fn group_spreads(
+    model: &Model,
+    columns: &[Vec<f64>],
+    report: Option<&[f64]>,
+    used: usize,
+) -> Vec<GroupSpread> {
+    if model.groups.is_empty() {
+        return Vec::new();
+    }
+    let mut group_columns: Vec<Vec<f64>> = vec![Vec::with_capacity(used); model.groups.len()];
+    let mut row = vec![0.0; columns.len()];
+    let mut lead_counts = vec![0u64; model.groups.len()];
+    for s in 0..used {
+        for (h, column) in columns.iter().enumerate() {
+            row[h] = column[s];
+        }
+        for ((g, count), column) in model
+            .groups
+            .iter()
+            .zip(&mut lead_counts)
+            .zip(&mut group_columns)
+        {
+            column.push(g.total(&row));
+            *count += u64::from(super::group_leads(g, &row));
+        }
+    }
+    group_columns
+        .into_iter()
+        .enumerate()
+        .map(|(g, mut values)| {
+            let mean = mean(&values);
+            let above = values.iter().filter(|&&v| v > 0.5).count();
+            values.sort_by(f64::total_cmp);
+            GroupSpread {
+                id: GroupId(g),
+                report: report.map(|r| model.groups[g].total(r)),
+                mean,
+                percentiles: PERCENTILES.map(|p| percentile(&values, p)),
+                leads: lead_counts[g] as f64 / used as f64,
+                above_half: above as f64 / used as f64,
+            }
+        })
+        .collect()
 }
 
 /// The mean, taken as the first value plus the mean deviation from it: a

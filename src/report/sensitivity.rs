@@ -30,6 +30,9 @@ pub struct SensitivityView {
     pub hypotheses: Vec<BaselineHypothesis>,
     /// The baseline's leading hypothesis.
     pub leading: String,
+    /// The model's groups with their baseline posteriors (sums of their
+    /// members'); empty when it has none.
+    pub groups: Vec<BaselineHypothesis>,
     /// Largest impact first.
     pub parameters: Vec<ParameterView>,
     /// Items and sources whose removal alone changes the leader.
@@ -96,6 +99,10 @@ pub struct ParameterView {
     pub impact: f64,
     /// Per hypothesis; empty when no grid point is possible.
     pub ranges: Vec<RangeView>,
+    /// Per group (`hypothesis` holds the group id): the lowest and highest
+    /// group posterior over the grid; empty without groups or possible
+    /// points.
+    pub group_ranges: Vec<RangeView>,
     /// Every change of leader along the sweep, going up.
     pub flips: Vec<FlipView>,
     /// Each grid point and the posteriors there.
@@ -190,6 +197,29 @@ fn kind(p: &Parameter) -> &'static str {
     }
 }
 
+/// Each group's lowest and highest posterior over a sweep's possible grid
+/// points.
+fn group_ranges(model: &Model, grid: &[(f64, Option<Vec<f64>>)]) -> Vec<RangeView> {
+    model
+        .groups
+        .iter()
+        .filter_map(|g| {
+            let totals = grid
+                .iter()
+                .filter_map(|(_, p)| p.as_ref())
+                .map(|p| g.total(p));
+            let (min, max) = totals.fold(None, |acc: Option<(f64, f64)>, v| {
+                Some(acc.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))))
+            })?;
+            Some(RangeView {
+                hypothesis: g.id.clone(),
+                min,
+                max,
+            })
+        })
+        .collect()
+}
+
 /// Build the view of a sensitivity analysis.
 pub fn build(model: &Model, a: &Sensitivity) -> SensitivityView {
     let hid = |h: usize| model.hypotheses[h].id.clone();
@@ -261,6 +291,7 @@ pub fn build(model: &Model, a: &Sensitivity) -> SensitivityView {
                         resolved: f.resolved,
                     })
                     .collect(),
+                group_ranges: group_ranges(model, &s.grid),
                 grid: s
                     .grid
                     .iter()
@@ -336,6 +367,22 @@ pub fn build(model: &Model, a: &Sensitivity) -> SensitivityView {
             })
             .collect(),
         leading,
+        groups: model
+            .groups
+            .iter()
+            .map(|g| {
+                let p = g.total(&a.baseline);
+                BaselineHypothesis {
+                    id: g.id.clone(),
+                    title: g.title.clone(),
+                    posterior: p,
+                    icd203: model
+                        .scales
+                        .icd203_term(Probability::clamped(p))
+                        .to_string(),
+                }
+            })
+            .collect(),
         parameters,
         linchpins,
         sources_removed,

@@ -48,6 +48,34 @@ pub struct SimulateView {
     pub hypotheses: Vec<SpreadView>,
     /// The hypothesis that leads in the most samples.
     pub most_often_leading: String,
+    /// In model order; empty when the model has no groups.
+    pub groups: Vec<GroupSpreadView>,
+}
+
+/// One group's posterior (the sum of its members') over the samples.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupSpreadView {
+    /// The group's id.
+    pub id: String,
+    /// The group's title.
+    pub title: String,
+    /// Member hypothesis ids.
+    pub members: Vec<String>,
+    /// The group's posterior by `credence report` (null as for hypotheses).
+    pub report_posterior: Option<f64>,
+    /// Mean of the group's posterior over the samples.
+    pub mean: f64,
+    /// 5th percentile (nearest rank).
+    pub p5: f64,
+    /// Median (nearest rank).
+    pub p50: f64,
+    /// 95th percentile (nearest rank).
+    pub p95: f64,
+    /// Share of samples in which the group leads: its posterior is above
+    /// that of every hypothesis outside it.
+    pub p_leading: f64,
+    /// Share of samples in which its posterior exceeds 0.5.
+    pub p_above_half: f64,
 }
 
 /// One sampled number.
@@ -128,5 +156,29 @@ pub fn build(model: &Model, sim: &Simulation) -> SimulateView {
             })
             .collect(),
         most_often_leading: model.hypotheses[sim.most_often_leading().0].id.clone(),
+        groups: sim
+            .groups
+            .iter()
+            .map(|g| {
+                let group = &model.groups[g.id.0];
+                let [p5, p50, p95] = g.percentiles;
+                GroupSpreadView {
+                    id: group.id.clone(),
+                    title: group.title.clone(),
+                    members: group
+                        .members
+                        .iter()
+                        .map(|m| model.hypotheses[m.0].id.clone())
+                        .collect(),
+                    report_posterior: g.report,
+                    mean: g.mean,
+                    p5,
+                    p50,
+                    p95,
+                    p_leading: g.leads,
+                    p_above_half: g.above_half,
+                }
+            })
+            .collect(),
     }
 }

@@ -20,10 +20,23 @@ pub struct WhatIfView {
     pub model: ModelView,
     /// The hypotheses, in model order.
     pub hypotheses: Vec<HypothesisRef>,
+    /// The model's `[[groups]]`, in model order (empty when it has none).
+    pub groups: Vec<GroupRef>,
     /// The posteriors under the model as written.
     pub baseline: BaselineView,
     /// One per scenario run, in the order run.
     pub scenarios: Vec<ScenarioView>,
+}
+
+/// A hypothesis group: its posterior is the sum of its members'.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupRef {
+    /// The group's id.
+    pub id: String,
+    /// The group's title.
+    pub title: String,
+    /// Member hypothesis ids, in the order written.
+    pub members: Vec<String>,
 }
 
 /// A hypothesis's id and title.
@@ -42,6 +55,12 @@ pub struct BaselineView {
     pub posteriors: Vec<PosteriorView>,
     /// The id of the leading hypothesis.
     pub leading: String,
+    /// In group order.
+    pub groups: Vec<PosteriorView>,
+    /// The leading group: among the groups whose posterior is above that of
+    /// every hypothesis outside them, the highest (the first on a tie); null
+    /// when no group leads.
+    pub leading_group: Option<String>,
 }
 
 /// One hypothesis's posterior.
@@ -77,6 +96,14 @@ pub struct ScenarioView {
     pub leading_before: String,
     /// Whether the leading hypothesis differs from the baseline's.
     pub leader_changed: bool,
+    /// In group order, shaped as `hypotheses`; empty when `error` is set.
+    pub groups: Vec<ScenarioHypothesisView>,
+    /// The leading group under the scenario (as in the baseline); null
+    /// with `error` or when no group leads.
+    pub leading_group: Option<String>,
+    /// Whether it differs from the baseline's leading group (with no
+    /// `error`).
+    pub leading_group_changed: bool,
 }
 
 /// One override a scenario applies.
@@ -143,6 +170,13 @@ pub fn build(model: &Model, w: &WhatIf) -> WhatIfView {
     };
     let id = |h: usize| model.hypotheses[h].id.clone();
     let leading_before = id(w.leader.0);
+    let group_posteriors =
+        |p: &[f64]| -> Vec<f64> { model.groups.iter().map(|g| g.total(p)).collect() };
+    let leading_group = |p: &[f64]| -> Option<String> {
+        crate::analysis::leading_group(model, p).map(|g| model.groups[g.0].id.clone())
+    };
+    let baseline_groups = group_posteriors(&w.baseline);
+    let group_before = leading_group(&w.baseline);
     let scenarios = w
         .outcomes
         .iter()
@@ -159,6 +193,25 @@ pub fn build(model: &Model, w: &WhatIf) -> WhatIfView {
                     from_set: k >= first_set,
                 })
                 .collect();
+            let (groups, leading_group) = match &o.posterior {
+                Ok(p) => (
+                    group_posteriors(p)
+                        .into_iter()
+                        .zip(&baseline_groups)
+                        .enumerate()
+                        .map(|(g, (post, &base))| ScenarioHypothesisView {
+                            id: model.groups[g].id.clone(),
+                            baseline: base,
+                            posterior: post,
+                            change: post - base,
+                            icd203: term(post),
+                            baseline_icd203: term(base),
+                        })
+                        .collect(),
+                    leading_group(p),
+                ),
+                Err(_) => (Vec::new(), None),
+            };
             let (error, hypotheses, leading) = match &o.posterior {
                 Ok(p) => (
                     None,
@@ -188,6 +241,9 @@ pub fn build(model: &Model, w: &WhatIf) -> WhatIfView {
                 leader_changed: leading.as_ref().is_some_and(|l| *l != leading_before),
                 leading,
                 leading_before: leading_before.clone(),
+                groups,
+                leading_group_changed: o.posterior.is_ok() && leading_group != group_before,
+                leading_group,
             }
         })
         .collect();
@@ -219,7 +275,30 @@ pub fn build(model: &Model, w: &WhatIf) -> WhatIfView {
                 })
                 .collect(),
             leading: leading_before,
+            groups: baseline_groups
+                .iter()
+                .enumerate()
+                .map(|(g, &p)| PosteriorView {
+                    id: model.groups[g].id.clone(),
+                    posterior: p,
+                    icd203: term(p),
+                })
+                .collect(),
+            leading_group: group_before,
         },
+        groups: model
+            .groups
+            .iter()
+            .map(|g| GroupRef {
+                id: g.id.clone(),
+                title: g.title.clone(),
+                members: g
+                    .members
+                    .iter()
+                    .map(|m| model.hypotheses[m.0].id.clone())
+                    .collect(),
+            })
+            .collect(),
         scenarios,
     }
 }

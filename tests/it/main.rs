@@ -19,6 +19,7 @@ mod chunked_parse;
 mod cli_basics;
 mod explain;
 mod files_and_pipes;
+mod group_commands;
 mod groups;
 mod guide;
 mod html_browser;

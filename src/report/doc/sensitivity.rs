@@ -89,9 +89,15 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
             .iter()
             .map(|h| vec![code(&h.id), words(" range")]),
     );
+    header.extend(
+        view.groups
+            .iter()
+            .map(|g| vec![words("group "), code(&g.id), words(" range")]),
+    );
     header.push(text("Favours (low / high end)"));
     header.push(text("Leader changes (nearest)"));
-    let mut tab = Table::new(header, &(3..4 + k).collect::<Vec<_>>());
+    let groups = view.groups.len();
+    let mut tab = Table::new(header, &(3..4 + k + groups).collect::<Vec<_>>());
     for p in view.parameters.iter().take(TOP_PARAMETERS) {
         let mut row = vec![
             Cell::text(&p.label).with_subline(&p.path),
@@ -109,6 +115,15 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
         } else {
             row.extend(
                 p.ranges.iter().map(|r| {
+                    Cell::text(format!("{}–{}", four_decimals(r.min), four_decimals(r.max)))
+                }),
+            );
+        }
+        if p.group_ranges.is_empty() {
+            row.extend((0..groups).map(|_| Cell::text("impossible").tone(Tone::Muted)));
+        } else {
+            row.extend(
+                p.group_ranges.iter().map(|r| {
                     Cell::text(format!("{}–{}", four_decimals(r.min), four_decimals(r.max)))
                 }),
             );

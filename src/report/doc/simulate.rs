@@ -58,6 +58,38 @@ pub fn simulate(view: &SimulateView) -> Doc<'_> {
         ]);
     }
     d.table(tab);
+    if !view.groups.is_empty() {
+        let mut tab = Table::plain(
+            &[
+                "Group",
+                "Report",
+                "Mean",
+                "5%",
+                "50%",
+                "95%",
+                "Leads",
+                "Above 0.5",
+            ],
+            &[1, 2, 3, 4, 5, 6, 7],
+        );
+        for g in &view.groups {
+            tab.row(vec![
+                Cell::code(&g.id).with_subline(&g.title),
+                g.report_posterior.map_or_else(
+                    || Cell::text("n/a").tone(Tone::Muted),
+                    |p| Cell::text(four_decimals(p)),
+                ),
+                Cell::text(four_decimals(g.mean)),
+                Cell::text(four_decimals(g.p5)),
+                Cell::text(four_decimals(g.p50)),
+                Cell::text(four_decimals(g.p95)),
+                Cell::text(format!("{:.1}%", g.p_leading * 100.0)),
+                Cell::text(format!("{:.1}%", g.p_above_half * 100.0)),
+            ]);
+        }
+        d.table(tab);
+        d.note("Groups: a group's posterior is the sum of its members'. Leads: share of samples in which the group's posterior is above that of every hypothesis outside it. Above 0.5: share in which it is more likely than not.");
+    }
     if let Some(lead) = view
         .hypotheses
         .iter()

@@ -4,6 +4,55 @@ use super::super::format::{four_decimals, signed_four_decimals};
 use super::super::whatif::WhatIfView;
 use super::{Cell, Doc, Figure, Line, Table, Tone, change_cell, code, strong, text, words};
 
+/// Each scenario's group posteriors beside the baseline's, and whether the
+/// leading group changes.
+fn groups(d: &mut Doc<'_>, view: &WhatIfView) {
+    d.note("Groups: each group's posterior is the sum of its members'. A group leads when its posterior is above that of every hypothesis outside it; the leading group is the highest such (none when no group leads).");
+    let mut header = vec![text("Scenario")];
+    header.extend(view.groups.iter().map(|g| vec![code(&g.id)]));
+    header.push(text("Leading group"));
+    let k = view.groups.len();
+    let mut tab = Table::new(header, &(1..=k).collect::<Vec<_>>());
+    let mut row = vec![Cell::text("(baseline)").tone(Tone::Leading)];
+    row.extend(
+        view.baseline
+            .groups
+            .iter()
+            .map(|g| Cell::text(four_decimals(g.posterior))),
+    );
+    let before = view
+        .baseline
+        .leading_group
+        .clone()
+        .unwrap_or_else(|| "none".to_string());
+    row.push(Cell::code(&before));
+    tab.row(row);
+    for s in &view.scenarios {
+        let mut row = vec![Cell::code(&s.id)];
+        if s.error.is_some() {
+            row.extend((0..=k).map(|_| Cell::text("n/a").tone(Tone::Muted)));
+        } else {
+            row.extend(
+                s.groups
+                    .iter()
+                    .map(|g| Cell::text(four_decimals(g.posterior))),
+            );
+            let lead = s
+                .leading_group
+                .clone()
+                .unwrap_or_else(|| "none".to_string());
+            row.push(if s.leading_group_changed {
+                Cell::line(vec![code(lead), words(" (was "), code(&before), words(")")])
+                    .tone(Tone::Warning)
+            } else {
+                Cell::line(vec![code(lead), words(" (unchanged)")])
+            });
+        }
+        tab.row(row);
+    }
+    d.table(tab);
+}
+
 /// The what-if view laid out as a document.
 pub fn whatif(view: &WhatIfView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "whatif", "What if");
@@ -55,6 +104,9 @@ pub fn whatif(view: &WhatIfView) -> Doc<'_> {
         tab.row(row);
     }
     d.table(tab);
+    if !view.groups.is_empty() {
+        groups(&mut d, view);
+    }
     let changed = view.scenarios.iter().filter(|s| s.leader_changed).count();
     if !view.scenarios.is_empty() {
         d.note(format!(
