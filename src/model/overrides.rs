@@ -419,7 +419,14 @@ pub fn parse_assignment(
             );
         }
     };
-    let value = shift_spans(value, shift);
+    let value = if shift == eq {
+        // A bare word, quoted to parse: its span is the word as written,
+        // not the two quotes added around it (which ran one byte past the
+        // argument; the set_path fuzz target found it).
+        toml::Spanned::new(eq + 1..arg.len(), value.into_inner())
+    } else {
+        shift_spans(value, shift)
+    };
     let scales = &model.scales;
     let mut cx = Cx::new(scales);
     match resolve(&mut cx, model, &mut Index::new(model), &segments, &value) {

@@ -105,3 +105,18 @@ fn a_quoted_number_is_named_as_such_on_the_command_line_too() {
         "{message}"
     );
 }
+
+#[test]
+fn a_bare_word_value_points_inside_the_argument() {
+    // Found by the set_path fuzz target: the word was quoted to be parsed
+    // and its span ran one byte past the argument.
+    let m = dotted();
+    let arg = "sources.\"a.b\".reliability=total_wnan";
+    match overrides::parse_assignment(&m, arg) {
+        Ok(_) => panic!("accepted"),
+        Err((_, diagnostics)) => {
+            let span = diagnostics[0].span.clone().expect("a span");
+            assert_eq!(&arg[span], "total_wnan");
+        }
+    }
+}
