@@ -227,6 +227,12 @@ const MAX_HISTORY: usize = 500;
 fn report_json(model: &Model) -> Result<Box<RawValue>, analysis::AnalysisError> {
     let analysis = analysis::analyse(model)?;
     let view = report::build(model, &analysis);
+    // The bottom line as `credence report` gives it; where its robustness
+    // checks cannot run, the report goes without one, as on the command line.
+    let view = match analysis::judgement::bottom_line(model, &analysis) {
+        Ok(line) => view.with_bottom_line(model, &line),
+        Err(_) => view,
+    };
     // A view of numbers and strings always serializes.
     let text = serde_json::to_string(&view).unwrap_or_else(|_| "null".to_string());
     Ok(RawValue::from_string(text).unwrap_or_else(|_| RawValue::NULL.to_owned()))
