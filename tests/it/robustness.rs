@@ -952,7 +952,8 @@ fn commands() -> Vec<String> {
             if !line.starts_with("  ") {
                 break;
             }
-            if name != "help" {
+            // `serve` runs until stopped; tests/it/serve.rs checks it.
+            if name != "help" && name != "serve" {
                 out.push(name.to_string());
             }
         }
