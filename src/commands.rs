@@ -34,6 +34,12 @@ fn emit(file: &SourceFile, diagnostics: &[Diagnostic]) {
     let _ = diag::render(&mut stderr, file, diagnostics);
 }
 
+/// An error's words as printed on standard error: any model text they
+/// quote with control and bidirectional characters escaped.
+fn shown(e: &impl std::fmt::Display) -> String {
+    credence::escape::for_terminal(&e.to_string()).into_owned()
+}
+
 /// Read and validate a model file; `Err(USAGE)` when it cannot be read.
 fn read(path: &Path) -> Result<(SourceFile, model::Checked), u8> {
     model::check_path(path).map_err(|e| {
@@ -145,7 +151,7 @@ fn run_report<V: report::View>(
     match build(&m) {
         Ok(view) => finish(print_report(output, format, &view)),
         Err(Stop::Analysis(e)) => {
-            eprintln!("error: {}: {e}", path.display());
+            eprintln!("error: {}: {}", path.display(), shown(&e));
             INVALID
         }
         Err(Stop::Argument(bad)) => {
@@ -163,8 +169,9 @@ pub fn report(path: &Path, format: report::Format, output: Option<&Path>) -> u8 
             Ok(line) => view.with_bottom_line(m, &line),
             Err(e) => {
                 eprintln!(
-                    "warning: {}: no bottom line (the robustness checks failed: {e})",
-                    path.display()
+                    "warning: {}: no bottom line (the robustness checks failed: {})",
+                    path.display(),
+                    shown(&e)
                 );
                 view
             }
@@ -353,9 +360,9 @@ pub fn query(
     let answer = match query::run(&parsed, &asked) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {name}: {e}");
+            eprintln!("error: {name}: {}", shown(&e));
             if let Some(hint) = e.hint() {
-                eprintln!("  hint: {hint}");
+                eprintln!("  hint: {}", shown(&hint));
             }
             return if e.is_usage() { USAGE } else { INVALID };
         }
