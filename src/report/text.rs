@@ -404,14 +404,14 @@ pub fn render(doc: &Doc<'_>, color: bool, out: &mut dyn Write) -> io::Result<()>
         out,
         "{}",
         paint(
-            &plain(escape::visible(&doc.model.title), Style::Bold),
+            &plain(escape::visible(doc.header.title), Style::Bold),
             color
         )
     )?;
-    if let Some(question) = &doc.model.question {
+    if let Some(question) = doc.header.question {
         writeln!(out, "Question: {}", escape::visible(question))?;
     }
-    if let Some(as_of) = &doc.model.as_of {
+    if let Some(as_of) = doc.header.as_of {
         writeln!(out, "As of: {}", escape::visible(as_of))?;
     }
     let mut indent = "";
