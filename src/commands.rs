@@ -2,7 +2,7 @@
 //! the outcome to an exit code.
 
 use std::io::{self, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use credence::analysis::whatif::BadArgument;
@@ -34,9 +34,21 @@ fn emit(file: &SourceFile, diagnostics: &[Diagnostic]) {
     let _ = diag::render(&mut stderr, file, diagnostics);
 }
 
+/// Where a model's `document` references are looked up when it has no
+/// `[model] seeds` setting: `../seeds` beside the model's folder, as in this
+/// repository's layout (beside the working folder for standard input).
+fn default_seeds(model: &Path) -> PathBuf {
+    let dir = if credence::input::is_stdin(model) {
+        PathBuf::from(".")
+    } else {
+        model.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    dir.join("..").join("seeds")
+}
+
 /// Read and validate a model file; `Err(USAGE)` when it cannot be read.
 fn read(path: &Path) -> Result<(SourceFile, model::Checked), u8> {
-    model::check_path(path).map_err(|e| {
+    model::check_path(path, &default_seeds(path)).map_err(|e| {
         eprintln!("error: {e}");
         USAGE
     })
@@ -423,6 +435,7 @@ pub fn serve(path: &Path, port: u16, no_open: bool) -> u8 {
     let options = credence::serve::Options {
         model: path.to_path_buf(),
         port,
+        default_seeds: default_seeds(path),
     };
     match credence::serve::run(&options, no_open, &mut io::stdout()) {
         Ok(()) => OK,

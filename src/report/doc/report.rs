@@ -3,9 +3,8 @@
 
 use super::super::ReportView;
 use super::super::format::{
-    count_of, four_decimals, percent, signed_four_decimals, signed_two_decimals,
+    count_of, four_decimals, percent, rounded_percent, signed_four_decimals, signed_two_decimals,
 };
-use super::super::judgement::pct;
 use super::super::posterior_report::EvidenceView;
 use super::{
     Cell, Doc, Figure, Table, Tone, change_cell, code, code_list, strong, text, woe_cell, words,
@@ -73,7 +72,11 @@ fn bottom_line<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
     d.para(ticks(&line.text));
     d.para(vec![
         strong("Likelihood: "),
-        words(format!("{} ({}). ", line.likelihood, pct(line.probability))),
+        words(format!(
+            "{} ({}). ",
+            line.likelihood,
+            rounded_percent(line.probability)
+        )),
         strong("Analytic confidence: "),
         words(format!("{}.", line.confidence)),
     ]);

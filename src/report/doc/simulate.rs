@@ -1,23 +1,19 @@
 //! The `simulate` document: the spread of each posterior over the sampled
 //! uncertain numbers.
 
-use super::super::format::{four_decimals, percent};
+use super::super::format::{count_of, four_decimals, percent};
 use super::super::simulate::SimulateView;
 use super::{Cell, Doc, Figure, Table, Tone, code, strong, text, words};
 
 /// Sampled numbers listed before the rest are only counted.
 const MAX_LISTED: usize = 200;
 
-fn samples(n: u64) -> String {
-    format!("{n} sample{}", if n == 1 { "" } else { "s" })
-}
-
 /// The simulation view laid out as a document.
 pub fn simulate(view: &SimulateView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "simulate", "Monte Carlo simulation");
     let mut intro = format!(
         "Monte Carlo: {}, seed {}. ",
-        samples(view.samples),
+        count_of(view.samples, "sample", "samples"),
         view.seed
     );
     if view.degenerate {
@@ -34,8 +30,8 @@ pub fn simulate(view: &SimulateView) -> Doc<'_> {
     if view.impossible_samples > 0 {
         d.note(format!(
             "{} drew numbers under which the evidence is impossible and were left out: the statistics are over {}.",
-            samples(view.impossible_samples),
-            samples(view.used_samples)
+            count_of(view.impossible_samples, "sample", "samples"),
+            count_of(view.used_samples, "sample", "samples")
         ));
     }
 
