@@ -15,7 +15,7 @@ use crate::cli::{credence, models};
 const TOLERANCE: f64 = 1e-9;
 
 fn load(path: &Path) -> Model {
-    let (_, checked) = model::check_path(path).expect("readable");
+    let (_, checked) = model::check_path(path, &crate::cli::default_seeds(path)).expect("readable");
     checked
         .model
         .unwrap_or_else(|| panic!("{} is valid", path.display()))
