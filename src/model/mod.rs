@@ -4,6 +4,7 @@
 //! [`Diagnostic`] pointing at the line and column. Warnings travel beside a
 //! valid model. This stage is the only one that sees TOML.
 
+pub mod ach_csv;
 mod chunks;
 pub mod limits;
 pub mod overrides;
