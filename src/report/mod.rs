@@ -4,6 +4,7 @@
 
 pub mod ach;
 pub mod check;
+pub mod compare;
 pub mod doc;
 pub mod explain;
 pub mod export;
