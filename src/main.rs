@@ -166,6 +166,15 @@ enum Command {
         #[command(flatten)]
         output: Output<ReportFormat>,
     },
+    /// What to collect next: each pending evidence item (`pending = true`)
+    /// by its expected information in bits, each outcome's probability and
+    /// posterior, the chance it overturns the judgement, indicators to watch.
+    Collect {
+        #[command(flatten)]
+        model: ModelArg,
+        #[command(flatten)]
+        output: Output<ReportFormat>,
+    },
     /// The arithmetic step by step: hit and false-alarm rates, relay
     /// chains, each item's likelihood, the running posterior.
     Explain {
@@ -352,6 +361,7 @@ impl Command {
             Command::Whatif { model, output, .. }
             | Command::Simulate { model, output, .. }
             | Command::Ach { model, output }
+            | Command::Collect { model, output }
             | Command::Explain { model, output, .. } => (Some(&model.model), output.file()),
             Command::Graph { model, output } => (Some(&model.model), output.file()),
             Command::Export { model, output } => (Some(&model.model), output.file()),
@@ -429,6 +439,9 @@ fn main() -> ExitCode {
         ),
         Command::Ach { model, output } => {
             commands::ach(&model.model, output.format.into(), output.file())
+        }
+        Command::Collect { model, output } => {
+            commands::collect(&model.model, output.format.into(), output.file())
         }
         Command::Explain {
             model,

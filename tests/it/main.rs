@@ -17,6 +17,7 @@ mod bad_models;
 mod budgets;
 mod chunked_parse;
 mod cli_basics;
+mod collect;
 mod explain;
 mod files_and_pipes;
 mod group_commands;

@@ -4,6 +4,7 @@
 //! escaping, so the two formats always say the same thing.
 
 mod ach;
+mod collect;
 mod explain;
 mod report;
 mod sensitivity;
@@ -11,6 +12,7 @@ mod simulate;
 mod whatif;
 
 pub use ach::ach;
+pub use collect::{collect, indicators};
 pub use explain::explain;
 pub use report::report;
 pub use sensitivity::{TOP_PARAMETERS, sensitivity};
