@@ -43,6 +43,7 @@ fn run(items: usize) {
     let server = credence::serve::start(&credence::serve::Options {
         model: model.clone(),
         port: 0,
+        default_seeds: std::path::PathBuf::from("seeds"),
     })
     .expect("the server starts");
     let url = format!("{}api/overrides", server.url());

@@ -24,7 +24,9 @@ fn main() {
     if stage == "infer-file" {
         let path = args.get(1).expect("a model file");
         let reps: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100);
-        let (_, checked) = model::check_path(std::path::Path::new(path)).expect("readable");
+        let (_, checked) =
+            model::check_path(std::path::Path::new(path), std::path::Path::new("seeds"))
+                .expect("readable");
         let c = network::compile(&checked.model.expect("valid model"));
         let start = std::time::Instant::now();
         let mut sink = 0.0;

@@ -2,7 +2,7 @@
 //! the outcome to an exit code.
 
 use std::io::{self, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use credence::analysis::whatif::BadArgument;
@@ -34,9 +34,21 @@ fn emit(file: &SourceFile, diagnostics: &[Diagnostic]) {
     let _ = diag::render(&mut stderr, file, diagnostics);
 }
 
+/// Where a model's `document` references are looked up when it has no
+/// `[model] seeds` setting: `../seeds` beside the model's folder, as in this
+/// repository's layout (beside the working folder for standard input).
+fn default_seeds(model: &Path) -> PathBuf {
+    let dir = if credence::input::is_stdin(model) {
+        PathBuf::from(".")
+    } else {
+        model.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    dir.join("..").join("seeds")
+}
+
 /// Read and validate a model file; `Err(USAGE)` when it cannot be read.
 fn read(path: &Path) -> Result<(SourceFile, model::Checked), u8> {
-    model::check_path(path).map_err(|e| {
+    model::check_path(path, &default_seeds(path)).map_err(|e| {
         eprintln!("error: {e}");
         USAGE
     })
@@ -316,6 +328,59 @@ pub fn export(path: &Path, format: report::export::ExportFormat, output: Option<
             let view = report::export::build(&m);
             finish(print_to(output, |out| report::write_json(&view, out)))
         }
+        report::export::ExportFormat::AchCsv => {
+            let text = report::export::ach_csv(&m);
+            finish(print_to(output, |out| out.write_all(text.as_bytes())))
+        }
+    }
+}
+
+/// `import ach`: an ACH spreadsheet (CSV) as a model TOML. Reads through
+/// the model's size cap; every bad cell is reported (exit 1).
+pub fn import_ach(path: &Path, title: Option<&str>, output: Option<&Path>) -> u8 {
+    let name = credence::input::display_name(path);
+    let bytes = match credence::input::read_capped(path, model::MAX_FILE_BYTES) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+    };
+    let title = title.map_or_else(
+        || {
+            let stem = path
+                .file_stem()
+                .filter(|_| !credence::input::is_stdin(path))
+                .map(|s| s.to_string_lossy().replace(['_', '-'], " "));
+            match stem {
+                Some(s) if !s.trim().is_empty() => format!("ACH matrix: {}", s.trim()),
+                _ => "ACH matrix".to_string(),
+            }
+        },
+        str::to_string,
+    );
+    match model::ach_csv::import(&name, &bytes, &title) {
+        Ok(imported) => {
+            let code = finish(print_to(output, |out| {
+                out.write_all(imported.toml.as_bytes())
+            }));
+            if code == OK {
+                eprintln!(
+                    "imported {} evidence rows x {} hypotheses ({} sources) from {name}",
+                    imported.items, imported.hypotheses, imported.sources
+                );
+            }
+            code
+        }
+        Err(failed) => {
+            emit(&failed.file, &failed.diagnostics);
+            let count = failed.diagnostics.len();
+            eprintln!(
+                "error: {name} is not an ACH matrix credence can read ({count} error{})",
+                if count == 1 { "" } else { "s" }
+            );
+            INVALID
+        }
     }
 }
 
@@ -399,6 +464,7 @@ pub fn serve(path: &Path, port: u16, no_open: bool) -> u8 {
     let options = credence::serve::Options {
         model: path.to_path_buf(),
         port,
+        default_seeds: default_seeds(path),
     };
     match credence::serve::run(&options, no_open, &mut io::stdout()) {
         Ok(()) => OK,

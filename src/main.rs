@@ -202,6 +202,12 @@ enum Command {
         #[command(flatten)]
         output: Output<ExportFormatArg>,
     },
+    /// Bring another tool's file in as a model: `import ach MATRIX.csv`
+    /// reads an ACH spreadsheet and writes a commented model TOML.
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
     /// Exact posterior of one node of any discrete BIF network (GeNIe,
     /// Netica, bnlearn, pgmpy, credence export).
     ///
@@ -259,6 +265,31 @@ enum Command {
         /// missing), each written atomically.
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+    },
+}
+
+/// What `credence import` reads.
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// An ACH matrix from a spreadsheet (CSV): the first column the
+    /// evidence, then one column per hypothesis of CC/C/N/I/II/NA cells,
+    /// optional Source, Credibility and Relevance columns (docs/ACH_CSV.md).
+    /// Writes a commented model TOML on the documented ACH scale.
+    ///
+    /// Excel's exports are read as they are: a byte-order mark, `,` `;` or
+    /// tab between cells, quoted cells, CRLF. A bad cell is reported at its
+    /// line and column (exit 1).
+    Ach {
+        /// The CSV file (`-`: standard input).
+        #[arg(value_name = "MATRIX.csv")]
+        matrix: PathBuf,
+        /// The model's title (default: from the file name).
+        #[arg(long, value_name = "TEXT")]
+        title: Option<String>,
+        /// Write the model to FILE instead of standard output, atomically
+        /// (as every command's -o).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -333,6 +364,9 @@ enum ExportFormatArg {
     Bif,
     /// The validated model as JSON (kind `credence.export`, docs/JSON.md).
     Json,
+    /// The ACH matrix as a spreadsheet (CSV), in the layout `credence
+    /// import ach` reads (docs/ACH_CSV.md).
+    AchCsv,
 }
 
 impl FormatArg for ExportFormatArg {
@@ -368,6 +402,9 @@ impl Command {
             Command::Query {
                 network, output, ..
             } => (Some(network), output.file()),
+            Command::Import {
+                what: ImportCommand::Ach { matrix, output, .. },
+            } => (Some(matrix), output.as_deref()),
             Command::Check { model, .. } => (Some(&model.model), None),
             Command::Serve { model, .. } => (Some(model), None),
             Command::GenerateCompletions { .. } | Command::GenerateMan { .. } => (None, None),
@@ -464,9 +501,18 @@ fn main() -> ExitCode {
             let format = match output.format {
                 ExportFormatArg::Bif => credence::report::export::ExportFormat::Bif,
                 ExportFormatArg::Json => credence::report::export::ExportFormat::Json,
+                ExportFormatArg::AchCsv => credence::report::export::ExportFormat::AchCsv,
             };
             commands::export(&model.model, format, output.file())
         }
+        Command::Import {
+            what:
+                ImportCommand::Ach {
+                    matrix,
+                    title,
+                    output,
+                },
+        } => commands::import_ach(&matrix, title.as_deref(), output.as_deref()),
         Command::Query {
             network,
             target,

@@ -324,6 +324,26 @@ fn db(ratio: f64) -> f64 {
     10.0 * ratio.log10()
 }
 
+/// 10 log10 of `likelihoods[h]` over the mean of the other hypotheses'
+/// (ACH ignores priors, so the mean is unweighted); ±infinity where one side
+/// is 0, 0 where both are.
+pub fn ratio_db(likelihoods: &[f64], h: usize) -> f64 {
+    let n = likelihoods.len();
+    let others = likelihoods
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != h)
+        .map(|(_, x)| x)
+        .sum::<f64>()
+        / (n.max(2) - 1) as f64;
+    match (likelihoods[h] == 0.0, others == 0.0) {
+        (true, true) => 0.0,
+        (false, true) => f64::INFINITY,
+        (true, false) => f64::NEG_INFINITY,
+        (false, false) => db(likelihoods[h] / others),
+    }
+}
+
 fn row(model: &Model, i: ItemId, (given_true, given_false): (f64, f64)) -> Row {
     let item = &model.items[i.0];
     let denied = given_true < given_false;
@@ -335,25 +355,12 @@ fn row(model: &Model, i: ItemId, (given_true, given_false): (f64, f64)) -> Row {
             if denied { 1.0 - p } else { p }
         })
         .collect();
-    let n = q.len();
     let cells = item
         .likelihood
         .iter()
         .enumerate()
         .map(|(h, l)| {
-            let others = q
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != h)
-                .map(|(_, x)| x)
-                .sum::<f64>()
-                / (n.max(2) - 1) as f64;
-            let ratio_db = match (q[h] == 0.0, others == 0.0) {
-                (true, true) => 0.0,
-                (false, true) => f64::INFINITY,
-                (true, false) => f64::NEG_INFINITY,
-                (false, false) => db(q[h] / others),
-            };
+            let ratio_db = ratio_db(&q, h);
             let written = l
                 .label
                 .as_deref()

@@ -4,6 +4,7 @@
 //! [`Diagnostic`] pointing at the line and column. Warnings travel beside a
 //! valid model. This stage is the only one that sees TOML.
 
+pub mod ach_csv;
 mod chunks;
 pub mod limits;
 pub mod overrides;
@@ -366,11 +367,36 @@ pub fn check_bytes(
     }
 }
 
+/// The folder a model's `document` references are checked against: its
+/// `[model] seeds` setting, relative to the model's folder (the working
+/// folder for standard input), or `default` when it has none. The default
+/// is the caller's to choose: the command line uses `../seeds` beside the
+/// model's folder.
+pub fn seeds_folder(model_path: &Path, setting: Option<&str>, default: &Path) -> PathBuf {
+    match setting {
+        Some(s) => {
+            let dir = if crate::input::is_stdin(model_path) {
+                PathBuf::from(".")
+            } else {
+                model_path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default()
+            };
+            dir.join(s)
+        }
+        None => default.to_path_buf(),
+    }
+}
+
 /// Read and check a model file (`-`: standard input), reading at most
-/// [`MAX_FILE_BYTES`] whatever the file is (see [`crate::input`]). The seeds
-/// folder defaults to `../seeds` beside the model's folder, as in this
-/// repository's layout (beside the working folder for standard input).
-pub fn check_path(path: &Path) -> Result<(SourceFile, Checked), crate::input::InputError> {
+/// [`MAX_FILE_BYTES`] whatever the file is (see [`crate::input`]).
+/// `default_seeds` is the folder of seed-document records when the model
+/// has no `[model] seeds` setting (see [`seeds_folder`]).
+pub fn check_path(
+    path: &Path,
+    default_seeds: &Path,
+) -> Result<(SourceFile, Checked), crate::input::InputError> {
     let name = crate::input::display_name(path);
     let bytes = match crate::input::read_capped(path, MAX_FILE_BYTES) {
         Ok(bytes) => bytes,
@@ -388,18 +414,8 @@ pub fn check_path(path: &Path) -> Result<(SourceFile, Checked), crate::input::In
         }
         Err(e) => return Err(e),
     };
-    let dir = if crate::input::is_stdin(path) {
-        PathBuf::from(".")
-    } else {
-        path.parent().map(Path::to_path_buf).unwrap_or_default()
-    };
-    let documents = |setting: Option<&str>| {
-        let folder = match setting {
-            Some(s) => dir.join(s),
-            None => dir.join("..").join("seeds"),
-        };
-        documents_in(&folder)
-    };
+    let documents =
+        |setting: Option<&str>| documents_in(&seeds_folder(path, setting, default_seeds));
     // The text moves into the `SourceFile` rather than being copied: a large
     // model is held once.
     match String::from_utf8(bytes) {

@@ -1,6 +1,8 @@
 //! `credence export`: the compiled network as BIF (via [`crate::network::bif`])
 //! for GeNIe, Netica and pgmpy, and the validated model as JSON (its own
-//! serializable view, schema 1, kind `credence.export`; docs/JSON.md).
+//! serializable view, schema 1, kind `credence.export`; docs/JSON.md), and
+//! the model's ACH matrix as a spreadsheet (CSV with the header names
+//! `credence import ach` reads, [`crate::model::ach_csv`]).
 
 use serde::Serialize;
 
@@ -14,6 +16,8 @@ pub enum ExportFormat {
     Bif,
     /// The validated model as JSON (`--format json`).
     Json,
+    /// The ACH matrix as CSV (`--format ach-csv`).
+    AchCsv,
 }
 
 /// The compiled network as BIF: the hypothesis node `hypothesis` with one
@@ -51,6 +55,105 @@ pub fn bif(model: &Model, compiled: &Compiled) -> String {
             evidence: compiled.evidence.clone(),
         },
     )
+}
+
+/// A probability as `credence import ach` reads it back: the letter, the
+/// interval or the number as written.
+fn credibility_text(r: &Reliability) -> Option<String> {
+    match r {
+        Reliability::Accuracy(e) => Some(match (&e.label, e.range) {
+            (Some(label), _) => label.clone(),
+            (None, Some(range)) if range.width() > 0.0 => {
+                format!("[{}, {}]", range.low(), range.high())
+            }
+            _ => format!("{}", e.point),
+        }),
+        // A hit and false-alarm pair has no place in an ACH credibility.
+        Reliability::Credibility { .. } => None,
+    }
+}
+
+/// The model's ACH matrix as CSV (docs/ACH_CSV.md): `Evidence`, one column
+/// per hypothesis (its title) with the item's rating of the claim, then
+/// `Source`, `Credibility` (when any item has reports) and `Relevance` (when
+/// an imported item recorded one). A cell written as an ACH rating keeps it;
+/// any other likelihood gets the rating `credence ach` derives from it (for
+/// the claim as written, never mirrored). Disabled items are left out.
+pub fn ach_csv(model: &Model) -> String {
+    use crate::analysis::ach::{Rating, ratio_db};
+    use crate::model::ach_csv::{
+        CREDIBILITY_HEADER, EVIDENCE_HEADER, RELEVANCE_HEADER, RELEVANCE_NOTE, SOURCE_HEADER,
+        UNATTRIBUTED,
+    };
+    let items: Vec<&crate::model::Item> = model.items.iter().filter(|i| i.enabled).collect();
+    let with_sources = items.iter().any(|i| !i.reports.is_empty());
+    let relevance = |item: &crate::model::Item| {
+        item.notes
+            .as_deref()
+            .and_then(|n| n.strip_prefix(RELEVANCE_NOTE))
+            .map(str::to_string)
+    };
+    let with_relevance = items.iter().any(|i| relevance(i).is_some());
+    let mut header: Vec<String> = vec![EVIDENCE_HEADER.to_string()];
+    header.extend(model.hypotheses.iter().map(|h| h.title.clone()));
+    if with_sources {
+        header.push(SOURCE_HEADER.into());
+        header.push(CREDIBILITY_HEADER.into());
+    }
+    if with_relevance {
+        header.push(RELEVANCE_HEADER.into());
+    }
+    let mut rows = vec![header];
+    for item in items {
+        let likelihoods: Vec<f64> = item.likelihood.iter().map(|l| l.point.get()).collect();
+        let mut row = vec![item.claim.clone()];
+        row.extend(item.likelihood.iter().enumerate().map(|(h, l)| {
+            match l
+                .label
+                .as_ref()
+                .filter(|t| model.scales.ach.iter().any(|(code, _)| code == *t))
+            {
+                Some(code) => code.clone(),
+                None => Rating::from_db(ratio_db(&likelihoods, h))
+                    .code()
+                    .to_string(),
+            }
+        }));
+        if with_sources {
+            let mut names = Vec::new();
+            let mut credibilities = Vec::new();
+            for report in &item.reports {
+                let source = &model.sources[report.source.0];
+                let mut name = if source.id == UNATTRIBUTED {
+                    String::new()
+                } else {
+                    source.title.clone()
+                };
+                if !report.asserts {
+                    name.push_str(" (denies)");
+                }
+                names.push(name.trim().to_string());
+                credibilities.push(credibility_text(model.report_reliability(report).0));
+            }
+            row.push(names.join("; "));
+            // One credibility per report, or none when one cannot be written.
+            let written: Option<Vec<String>> = credibilities.into_iter().collect();
+            row.push(written.map(|c| c.join("; ")).unwrap_or_default());
+        }
+        if with_relevance {
+            row.push(relevance(item).unwrap_or_default());
+        }
+        rows.push(row);
+    }
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    for row in &rows {
+        // Writing to a Vec cannot fail.
+        let _ = writer.write_record(row);
+    }
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// A probability as written: the point value used for inference, the range

@@ -48,6 +48,42 @@ pub fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
 }
 
+/// A probability as a percentage for reading: whole percents from 1% to
+/// 99%, one decimal nearer 0 and 1, and `<0.1%` / `>99.9%` rather than a
+/// rounded 0% or 100% that would overstate certainty.
+pub fn rounded_percent(p: f64) -> String {
+    if (0.01..=0.99).contains(&p) {
+        format!("{:.0}%", 100.0 * p)
+    } else if p > 0.999 && p < 1.0 {
+        ">99.9%".to_string()
+    } else if p > 0.0 && p < 0.001 {
+        "<0.1%".to_string()
+    } else {
+        format!("{:.1}%", 100.0 * p)
+    }
+}
+
+/// A number to at most 3 decimals, trailing zeros dropped: `0.25`, `1`,
+/// `0.333` (labels in drawings, where width matters more than digits).
+pub fn up_to_three_decimals(x: f64) -> String {
+    let s = format!("{x:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s.is_empty() { "0".into() } else { s.into() }
+}
+
+/// A count with thousands separators: `1,000`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (k, ch) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 /// A closed interval as written in a model: `[0.6, 0.9]`.
 pub fn interval(bounds: [f64; 2]) -> String {
     format!("[{}, {}]", bounds[0], bounds[1])
@@ -64,6 +100,15 @@ pub fn and_list(items: &[String]) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Alternatives joined as in a sentence: `a`, `a or b`, `a, b or c`.
+pub fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
 
@@ -123,6 +168,17 @@ mod tests {
         assert_eq!(signed_four_decimals_or_scientific(0.5), "+0.5000");
         assert_eq!(percent(0.2574), "25.7%");
         assert_eq!(interval([0.6, 0.9]), "[0.6, 0.9]");
+        assert_eq!(rounded_percent(0.734), "73%");
+        assert_eq!(rounded_percent(0.0004), "<0.1%");
+        assert_eq!(rounded_percent(0.9995), ">99.9%");
+        assert_eq!(rounded_percent(1.0), "100.0%");
+        assert_eq!(rounded_percent(0.005), "0.5%");
+        assert_eq!(up_to_three_decimals(0.25), "0.25");
+        assert_eq!(up_to_three_decimals(1.0), "1");
+        assert_eq!(up_to_three_decimals(0.0001), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]
@@ -132,6 +188,9 @@ mod tests {
         let ids: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
         assert_eq!(and_list(&ids), "a, b and c");
         assert_eq!(and_list(&ids[..1]), "a");
+        assert_eq!(and_list(&[]), "");
+        assert_eq!(or_list(&ids), "a, b or c");
+        assert_eq!(or_list(&ids[..2]), "a or b");
         assert_eq!(shortened_list(&ids, 2), "a, b, c");
         assert_eq!(shortened_list(&ids, 1), "a, and 2 more");
     }

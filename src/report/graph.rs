@@ -8,6 +8,7 @@
 
 use std::io::{self, Write};
 
+use super::format::{up_to_three_decimals, wrap_words};
 use crate::model::{Model, ReportId};
 use crate::network::{Compiled, bif};
 
@@ -96,31 +97,6 @@ pub struct GraphView {
     pub disabled: Vec<String>,
 }
 
-/// Split text into lines of at most about `width` characters at spaces.
-pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
-fn short(x: f64) -> String {
-    let s = format!("{x:.3}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s.is_empty() { "0".into() } else { s.into() }
-}
-
 /// Build the drawing of a model from its compiled network.
 pub fn build(model: &Model, compiled: &Compiled) -> GraphView {
     let net = &compiled.net;
@@ -130,7 +106,7 @@ pub fn build(model: &Model, compiled: &Compiled) -> GraphView {
     let h = compiled.hypothesis;
     let mut lines = vec!["Hypotheses".to_string()];
     for x in &model.hypotheses {
-        lines.extend(wrap(&format!("{}: {}", x.id, x.title), 48));
+        lines.extend(wrap_words(&format!("{}: {}", x.id, x.title), 48));
     }
     nodes.push(GraphNode {
         id: ids[h].clone(),
@@ -141,12 +117,18 @@ pub fn build(model: &Model, compiled: &Compiled) -> GraphView {
         let source = &model.sources[q.source.0];
         let range = source
             .latent_range()
-            .map(|r| format!("[{}, {}]", short(r.low().get()), short(r.high().get())))
+            .map(|r| {
+                format!(
+                    "[{}, {}]",
+                    up_to_three_decimals(r.low().get()),
+                    up_to_three_decimals(r.high().get())
+                )
+            })
             .unwrap_or_default();
         nodes.push(GraphNode {
             id: ids[q.var].clone(),
             kind: NodeKind::Reliability,
-            lines: wrap(&format!("reliability of {}", source.title), 36)
+            lines: wrap_words(&format!("reliability of {}", source.title), 36)
                 .into_iter()
                 .chain([format!("{range}, {} levels", q.levels.len())])
                 .collect(),
@@ -156,7 +138,7 @@ pub fn build(model: &Model, compiled: &Compiled) -> GraphView {
         let item = &model.items[item_nodes.item.0];
         let event = item_nodes.event;
         let mut lines = vec![item.id.clone()];
-        lines.extend(wrap(&item.claim, 36));
+        lines.extend(wrap_words(&item.claim, 36));
         if item_nodes.established {
             lines.push("(established)".into());
         }
@@ -184,7 +166,7 @@ pub fn build(model: &Model, compiled: &Compiled) -> GraphView {
         for (v, r) in order {
             let report = &item.reports[r];
             let source = &model.sources[report.source.0];
-            let mut lines = wrap(&source.title, 36);
+            let mut lines = wrap_words(&source.title, 36);
             if report.id != source.id {
                 lines.push(format!("[{}]", report.id));
             }
@@ -255,7 +237,7 @@ pub fn build(model: &Model, compiled: &Compiled) -> GraphView {
 
 fn relay_label(strength: f64, dependency: &Option<String>) -> String {
     let mut label = if strength < 1.0 {
-        format!("relays, s={}", short(strength))
+        format!("relays, s={}", up_to_three_decimals(strength))
     } else {
         "relays".to_string()
     };
@@ -370,7 +352,10 @@ fn write_dot(view: &GraphView, out: &mut dyn Write) -> io::Result<()> {
         let attrs = match &edge.kind {
             EdgeKind::Likelihood | EdgeKind::Direct => String::new(),
             EdgeKind::DirectShare(share) => {
-                format!(" [style=dotted, label=\"direct {}\"]", short(*share))
+                format!(
+                    " [style=dotted, label=\"direct {}\"]",
+                    up_to_three_decimals(*share)
+                )
             }
             EdgeKind::Relay {
                 strength,
@@ -445,7 +430,9 @@ fn write_mermaid(view: &GraphView, out: &mut dyn Write) -> io::Result<()> {
     for edge in &view.edges {
         let arrow = match &edge.kind {
             EdgeKind::Likelihood | EdgeKind::Direct => "-->".to_string(),
-            EdgeKind::DirectShare(share) => format!("-.->|\"direct {}\"|", short(*share)),
+            EdgeKind::DirectShare(share) => {
+                format!("-.->|\"direct {}\"|", up_to_three_decimals(*share))
+            }
             EdgeKind::Relay {
                 strength,
                 dependency,
@@ -487,11 +474,5 @@ mod tests {
             mermaid_escape("<script>\"x\"#1;`"),
             "#lt;script#gt;#quot;x#quot;#35;1#59;#96;"
         );
-    }
-
-    #[test]
-    fn wraps_at_spaces() {
-        assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
-        assert_eq!(wrap("", 5), Vec::<String>::new());
     }
 }

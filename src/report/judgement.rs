@@ -8,6 +8,8 @@
 
 use serde::Serialize;
 
+use super::format::{and_list, or_list, rounded_percent, thousands};
+
 use crate::analysis::judgement::{Assessed, BottomLine, Confidence, Linchpin, Rule, Statement};
 use crate::analysis::ranges::RangeFlip;
 use crate::analysis::{judgement, leader};
@@ -155,51 +157,10 @@ pub struct RejectedView {
     pub scenarios_overturning: usize,
 }
 
-/// A probability as a percentage: whole percents, one decimal near 0 and 1.
-pub fn pct(p: f64) -> String {
-    if (0.01..=0.99).contains(&p) {
-        format!("{:.0}%", 100.0 * p)
-    } else if p > 0.999 && p < 1.0 {
-        ">99.9%".to_string()
-    } else if p > 0.0 && p < 0.001 {
-        "<0.1%".to_string()
-    } else {
-        format!("{:.1}%", 100.0 * p)
-    }
-}
-
-/// A count with thousands separators: 1,000.
-fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (k, ch) in digits.chars().enumerate() {
-        if k > 0 && (digits.len() - k).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
 fn ids(model: &Model, hs: &[HypothesisId]) -> Vec<String> {
     hs.iter()
         .map(|h| model.hypotheses[h.0].id.clone())
         .collect()
-}
-
-/// "a", "a or b", "a, b or c".
-fn either(names: &[String]) -> String {
-    match names.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        _ => names.join(""),
-    }
-}
-
-fn and_list(names: &[String]) -> String {
-    match names.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => names.join(""),
-    }
 }
 
 fn statement_view(model: &Model, a: &Assessed) -> StatementView {
@@ -223,7 +184,7 @@ pub(crate) fn statement_of(model: &Model, statement: &Statement) -> StatementVie
         Statement::OneOf(hs) => StatementView {
             kind: "one_of",
             id: None,
-            title: either(
+            title: or_list(
                 &hs.iter()
                     .map(|h| model.hypotheses[h.0].title.clone())
                     .collect::<Vec<_>>(),
@@ -262,9 +223,9 @@ fn flip_result(model: &Model, a: &Assessed, f: &FlipView) -> String {
                 .iter()
                 .position(|h| h.id == f.leading)
                 .map_or(0.0, |h| f.posterior[h]);
-            format!("`{}` lead ({})", f.leading, pct(lead))
+            format!("`{}` lead ({})", f.leading, rounded_percent(lead))
         }
-        _ => format!("the judgement fall to {}", pct(f.probability)),
+        _ => format!("the judgement fall to {}", rounded_percent(f.probability)),
     }
 }
 
@@ -277,7 +238,7 @@ fn describe_flip(model: &Model, a: &Assessed, f: &FlipView) -> String {
         f.path,
         f.from,
         f.value,
-        pct(f.share_of_range),
+        rounded_percent(f.share_of_range),
         f.range[0],
         f.range[1],
         f.range_basis,
@@ -302,8 +263,8 @@ fn rule_reason(rule: Rule) -> String {
     match rule {
         Rule::AllClear => "Confidence is high: the judgement survives every stated range alone, holds in at least 95% of the samples, no scenario overturns it, and its weight rests on several reliable independent origins, none carrying most of it.".to_string(),
         Rule::FloorSurvivesManyOrigins => format!("Confidence is not low: no single change within the stated ranges overturns it and at least {} independent origins carry its weight.", judgement::MANY_ORIGINS),
-        Rule::CloseFlip => format!("Confidence is low: a change using at most {} of a number's stated range overturns it.", pct(judgement::CLOSE_FLIP_SHARE)),
-        Rule::FewSamples => format!("Confidence is low: it holds in fewer than {} of the samples.", pct(judgement::ROBUST_SAMPLE_SHARE)),
+        Rule::CloseFlip => format!("Confidence is low: a change using at most {} of a number's stated range overturns it.", rounded_percent(judgement::CLOSE_FLIP_SHARE)),
+        Rule::FewSamples => format!("Confidence is low: it holds in fewer than {} of the samples.", rounded_percent(judgement::ROBUST_SAMPLE_SHARE)),
         Rule::NoEvidence => "Confidence is low: nothing carries diagnostic weight (no independent origin, no established item).".to_string(),
         Rule::DominantAndFragile => "Confidence is low: one origin carries most of the weight and a stated change overturns the judgement.".to_string(),
         Rule::Scenarios => "Confidence is low: more than half of the model's scenarios overturn it.".to_string(),
@@ -322,7 +283,7 @@ fn not_high(line: &BottomLine) -> Vec<String> {
     if r.share() < judgement::HIGH_SAMPLE_SHARE {
         out.push(format!(
             "it holds in fewer than {} of the samples",
-            pct(judgement::HIGH_SAMPLE_SHARE)
+            rounded_percent(judgement::HIGH_SAMPLE_SHARE)
         ));
     }
     if !r.overturned_by.is_empty() {
@@ -378,13 +339,13 @@ impl BottomLineView {
             ),
             Statement::OneOf(_) => format!(
                 "Judgement: one of {}",
-                either(&members.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>())
+                or_list(&members.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>())
             ),
         };
         let mut text = format!(
             "{what}: {} ({}), {} confidence.",
             likelihood,
-            pct(j.probability),
+            rounded_percent(j.probability),
             line.confidence.word()
         );
         if !matches!(j.statement, Statement::Leads(_)) && !unlikely.is_empty() {
@@ -398,7 +359,7 @@ impl BottomLineView {
                         .collect::<Vec<_>>()
                 ),
                 model.scales.icd203_term(Probability::clamped(rest)),
-                pct(rest),
+                rounded_percent(rest),
                 if unlikely.len() == 1 { "" } else { " together" }
             ));
         }
@@ -430,17 +391,17 @@ impl BottomLineView {
                 Statement::Leads(h) => format!(
                     "`{}` leads at {}",
                     model.hypotheses[h.0].id,
-                    pct(rejected.probability)
+                    rounded_percent(rejected.probability)
                 ),
                 Statement::Group(g) => format!(
                     "`{}` is at {}",
                     model.groups[g.0].id,
-                    pct(rejected.probability)
+                    rounded_percent(rejected.probability)
                 ),
                 Statement::OneOf(_) => format!(
                     "{} together are at {}",
-                    either(&ids(model, &rejected.members)),
-                    pct(rejected.probability)
+                    or_list(&ids(model, &rejected.members)),
+                    rounded_percent(rejected.probability)
                 ),
             };
             let mut why = Vec::new();
@@ -459,7 +420,7 @@ impl BottomLineView {
                     } else {
                         ""
                     },
-                    pct(s)
+                    rounded_percent(s)
                 ));
             }
             if !rejected.robustness.overturned_by.is_empty() {
@@ -487,8 +448,8 @@ impl BottomLineView {
         match r.sample_share {
             Some(s) => reasons.push(format!(
                 "It holds in {} of {} Monte Carlo samples of the numbers the model states as uncertain (seed {}).",
-                pct(s),
-                count(line.samples_used),
+                rounded_percent(s),
+                thousands(line.samples_used),
                 judgement::SEED
             )),
             None if line.sampled_parameters > 0 => reasons.push(
@@ -532,12 +493,12 @@ impl BottomLineView {
         match &largest {
             Some(l) => reasons.push(format!(
                 "Independent origins carrying at least {} of the diagnostic weight each: {} (of {} with any); the largest, {} (`{}`), carries {}.",
-                pct(judgement::CARRYING_SHARE),
+                rounded_percent(judgement::CARRYING_SHARE),
                 e.carrying,
                 e.origins,
                 l.title,
                 l.source,
-                pct(l.share)
+                rounded_percent(l.share)
             )),
             None => reasons.push("No independent origin carries diagnostic weight.".to_string()),
         }
@@ -546,7 +507,7 @@ impl BottomLineView {
                 "One origin carries most of the weight: {} (`{}`) holds {} of it, so the judgement rests largely on its word.",
                 l.title,
                 l.source,
-                pct(l.share)
+                rounded_percent(l.share)
             ));
         }
         if let Some(q) = e.quality {
@@ -557,7 +518,7 @@ impl BottomLineView {
         if e.established_share > 0.0 {
             reasons.push(format!(
                 "{} of the weight rests on items taken as established (no reports).",
-                pct(e.established_share)
+                rounded_percent(e.established_share)
             ));
         }
         match line.rules.first() {

@@ -305,6 +305,7 @@ async fn save(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
         }
         let saved = save_scenario(
             w.path(),
+            w.default_seeds(),
             w.read_bytes(),
             &request.id,
             &request.title,

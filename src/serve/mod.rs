@@ -37,6 +37,10 @@ pub struct Options {
     pub model: PathBuf,
     /// The port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+    /// The folder of seed-document records when the model has no `[model]
+    /// seeds` setting (the command line passes `../seeds` beside the
+    /// model's folder; see [`crate::model::seeds_folder`]).
+    pub default_seeds: PathBuf,
 }
 
 /// What the handlers share.
@@ -80,7 +84,7 @@ fn new_token() -> String {
 /// Errors: the port cannot be bound, or the model file cannot be read (an
 /// invalid model is served: the page shows its diagnostics).
 pub fn start(options: &Options) -> io::Result<Server> {
-    let workbench = Workbench::open(&options.model).map_err(|e| {
+    let workbench = Workbench::open(&options.model, &options.default_seeds).map_err(|e| {
         io::Error::new(
             e.kind(),
             format!("cannot read {}: {e}", options.model.display()),

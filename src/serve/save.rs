@@ -10,7 +10,7 @@ use std::path::Path;
 
 use toml_edit::{DocumentMut, Item, Key, Table, Value};
 
-use super::workbench::{SettingView, seeds_folder};
+use super::workbench::SettingView;
 use crate::model;
 
 /// Why a save was refused.
@@ -81,8 +81,11 @@ pub fn scenario_block(
 /// Append the block to `read` (the file as last read), check the result as
 /// a model holding the new scenario, and write it over `path` atomically,
 /// unless the file on disk differs from `read`. Returns the new bytes.
+/// `default_seeds`: the seed-document folder when the model has no
+/// `[model] seeds` setting.
 pub fn save_scenario(
     path: &Path,
+    default_seeds: &Path,
     read: &[u8],
     id: &str,
     title: &str,
@@ -124,7 +127,7 @@ pub fn save_scenario(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let checked = model::check_text(&path.display().to_string(), &new, |setting| {
-        model::documents_in(&seeds_folder(path, setting))
+        model::documents_in(&model::seeds_folder(path, setting, default_seeds))
     });
     match &checked.model {
         Some(m) if m.scenarios.iter().any(|s| s.id == id) => {}

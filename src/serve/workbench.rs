@@ -208,6 +208,8 @@ pub struct Workbench {
     version: u64,
     /// The folder of seed-document records the model was checked against.
     seeds: PathBuf,
+    /// The folder used when the model has no `[model] seeds` setting.
+    default_seeds: PathBuf,
     baseline: Option<Baseline>,
     /// The file's diagnostics while it is invalid.
     invalid: Option<DiagnosticsView>,
@@ -410,25 +412,18 @@ fn controls(baseline: &Model, current: &Model) -> Vec<Control> {
     out
 }
 
-/// The folder the model's `document` references are checked against, given
-/// its `[model] seeds` setting (as `model::check_path` finds it).
-pub(super) fn seeds_folder(path: &Path, setting: Option<&str>) -> PathBuf {
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    match setting {
-        Some(s) => dir.join(s),
-        None => dir.join("..").join("seeds"),
-    }
-}
-
 impl Workbench {
     /// Read and check the model file. A file that cannot be read is an
     /// error; an invalid one is not (the page shows its diagnostics).
-    pub fn open(path: &Path) -> std::io::Result<Workbench> {
+    /// `default_seeds`: the seed-document folder when the model has no
+    /// `[model] seeds` setting.
+    pub fn open(path: &Path, default_seeds: &Path) -> std::io::Result<Workbench> {
         let mut w = Workbench {
             path: path.to_path_buf(),
             read: Vec::new(),
             version: 0,
-            seeds: seeds_folder(path, None),
+            seeds: default_seeds.to_path_buf(),
+            default_seeds: default_seeds.to_path_buf(),
             baseline: None,
             invalid: None,
             settings: Vec::new(),
@@ -449,6 +444,12 @@ impl Workbench {
     /// The folder of seed-document records the model is checked against.
     pub fn seeds(&self) -> &Path {
         &self.seeds
+    }
+
+    /// The seed-document folder when the model has no `[model] seeds`
+    /// setting.
+    pub fn default_seeds(&self) -> &Path {
+        &self.default_seeds
     }
 
     /// Bumped on every reload.
@@ -484,7 +485,7 @@ impl Workbench {
             return;
         } else {
             model::check_bytes(&name, &bytes, |setting| {
-                seeds = seeds_folder(&path, setting);
+                seeds = model::seeds_folder(&path, setting, &self.default_seeds);
                 model::documents_in(&seeds)
             })
         };

@@ -24,7 +24,8 @@ fn files(dir: &str) -> Vec<PathBuf> {
 }
 
 fn load(path: &str) -> Model {
-    let (_, checked) = model::check_path(Path::new(path)).unwrap();
+    let (_, checked) =
+        model::check_path(Path::new(path), &crate::cli::default_seeds(Path::new(path))).unwrap();
     checked.model.unwrap()
 }
 
@@ -69,7 +70,11 @@ fn every_model_gives_a_matrix_in_text_and_json() {
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["schema"], 1);
         assert_eq!(v["kind"], "credence.ach");
-        let m = model::check_path(&path).unwrap().1.model.unwrap();
+        let m = model::check_path(&path, &crate::cli::default_seeds(&path))
+            .unwrap()
+            .1
+            .model
+            .unwrap();
         let rows = v["rows"].as_array().unwrap();
         assert_eq!(rows.len(), m.items.iter().filter(|i| i.enabled).count());
         for r in rows {

@@ -26,7 +26,7 @@ fn files(dir: &str) -> Vec<PathBuf> {
 }
 
 fn load(path: &Path) -> Model {
-    let (_, checked) = model::check_path(path).unwrap();
+    let (_, checked) = model::check_path(path, &crate::cli::default_seeds(path)).unwrap();
     checked
         .model
         .unwrap_or_else(|| panic!("{} is invalid", path.display()))

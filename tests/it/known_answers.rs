@@ -49,7 +49,7 @@ fn published_and_hand_computed_cases() {
         if expect.is_empty() {
             continue;
         }
-        let (_, c) = model::check_path(&path).unwrap();
+        let (_, c) = model::check_path(&path, &crate::cli::default_seeds(&path)).unwrap();
         let Some(m) = c.model else {
             failures.push(format!("{}: invalid: {:?}", path.display(), c.diagnostics));
             continue;

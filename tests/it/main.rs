@@ -13,6 +13,7 @@ mod generate;
 mod model_gen;
 
 mod ach;
+mod ach_csv;
 mod bad_models;
 mod budgets;
 mod chunked_parse;

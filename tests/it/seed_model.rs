@@ -44,7 +44,7 @@ fn every_model_checks_clean() {
     paths.sort();
     assert!(paths.len() >= 6);
     for path in paths {
-        let (_, checked) = model::check_path(&path).unwrap();
+        let (_, checked) = model::check_path(&path, &crate::cli::default_seeds(&path)).unwrap();
         let bad: Vec<_> = checked
             .diagnostics
             .iter()
@@ -63,7 +63,8 @@ fn every_model_checks_clean() {
 
 #[test]
 fn four_news_relays_are_one_origin() {
-    let (_, checked) = model::check_path(Path::new(SEED)).unwrap();
+    let (_, checked) =
+        model::check_path(Path::new(SEED), &crate::cli::default_seeds(Path::new(SEED))).unwrap();
     let m = checked.model.expect("seed model is valid");
     let mut items_with_all_four = 0;
     for item in &m.items {
@@ -146,7 +147,8 @@ fn four_news_relays_are_one_origin() {
 // which reports are origins, not the posterior.
 
 fn seed() -> Model {
-    let (_, checked) = model::check_path(Path::new(SEED)).unwrap();
+    let (_, checked) =
+        model::check_path(Path::new(SEED), &crate::cli::default_seeds(Path::new(SEED))).unwrap();
     checked.model.expect("seed model is valid")
 }
 

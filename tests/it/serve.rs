@@ -40,6 +40,7 @@ pub fn start(model: &Path) -> Server {
     serve::start(&serve::Options {
         model: model.to_path_buf(),
         port: 0,
+        default_seeds: crate::cli::default_seeds(model),
     })
     .expect("the server starts")
 }
@@ -727,13 +728,30 @@ fn save_is_refused_when_the_file_changed_on_disk() {
         path: "sources.witness.reliability".to_string(),
         value: "0.3".to_string(),
     }];
-    let r = serve::save::save_scenario(&s.model, &read, "x", "X", None, &settings);
+    let r = serve::save::save_scenario(
+        &s.model,
+        &crate::cli::default_seeds(&s.model),
+        &read,
+        "x",
+        "X",
+        None,
+        &settings,
+    );
     assert_eq!(r, Err(serve::save::SaveError::Changed));
     assert_eq!(std::fs::read(&s.model).unwrap(), edited, "nothing written");
     // Against what is on disk now, it saves, keeping the file's mode.
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::set_permissions(&s.model, std::fs::Permissions::from_mode(0o640)).unwrap();
-    serve::save::save_scenario(&s.model, &edited, "x", "X", None, &settings).unwrap();
+    serve::save::save_scenario(
+        &s.model,
+        &crate::cli::default_seeds(&s.model),
+        &edited,
+        "x",
+        "X",
+        None,
+        &settings,
+    )
+    .unwrap();
     let after = std::fs::read(&s.model).unwrap();
     assert!(after.starts_with(&edited));
     let mode = std::fs::metadata(&s.model).unwrap().permissions().mode() & 0o777;

@@ -19,7 +19,7 @@ use cli::{credence, models};
 const IRAN: &str = "models/iran_oct7.toml";
 
 fn load(path: &Path) -> Model {
-    let (_, checked) = model::check_path(path).unwrap();
+    let (_, checked) = model::check_path(path, &crate::cli::default_seeds(path)).unwrap();
     checked.model.expect("the shipped models are valid")
 }
 

@@ -24,7 +24,7 @@ use cli::{credence, models};
 const EXACT: f64 = 1e-12;
 
 fn load(path: &std::path::Path) -> Model {
-    let (_, checked) = credence::model::check_path(path).unwrap();
+    let (_, checked) = credence::model::check_path(path, &crate::cli::default_seeds(path)).unwrap();
     checked.model.expect("models/ are valid")
 }
 

@@ -1,12 +1,10 @@
 //! The `explain` document: the arithmetic step by step, as tables.
 
 use super::super::explain::{ChainView, ExplainView, ItemView, PairStepView};
-use super::super::format::{four_decimals_or_scientific, signed_four_decimals_or_scientific};
+use super::super::format::{
+    four_decimals_or_scientific, interval, signed_four_decimals_or_scientific,
+};
 use super::{Cell, Doc, Line, Table, Tone, code, code_list, text, words};
-
-fn interval(x: [f64; 2]) -> String {
-    format!("[{}, {}]", x[0], x[1])
-}
 
 /// How the source's pair was written, in words.
 fn written(v: &PairStepView) -> String {

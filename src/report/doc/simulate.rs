@@ -1,23 +1,39 @@
 //! The `simulate` document: the spread of each posterior over the sampled
 //! uncertain numbers.
 
-use super::super::format::{four_decimals, percent};
+use super::super::format::{count_of, four_decimals, percent};
 use super::super::simulate::SimulateView;
+use super::figure::{PercentileBar, PercentileChart};
 use super::{Cell, Doc, Figure, Table, Tone, code, strong, text, words};
+
+/// The 5-50-95 percentile bar of each hypothesis.
+fn percentile_chart(view: &SimulateView) -> Figure<'_> {
+    Figure::Percentiles(PercentileChart {
+        hypotheses: view
+            .hypotheses
+            .iter()
+            .map(|h| PercentileBar {
+                id: &h.id,
+                title: &h.title,
+                p5: h.p5,
+                p50: h.p50,
+                p95: h.p95,
+                mean: h.mean,
+                exact: h.report_posterior,
+            })
+            .collect(),
+    })
+}
 
 /// Sampled numbers listed before the rest are only counted.
 const MAX_LISTED: usize = 200;
-
-fn samples(n: u64) -> String {
-    format!("{n} sample{}", if n == 1 { "" } else { "s" })
-}
 
 /// The simulation view laid out as a document.
 pub fn simulate(view: &SimulateView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "simulate", "Monte Carlo simulation");
     let mut intro = format!(
         "Monte Carlo: {}, seed {}. ",
-        samples(view.samples),
+        count_of(view.samples, "sample", "samples"),
         view.seed
     );
     if view.degenerate {
@@ -34,13 +50,13 @@ pub fn simulate(view: &SimulateView) -> Doc<'_> {
     if view.impossible_samples > 0 {
         d.note(format!(
             "{} drew numbers under which the evidence is impossible and were left out: the statistics are over {}.",
-            samples(view.impossible_samples),
-            samples(view.used_samples)
+            count_of(view.impossible_samples, "sample", "samples"),
+            count_of(view.used_samples, "sample", "samples")
         ));
     }
 
     d.h2("Spread of the posterior");
-    d.figure(Figure::Percentiles(view));
+    d.figure(percentile_chart(view));
     let mut tab = Table::plain(&crate::report::simulate::COLUMNS, &[1, 2, 3, 4, 5, 6]);
     for h in &view.hypotheses {
         let lead = h.id == view.most_often_leading;

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
@@ -24,4 +24,16 @@ pub fn models() -> Vec<PathBuf> {
     out.sort();
     assert!(!out.is_empty(), "no models in {}", dir.display());
     out
+}
+
+/// The seeds folder the binary uses for a model with no `[model] seeds`
+/// setting: `../seeds` beside the model's folder (for the library's
+/// `model::check_path`, which takes it as an argument).
+pub fn default_seeds(model: &Path) -> PathBuf {
+    model
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+        .join("..")
+        .join("seeds")
 }
