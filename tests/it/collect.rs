@@ -170,7 +170,7 @@ fn with_pending(text: &str, m: &Model, source: &str) -> String {
 fn a_pending_item_changes_no_posterior() {
     for path in models() {
         let text = std::fs::read_to_string(&path).unwrap();
-        let (_, c) = model::check_path(&path).unwrap();
+        let (_, c) = model::check_path(&path, &crate::cli::default_seeds(&path)).unwrap();
         let m = c.model.expect("shipped models are valid");
         let Some(source) = m.sources.first() else {
             continue;
