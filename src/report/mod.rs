@@ -5,6 +5,7 @@
 pub mod ach;
 pub mod check;
 pub mod collect;
+pub mod compare;
 pub mod doc;
 pub mod explain;
 pub mod export;

@@ -19,6 +19,7 @@ mod budgets;
 mod chunked_parse;
 mod cli_basics;
 mod collect;
+mod compare;
 mod explain;
 mod files_and_pipes;
 mod group_commands;

@@ -10,6 +10,7 @@
 
 mod ach;
 mod collect;
+mod compare;
 mod explain;
 pub mod figure;
 mod report;
@@ -19,6 +20,7 @@ mod whatif;
 
 pub use ach::ach;
 pub use collect::{collect, indicators};
+pub use compare::{SHOWN_CRUXES, compare};
 pub use explain::explain;
 pub use figure::Figure;
 pub use report::report;
