@@ -253,6 +253,29 @@ pub fn ach(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
     })
 }
 
+/// `collect`: the pending items valued against the bottom line's judgement
+/// (the leader's lead when the bottom line cannot be computed).
+pub fn collect(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
+    run_report(path, format, output, |m| {
+        // Refuse over budget before the bottom line's work.
+        analysis::collect::check_budget(m).map_err(analysis::AnalysisError::from)?;
+        let analysed = analysis::analyse(m)?;
+        let line = match analysis::judgement::bottom_line(m, &analysed) {
+            Ok(line) => Some(line),
+            Err(e) => {
+                eprintln!(
+                    "warning: {}: no bottom line (the robustness checks failed: {e}); measuring the leader",
+                    path.display()
+                );
+                None
+            }
+        };
+        let statement = line.as_ref().map(|l| &l.judgement.statement);
+        let plan = analysis::collect::plan(m, statement)?;
+        Ok(report::collect::build(m, &plan, line.is_some()))
+    })
+}
+
 /// `compare`: every model loaded and validated on its own (each invalid
 /// one reported with its file, line and column: exit 1), then compared.
 pub fn compare(paths: &[std::path::PathBuf], format: report::Format, output: Option<&Path>) -> u8 {

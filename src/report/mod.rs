@@ -4,6 +4,7 @@
 
 pub mod ach;
 pub mod check;
+pub mod collect;
 pub mod compare;
 pub mod doc;
 pub mod explain;
