@@ -34,6 +34,12 @@ fn emit(file: &SourceFile, diagnostics: &[Diagnostic]) {
     let _ = diag::render(&mut stderr, file, diagnostics);
 }
 
+/// An error's words as printed on standard error: any model text they
+/// quote with control and bidirectional characters escaped.
+fn shown(e: &impl std::fmt::Display) -> String {
+    credence::escape::for_terminal(&e.to_string()).into_owned()
+}
+
 /// Where a model's `document` references are looked up when it has no
 /// `[model] seeds` setting: `../seeds` beside the model's folder, as in this
 /// repository's layout (beside the working folder for standard input).
@@ -157,7 +163,7 @@ fn run_report<V: report::View>(
     match build(&m) {
         Ok(view) => finish(print_report(output, format, &view)),
         Err(Stop::Analysis(e)) => {
-            eprintln!("error: {}: {e}", path.display());
+            eprintln!("error: {}: {}", path.display(), shown(&e));
             INVALID
         }
         Err(Stop::Argument(bad)) => {
@@ -175,8 +181,9 @@ pub fn report(path: &Path, format: report::Format, output: Option<&Path>) -> u8 
             Ok(line) => view.with_bottom_line(m, &line),
             Err(e) => {
                 eprintln!(
-                    "warning: {}: no bottom line (the robustness checks failed: {e})",
-                    path.display()
+                    "warning: {}: no bottom line (the robustness checks failed: {})",
+                    path.display(),
+                    shown(&e)
                 );
                 view
             }
@@ -243,6 +250,29 @@ pub fn ach(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
     run_report(path, format, output, |m| {
         let ach = analysis::ach::ach(m, &analysis::analyse(m)?)?;
         Ok(report::ach::build(m, &ach))
+    })
+}
+
+/// `collect`: the pending items valued against the bottom line's judgement
+/// (the leader's lead when the bottom line cannot be computed).
+pub fn collect(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
+    run_report(path, format, output, |m| {
+        // Refuse over budget before the bottom line's work.
+        analysis::collect::check_budget(m).map_err(analysis::AnalysisError::from)?;
+        let analysed = analysis::analyse(m)?;
+        let line = match analysis::judgement::bottom_line(m, &analysed) {
+            Ok(line) => Some(line),
+            Err(e) => {
+                eprintln!(
+                    "warning: {}: no bottom line (the robustness checks failed: {e}); measuring the leader",
+                    path.display()
+                );
+                None
+            }
+        };
+        let statement = line.as_ref().map(|l| &l.judgement.statement);
+        let plan = analysis::collect::plan(m, statement)?;
+        Ok(report::collect::build(m, &plan, line.is_some()))
     })
 }
 
@@ -465,9 +495,9 @@ pub fn query(
     let answer = match query::run(&parsed, &asked) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {name}: {e}");
+            eprintln!("error: {name}: {}", shown(&e));
             if let Some(hint) = e.hint() {
-                eprintln!("  hint: {hint}");
+                eprintln!("  hint: {}", shown(&hint));
             }
             return if e.is_usage() { USAGE } else { INVALID };
         }

@@ -166,6 +166,15 @@ enum Command {
         #[command(flatten)]
         output: Output<ReportFormat>,
     },
+    /// What to collect next: each pending evidence item (`pending = true`)
+    /// by its expected information in bits, each outcome's probability and
+    /// posterior, the chance it overturns the judgement, indicators to watch.
+    Collect {
+        #[command(flatten)]
+        model: ModelArg,
+        #[command(flatten)]
+        output: Output<ReportFormat>,
+    },
     /// Several analysts' models of one question side by side: what aligns
     /// by id and what does not, each posterior and bottom line, the linear
     /// and logarithmic pools, the spread, the cruxes (each parameter on
@@ -403,6 +412,7 @@ impl Command {
             Command::Whatif { model, output, .. }
             | Command::Simulate { model, output, .. }
             | Command::Ach { model, output }
+            | Command::Collect { model, output }
             | Command::Explain { model, output, .. } => (Some(&model.model), output.file()),
             Command::Graph { model, output } => (Some(&model.model), output.file()),
             Command::Export { model, output } => (Some(&model.model), output.file()),
@@ -495,6 +505,9 @@ fn main() -> ExitCode {
         ),
         Command::Ach { model, output } => {
             commands::ach(&model.model, output.format.into(), output.file())
+        }
+        Command::Collect { model, output } => {
+            commands::collect(&model.model, output.format.into(), output.file())
         }
         Command::Compare { models, output } => {
             commands::compare(&models, output.format.into(), output.file())

@@ -9,6 +9,7 @@
 //! (`impl View for ...View`), which import their view and lay it out.
 
 mod ach;
+mod collect;
 mod compare;
 mod explain;
 pub mod figure;
@@ -18,6 +19,7 @@ mod simulate;
 mod whatif;
 
 pub use ach::ach;
+pub use collect::{collect, indicators};
 pub use compare::{SHOWN_CRUXES, compare};
 pub use explain::explain;
 pub use figure::Figure;
