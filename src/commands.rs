@@ -246,6 +246,76 @@ pub fn ach(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
     })
 }
 
+/// `collect`: the pending items valued against the bottom line's judgement
+/// (the leader's lead when the bottom line cannot be computed).
+pub fn collect(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
+    run_report(path, format, output, |m| {
+        // Refuse over budget before the bottom line's work.
+        analysis::collect::check_budget(m).map_err(analysis::AnalysisError::from)?;
+        let analysed = analysis::analyse(m)?;
+        let line = match analysis::judgement::bottom_line(m, &analysed) {
+            Ok(line) => Some(line),
+            Err(e) => {
+                eprintln!(
+                    "warning: {}: no bottom line (the robustness checks failed: {e}); measuring the leader",
+                    path.display()
+                );
+                None
+            }
+        };
+        let statement = line.as_ref().map(|l| &l.judgement.statement);
+        let plan = analysis::collect::plan(m, statement)?;
+        Ok(report::collect::build(m, &plan, line.is_some()))
+    })
+}
+
+/// `compare`: every model loaded and validated on its own (each invalid
+/// one reported with its file, line and column: exit 1), then compared.
+pub fn compare(paths: &[std::path::PathBuf], format: report::Format, output: Option<&Path>) -> u8 {
+    use analysis::compare::CompareError;
+    let mut models = Vec::with_capacity(paths.len());
+    let mut code = OK;
+    for path in paths {
+        match load(path, Severity::Warning) {
+            Ok(m) => models.push(m),
+            Err(c) => code = code.max(c),
+        }
+    }
+    if code != OK {
+        return code;
+    }
+    let stems: Vec<String> = paths
+        .iter()
+        .zip(&models)
+        .map(|(p, m)| {
+            p.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| m.meta.title.clone())
+        })
+        .collect();
+    let names = analysis::compare::unique_names(&stems);
+    let refs: Vec<&Model> = models.iter().collect();
+    match analysis::compare::compare(&names, &refs) {
+        Ok(c) => finish(print_report(
+            output,
+            format,
+            &report::compare::build(&refs, &c),
+        )),
+        Err(CompareError::NoSharedHypothesis) => {
+            eprintln!("error: {}", CompareError::NoSharedHypothesis);
+            eprintln!(
+                "  hint: compare models of one question; hypotheses align by id (rename them to match)"
+            );
+            USAGE
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            INVALID
+        }
+    }
+}
+
 /// The item `--item` names, as an argument error when it names none.
 fn find_item(model: &Model, id: &str) -> Result<ItemId, BadArgument> {
     model.item(id).ok_or_else(|| {

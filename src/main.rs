@@ -166,6 +166,32 @@ enum Command {
         #[command(flatten)]
         output: Output<ReportFormat>,
     },
+    /// What to collect next: each pending evidence item (`pending = true`)
+    /// by its expected information in bits, each outcome's probability and
+    /// posterior, the chance it overturns the judgement, indicators to watch.
+    Collect {
+        #[command(flatten)]
+        model: ModelArg,
+        #[command(flatten)]
+        output: Output<ReportFormat>,
+    },
+    /// Several analysts' models of one question side by side: what aligns
+    /// by id and what does not, each posterior and bottom line, the linear
+    /// and logarithmic pools, the spread, the cruxes (each parameter on
+    /// which the models differ and what adopting another's value alone does
+    /// to each posterior), and the ACH consensus per cell (docs/COMPARE.md).
+    ///
+    /// Each model is validated on its own; an invalid one is reported with
+    /// its file, line and column (exit 1). Models with no hypothesis id in
+    /// common cannot be compared (exit 2).
+    Compare {
+        /// The models (at least two): TOML files of the same question.
+        /// Each is named by its file's stem, made unique (`-2`, `-3`).
+        #[arg(value_name = "MODEL", num_args = 2.., required = true)]
+        models: Vec<PathBuf>,
+        #[command(flatten)]
+        output: Output<ReportFormat>,
+    },
     /// The arithmetic step by step: hit and false-alarm rates, relay
     /// chains, each item's likelihood, the running posterior.
     Explain {
@@ -394,6 +420,7 @@ impl Command {
             Command::Whatif { model, output, .. }
             | Command::Simulate { model, output, .. }
             | Command::Ach { model, output }
+            | Command::Collect { model, output }
             | Command::Explain { model, output, .. } => (Some(&model.model), output.file()),
             Command::Graph { model, output } => (Some(&model.model), output.file()),
             Command::Export { model, output } => (Some(&model.model), output.file()),
@@ -404,6 +431,8 @@ impl Command {
                 what: ImportCommand::Ach { matrix, output, .. },
             } => (Some(matrix), output.as_deref()),
             Command::Check { model, .. } => (Some(&model.model), None),
+            // Every input is checked against -o in `main`.
+            Command::Compare { output, .. } => (None, output.file()),
             Command::Serve { model, .. } => (Some(model), None),
             Command::GenerateCompletions { .. } | Command::GenerateMan { .. } => (None, None),
         }
@@ -423,6 +452,16 @@ fn main() -> ExitCode {
     // before any work.
     if let (Some(input), Some(out)) = cli.command.files()
         && let Err(e) = output::refuse_input_as_output(&[input], out)
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(commands::USAGE);
+    }
+    if let Command::Compare { models, output } = &cli.command
+        && let Some(out) = output.file()
+        && let Err(e) = output::refuse_input_as_output(
+            &models.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+            out,
+        )
     {
         eprintln!("error: {e}");
         return ExitCode::from(commands::USAGE);
@@ -474,6 +513,12 @@ fn main() -> ExitCode {
         ),
         Command::Ach { model, output } => {
             commands::ach(&model.model, output.format.into(), output.file())
+        }
+        Command::Collect { model, output } => {
+            commands::collect(&model.model, output.format.into(), output.file())
+        }
+        Command::Compare { models, output } => {
+            commands::compare(&models, output.format.into(), output.file())
         }
         Command::Explain {
             model,

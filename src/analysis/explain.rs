@@ -582,6 +582,7 @@ impl Scratch {
                 groups: Vec::new(),
                 sources: model.sources.clone(),
                 items: Vec::new(),
+                pending: Vec::new(),
                 dependencies: Vec::new(),
                 scenarios: Vec::new(),
                 scales: model.scales.clone(),

@@ -5,6 +5,8 @@
 pub mod ach;
 pub mod budget;
 pub mod check;
+pub mod collect;
+pub mod compare;
 pub mod explain;
 pub mod judgement;
 pub mod ledger;

@@ -326,13 +326,14 @@ pub struct Sweep {
 }
 
 impl Sweep {
-    /// The flip closest to the model's value (to an interval's midpoint
-    /// where the value is an interval).
-    pub fn nearest_flip(&self, reference: f64) -> Option<&Flip> {
-        self.flips.iter().min_by(|a, b| {
-            (a.at - reference)
+    /// The index in `flips` of the flip closest to `reference` (the
+    /// model's value, or an interval's midpoint); the first of equally
+    /// close ones.
+    pub fn nearest_flip(&self, reference: f64) -> Option<usize> {
+        (0..self.flips.len()).min_by(|&a, &b| {
+            (self.flips[a].at - reference)
                 .abs()
-                .total_cmp(&(b.at - reference).abs())
+                .total_cmp(&(self.flips[b].at - reference).abs())
         })
     }
 }

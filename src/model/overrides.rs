@@ -256,6 +256,18 @@ fn resolve<'m>(
         "evidence" => {
             let names = || model.items.iter().map(|i| i.id.as_str()).collect();
             let found = index.items.get(second.0.as_str()).copied().map(ItemId);
+            if found.is_none() && model.pending_item(&second.0).is_some() {
+                cx.push(
+                    Diagnostic::error(format!(
+                        "evidence `{}` is pending: it enters no posterior, so an override cannot change one",
+                        second.0
+                    ))
+                    .at(second.1.clone())
+                    .label("a pending item")
+                    .hint("`credence collect` weighs what collecting it could show; once collected, drop `pending = true`"),
+                );
+                return None;
+            }
             let i = pick(
                 cx,
                 second,

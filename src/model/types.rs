@@ -516,6 +516,11 @@ pub struct Model {
     pub sources: Vec<Source>,
     /// The evidence items, in file order; `ItemId` indexes them.
     pub items: Vec<Item>,
+    /// Pending evidence (`pending = true`): collection requirements, in file
+    /// order. Kept apart from `items` so that no posterior can include
+    /// them; `credence collect` values them. Their reports name the sources
+    /// that would be asked and carry no answer (`asserts` is unset).
+    pub pending: Vec<Item>,
     /// The `[[dependencies]]` entries (already expanded into report links).
     pub dependencies: Vec<Dependency>,
     /// The scenarios, in file order.
@@ -546,6 +551,11 @@ impl Model {
     /// The evidence item with this id.
     pub fn item(&self, id: &str) -> Option<ItemId> {
         self.items.iter().position(|i| i.id == id).map(ItemId)
+    }
+
+    /// The pending item with this id, by its position in `pending`.
+    pub fn pending_item(&self, id: &str) -> Option<usize> {
+        self.pending.iter().position(|i| i.id == id)
     }
 
     /// The normalised priors, indexed by `HypothesisId`.

@@ -48,6 +48,7 @@ const ITEM_KEYS: &[&str] = &[
     "likelihood",
     "rationale",
     "enabled",
+    "pending",
     "reports",
     "notes",
 ];
@@ -105,7 +106,7 @@ pub fn validate<'i>(
     let hyp_ids = Names::new(&hyp_names);
     let source_ids = Names::new(&source_names);
     let groups = read_groups(&mut cx, root.get("groups"), &hyp_ids);
-    let mut items = read_items(
+    let (mut items, mut pending) = read_items(
         &mut cx,
         root.get("evidence"),
         evidence,
@@ -115,7 +116,8 @@ pub fn validate<'i>(
     );
     let dependencies = read_dependencies(&mut cx, root.get("dependencies"), &source_ids);
     apply_dependencies(&dependencies, &mut items);
-    for item in &items {
+    apply_dependencies(&dependencies, &mut pending);
+    for item in items.iter().chain(&pending) {
         check_relay_depth(&mut cx, item);
     }
 
@@ -128,6 +130,7 @@ pub fn validate<'i>(
         groups,
         sources,
         items,
+        pending,
         dependencies,
         scenarios: Vec::new(),
         scales: scales.clone(),
@@ -538,10 +541,11 @@ fn read_items<'i>(
     hyp_ids: &Names<'_>,
     source_ids: &Names<'_>,
     documents: &Documents,
-) -> Vec<Item> {
+) -> (Vec<Item>, Vec<Item>) {
     let mut items = Items {
         seen: BTreeMap::new(),
         out: Vec::new(),
+        pending: Vec::new(),
         hyp_ids,
         source_ids,
         documents,
@@ -578,7 +582,7 @@ fn read_items<'i>(
     }
     let mut out = items.out;
     out.shrink_to_fit();
-    out
+    (out, items.pending)
 }
 
 /// What reading the evidence items carries from one item to the next.
@@ -586,6 +590,8 @@ struct Items<'n, 'd> {
     /// Item ids so far, with where each was written.
     seen: BTreeMap<String, Range<usize>>,
     out: Vec<Item>,
+    /// Items written with `pending = true`, kept apart from `out`.
+    pending: Vec<Item>,
     hyp_ids: &'n Names<'n>,
     source_ids: &'n Names<'n>,
     documents: &'d Documents,
@@ -601,10 +607,17 @@ impl Items<'_, '_> {
             .get("enabled")
             .and_then(|n| cx.boolean(n, "enabled"))
             .unwrap_or(true);
+        let pending = table
+            .get("pending")
+            .and_then(|n| cx.boolean(n, "pending"))
+            .unwrap_or(false);
         let reports = match table.get("reports") {
-            Some(n) => read_reports(cx, n, self.source_ids, self.documents),
+            Some(n) => read_reports(cx, n, self.source_ids, self.documents, pending),
             None => Some(Vec::new()),
         };
+        if pending {
+            check_pending_reports(cx, table, span, reports.as_deref());
+        }
         let rationale = optional_string(cx, table, "rationale");
         let notes = optional_string(cx, table, "notes");
         if let (Some(likelihood), Some(id)) = (&likelihood, &id)
@@ -626,7 +639,12 @@ impl Items<'_, '_> {
             for r in &mut reports {
                 r.span = cx.absolute(&r.span);
             }
-            self.out.push(Item {
+            let list = if pending {
+                &mut self.pending
+            } else {
+                &mut self.out
+            };
+            list.push(Item {
                 id,
                 claim,
                 likelihood,
@@ -723,11 +741,45 @@ struct RawReport<'t, 'i> {
     explicit_id: bool,
 }
 
+/// Keys of a report that record what the source said: a pending item's
+/// reports have not been made yet, so these contradict `pending = true`.
+const ANSWER_KEYS: &[&str] = &["asserts", "quote", "document"];
+
+/// A pending item is asked of the sources its reports name: it needs at
+/// least one report that would be observed.
+fn check_pending_reports(
+    cx: &mut Cx<'_>,
+    table: &DeTable<'_>,
+    span: &Range<usize>,
+    reports: Option<&[Report]>,
+) {
+    let Some(reports) = reports else {
+        return;
+    };
+    if reports.iter().any(|r| r.observed) {
+        return;
+    }
+    let at = table
+        .get("reports")
+        .map_or_else(|| header_span(span), |n| n.span());
+    cx.push(
+        Diagnostic::error("pending evidence names no source to ask")
+            .at(at)
+            .label(if reports.is_empty() {
+                "no reports"
+            } else {
+                "every report is `observed = false`"
+            })
+            .hint("a pending item's reports are the sources that would be asked: add reports = [ { source = \"...\" } ]"),
+    );
+}
+
 fn read_reports(
     cx: &mut Cx<'_>,
     node: &Node<'_>,
     source_names: &Names<'_>,
     documents: &Documents,
+    pending: bool,
 ) -> Option<Vec<Report>> {
     let source_ids: &[&str] = &source_names.list;
     let entries = cx.tables(node, "reports");
@@ -735,6 +787,21 @@ fn read_reports(
     let mut ok = true;
     for (table, span) in entries {
         cx.check_keys(table, REPORT_KEYS, "a report");
+        if pending {
+            for key in ANSWER_KEYS {
+                if let Some(n) = table.get(*key) {
+                    ok = false;
+                    cx.push(
+                        Diagnostic::error(format!(
+                            "`{key}` on a report of pending evidence: it has not been reported yet"
+                        ))
+                        .at(n.span())
+                        .label("records an answer")
+                        .hint("a pending item plans what to ask; `credence collect` weighs each answer. Once collected, drop `pending = true` and record what the source said"),
+                    );
+                }
+            }
+        }
         let source = match table.get("source") {
             Some(n) => cx.string(n, "source").and_then(|s| {
                 let found = source_names.position(&s).map(SourceId);
@@ -1421,12 +1488,17 @@ fn single_origin_confirmations(cx: &mut Cx<'_>, model: &Model) {
     }
 }
 
+/// Whether some hypothesis gives the item another likelihood than the rest.
+fn is_diagnostic(item: &Item) -> bool {
+    let first = item.likelihood[0].point.get();
+    item.likelihood.iter().any(|l| l.point.get() != first)
+}
+
 /// Warnings and notes for a valid model: the lints of `credence check`.
 fn lint(cx: &mut Cx<'_>, model: &Model, documents: &Documents) {
     let enabled: Vec<&Item> = model.items.iter().filter(|i| i.enabled).collect();
     for item in &enabled {
-        let first = item.likelihood[0].point.get();
-        if item.likelihood.iter().all(|l| l.point.get() == first) {
+        if !is_diagnostic(item) {
             cx.push(
                 Diagnostic::note(format!(
                     "evidence `{}` is equally likely under every hypothesis: it cannot move the posterior",
@@ -1450,9 +1522,27 @@ fn lint(cx: &mut Cx<'_>, model: &Model, documents: &Documents) {
             );
         }
     }
+    for item in model.pending.iter().filter(|i| i.enabled) {
+        if !is_diagnostic(item) {
+            cx.push(
+                Diagnostic::note(format!(
+                    "pending evidence `{}` is equally likely under every hypothesis: collecting it can tell nothing",
+                    item.id
+                ))
+                .at(header_span(&item.span))
+                .hint("`credence collect` values it at 0 bits; task something one hypothesis predicts and another does not"),
+            );
+        }
+    }
     single_origin_confirmations(cx, model);
     let mut used = vec![false; model.sources.len()];
-    for report in model.items.iter().flat_map(|i| &i.reports) {
+    // A source asked only for pending evidence is in use: it is tasked.
+    for report in model
+        .items
+        .iter()
+        .chain(&model.pending)
+        .flat_map(|i| &i.reports)
+    {
         used[report.source.0] = true;
     }
     for (s, used) in model.sources.iter().zip(used) {

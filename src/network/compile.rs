@@ -118,7 +118,7 @@ pub fn compile(model: &Model) -> Compiled {
             model,
             hypothesis,
             &reliability,
-            ItemId(i),
+            (ItemId(i), item),
             &mut evidence,
         ));
     }
@@ -187,10 +187,9 @@ fn add_item(
     model: &Model,
     hypothesis: VarId,
     reliability: &[ReliabilityNode],
-    i: ItemId,
+    (i, item): (ItemId, &crate::model::Item),
     evidence: &mut Vec<(VarId, usize)>,
 ) -> ItemNodes {
-    let item = &model.items[i.0];
     let event = net.add_shared(
         format!("item:{}", item.id),
         binary(),
@@ -248,6 +247,13 @@ fn add_item(
 /// item's own nodes), and its event and report nodes, built exactly as
 /// [`compile`] builds them. For recompiling only what a change touches.
 pub(crate) fn compile_item(model: &Model, i: ItemId) -> Compiled {
+    compile_lone(model, i, &model.items[i.0])
+}
+
+/// Compile `item` alone as [`compile_item`] does, for an item that need not
+/// be one of `model.items` (a pending item with one possible answer
+/// filled in); `i` is the id its nodes carry.
+pub(crate) fn compile_lone(model: &Model, i: ItemId, item: &crate::model::Item) -> Compiled {
     let mut net = Network::new();
     let hypothesis = net.add(
         "hypothesis",
@@ -260,7 +266,7 @@ pub(crate) fn compile_item(model: &Model, i: ItemId) -> Compiled {
         model.priors(),
     );
     let levels = model.meta.reliability_levels;
-    let mut sources: Vec<SourceId> = model.items[i.0]
+    let mut sources: Vec<SourceId> = item
         .reports
         .iter()
         .filter(|r| model.uses_latent_reliability(r))
@@ -276,7 +282,14 @@ pub(crate) fn compile_item(model: &Model, i: ItemId) -> Compiled {
         })
         .collect();
     let mut evidence = Vec::new();
-    let item = add_item(&mut net, model, hypothesis, &reliability, i, &mut evidence);
+    let item = add_item(
+        &mut net,
+        model,
+        hypothesis,
+        &reliability,
+        (i, item),
+        &mut evidence,
+    );
     Compiled::assemble(net, hypothesis, vec![item], reliability, evidence)
 }
 

@@ -23,13 +23,17 @@
 
 use crate::model::{HypothesisId, ItemId, Model, Override, ReportId, SourceId, overrides};
 
-use super::compile::{Compiled, Posterior, compile, compile_item};
+use super::compile::{Compiled, Posterior, compile, compile_item, compile_lone};
 use super::factor::{Factor, VarId};
 use super::plan::CompensatedSum;
 use super::ve::{self, DEFAULT_BUDGET_BYTES, InferError};
 
 /// The hypothesis variable.
 const H: VarId = 0;
+
+/// The hypothesis variable in the engine's numbering (latent reliabilities
+/// follow it, `1 + s` for source `s`).
+pub const HYPOTHESIS: VarId = H;
 
 /// The variable of source `s`'s latent reliability.
 fn q_var(s: SourceId) -> VarId {
@@ -361,6 +365,16 @@ pub fn item_factor(model: &Model, i: ItemId) -> Result<Option<Factor>, InferErro
     engine_factor(&c, &c.items[0]).map(Some)
 }
 
+/// The factor F(H, Q) of an item that is not one of `model.items` (a
+/// pending item with one possible answer filled in): P(its observed reports
+/// | H, Q), compiled alone, over the engine's numbering. Its reports'
+/// latent reliabilities are those of `model`'s sources, so the factor
+/// combines with [`Incremental::joint_over`].
+pub fn lone_item_factor(model: &Model, item: &crate::model::Item) -> Result<Factor, InferError> {
+    let c = compile_lone(model, ItemId(model.items.len()), item);
+    engine_factor(&c, &c.items[0])
+}
+
 /// ln P(item's reports | h) for each hypothesis of item `i` of `model`,
 /// compiled alone, any latent reliability averaged over its prior (as
 /// [`Incremental::item_log_likelihood`]); `None` for a disabled item.
@@ -666,6 +680,34 @@ impl Incremental {
         );
         factors.extend(self.factors.iter().flatten().cloned());
         factors
+    }
+
+    /// The unnormalised joint P(H, Q_s for s in `sources`, all evidence),
+    /// every other latent reliability summed out. A source in `sources`
+    /// whose reliability is an interval but which no enabled item uses
+    /// enters with its prior (the evidence says nothing of it); one whose
+    /// reliability is a point has no variable and is skipped. Its log total
+    /// is ln P(all evidence).
+    pub fn joint_over(&self, sources: &[SourceId]) -> Result<Factor, InferError> {
+        let mut factors = self.all_factors();
+        let used = latent_sources(&self.model);
+        let mut keep = vec![H];
+        for &s in sources {
+            if self.model.sources[s.0].latent_range().is_none() || keep.contains(&q_var(s)) {
+                continue;
+            }
+            keep.push(q_var(s));
+            if !used.contains(&s) {
+                factors.push(latent_prior(&self.model, s));
+            }
+        }
+        ve::eliminate(
+            factors,
+            &[],
+            &keep,
+            &cards(&self.model),
+            DEFAULT_BUDGET_BYTES,
+        )
     }
 
     /// The exact posterior of the hypotheses.

@@ -77,6 +77,13 @@ fn network_options(
     if !disabled.is_empty() {
         comments.push(format!("Disabled items, left out: {}", disabled.join(", ")));
     }
+    let pending: Vec<&str> = model.pending.iter().map(|i| i.id.as_str()).collect();
+    if !pending.is_empty() {
+        comments.push(format!(
+            "Pending evidence (not yet collected), left out: {}",
+            pending.join(", ")
+        ));
+    }
     bif::WriteOptions {
         name: "credence".into(),
         comments,
@@ -256,6 +263,10 @@ pub struct ExportView {
     pub sources: Vec<SourceExport>,
     /// In model order, disabled ones included.
     pub items: Vec<ItemExport>,
+    /// Pending evidence (collection requirements, `pending = true`), in
+    /// model order; left out of the JSON when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<ItemExport>,
     /// In model order.
     pub dependencies: Vec<DependencyExport>,
     /// In model order.
@@ -498,6 +509,61 @@ pub fn build(model: &Model) -> ExportView {
             .clone()
             .unwrap_or_else(|| d.to_string())
     };
+    let item_export = |item: &crate::model::Item| {
+        let origins = item.origins();
+        let name = |r: &crate::model::ReportId| item.reports[r.0].id.clone();
+        ItemExport {
+            id: item.id.clone(),
+            claim: item.claim.clone(),
+            likelihood: model
+                .hypotheses
+                .iter()
+                .zip(&item.likelihood)
+                .map(|(h, l)| LikelihoodExport {
+                    hypothesis: h.id.clone(),
+                    estimate: l.into(),
+                })
+                .collect(),
+            rationale: item.rationale.clone(),
+            enabled: item.enabled,
+            established: item.reports.is_empty(),
+            reports: item
+                .reports
+                .iter()
+                .map(|r| {
+                    let (rel, bias) = model.report_reliability(r);
+                    let (hit, fa) = match rel {
+                        Reliability::Accuracy(e) => hit_false_alarm(e.point, bias),
+                        other => other.hit_false_alarm(bias),
+                    };
+                    ReportExport {
+                        id: r.id.clone(),
+                        source: model.sources[r.source.0].id.clone(),
+                        via: r.via.as_ref().map(|l| item.reports[l.parent.0].id.clone()),
+                        strength: r.via.as_ref().map(|l| l.strength.get()),
+                        dependency: r
+                            .via
+                            .as_ref()
+                            .and_then(|l| l.dependency)
+                            .map(|d| dependency_name(d.0)),
+                        observed: r.observed,
+                        asserts: r.asserts,
+                        reliability: r.reliability.as_ref().map(Into::into),
+                        bias: r.bias.as_ref().map(Into::into),
+                        hit: hit.get(),
+                        false_alarm: fa.get(),
+                        latent_reliability: model.uses_latent_reliability(r),
+                        document: r.document.clone(),
+                        quote: r.quote.clone(),
+                        notes: r.notes.clone(),
+                    }
+                })
+                .collect(),
+            origins: origins.independent.iter().map(name).collect(),
+            partly_dependent: origins.partly_dependent.iter().map(name).collect(),
+            notes: item.notes.clone(),
+        }
+    };
     ExportView {
         schema: 1,
         kind: "credence.export",
@@ -550,65 +616,8 @@ pub fn build(model: &Model) -> ExportView {
                 }
             })
             .collect(),
-        items: model
-            .items
-            .iter()
-            .map(|item| {
-                let origins = item.origins();
-                let name = |r: &crate::model::ReportId| item.reports[r.0].id.clone();
-                ItemExport {
-                    id: item.id.clone(),
-                    claim: item.claim.clone(),
-                    likelihood: model
-                        .hypotheses
-                        .iter()
-                        .zip(&item.likelihood)
-                        .map(|(h, l)| LikelihoodExport {
-                            hypothesis: h.id.clone(),
-                            estimate: l.into(),
-                        })
-                        .collect(),
-                    rationale: item.rationale.clone(),
-                    enabled: item.enabled,
-                    established: item.reports.is_empty(),
-                    reports: item
-                        .reports
-                        .iter()
-                        .map(|r| {
-                            let (rel, bias) = model.report_reliability(r);
-                            let (hit, fa) = match rel {
-                                Reliability::Accuracy(e) => hit_false_alarm(e.point, bias),
-                                other => other.hit_false_alarm(bias),
-                            };
-                            ReportExport {
-                                id: r.id.clone(),
-                                source: model.sources[r.source.0].id.clone(),
-                                via: r.via.as_ref().map(|l| item.reports[l.parent.0].id.clone()),
-                                strength: r.via.as_ref().map(|l| l.strength.get()),
-                                dependency: r
-                                    .via
-                                    .as_ref()
-                                    .and_then(|l| l.dependency)
-                                    .map(|d| dependency_name(d.0)),
-                                observed: r.observed,
-                                asserts: r.asserts,
-                                reliability: r.reliability.as_ref().map(Into::into),
-                                bias: r.bias.as_ref().map(Into::into),
-                                hit: hit.get(),
-                                false_alarm: fa.get(),
-                                latent_reliability: model.uses_latent_reliability(r),
-                                document: r.document.clone(),
-                                quote: r.quote.clone(),
-                                notes: r.notes.clone(),
-                            }
-                        })
-                        .collect(),
-                    origins: origins.independent.iter().map(name).collect(),
-                    partly_dependent: origins.partly_dependent.iter().map(name).collect(),
-                    notes: item.notes.clone(),
-                }
-            })
-            .collect(),
+        items: model.items.iter().map(item_export).collect(),
+        pending: model.pending.iter().map(item_export).collect(),
         dependencies: model
             .dependencies
             .iter()

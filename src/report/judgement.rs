@@ -164,7 +164,13 @@ fn ids(model: &Model, hs: &[HypothesisId]) -> Vec<String> {
 }
 
 fn statement_view(model: &Model, a: &Assessed) -> StatementView {
-    match &a.statement {
+    statement_of(model, &a.statement)
+}
+
+/// A statement's kind, id and title (also what `collect` measures the
+/// chance of overturning).
+pub(crate) fn statement_of(model: &Model, statement: &Statement) -> StatementView {
+    match statement {
         Statement::Leads(h) => StatementView {
             kind: "leads",
             id: Some(model.hypotheses[h.0].id.clone()),

@@ -161,7 +161,7 @@ fn table(out: &mut dyn Write, t: &Table) -> io::Result<()> {
 }
 
 pub(super) fn render(d: &Doc<'_>, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "# {}", heading_safe(escape(&d.model.title)))?;
+    writeln!(out, "# {}", heading_safe(escape(d.header.title)))?;
     writeln!(out)?;
     writeln!(
         out,
@@ -171,10 +171,10 @@ pub(super) fn render(d: &Doc<'_>, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(out)?;
     let mut meta = Vec::new();
-    if let Some(q) = &d.model.question {
+    if let Some(q) = d.header.question {
         meta.push(format!("- **Question:** {}", escape(q)));
     }
-    if let Some(a) = &d.model.as_of {
+    if let Some(a) = d.header.as_of {
         meta.push(format!("- **As of:** {}", escape(a)));
     }
     if !meta.is_empty() {

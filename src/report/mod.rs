@@ -4,6 +4,8 @@
 
 pub mod ach;
 pub mod check;
+pub mod collect;
+pub mod compare;
 pub mod doc;
 pub mod explain;
 pub mod export;

@@ -31,6 +31,11 @@ pub struct ReportView {
     pub leading: String,
     /// Every item, in model order.
     pub evidence: Vec<EvidenceView>,
+    /// Indices into `evidence` in the order the report lists the items:
+    /// enabled diagnostic items strongest first (ties by id), then the
+    /// enabled ones that are not diagnostic, then the disabled ones, each in
+    /// model order.
+    pub evidence_ranking: Vec<usize>,
     /// Every source, in model order.
     pub sources: Vec<SourceView>,
     /// How much weight rests on each independent origin.
@@ -318,7 +323,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> ReportView {
             }
         })
         .collect();
-    let evidence = analysis
+    let evidence: Vec<EvidenceView> = analysis
         .items
         .iter()
         .map(|r| {
@@ -402,6 +407,7 @@ pub fn build(model: &Model, analysis: &Analysis) -> ReportView {
         hypotheses,
         groups,
         leading: model.hypotheses[analysis.leader.0].id.clone(),
+        evidence_ranking: evidence_ranking(&evidence),
         evidence,
         sources,
         origin_ledger,
@@ -421,6 +427,30 @@ impl ReportView {
         self.bottom_line = Some(super::judgement::BottomLineView::build(model, line));
         self
     }
+}
+
+/// The order the report lists evidence in (see
+/// [`ReportView::evidence_ranking`]); an infinite weight (no strength) is
+/// the strongest.
+fn evidence_ranking(evidence: &[EvidenceView]) -> Vec<usize> {
+    let strength = |k: usize| evidence[k].strength_db.unwrap_or(f64::INFINITY);
+    let indices = 0..evidence.len();
+    let mut ranking: Vec<usize> = indices
+        .clone()
+        .filter(|&k| evidence[k].enabled && evidence[k].diagnostic)
+        .collect();
+    ranking.sort_by(|&a, &b| {
+        strength(b)
+            .total_cmp(&strength(a))
+            .then_with(|| evidence[a].id.cmp(&evidence[b].id))
+    });
+    ranking.extend(
+        indices
+            .clone()
+            .filter(|&k| evidence[k].enabled && !evidence[k].diagnostic),
+    );
+    ranking.extend(indices.filter(|&k| !evidence[k].enabled));
+    ranking
 }
 
 fn finite_all(xs: &[f64]) -> Vec<Option<f64>> {

@@ -1,6 +1,7 @@
-//! The `sensitivity` output (kind `credence.sensitivity`, schema 1,
-//! docs/JSON.md): its serializable view, a text printer (tornado, flip
-//! points, linchpins, weight of evidence) and a JSON printer.
+//! The `sensitivity` view (kind `credence.sensitivity`, schema 1,
+//! docs/JSON.md): every parameter's sweep and flips, the closest flips,
+//! linchpins, weight of evidence and leave-one-out, ranked here once for
+//! every format (the document, `doc/sensitivity.rs`, only lays it out).
 
 use serde::Serialize;
 
@@ -35,12 +36,30 @@ pub struct SensitivityView {
     pub groups: Vec<BaselineHypothesis>,
     /// Largest impact first.
     pub parameters: Vec<ParameterView>,
+    /// For each parameter with a value of its own (not an interval
+    /// reliability) that can change the leader: its flip nearest that value,
+    /// smallest change first.
+    pub closest_flips: Vec<ClosestFlipView>,
     /// Items and sources whose removal alone changes the leader.
     pub linchpins: Linchpins,
     /// Every source reported by an enabled item, removed alone.
     pub sources_removed: Vec<RemovalView>,
     /// Every enabled item, in model order.
     pub evidence: Vec<ItemView>,
+    /// Indices into `evidence`, strongest weight first (an infinite weight
+    /// first; ties in model order).
+    pub evidence_ranking: Vec<usize>,
+}
+
+/// The smallest change to one parameter that changes the leader.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClosestFlipView {
+    /// Index into `parameters`.
+    pub parameter: usize,
+    /// Index into that parameter's `flips`.
+    pub flip: usize,
+    /// The flip's point minus the parameter's value.
+    pub change: f64,
 }
 
 /// One hypothesis's baseline posterior.
@@ -105,6 +124,8 @@ pub struct ParameterView {
     pub group_ranges: Vec<RangeView>,
     /// Every change of leader along the sweep, going up.
     pub flips: Vec<FlipView>,
+    /// Index into `flips` of the flip nearest `reference`; null when none.
+    pub nearest_flip: Option<usize>,
     /// Each grid point and the posteriors there.
     pub grid: Vec<GridPoint>,
 }
@@ -291,6 +312,7 @@ pub fn build(model: &Model, a: &Sensitivity) -> SensitivityView {
                         resolved: f.resolved,
                     })
                     .collect(),
+                nearest_flip: s.nearest_flip(s.range.reference),
                 group_ranges: group_ranges(model, &s.grid),
                 grid: s
                     .grid
@@ -303,6 +325,24 @@ pub fn build(model: &Model, a: &Sensitivity) -> SensitivityView {
             }
         })
         .collect();
+    // From the model's own value to the nearest flip: how far one number
+    // has to be wrong for the answer to change. Interval reliabilities have
+    // no single value to measure from and are left out.
+    let mut closest_flips: Vec<ClosestFlipView> = a
+        .sweeps
+        .iter()
+        .enumerate()
+        .filter_map(|(parameter, s)| {
+            let value = s.value?;
+            let flip = s.nearest_flip(value)?;
+            Some(ClosestFlipView {
+                parameter,
+                flip,
+                change: s.flips[flip].at - value,
+            })
+        })
+        .collect();
+    closest_flips.sort_by(|a, b| a.change.abs().total_cmp(&b.change.abs()));
     let sources_removed: Vec<RemovalView> = a
         .sources
         .iter()
@@ -325,6 +365,9 @@ pub fn build(model: &Model, a: &Sensitivity) -> SensitivityView {
             leading_without: i.without.as_ref().map(|p| hid(leader(p).0)),
         })
         .collect();
+    let mut evidence_ranking: Vec<usize> = (0..evidence.len()).collect();
+    let strength = |k: usize| evidence[k].strength_db.unwrap_or(f64::INFINITY);
+    evidence_ranking.sort_by(|&a, &b| strength(b).total_cmp(&strength(a)));
     let linchpins = Linchpins {
         items: a
             .items
@@ -384,8 +427,10 @@ pub fn build(model: &Model, a: &Sensitivity) -> SensitivityView {
             })
             .collect(),
         parameters,
+        closest_flips,
         linchpins,
         sources_removed,
         evidence,
+        evidence_ranking,
     }
 }

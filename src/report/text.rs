@@ -397,12 +397,12 @@ pub fn render(doc: &Doc<'_>, color: bool, out: &mut dyn Write) -> io::Result<()>
     writeln!(
         out,
         "{}",
-        paint(&plain(&doc.model.title, Style::Bold), color)
+        paint(&plain(doc.header.title, Style::Bold), color)
     )?;
-    if let Some(question) = &doc.model.question {
+    if let Some(question) = doc.header.question {
         writeln!(out, "Question: {question}")?;
     }
-    if let Some(as_of) = &doc.model.as_of {
+    if let Some(as_of) = doc.header.as_of {
         writeln!(out, "As of: {as_of}")?;
     }
     let mut indent = "";

@@ -18,6 +18,8 @@ mod bad_models;
 mod budgets;
 mod chunked_parse;
 mod cli_basics;
+mod collect;
+mod compare;
 mod explain;
 mod files_and_pipes;
 mod group_commands;

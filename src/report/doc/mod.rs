@@ -1,28 +1,34 @@
-//! A small document model shared by the Markdown and HTML printers. Each
-//! command's view becomes headings, paragraphs, tables and (HTML only)
-//! figures once, here; each printer then renders that document with its own
-//! escaping, so the two formats always say the same thing.
+//! The document model every report command's output is laid out in once:
+//! headings, paragraphs, lists, tables whose cells carry semantic tones,
+//! and figures (as plain data, [`figure`]). The text, Markdown and HTML
+//! renderers draw a [`Doc`] with their own escaping, so every format says
+//! the same thing.
+//!
+//! This file and `figure.rs` are the model and import no view; the other
+//! files here are the document builders, one per command's view
+//! (`impl View for ...View`), which import their view and lay it out.
 
 mod ach;
+mod collect;
+mod compare;
 mod explain;
+pub mod figure;
 mod report;
 mod sensitivity;
 mod simulate;
 mod whatif;
 
 pub use ach::ach;
+pub use collect::{collect, indicators};
+pub use compare::{SHOWN_CRUXES, compare};
 pub use explain::explain;
+pub use figure::Figure;
 pub use report::report;
-pub use sensitivity::{TOP_PARAMETERS, sensitivity};
+pub use sensitivity::sensitivity;
 pub use simulate::simulate;
 pub use whatif::whatif;
 
-use super::ModelView;
-use super::ReportView;
 use super::format::signed_two_decimals;
-use super::sensitivity::SensitivityView;
-use super::simulate::SimulateView;
-use super::whatif::WhatIfView;
 
 /// One document: the page header and its blocks.
 pub struct Doc<'a> {
@@ -31,9 +37,20 @@ pub struct Doc<'a> {
     /// What the page is, e.g. "Posterior report".
     pub subtitle: &'static str,
     /// The model's title, question and cut-off, for the page header.
-    pub model: &'a ModelView,
+    pub header: Header<'a>,
     /// The body, in reading order.
     pub blocks: Vec<Block<'a>>,
+}
+
+/// What a page is about: the model's title, question and cut-off date.
+#[derive(Clone, Copy, Debug)]
+pub struct Header<'a> {
+    /// The model's title.
+    pub title: &'a str,
+    /// The question it answers, if written.
+    pub question: Option<&'a str>,
+    /// The information cut-off, if written.
+    pub as_of: Option<&'a str>,
 }
 
 /// A run of inline text. Every string is model text or our own words, never
@@ -68,20 +85,6 @@ pub enum Block<'a> {
     /// A chart: drawn by the HTML printer, left out of Markdown (the tables
     /// beside each figure carry the same numbers).
     Figure(Figure<'a>),
-}
-
-/// A chart and the view it draws.
-pub enum Figure<'a> {
-    /// Posterior bars with prior markers over the ICD 203 bands.
-    Posterior(&'a ReportView),
-    /// Hypotheses, items, reports and relay chains.
-    EvidenceGraph(&'a ReportView),
-    /// Baseline and every scenario, grouped by hypothesis.
-    Scenarios(&'a WhatIfView),
-    /// Each parameter's posterior range, largest impact first.
-    Tornado(&'a SensitivityView),
-    /// The 5-50-95 percentile bar of each hypothesis.
-    Percentiles(&'a SimulateView),
 }
 
 /// How a column's cells line up.
@@ -232,12 +235,17 @@ impl Table {
 }
 
 impl<'a> Doc<'a> {
-    /// An empty document for `command`'s output on `model`.
-    pub fn new(model: &'a ModelView, command: &'static str, subtitle: &'static str) -> Doc<'a> {
+    /// An empty document for `command`'s output on the model `header`
+    /// names (a view's `model` block converts into one).
+    pub fn new(
+        header: impl Into<Header<'a>>,
+        command: &'static str,
+        subtitle: &'static str,
+    ) -> Doc<'a> {
         Doc {
             command,
             subtitle,
-            model,
+            header: header.into(),
             blocks: Vec::new(),
         }
     }

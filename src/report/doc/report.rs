@@ -1,31 +1,91 @@
 //! The `report` document: posterior, the evidence that moved it, reports and
 //! independent origins, sources.
 
-use super::super::ReportView;
 use super::super::format::{
     count_of, four_decimals, percent, rounded_percent, signed_four_decimals, signed_two_decimals,
 };
 use super::super::posterior_report::EvidenceView;
+use super::super::{ModelView, ReportView};
+use super::figure::{Band, EvidenceGraph, GraphItem, GraphReport, HypothesisMark, PosteriorChart};
 use super::{
-    Cell, Doc, Figure, Table, Tone, change_cell, code, code_list, strong, text, woe_cell, words,
+    Cell, Doc, Figure, Header, Table, Tone, change_cell, code, code_list, strong, text, woe_cell,
+    words,
 };
 
-/// Enabled diagnostic items by strength (strongest first), then the
-/// non-diagnostic ones, then the disabled ones, each in model order.
-fn ranked(view: &ReportView) -> Vec<&EvidenceView> {
-    let mut diagnostic: Vec<&EvidenceView> = view
-        .evidence
+/// Every view's `model` block heads its page.
+impl<'a> From<&'a ModelView> for Header<'a> {
+    fn from(model: &'a ModelView) -> Header<'a> {
+        Header {
+            title: &model.title,
+            question: model.question.as_deref(),
+            as_of: model.as_of.as_deref(),
+        }
+    }
+}
+
+/// Each hypothesis as the charts mark it.
+fn hypothesis_marks(view: &ReportView) -> Vec<HypothesisMark<'_>> {
+    view.hypotheses
         .iter()
-        .filter(|e| e.enabled && e.diagnostic)
-        .collect();
-    diagnostic.sort_by(|a, b| {
-        let sa = a.strength_db.unwrap_or(f64::INFINITY);
-        let sb = b.strength_db.unwrap_or(f64::INFINITY);
-        sb.total_cmp(&sa).then_with(|| a.id.cmp(&b.id))
-    });
-    diagnostic.extend(view.evidence.iter().filter(|e| e.enabled && !e.diagnostic));
-    diagnostic.extend(view.evidence.iter().filter(|e| !e.enabled));
-    diagnostic
+        .map(|h| HypothesisMark {
+            id: &h.id,
+            title: &h.title,
+            prior: h.prior,
+            posterior: h.posterior,
+            leading: h.id == view.leading,
+        })
+        .collect()
+}
+
+/// The posterior bars over the ICD 203 bands.
+fn posterior_chart(view: &ReportView) -> Figure<'_> {
+    Figure::Posterior(PosteriorChart {
+        bands: view
+            .icd203_scale
+            .iter()
+            .map(|b| Band {
+                term: &b.term,
+                low: b.low,
+                high: b.high,
+            })
+            .collect(),
+        standard_bands: view.icd203_standard,
+        hypotheses: hypothesis_marks(view),
+    })
+}
+
+/// The hypotheses, items, reports and relay chains.
+fn evidence_graph(view: &ReportView) -> Figure<'_> {
+    Figure::EvidenceGraph(EvidenceGraph {
+        hypotheses: hypothesis_marks(view),
+        items: view
+            .evidence
+            .iter()
+            .map(|e| GraphItem {
+                id: &e.id,
+                claim: &e.claim,
+                enabled: e.enabled,
+                established: e.established,
+                report_count: e.reports,
+                origin_count: e.origins,
+                reports: e
+                    .report_details
+                    .iter()
+                    .map(|r| GraphReport {
+                        id: &r.id,
+                        source: &r.source,
+                        via: r.via.as_deref(),
+                        strength: r.strength,
+                        observed: r.observed,
+                        asserts: r.asserts,
+                        hit: r.hit,
+                        false_alarm: r.false_alarm,
+                        document: r.document.as_deref(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    })
 }
 
 /// The groups of hypotheses, shaped as the posterior table.
@@ -187,7 +247,7 @@ pub fn report(view: &ReportView) -> Doc<'_> {
     bottom_line(&mut d, view);
 
     d.h2("Posterior");
-    d.figure(Figure::Posterior(view));
+    d.figure(posterior_chart(view));
     let mut tab = Table::plain(
         &[
             "Hypothesis",
@@ -246,7 +306,11 @@ pub fn report(view: &ReportView) -> Doc<'_> {
     let k = view.hypotheses.len();
     let right: Vec<usize> = (1..=k + 3).collect();
     let mut tab = super::Table::new(header, &right);
-    for e in ranked(view) {
+    let ranked = view
+        .evidence_ranking
+        .iter()
+        .filter_map(|&k| view.evidence.get(k));
+    for e in ranked {
         let mut row = vec![Cell::code(&e.id).with_subline(&e.claim)];
         if !e.enabled {
             row.extend((0..k).map(|_| Cell::text("disabled").tone(Tone::Muted)));
@@ -288,7 +352,7 @@ pub fn report(view: &ReportView) -> Doc<'_> {
     d.note(
         "Each report is a node of the network. A relay (via) depends on the report it repeats, not on the event, so a chain of relays is one origin however long it is. Only independent origins add weight.",
     );
-    d.figure(Figure::EvidenceGraph(view));
+    d.figure(evidence_graph(view));
     let mut tab = Table::plain(
         &[
             "Item",

@@ -2,24 +2,47 @@
 //! evidence and leave-one-out.
 
 use super::super::format::{four_decimals, signed_four_decimals};
-use super::super::sensitivity::{FlipView, ItemView, ParameterView, SensitivityView};
+use super::super::sensitivity::{ParameterView, SensitivityView};
+use super::figure::{TornadoChart, TornadoRow};
 use super::{
     Cell, Doc, Figure, Line, Table, Tone, change_cell, code, strong, text, woe_cell, words,
 };
 
-/// How many parameters the tornado lists (the JSON has every one).
-pub const TOP_PARAMETERS: usize = 20;
+/// How many parameters the tornado draws and lists (the JSON has every one).
+const TOP_PARAMETERS: usize = 20;
+
+/// The tornado of the parameters with the largest swing.
+fn tornado_chart(view: &SensitivityView) -> Figure<'_> {
+    Figure::Tornado(TornadoChart {
+        hypotheses: view
+            .hypotheses
+            .iter()
+            .map(|h| (h.id.as_str(), h.posterior))
+            .collect(),
+        parameters: view
+            .parameters
+            .iter()
+            .take(TOP_PARAMETERS)
+            .map(|p| TornadoRow {
+                path: &p.path,
+                written: &p.written,
+                impact: p.impact,
+                ranges: p
+                    .ranges
+                    .iter()
+                    .map(|r| (r.hypothesis.as_str(), r.min, r.max))
+                    .collect(),
+            })
+            .collect(),
+    })
+}
 /// How many flip points are listed, closest first.
 const TOP_FLIPS: usize = 10;
 
 /// The flip nearest the model's value: "below X: H" (moving the parameter
 /// down past X makes H lead) or "above X: H".
-fn nearest_flip(p: &ParameterView) -> Line {
-    let Some(f) = p.flips.iter().min_by(|a, b| {
-        (a.at - p.reference)
-            .abs()
-            .total_cmp(&(b.at - p.reference).abs())
-    }) else {
+fn nearest_flip_line(p: &ParameterView) -> Line {
+    let Some(f) = p.nearest_flip.and_then(|k| p.flips.get(k)) else {
         return text("never");
     };
     let mut line = if f.at < p.reference {
@@ -76,7 +99,7 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
     d.h2("Tornado");
     d.note("Parameters by the largest swing of any posterior: each bar spans a hypothesis' posterior as the parameter moves over its range; the tick is the baseline. \"Favours\" names the hypothesis that leads at the low and at the high end of the range.");
     if !view.parameters.is_empty() {
-        d.figure(Figure::Tornado(view));
+        d.figure(tornado_chart(view));
     }
     let mut header = vec![
         text("Parameter"),
@@ -135,7 +158,11 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
             end(&p.leading_at_high),
         ]));
         let flips = !p.flips.is_empty();
-        row.push(Cell::line(nearest_flip(p)).tone(if flips { Tone::Warning } else { Tone::Plain }));
+        row.push(Cell::line(nearest_flip_line(p)).tone(if flips {
+            Tone::Warning
+        } else {
+            Tone::Plain
+        }));
         tab.row(row);
     }
     if tab.is_empty() {
@@ -162,22 +189,7 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
     }
     d.note(note);
 
-    // From the model's own value to the nearest flip: how far one number
-    // has to be wrong for the answer to change. Interval reliabilities have
-    // no single value to measure from and are left out.
-    let mut closest: Vec<(&ParameterView, &FlipView, f64)> = view
-        .parameters
-        .iter()
-        .filter_map(|p| {
-            let value = p.value?;
-            let f = p
-                .flips
-                .iter()
-                .min_by(|a, b| (a.at - value).abs().total_cmp(&(b.at - value).abs()))?;
-            Some((p, f, f.at - value))
-        })
-        .collect();
-    closest.sort_by(|a, b| a.2.abs().total_cmp(&b.2.abs()));
+    let closest = &view.closest_flips;
     if !closest.is_empty() {
         d.h2("Closest flip points");
         d.note("The smallest change to one parameter that changes the leading hypothesis.");
@@ -191,7 +203,14 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
             ],
             &[2, 3],
         );
-        for (p, f, change) in closest.iter().take(TOP_FLIPS) {
+        for c in closest.iter().take(TOP_FLIPS) {
+            let Some(p) = view.parameters.get(c.parameter) else {
+                continue;
+            };
+            let Some(f) = p.flips.get(c.flip) else {
+                continue;
+            };
+            let change = c.change;
             tab.row(vec![
                 Cell::text(&p.label).with_subline(&p.path),
                 Cell::code(&p.written),
@@ -200,8 +219,8 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
                     four_decimals(f.at),
                     if f.resolved { "" } else { " (approx.)" }
                 )),
-                Cell::text(signed_four_decimals(*change)),
-                Cell::code(if *change > 0.0 { &f.to } else { &f.from }),
+                Cell::text(signed_four_decimals(change)),
+                Cell::code(if change > 0.0 { &f.to } else { &f.from }),
             ]);
         }
         d.table(tab);
@@ -264,12 +283,10 @@ pub fn sensitivity(view: &SensitivityView) -> Doc<'_> {
     );
     let right: Vec<usize> = (1..=k).chain(k + 2..k + 2 + k).collect();
     let mut tab = Table::new(header, &right);
-    let mut ranked: Vec<&ItemView> = view.evidence.iter().collect();
-    ranked.sort_by(|a, b| {
-        let sa = a.strength_db.unwrap_or(f64::INFINITY);
-        let sb = b.strength_db.unwrap_or(f64::INFINITY);
-        sb.total_cmp(&sa)
-    });
+    let ranked = view
+        .evidence_ranking
+        .iter()
+        .filter_map(|&k| view.evidence.get(k));
     for e in ranked {
         let mut row = vec![Cell::code(&e.id)];
         row.extend(e.weight_of_evidence_db.iter().map(|w| woe_cell(*w)));

@@ -3,7 +3,27 @@
 
 use super::super::format::{count_of, four_decimals, percent};
 use super::super::simulate::SimulateView;
+use super::figure::{PercentileBar, PercentileChart};
 use super::{Cell, Doc, Figure, Table, Tone, code, strong, text, words};
+
+/// The 5-50-95 percentile bar of each hypothesis.
+fn percentile_chart(view: &SimulateView) -> Figure<'_> {
+    Figure::Percentiles(PercentileChart {
+        hypotheses: view
+            .hypotheses
+            .iter()
+            .map(|h| PercentileBar {
+                id: &h.id,
+                title: &h.title,
+                p5: h.p5,
+                p50: h.p50,
+                p95: h.p95,
+                mean: h.mean,
+                exact: h.report_posterior,
+            })
+            .collect(),
+    })
+}
 
 /// Sampled numbers listed before the rest are only counted.
 const MAX_LISTED: usize = 200;
@@ -36,7 +56,7 @@ pub fn simulate(view: &SimulateView) -> Doc<'_> {
     }
 
     d.h2("Spread of the posterior");
-    d.figure(Figure::Percentiles(view));
+    d.figure(percentile_chart(view));
     let mut tab = Table::plain(&crate::report::simulate::COLUMNS, &[1, 2, 3, 4, 5, 6]);
     for h in &view.hypotheses {
         let lead = h.id == view.most_often_leading;

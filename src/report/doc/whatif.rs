@@ -2,7 +2,42 @@
 
 use super::super::format::{four_decimals, signed_four_decimals};
 use super::super::whatif::WhatIfView;
+use super::figure::{ScenarioBars, ScenarioChart, Shift};
 use super::{Cell, Doc, Figure, Line, Table, Tone, change_cell, code, strong, text, words};
+
+/// Baseline and every scenario, grouped by hypothesis.
+fn scenario_chart(view: &WhatIfView) -> Figure<'_> {
+    Figure::Scenarios(ScenarioChart {
+        hypotheses: view
+            .hypotheses
+            .iter()
+            .map(|h| (h.id.as_str(), h.title.as_str()))
+            .collect(),
+        baseline: view
+            .baseline
+            .posteriors
+            .iter()
+            .map(|p| p.posterior)
+            .collect(),
+        scenarios: view
+            .scenarios
+            .iter()
+            .map(|s| ScenarioBars {
+                id: &s.id,
+                leader_changed: s.leader_changed,
+                shifts: s.error.is_none().then(|| {
+                    s.hypotheses
+                        .iter()
+                        .map(|h| Shift {
+                            posterior: h.posterior,
+                            change: h.change,
+                        })
+                        .collect()
+                }),
+            })
+            .collect(),
+    })
+}
 
 /// Each scenario's group posteriors beside the baseline's, and whether the
 /// leading group changes.
@@ -62,7 +97,7 @@ pub fn whatif(view: &WhatIfView) -> Doc<'_> {
             "The model has no scenarios; name one with --scenario ID or give overrides with --set PATH=VALUE.",
         ));
     }
-    d.figure(Figure::Scenarios(view));
+    d.figure(scenario_chart(view));
     let mut header = vec![text("Scenario")];
     header.extend(view.hypotheses.iter().map(|h| vec![code(&h.id)]));
     header.push(text("Leading"));

@@ -7,8 +7,8 @@
 
 use std::fmt::{self, Write as _};
 
-use super::super::ReportView;
-use super::super::posterior_report::EvidenceView;
+use super::super::doc::figure::{EvidenceGraph, GraphItem};
+use super::super::format::count_of;
 use super::svg::{INK, MUTED, label};
 use super::{clip, esc};
 
@@ -35,16 +35,15 @@ struct ItemLayout {
     rows: usize,
 }
 
-fn layout(e: &EvidenceView) -> ItemLayout {
-    let reps = &e.report_details;
+fn layout(e: &GraphItem<'_>) -> ItemLayout {
+    let reps = &e.reports;
     let n = reps.len();
     let parent: Vec<Option<usize>> = reps
         .iter()
         .enumerate()
         .map(|(j, r)| {
             r.via
-                .as_ref()
-                .and_then(|v| reps.iter().position(|p| p.id == *v))
+                .and_then(|v| reps.iter().position(|p| p.id == v))
                 .filter(|&p| p != j)
         })
         .collect();
@@ -128,18 +127,18 @@ fn legend(s: &mut String) -> fmt::Result {
     )
 }
 
-pub fn evidence_graph(s: &mut String, v: &ReportView) -> fmt::Result {
-    if v.evidence.is_empty() {
+pub fn evidence_graph(s: &mut String, v: &EvidenceGraph<'_>) -> fmt::Result {
+    if v.items.is_empty() {
         return Ok(());
     }
-    let total: usize = v.evidence.iter().map(|e| e.report_details.len()).sum();
+    let total: usize = v.items.iter().map(|e| e.reports.len()).sum();
     if total > MAX_REPORTS {
         return writeln!(
             s,
             "<p class=\"note\">The graph of {total} reports is too large to draw here; <code>credence graph</code> writes it as DOT or Mermaid.</p>"
         );
     }
-    let layouts: Vec<ItemLayout> = v.evidence.iter().map(layout).collect();
+    let layouts: Vec<ItemLayout> = v.items.iter().map(layout).collect();
     let max_depth = layouts.iter().flat_map(|l| l.depth.iter().copied()).max();
     let width = match max_depth {
         Some(d) => col_x(d) + REP_W + 6.0,
@@ -207,23 +206,23 @@ pub fn evidence_graph(s: &mut String, v: &ReportView) -> fmt::Result {
     )?;
     for (k, h) in v.hypotheses.iter().enumerate() {
         let y = TOP + 34.0 + 15.0 * k as f64;
-        let text = if h.id == v.leading {
-            format!("{} ★", clip(&h.id, 14))
+        let text = if h.leading {
+            format!("{} ★", clip(h.id, 14))
         } else {
-            clip(&h.id, 16)
+            clip(h.id, 16)
         };
         writeln!(
             s,
             "<text x=\"10\" y=\"{y:.1}\" font-size=\"11.5\" fill=\"{INK}\"><title>{}: {} (posterior {:.4})</title>{}</text>",
-            esc(&h.id),
-            esc(&h.title),
+            esc(h.id),
+            esc(h.title),
             h.posterior,
             esc(&text)
         )?;
     }
 
-    for (e, (l, &top)) in v.evidence.iter().zip(layouts.iter().zip(&tops)) {
-        let reps = &e.report_details;
+    for (e, (l, &top)) in v.items.iter().zip(layouts.iter().zip(&tops)) {
+        let reps = &e.reports;
         let y_of = |j: usize| top + l.row[j] as f64 * ROW;
         // Edges first, so nodes sit on top of them.
         for (j, r) in reps.iter().enumerate() {
@@ -266,19 +265,21 @@ pub fn evidence_graph(s: &mut String, v: &ReportView) -> fmt::Result {
             tip.push_str(" (disabled)");
         }
         tip.push_str(&format!(
-            " — {} report{}, {} independent origin{}",
-            e.reports,
-            if e.reports == 1 { "" } else { "s" },
-            e.origins,
-            if e.origins == 1 { "" } else { "s" }
+            " — {}, {}",
+            count_of(e.report_count as u64, "report", "reports"),
+            count_of(
+                e.origin_count as u64,
+                "independent origin",
+                "independent origins"
+            )
         ));
         writeln!(s, "<g{opacity}><title>{}</title>", esc(&tip))?;
         writeln!(
             s,
             "<rect x=\"{ITEM_X:.1}\" y=\"{top:.1}\" width=\"{ITEM_W:.1}\" height=\"{NODE_H:.1}\" rx=\"4\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"1.3\"{dash}/>"
         )?;
-        let badge = if e.reports > 1 {
-            format!("{}→{}", e.reports, e.origins)
+        let badge = if e.report_count > 1 {
+            format!("{}→{}", e.report_count, e.origin_count)
         } else {
             String::new()
         };
@@ -288,7 +289,7 @@ pub fn evidence_graph(s: &mut String, v: &ReportView) -> fmt::Result {
             ITEM_X + 7.0,
             top + 15.0,
             &format!("font-size=\"12\" font-weight=\"600\" fill=\"{INK}\""),
-            &e.id,
+            e.id,
             room,
         )?;
         if !badge.is_empty() {
@@ -316,7 +317,7 @@ pub fn evidence_graph(s: &mut String, v: &ReportView) -> fmt::Result {
                 " stroke-dasharray=\"4 3\""
             };
             let mut tip = format!("report {} by {}", r.id, r.source);
-            if let Some(via) = &r.via {
+            if let Some(via) = r.via {
                 tip.push_str(&format!(", relays {via}"));
                 if let Some(st) = r.strength.filter(|x| *x < 1.0) {
                     tip.push_str(&format!(" (strength {st})"));
@@ -336,11 +337,11 @@ pub fn evidence_graph(s: &mut String, v: &ReportView) -> fmt::Result {
                 "; hit {:.4}, false alarm {:.4}",
                 r.hit, r.false_alarm
             ));
-            if let Some(doc) = &r.document {
+            if let Some(doc) = r.document {
                 tip.push_str(&format!("; document {doc}"));
             }
             let name = if r.id == r.source {
-                r.id.clone()
+                r.id.to_string()
             } else {
                 format!("{} · {}", r.id, r.source)
             };
@@ -379,14 +380,14 @@ pub fn evidence_graph(s: &mut String, v: &ReportView) -> fmt::Result {
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::posterior_report::ReportDetail;
+    use super::super::super::doc::figure::GraphReport;
     use super::*;
 
-    fn rep(id: &str, via: Option<&str>) -> ReportDetail {
-        ReportDetail {
-            id: id.into(),
-            source: id.into(),
-            via: via.map(Into::into),
+    fn rep<'a>(id: &'a str, via: Option<&'a str>) -> GraphReport<'a> {
+        GraphReport {
+            id,
+            source: id,
+            via,
             strength: via.map(|_| 1.0),
             observed: true,
             asserts: true,
@@ -398,21 +399,14 @@ mod tests {
 
     #[test]
     fn chains_share_a_row_and_branches_take_new_ones() {
-        let e = EvidenceView {
-            id: "e".into(),
-            claim: String::new(),
+        let e = GraphItem {
+            id: "e",
+            claim: "",
             enabled: true,
-            reports: 5,
-            origins: 2,
-            partly_dependent: 0,
-            origin_reports: vec!["a".into(), "d".into()],
             established: false,
-            weight_of_evidence_db: Vec::new(),
-            group_weight_of_evidence_db: Vec::new(),
-            strength_db: None,
-            diagnostic: true,
-            effect: None,
-            report_details: vec![
+            report_count: 5,
+            origin_count: 2,
+            reports: vec![
                 rep("a", None),
                 rep("b", Some("a")),
                 rep("c", Some("a")),

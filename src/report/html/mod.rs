@@ -290,7 +290,7 @@ fn page(d: &Doc<'_>) -> Result<String, fmt::Error> {
     writeln!(
         s,
         "<title>{} · credence {}</title>",
-        esc(&d.model.title),
+        esc(d.header.title),
         d.command
     )?;
     writeln!(s, "<style>{}</style>", style::CSS)?;
@@ -303,11 +303,11 @@ fn page(d: &Doc<'_>) -> Result<String, fmt::Error> {
         d.command,
         esc(d.subtitle)
     )?;
-    writeln!(s, "<h1>{}</h1>", esc(&d.model.title))?;
-    if let Some(q) = &d.model.question {
+    writeln!(s, "<h1>{}</h1>", esc(d.header.title))?;
+    if let Some(q) = d.header.question {
         writeln!(s, "<p class=\"question\">{}</p>", esc(q))?;
     }
-    if let Some(a) = &d.model.as_of {
+    if let Some(a) = d.header.as_of {
         writeln!(s, "<p class=\"asof\">As of {}</p>", esc(a))?;
     }
     writeln!(s, "</div></header>")?;

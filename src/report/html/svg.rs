@@ -6,10 +6,7 @@
 
 use std::fmt::{self, Write as _};
 
-use super::super::ReportView;
-use super::super::sensitivity::SensitivityView;
-use super::super::simulate::SimulateView;
-use super::super::whatif::WhatIfView;
+use super::super::doc::figure::{PercentileChart, PosteriorChart, ScenarioChart, TornadoChart};
 use super::{clip, esc};
 
 /// Canvas width.
@@ -138,7 +135,7 @@ fn grid(s: &mut String, x0: f64, x1: f64, top: f64, bottom: f64) -> fmt::Result 
 
 /// Posterior bars per hypothesis, the prior as a marker, the ICD 203 bands
 /// shaded behind and labelled.
-pub fn posterior(s: &mut String, v: &ReportView) -> fmt::Result {
+pub fn posterior(s: &mut String, v: &PosteriorChart<'_>) -> fmt::Result {
     const X0: f64 = 250.0;
     const X1: f64 = 860.0;
     const TOP: f64 = 46.0;
@@ -151,8 +148,8 @@ pub fn posterior(s: &mut String, v: &ReportView) -> fmt::Result {
         h,
         "Posterior probability of each hypothesis, with its prior, over the ICD 203 bands",
     )?;
-    for (k, band) in v.icd203_scale.iter().enumerate() {
-        let (term, lo, hi) = (&band.term, band.low, band.high);
+    for (k, band) in v.bands.iter().enumerate() {
+        let (term, lo, hi) = (band.term, band.low, band.high);
         let (a, b) = (px(lo, X0, X1), px(hi, X0, X1));
         writeln!(
             s,
@@ -179,7 +176,6 @@ pub fn posterior(s: &mut String, v: &ReportView) -> fmt::Result {
             TOP - 6.0
         )?;
     }
-    let leader = v.hypotheses.iter().position(|h| h.id == v.leading);
     for (k, hyp) in v.hypotheses.iter().enumerate() {
         let y = TOP + k as f64 * ROW;
         label(
@@ -187,7 +183,7 @@ pub fn posterior(s: &mut String, v: &ReportView) -> fmt::Result {
             0.0,
             y + 19.0,
             &format!("font-size=\"14\" font-weight=\"600\" fill=\"{INK}\""),
-            &hyp.id,
+            hyp.id,
             27,
         )?;
         label(
@@ -195,17 +191,17 @@ pub fn posterior(s: &mut String, v: &ReportView) -> fmt::Result {
             0.0,
             y + 36.0,
             &format!("font-size=\"11.5\" fill=\"{MUTED}\""),
-            &hyp.title,
+            hyp.title,
             40,
         )?;
-        let fill = if Some(k) == leader { ACCENT } else { "#7aa3e0" };
+        let fill = if hyp.leading { ACCENT } else { "#7aa3e0" };
         let x = px(hyp.posterior, X0, X1);
         writeln!(
             s,
             "<rect x=\"{X0}\" y=\"{:.1}\" width=\"{:.1}\" height=\"22\" rx=\"2\" fill=\"{fill}\"><title>{}: posterior {:.4}, prior {:.4}</title></rect>",
             y + 11.0,
             (x - X0).max(0.0),
-            esc(&hyp.id),
+            esc(hyp.id),
             hyp.posterior,
             hyp.prior
         )?;
@@ -275,7 +271,7 @@ pub fn posterior(s: &mut String, v: &ReportView) -> fmt::Result {
         s,
         "<text x=\"{:.1}\" y=\"{ly:.1}\" font-size=\"12\" fill=\"{INK}\">ICD 203 band ({})</text>",
         mx + 104.0,
-        if v.icd203_standard {
+        if v.standard_bands {
             "standard ranges"
         } else {
             "this model's [scales]"
@@ -285,7 +281,7 @@ pub fn posterior(s: &mut String, v: &ReportView) -> fmt::Result {
 }
 
 /// Baseline and every scenario, grouped by hypothesis.
-pub fn scenarios(s: &mut String, v: &WhatIfView) -> fmt::Result {
+pub fn scenarios(s: &mut String, v: &ScenarioChart<'_>) -> fmt::Result {
     const X0: f64 = 250.0;
     const X1: f64 = 840.0;
     const HEAD: f64 = 26.0;
@@ -301,7 +297,7 @@ pub fn scenarios(s: &mut String, v: &WhatIfView) -> fmt::Result {
         h,
         "Posterior of each hypothesis at the baseline and under each scenario",
     )?;
-    for (k, hyp) in v.hypotheses.iter().enumerate() {
+    for (k, &(id, title)) in v.hypotheses.iter().enumerate() {
         let g = top + k as f64 * group;
         writeln!(
             s,
@@ -317,7 +313,7 @@ pub fn scenarios(s: &mut String, v: &WhatIfView) -> fmt::Result {
                 "font-size=\"13.5\" font-weight=\"650\" fill=\"{}\"",
                 color(k)
             ),
-            &hyp.id,
+            id,
             28,
         )?;
         label(
@@ -325,12 +321,12 @@ pub fn scenarios(s: &mut String, v: &WhatIfView) -> fmt::Result {
             X0,
             g + 16.0,
             &format!("font-size=\"12\" fill=\"{MUTED}\""),
-            &hyp.title,
+            title,
             90,
         )?;
         let y0 = g + HEAD;
         grid(s, X0, X1, y0, y0 + rows as f64 * ROW)?;
-        let base = v.baseline.posteriors.get(k).map_or(0.0, |p| p.posterior);
+        let base = v.baseline.get(k).copied().unwrap_or(0.0);
         let bar = |s: &mut String, r: usize, p: f64, fill: &str, tip: &str| -> fmt::Result {
             let y = y0 + r as f64 * ROW;
             writeln!(
@@ -363,11 +359,11 @@ pub fn scenarios(s: &mut String, v: &WhatIfView) -> fmt::Result {
                 X0 - 10.0,
                 y + 14.0,
                 &format!("font-size=\"12\" fill=\"{fill}\" text-anchor=\"end\""),
-                &sc.id,
+                sc.id,
                 34,
             )?;
-            match sc.hypotheses.get(k) {
-                Some(sh) if sc.error.is_none() => {
+            match sc.shifts.as_ref().and_then(|shifts| shifts.get(k)) {
+                Some(sh) => {
                     bar(
                         s,
                         r + 1,
@@ -440,16 +436,12 @@ pub fn scenarios(s: &mut String, v: &WhatIfView) -> fmt::Result {
 
 /// The tornado: each parameter's posterior range per hypothesis, largest
 /// impact first, with the baseline as a tick.
-pub fn tornado(s: &mut String, v: &SensitivityView) -> fmt::Result {
+pub fn tornado(s: &mut String, v: &TornadoChart<'_>) -> fmt::Result {
     const X0: f64 = 350.0;
     const X1: f64 = 900.0;
     const BAR: f64 = 8.0;
     let k = v.hypotheses.len();
-    let shown: Vec<_> = v
-        .parameters
-        .iter()
-        .take(super::super::doc::TOP_PARAMETERS)
-        .collect();
+    let shown = &v.parameters;
     let row = 12.0 + k as f64 * (BAR + 2.0);
     // Legend: one entry per hypothesis, wrapped into lines.
     let per_line = 5usize;
@@ -462,7 +454,7 @@ pub fn tornado(s: &mut String, v: &SensitivityView) -> fmt::Result {
         h,
         "Tornado: the range of each posterior as one parameter sweeps its range",
     )?;
-    for (j, hyp) in v.hypotheses.iter().enumerate() {
+    for (j, &(id, _)) in v.hypotheses.iter().enumerate() {
         let x = X0 + (j % per_line) as f64 * 112.0;
         let y = 16.0 + (j / per_line) as f64 * 20.0;
         writeln!(
@@ -476,7 +468,7 @@ pub fn tornado(s: &mut String, v: &SensitivityView) -> fmt::Result {
             x + 21.0,
             y,
             &format!("font-size=\"12\" fill=\"{INK}\""),
-            &hyp.id,
+            id,
             13,
         )?;
     }
@@ -500,7 +492,7 @@ pub fn tornado(s: &mut String, v: &SensitivityView) -> fmt::Result {
         }
         let mid = y + row / 2.0 + 4.0;
         let tip = format!("{} = {}", p.path, p.written);
-        let shown_path = clip(&p.path, 52);
+        let shown_path = clip(p.path, 52);
         writeln!(
             s,
             "<text x=\"4\" y=\"{mid:.1}\" font-size=\"11.5\" class=\"mono\" fill=\"{INK}\"><title>{}</title>{}</text>",
@@ -520,20 +512,20 @@ pub fn tornado(s: &mut String, v: &SensitivityView) -> fmt::Result {
             )?;
             continue;
         }
-        for (j, range) in p.ranges.iter().enumerate() {
+        for (j, &(hypothesis, min, max)) in p.ranges.iter().enumerate() {
             let by = y + 6.0 + j as f64 * (BAR + 2.0);
-            let (a, b) = (px(range.min, X0, X1), px(range.max, X0, X1));
+            let (a, b) = (px(min, X0, X1), px(max, X0, X1));
             writeln!(
                 s,
                 "<rect x=\"{a:.1}\" y=\"{by:.1}\" width=\"{:.1}\" height=\"{BAR}\" rx=\"1.5\" fill=\"{}\"><title>{}: {:.4} to {:.4}</title></rect>",
                 (b - a).max(1.5),
                 color(j),
-                esc(&range.hypothesis),
-                range.min,
-                range.max
+                esc(hypothesis),
+                min,
+                max
             )?;
-            if let Some(base) = v.hypotheses.get(j) {
-                let x = px(base.posterior, X0, X1);
+            if let Some(&(_, baseline)) = v.hypotheses.get(j) {
+                let x = px(baseline, X0, X1);
                 writeln!(
                     s,
                     "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"{INK}\" stroke-width=\"1.6\"/>",
@@ -565,7 +557,7 @@ fn grid_lines_over(s: &mut String, x0: f64, x1: f64, top: f64, bottom: f64) -> f
 
 /// One bar per hypothesis from the 5th to the 95th percentile, the median
 /// as a dot, the mean as a diamond, the exact posterior as a red tick.
-pub fn percentiles(s: &mut String, v: &SimulateView) -> fmt::Result {
+pub fn percentiles(s: &mut String, v: &PercentileChart<'_>) -> fmt::Result {
     const X0: f64 = 250.0;
     const X1: f64 = 840.0;
     const TOP: f64 = 10.0;
@@ -586,7 +578,7 @@ pub fn percentiles(s: &mut String, v: &SimulateView) -> fmt::Result {
             0.0,
             mid - 2.0,
             &format!("font-size=\"14\" font-weight=\"600\" fill=\"{INK}\""),
-            &hyp.id,
+            hyp.id,
             27,
         )?;
         label(
@@ -594,7 +586,7 @@ pub fn percentiles(s: &mut String, v: &SimulateView) -> fmt::Result {
             0.0,
             mid + 14.0,
             &format!("font-size=\"11.5\" fill=\"{MUTED}\""),
-            &hyp.title,
+            hyp.title,
             40,
         )?;
         let (a, b) = (px(hyp.p5, X0, X1), px(hyp.p95, X0, X1));
@@ -604,7 +596,7 @@ pub fn percentiles(s: &mut String, v: &SimulateView) -> fmt::Result {
             "<rect x=\"{a:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"14\" rx=\"3\" fill=\"{col}\" fill-opacity=\"0.28\" stroke=\"{col}\" stroke-width=\"1.2\"><title>{}: 5th percentile {:.4}, 95th {:.4}</title></rect>",
             mid - 7.0,
             (b - a).max(2.0),
-            esc(&hyp.id),
+            esc(hyp.id),
             hyp.p5,
             hyp.p95
         )?;
@@ -624,7 +616,7 @@ pub fn percentiles(s: &mut String, v: &SimulateView) -> fmt::Result {
             "<circle cx=\"{c:.1}\" cy=\"{mid:.1}\" r=\"5.5\" fill=\"{col}\" stroke=\"#ffffff\" stroke-width=\"2\"><title>median {:.4}</title></circle>",
             hyp.p50
         )?;
-        if let Some(r) = hyp.report_posterior {
+        if let Some(r) = hyp.exact {
             let x = px(r, X0, X1);
             writeln!(
                 s,
