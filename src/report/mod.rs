@@ -1,6 +1,9 @@
-//! Stage 4: reports. The report layer owns its serializable views, built
-//! from a model and its analysis, and one printer per format, each writing
-//! to any `io::Write`.
+//! Stage 4: reports. Each command's serializable view (its JSON), built
+//! from a model and its analysis; the document ([`Doc`]) each view lays
+//! itself out as ([`View`]); and the renderers of a document (text,
+//! Markdown, HTML), all reached through [`write()`]. Imports run one way:
+//! views -> document builders (`doc/<command>.rs`) -> the document
+//! (`doc/mod.rs`, `doc/figure.rs`) <- renderers.
 
 pub mod ach;
 pub mod check;
