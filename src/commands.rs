@@ -34,6 +34,12 @@ fn emit(file: &SourceFile, diagnostics: &[Diagnostic]) {
     let _ = diag::render(&mut stderr, file, diagnostics);
 }
 
+/// An error's words as printed on standard error: any model text they
+/// quote with control and bidirectional characters escaped.
+fn shown(e: &impl std::fmt::Display) -> String {
+    credence::escape::for_terminal(&e.to_string()).into_owned()
+}
+
 /// Where a model's `document` references are looked up when it has no
 /// `[model] seeds` setting: `../seeds` beside the model's folder, as in this
 /// repository's layout (beside the working folder for standard input).
@@ -157,7 +163,7 @@ fn run_report<V: report::View>(
     match build(&m) {
         Ok(view) => finish(print_report(output, format, &view)),
         Err(Stop::Analysis(e)) => {
-            eprintln!("error: {}: {e}", path.display());
+            eprintln!("error: {}: {}", path.display(), shown(&e));
             INVALID
         }
         Err(Stop::Argument(bad)) => {
@@ -175,8 +181,9 @@ pub fn report(path: &Path, format: report::Format, output: Option<&Path>) -> u8 
             Ok(line) => view.with_bottom_line(m, &line),
             Err(e) => {
                 eprintln!(
-                    "warning: {}: no bottom line (the robustness checks failed: {e})",
-                    path.display()
+                    "warning: {}: no bottom line (the robustness checks failed: {})",
+                    path.display(),
+                    shown(&e)
                 );
                 view
             }
@@ -512,9 +519,9 @@ pub fn query(
     let answer = match query::run(&parsed, &asked) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {name}: {e}");
+            eprintln!("error: {name}: {}", shown(&e));
             if let Some(hint) = e.hint() {
-                eprintln!("  hint: {hint}");
+                eprintln!("  hint: {}", shown(&hint));
             }
             return if e.is_usage() { USAGE } else { INVALID };
         }
