@@ -131,7 +131,7 @@ fn check_parsed(
     if text.trim().is_empty() {
         return Some(Checked::failed(
             Diagnostic::error("the model file is empty").hint(
-                "a model needs a [model] title, two or more [[hypotheses]], [[sources]] and [[evidence]]; see docs/FORMAT.md",
+                "a model needs two or more [[hypotheses]], [[sources]] and [[evidence]] (and a [model] title, else the file name is its title); see docs/FORMAT.md",
             ),
         ));
     }

@@ -283,8 +283,40 @@ fn read_meta(cx: &mut Cx<'_>, node: Option<&Node<'_>>, default_title: &str) -> M
     optional_string(cx, table, "seeds");
     if let Some(n) = table.get("as_of") {
         meta.as_of = match n.get_ref() {
-            DeValue::Datetime(d) => Some(d.to_string()),
-            DeValue::String(s) => Some(s.to_string()),
+            DeValue::Datetime(d) if d.date.is_some() => Some(d.to_string()),
+            DeValue::Datetime(d) => {
+                cx.push(
+                    Diagnostic::error(format!("`as_of` must be a date, found the time {d} alone"))
+                        .at(n.span())
+                        .hint("write a bare TOML date: as_of = 2024-01-25"),
+                );
+                None
+            }
+            // The design writes a bare date; a quoted one is named as such
+            // (as a quoted number is), anything else is not a date.
+            DeValue::String(s) => {
+                let quoted_date = s
+                    .parse::<toml::value::Datetime>()
+                    .is_ok_and(|d| d.date.is_some());
+                cx.push(
+                    Diagnostic::error(if quoted_date {
+                        format!("`as_of` is a date in quotes (\"{s}\"): remove the quotes")
+                    } else {
+                        format!(
+                            "`as_of` must be a date, found the text \"{}\"",
+                            crate::escape::visible(s)
+                        )
+                    })
+                    .at(n.span())
+                    .label(if quoted_date {
+                        "a string, not a date"
+                    } else {
+                        "not a date"
+                    })
+                    .hint("write a bare TOML date, year-month-day: as_of = 2024-01-25"),
+                );
+                None
+            }
             other => {
                 cx.push(
                     Diagnostic::error(format!(
@@ -435,24 +467,54 @@ fn read_hypotheses(cx: &mut Cx<'_>, node: Option<&Node<'_>>) -> Vec<Hypothesis> 
         .map(|p| p.0.as_ref().map_or(0.0, |e| e.point.get()))
         .collect();
     let sum: f64 = values.iter().sum();
-    let any_interval = priors
-        .iter()
-        .any(|p| p.0.as_ref().is_some_and(|e| e.is_uncertain()));
-    if sum <= 0.0 || (!any_interval && (sum - 1.0).abs() > PRIOR_SUM_TOLERANCE) {
-        let terms: Vec<String> = values.iter().map(|v| format!("{v}")).collect();
+    // Intervals and words count at their point value (an interval's
+    // midpoint), as inference uses them: the design's rule that priors sum
+    // to 1 holds for those too, and the label shows where each term comes
+    // from.
+    if sum <= 0.0 || (sum - 1.0).abs() > PRIOR_SUM_TOLERANCE {
+        let terms: Vec<String> = priors
+            .iter()
+            .zip(&values)
+            .map(|(p, v)| prior_term(p.0.as_ref(), *v))
+            .collect();
+        let any_range = priors
+            .iter()
+            .any(|p| p.0.as_ref().is_some_and(|e| e.range.is_some()));
         let last = priors.last().map(|p| p.1.clone()).unwrap_or(0..0);
-        cx.push(
-            Diagnostic::error(format!("priors sum to {}, not 1", round6(sum)))
-                .at(last)
-                .label(format!("{} = {}", terms.join(" + "), round6(sum)))
-                .hint("hypotheses are mutually exclusive and exhaustive, so their priors must sum to 1"),
-        );
+        let mut d = Diagnostic::error(format!("priors sum to {}, not 1", round6(sum)))
+            .at(last)
+            .label(format!("{} = {}", terms.join(" + "), round6(sum)))
+            .hint(
+                "hypotheses are mutually exclusive and exhaustive, so their priors must sum to 1",
+            );
+        if any_range {
+            d = d.hint("an interval or a word counts at its point value (an interval at its midpoint), as exact inference uses it: choose ranges whose midpoints sum to 1");
+        }
+        cx.push(d);
         return out;
     }
     for (h, v) in out.iter_mut().zip(&values) {
         h.prior = Probability::clamped(v / sum);
     }
     out
+}
+
+/// One prior in the sum shown when priors do not sum to 1: the number, or
+/// the point value of an interval or word and what it stands for.
+fn prior_term(estimate: Option<&Estimate>, value: f64) -> String {
+    let value = round6(value);
+    match estimate {
+        Some(e) => match (&e.label, e.range) {
+            (Some(word), _) => format!("{value} ({word})"),
+            (None, Some(range)) => format!(
+                "{value} (midpoint of [{}, {}])",
+                round6(range.low().get()),
+                round6(range.high().get())
+            ),
+            (None, None) => format!("{value}"),
+        },
+        None => format!("{value}"),
+    }
 }
 
 fn round6(v: f64) -> f64 {
@@ -880,26 +942,55 @@ fn read_reports(
             },
         });
     }
-    // Defaulted ids that collide get numbered; explicit duplicates are errors.
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for raw in &mut raws {
-        let n = counts.entry(raw.report.id.clone()).or_insert(0);
+    // Explicit duplicates are errors. A defaulted id is its source's id,
+    // numbered among the defaulted reports of that source (`wsj`, `wsj#2`);
+    // one equal to an explicit id is an error pointing at both, since a
+    // `via` or `--set` path naming it would reach either.
+    let mut explicit: BTreeMap<String, Range<usize>> = BTreeMap::new();
+    for raw in raws.iter().filter(|r| r.explicit_id) {
+        let at = raw.table.get("id").map_or(raw.span.clone(), |n| n.span());
+        if let Some(first) = explicit.get(&raw.report.id) {
+            cx.push(
+                Diagnostic::error(format!(
+                    "duplicate report id `{}` in this item",
+                    raw.report.id
+                ))
+                .at(at)
+                .label("duplicate")
+                .related(cx.absolute(first), "first written here")
+                .hint("report ids are local to an item and must be unique within it"),
+            );
+            ok = false;
+        } else {
+            explicit.insert(raw.report.id.clone(), at);
+        }
+    }
+    let mut defaulted: BTreeMap<String, usize> = BTreeMap::new();
+    for raw in raws.iter_mut().filter(|r| !r.explicit_id) {
+        let n = defaulted.entry(raw.report.id.clone()).or_insert(0);
         *n += 1;
         if *n > 1 {
-            if raw.explicit_id {
-                cx.push(
-                    Diagnostic::error(format!(
-                        "duplicate report id `{}` in this item",
-                        raw.report.id
-                    ))
-                    .at(raw.table.get("id").map_or(raw.span.clone(), |n| n.span()))
-                    .label("duplicate")
-                    .hint("report ids are local to an item and must be unique within it"),
-                );
-                ok = false;
-            } else {
-                raw.report.id = format!("{}#{}", raw.report.id, n);
-            }
+            raw.report.id = format!("{}#{}", raw.report.id, n);
+        }
+        if let Some(written) = explicit.get(&raw.report.id) {
+            let at = raw
+                .table
+                .get("source")
+                .map_or(raw.span.clone(), |n| n.span());
+            cx.push(
+                Diagnostic::error(format!(
+                    "report id `{}` is written on one report and is also the automatic id of another",
+                    raw.report.id
+                ))
+                .at(written.clone())
+                .label("written here")
+                .related(
+                    cx.absolute(&at),
+                    format!("this report, with no `id`, is `{}` by default", raw.report.id),
+                )
+                .hint("a report without `id` takes its source's id (numbered `#2`, `#3` when the source reports again); give that report an `id` of its own, or rename the written one"),
+            );
+            ok = false;
         }
     }
     let ids: Vec<String> = raws.iter().map(|r| r.report.id.clone()).collect();

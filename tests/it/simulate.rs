@@ -237,7 +237,7 @@ title = "every kind of uncertain number"
 [[hypotheses]]
 id = "a"
 title = "A"
-prior = [0.2, 0.6]
+prior = [0.3, 0.7]
 
 [[hypotheses]]
 id = "b"
