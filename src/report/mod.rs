@@ -77,7 +77,11 @@ pub fn write<V: View>(
 /// Any serializable value as pretty-printed JSON and a final newline (the
 /// JSON of every view, and of `export` and `query`).
 pub fn write_json(value: &impl Serialize, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    // Hidden characters of model text (bidirectional overrides, C1
+    // controls) as `\uXXXX` escapes, as serde_json already writes C0 ones.
+    let formatter = crate::escape::JsonFormatter(serde_json::ser::PrettyFormatter::new());
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, formatter);
+    value.serialize(&mut serializer).map_err(io::Error::other)?;
     writeln!(out)
 }
 

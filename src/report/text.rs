@@ -9,12 +9,16 @@
 //! muted dim; headings and table headers bold, table rules dim). Stripping
 //! the escapes gives exactly the plain output: styles never change a
 //! character or a width.
+//!
+//! Model text never reaches the terminal raw: control, bidirectional and
+//! invisible characters are printed as escapes (`\u{202E}`, crate::escape).
 
 use std::io::{self, Write};
 
 use unicode_width::UnicodeWidthStr;
 
 use super::doc::{Align, Block, Cell, Doc, Line, Span, Table, Tone};
+use crate::escape;
 
 /// Paragraphs wrap at this many columns.
 pub const WIDTH: usize = 88;
@@ -104,7 +108,7 @@ fn styled_line(line: &Line, style: Style) -> Styled {
                 Span::Strong(s) => (s, Style::Bold),
             };
             Run {
-                text: text.clone(),
+                text: escape::for_terminal(text).into_owned(),
                 style: if style == Style::Plain { own } else { style },
             }
         })
@@ -207,7 +211,7 @@ fn cell_text(cell: &Cell, with_subline: bool) -> Styled {
     let mut text = styled_line(&cell.main, style);
     if let (true, Some(subline)) = (with_subline, &cell.subline) {
         text.push(Run {
-            text: format!(": {subline}"),
+            text: format!(": {}", escape::for_terminal(subline)),
             style,
         });
     }
@@ -372,7 +376,7 @@ pub fn write_table(
             )?;
         } else if sublines_apart {
             for subline in table.rows[r - 1].iter().filter_map(|c| c.subline.as_ref()) {
-                let text = plain(subline.as_str(), Style::Dim);
+                let text = plain(escape::for_terminal(subline), Style::Dim);
                 write_wrapped(out, &text, &subline_indent, &subline_indent, color)?;
             }
         }
@@ -398,16 +402,21 @@ fn write_wrapped(
 
 /// Render `doc` as plain text, with ANSI styles when `color` is on.
 pub fn render(doc: &Doc<'_>, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    // The header lines are model text on one line each: every hidden
+    // character escaped, newlines and tabs too.
     writeln!(
         out,
         "{}",
-        paint(&plain(doc.header.title, Style::Bold), color)
+        paint(
+            &plain(escape::visible(doc.header.title), Style::Bold),
+            color
+        )
     )?;
     if let Some(question) = doc.header.question {
-        writeln!(out, "Question: {question}")?;
+        writeln!(out, "Question: {}", escape::visible(question))?;
     }
     if let Some(as_of) = doc.header.as_of {
-        writeln!(out, "As of: {as_of}")?;
+        writeln!(out, "As of: {}", escape::visible(as_of))?;
     }
     let mut indent = "";
     let mut after_table = false;
@@ -456,7 +465,7 @@ pub fn render(doc: &Doc<'_>, color: bool, out: &mut dyn Write) -> io::Result<()>
             }
             Block::Formula(formula) => {
                 for line in formula.lines() {
-                    writeln!(out, "{indent}    {line}")?;
+                    writeln!(out, "{indent}    {}", escape::for_terminal(line))?;
                 }
             }
             Block::Table(table) => write_table(out, table, indent, color)?,
