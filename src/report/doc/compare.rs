@@ -205,7 +205,7 @@ fn alignment(d: &mut Doc<'_>, view: &CompareView) {
 fn consensus(d: &mut Doc<'_>, view: &CompareView) {
     d.h2("ACH consensus");
     d.note(format!(
-        "Open Synthesis's rule per cell: each model's rating (as `credence ach` gives it; NA where the item is absent or disabled); the consensus is NA when more models lack the item than rate it, else the mean rating (CC 5, C 4, N 3, I 2, II 1) rounded, a half toward N; the disagreement is the larger sample standard deviation of the ratings and of rated-or-not; a cell is disputed (!) at {} or more.",
+        "Open Synthesis's rule per cell: each model's rating (as credence ach gives it; NA where the item is absent or disabled); the consensus is NA when more models lack the item than rate it, else the mean rating (CC 5, C 4, N 3, I 2, II 1) rounded, a half toward N; the disagreement is the larger sample standard deviation of the ratings and of rated-or-not; a cell is disputed (!) at {} or more.",
         view.ach.disputed_at
     ));
     let mut header = vec![text("Item")];
