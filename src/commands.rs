@@ -382,6 +382,11 @@ pub fn export(path: &Path, format: report::export::ExportFormat, output: Option<
             let view = report::export::build(&m);
             finish(print_to(output, |out| report::write_json(&view, out)))
         }
+        report::export::ExportFormat::Xmlbif | report::export::ExportFormat::Xdsl => {
+            let compiled = credence::network::compile(&m);
+            let text = report::export::xml(&m, &compiled, format);
+            finish(print_to(output, |out| out.write_all(text.as_bytes())))
+        }
         report::export::ExportFormat::AchCsv => {
             let text = report::export::ach_csv(&m);
             finish(print_to(output, |out| out.write_all(text.as_bytes())))
@@ -450,13 +455,13 @@ pub fn query(
     json: bool,
     output: Option<&Path>,
 ) -> u8 {
-    use credence::network::{bif, query};
+    use credence::network::{bif, query, xml};
     let name = credence::input::display_name(path);
     let text = match credence::input::read_capped(path, MAX_BIF_BYTES) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(_) => {
-                eprintln!("error: {name} is not UTF-8 text: BIF is a text format");
+                eprintln!("error: {name} is not UTF-8 text: BIF, XMLBIF and XDSL are text formats");
                 return INVALID;
             }
         },
@@ -465,16 +470,35 @@ pub fn query(
             return USAGE;
         }
     };
-    let parsed = match bif::parse(&text) {
+    // XMLBIF and XDSL by their content (XML, then its root element), BIF
+    // otherwise; `.xml`, `.xmlbif` and `.xdsl` names only word the error.
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let (format, result) = if xml::is_xml(&text) {
+        match xml::parse(&text) {
+            Ok((format, parsed)) => (format.name(), Ok(parsed)),
+            Err(e) => {
+                let format = match extension.as_deref() {
+                    Some("xdsl") => "an XDSL",
+                    _ => "an XMLBIF or XDSL",
+                };
+                (format, Err(e))
+            }
+        }
+    } else {
+        ("a BIF", bif::parse(&text))
+    };
+    let parsed = match result {
         Ok(b) => b,
         Err(e) => {
             let mut d = Diagnostic::error(format!("{name}:{}:{}: {}", e.line, e.column, e.message))
-                .at(e.offset..e.offset + 1);
+                .at(e.offset..(e.offset + 1).min(text.len()));
             if let Some(h) = &e.hint {
                 d = d.hint(h.clone());
             }
             emit(&SourceFile::new(name.clone(), text), &[d]);
-            eprintln!("error: {name} is not a BIF network credence can read");
+            eprintln!("error: {name} is not {format} network credence can read");
             return INVALID;
         }
     };
