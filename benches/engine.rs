@@ -266,5 +266,37 @@ fn judgement(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench, analyses, judgement);
+/// `compare` on two analysts' 1,000-item models whose every item differs
+/// (seeds 1 and 2 of one shape: each likelihood, reliability and bias is
+/// a crux): both analyses and bottom lines, alignment, pools, every
+/// adoption (3,990 cruxes, 7,980 adoptions) and the ACH consensus.
+/// Target: under 1 s, simple and uncertain shapes.
+fn comparison(c: &mut Criterion) {
+    for (name, shape) in [
+        ("simple", simple as fn(usize) -> Shape),
+        ("uncertain", uncertain),
+    ] {
+        let mut group = c.benchmark_group(format!("compare/{name}"));
+        group
+            .sample_size(10)
+            .sampling_mode(SamplingMode::Flat)
+            .warm_up_time(Duration::from_millis(500));
+        let a = model_of(&generate(shape(1_000)));
+        let b = model_of(&generate(Shape {
+            seed: 2,
+            ..shape(1_000)
+        }));
+        let names = ["a".to_string(), "b".to_string()];
+        group.bench_with_input(
+            BenchmarkId::from_parameter(1_000),
+            &(a, b),
+            |bench, (a, b)| {
+                bench.iter(|| analysis::compare::compare(&names, &[a, b]).expect("compares"))
+            },
+        );
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench, analyses, judgement, comparison);
 criterion_main!(benches);

@@ -34,6 +34,12 @@ fn emit(file: &SourceFile, diagnostics: &[Diagnostic]) {
     let _ = diag::render(&mut stderr, file, diagnostics);
 }
 
+/// An error's words as printed on standard error: any model text they
+/// quote with control and bidirectional characters escaped.
+fn shown(e: &impl std::fmt::Display) -> String {
+    credence::escape::for_terminal(&e.to_string()).into_owned()
+}
+
 /// Where a model's `document` references are looked up when it has no
 /// `[model] seeds` setting: `../seeds` beside the model's folder, as in this
 /// repository's layout (beside the working folder for standard input).
@@ -157,7 +163,7 @@ fn run_report<V: report::View>(
     match build(&m) {
         Ok(view) => finish(print_report(output, format, &view)),
         Err(Stop::Analysis(e)) => {
-            eprintln!("error: {}: {e}", path.display());
+            eprintln!("error: {}: {}", path.display(), shown(&e));
             INVALID
         }
         Err(Stop::Argument(bad)) => {
@@ -175,8 +181,9 @@ pub fn report(path: &Path, format: report::Format, output: Option<&Path>) -> u8 
             Ok(line) => (view.with_bottom_line(m, &line), Some(line)),
             Err(e) => {
                 eprintln!(
-                    "warning: {}: no bottom line (the robustness checks failed: {e})",
-                    path.display()
+                    "warning: {}: no bottom line (the robustness checks failed: {})",
+                    path.display(),
+                    shown(&e)
                 );
                 (view, None)
             }
@@ -389,6 +396,11 @@ pub fn export(path: &Path, format: report::export::ExportFormat, output: Option<
             let view = report::export::build(&m);
             finish(print_to(output, |out| report::write_json(&view, out)))
         }
+        report::export::ExportFormat::Xmlbif | report::export::ExportFormat::Xdsl => {
+            let compiled = credence::network::compile(&m);
+            let text = report::export::xml(&m, &compiled, format);
+            finish(print_to(output, |out| out.write_all(text.as_bytes())))
+        }
         report::export::ExportFormat::AchCsv => {
             let text = report::export::ach_csv(&m);
             finish(print_to(output, |out| out.write_all(text.as_bytes())))
@@ -457,13 +469,13 @@ pub fn query(
     json: bool,
     output: Option<&Path>,
 ) -> u8 {
-    use credence::network::{bif, query};
+    use credence::network::{bif, query, xml};
     let name = credence::input::display_name(path);
     let text = match credence::input::read_capped(path, MAX_BIF_BYTES) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(_) => {
-                eprintln!("error: {name} is not UTF-8 text: BIF is a text format");
+                eprintln!("error: {name} is not UTF-8 text: BIF, XMLBIF and XDSL are text formats");
                 return INVALID;
             }
         },
@@ -472,16 +484,35 @@ pub fn query(
             return USAGE;
         }
     };
-    let parsed = match bif::parse(&text) {
+    // XMLBIF and XDSL by their content (XML, then its root element), BIF
+    // otherwise; `.xml`, `.xmlbif` and `.xdsl` names only word the error.
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let (format, result) = if xml::is_xml(&text) {
+        match xml::parse(&text) {
+            Ok((format, parsed)) => (format.name(), Ok(parsed)),
+            Err(e) => {
+                let format = match extension.as_deref() {
+                    Some("xdsl") => "an XDSL",
+                    _ => "an XMLBIF or XDSL",
+                };
+                (format, Err(e))
+            }
+        }
+    } else {
+        ("a BIF", bif::parse(&text))
+    };
+    let parsed = match result {
         Ok(b) => b,
         Err(e) => {
             let mut d = Diagnostic::error(format!("{name}:{}:{}: {}", e.line, e.column, e.message))
-                .at(e.offset..e.offset + 1);
+                .at(e.offset..(e.offset + 1).min(text.len()));
             if let Some(h) = &e.hint {
                 d = d.hint(h.clone());
             }
             emit(&SourceFile::new(name.clone(), text), &[d]);
-            eprintln!("error: {name} is not a BIF network credence can read");
+            eprintln!("error: {name} is not {format} network credence can read");
             return INVALID;
         }
     };
@@ -502,9 +533,9 @@ pub fn query(
     let answer = match query::run(&parsed, &asked) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {name}: {e}");
+            eprintln!("error: {name}: {}", shown(&e));
             if let Some(hint) = e.hint() {
-                eprintln!("  hint: {hint}");
+                eprintln!("  hint: {}", shown(&hint));
             }
             return if e.is_usage() { USAGE } else { INVALID };
         }

@@ -75,6 +75,7 @@
 
 pub mod analysis;
 pub mod diag;
+pub mod escape;
 pub mod input;
 pub mod model;
 pub mod network;

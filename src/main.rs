@@ -211,8 +211,9 @@ enum Command {
         #[command(flatten)]
         output: Output<GraphFormatArg>,
     },
-    /// The compiled network as BIF (GeNIe, Netica, pgmpy; observed reports
-    /// carry `property evidence`), or the validated model as JSON.
+    /// The compiled network as BIF, XMLBIF or XDSL (GeNIe, Netica, pgmpy;
+    /// observed reports carry their evidence), the validated model as JSON,
+    /// or its ACH matrix as CSV.
     Export {
         #[command(flatten)]
         model: ModelArg,
@@ -225,14 +226,15 @@ enum Command {
         #[command(subcommand)]
         what: ImportCommand,
     },
-    /// Exact posterior of one node of any discrete BIF network (GeNIe,
-    /// Netica, bnlearn, pgmpy, credence export).
+    /// Exact posterior of one node of any discrete BIF, XMLBIF or XDSL
+    /// network (GeNIe, Netica, bnlearn, pgmpy, credence export).
     ///
     /// The evidence the file carries (`property evidence = STATE ;`) is
     /// entered unless --ignore-file-evidence is given; the output lists
     /// every observation entered and where it came from.
     Query {
-        /// The network: a BIF file (docs/BIF.md says which dialect is read).
+        /// The network: BIF, XMLBIF or GeNIe's XDSL, told apart by content
+        /// (docs/BIF.md says which dialects are read).
         #[arg(value_name = "NETWORK")]
         network: PathBuf,
         /// The node whose posterior to compute.
@@ -384,6 +386,12 @@ enum ExportFormatArg {
     /// The ACH matrix as a spreadsheet (CSV), in the layout `credence
     /// import ach` reads (docs/ACH_CSV.md).
     AchCsv,
+    /// The compiled network as XMLBIF 0.3 (pgmpy, Weka), observed reports
+    /// as `<PROPERTY>evidence = STATE</PROPERTY>` (docs/BIF.md).
+    Xmlbif,
+    /// The compiled network as GeNIe's XDSL, observed reports as
+    /// `<property id="evidence">` (docs/BIF.md).
+    Xdsl,
 }
 
 impl FormatArg for ExportFormatArg {
@@ -534,6 +542,8 @@ fn main() -> ExitCode {
                 ExportFormatArg::Bif => credence::report::export::ExportFormat::Bif,
                 ExportFormatArg::Json => credence::report::export::ExportFormat::Json,
                 ExportFormatArg::AchCsv => credence::report::export::ExportFormat::AchCsv,
+                ExportFormatArg::Xmlbif => credence::report::export::ExportFormat::Xmlbif,
+                ExportFormatArg::Xdsl => credence::report::export::ExportFormat::Xdsl,
             };
             commands::export(&model.model, format, output.file())
         }

@@ -23,12 +23,16 @@
 //!   numbers). Cruxes are ranked by their effect on the ranking hypothesis:
 //!   the linear pool's leader.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::ops::Deref;
 
+use crate::model::overrides;
 use crate::model::{
-    Estimate, Item, ItemId, Model, Override, Probability, Reliability, Report, ReportId,
+    Estimate, Item, ItemId, Model, Override, Probability, Reliability, Report, ReportId, SourceId,
 };
-use crate::network::{Incremental, InferError};
+use crate::network::incremental;
+use crate::network::{Factor, Incremental, InferError};
 
 use super::ach::{self, Rating};
 use super::judgement::{self, BottomLine};
@@ -213,7 +217,11 @@ pub struct Comparison {
 
 /// Compare models (`names[k]` names `models[k]`; at least one).
 pub fn compare(names: &[String], models: &[&Model]) -> Result<Comparison, CompareError> {
-    let alignment = align(models);
+    let indexed: Vec<Indexed> = models
+        .iter()
+        .map(|m| Indexed::new(Cow::Borrowed(*m)))
+        .collect();
+    let alignment = align(&indexed);
     if alignment.shared_hypotheses.is_empty() {
         return Err(CompareError::NoSharedHypothesis);
     }
@@ -250,8 +258,8 @@ pub fn compare(names: &[String], models: &[&Model]) -> Result<Comparison, Compar
         })
         .collect();
     let ranking = super::leader(&linear_pool).0;
-    let (cruxes, not_adopted) = cruxes(models, names, &alignment, ranking)?;
-    let consensus = consensus(models, &results, &alignment)?;
+    let (cruxes, not_adopted) = cruxes(&indexed, names, &alignment, ranking)?;
+    let consensus = consensus(&indexed, &results, &alignment)?;
     Ok(Comparison {
         names: names.to_vec(),
         alignment,
@@ -264,6 +272,50 @@ pub fn compare(names: &[String], models: &[&Model]) -> Result<Comparison, Compar
         not_adopted,
         consensus,
     })
+}
+
+/// A model with its item and source ids indexed: a lookup by id is
+/// otherwise a scan, and the comparison looks up every id of a 1,000-item
+/// model in each of the others. Its `item` and `source` shadow the
+/// model's own.
+struct Indexed<'m> {
+    model: Cow<'m, Model>,
+    item_ids: BTreeMap<String, ItemId>,
+    source_ids: BTreeMap<String, SourceId>,
+}
+
+impl<'m> Indexed<'m> {
+    fn new(model: Cow<'m, Model>) -> Indexed<'m> {
+        let mut items = BTreeMap::new();
+        for (i, item) in model.items.iter().enumerate() {
+            items.entry(item.id.clone()).or_insert(ItemId(i));
+        }
+        let mut sources = BTreeMap::new();
+        for (i, source) in model.sources.iter().enumerate() {
+            sources.entry(source.id.clone()).or_insert(SourceId(i));
+        }
+        Indexed {
+            model,
+            item_ids: items,
+            source_ids: sources,
+        }
+    }
+
+    fn item(&self, id: &str) -> Option<ItemId> {
+        self.item_ids.get(id).copied()
+    }
+
+    fn source(&self, id: &str) -> Option<SourceId> {
+        self.source_ids.get(id).copied()
+    }
+}
+
+impl Deref for Indexed<'_> {
+    type Target = Model;
+
+    fn deref(&self) -> &Model {
+        &self.model
+    }
 }
 
 /// The mean of the columns, each entry summed in ascending order so that
@@ -316,8 +368,8 @@ fn restrict(model: &Model, shared: &[String], posterior: &[f64]) -> Vec<f64> {
 
 /// Ids in first-appearance order over the models, with the models having
 /// each.
-fn union<'m>(
-    models: &[&'m Model],
+fn union<'m, M: Deref<Target = Model> + 'm>(
+    models: &'m [M],
     ids: impl Fn(&'m Model) -> Vec<&'m str>,
 ) -> Vec<(&'m str, Vec<usize>)> {
     let mut order: Vec<(&str, Vec<usize>)> = Vec::new();
@@ -412,7 +464,7 @@ fn reports_text(m: &Model, item: &Item) -> String {
 }
 
 /// Align the models by id.
-pub fn align(models: &[&Model]) -> Alignment {
+fn align(models: &[Indexed<'_>]) -> Alignment {
     let n = models.len();
     let mut out = Alignment::default();
     let mut note = |kind, id: String, present_in: Vec<usize>, differs| {
@@ -481,14 +533,14 @@ pub fn align(models: &[&Model]) -> Alignment {
             continue;
         }
         // Reports align within an item the models share.
-        let reports = union(
-            &found.iter().map(|(k, _)| models[*k]).collect::<Vec<_>>(),
-            |m| {
-                m.item(id)
-                    .map(|i| m.items[i.0].reports.iter().map(|r| r.id.as_str()).collect())
-                    .unwrap_or_default()
-            },
-        );
+        let holders: Vec<&Model> = found.iter().map(|(k, _)| &*models[*k]).collect();
+        let reports = union(&holders, |m| {
+            m.items
+                .iter()
+                .find(|x| x.id == *id)
+                .map(|i| i.reports.iter().map(|r| r.id.as_str()).collect())
+                .unwrap_or_default()
+        });
         for (rid, local) in reports {
             let holders: Vec<usize> = local.iter().map(|&j| found[j].0).collect();
             let said = local
@@ -496,7 +548,7 @@ pub fn align(models: &[&Model]) -> Alignment {
                 .filter_map(|&j| {
                     let (k, item) = found[j];
                     let r = item.reports.iter().find(|r| r.id == rid)?;
-                    Some((k, report_shape(models[k], item, r)))
+                    Some((k, report_shape(&models[k], item, r)))
                 })
                 .collect();
             let differs = differing(n, said);
@@ -515,7 +567,7 @@ pub fn align(models: &[&Model]) -> Alignment {
         let said = present
             .iter()
             .filter_map(|&k| {
-                let m = models[k];
+                let m = &models[k];
                 let d = m
                     .dependencies
                     .iter()
@@ -649,7 +701,7 @@ impl Param {
 
     /// The model's value: (equality key, text, point); `None` where the
     /// model lacks the parameter.
-    fn value(&self, m: &Model) -> Option<(String, String, Option<f64>)> {
+    fn value(&self, m: &Indexed) -> Option<(String, String, Option<f64>)> {
         let item = |i: &str| m.item(i).map(|x| &m.items[x.0]);
         let report = |i: &str, r: &str| item(i).and_then(|x| x.reports.iter().find(|p| p.id == r));
         match self {
@@ -745,7 +797,7 @@ impl Param {
 
 /// Every parameter some model has that could differ, in a fixed order:
 /// priors, sources, dependencies, then item by item.
-fn parameters(models: &[&Model], alignment: &Alignment) -> Vec<Param> {
+fn parameters(models: &[Indexed], alignment: &Alignment) -> Vec<Param> {
     let mut out = Vec::new();
     if alignment.same_hypotheses {
         out.extend(
@@ -788,7 +840,7 @@ fn parameters(models: &[&Model], alignment: &Alignment) -> Vec<Param> {
         let structure = Param::Reports(id.to_string());
         let shapes: Vec<Option<String>> = present
             .iter()
-            .map(|&k| structure.value(models[k]).map(|v| v.0))
+            .map(|&k| structure.value(&models[k]).map(|v| v.0))
             .collect();
         if shapes.windows(2).any(|w| w[0] != w[1]) {
             out.push(structure);
@@ -816,7 +868,7 @@ enum Change {
 /// A receiver model with every item and source the others have added (the
 /// items disabled), so that adopting an item is enabling it.
 struct Receiver {
-    model: Model,
+    model: Indexed<'static>,
     /// (item id, donor) -> the donor's version of an item the receiver
     /// lacks, added to `model`.
     added: BTreeMap<(String, usize), ItemId>,
@@ -827,7 +879,7 @@ struct Receiver {
 /// A donor's item in the receiver's terms: hypotheses, sources and
 /// dependencies matched by id. `Err` names what the receiver has and the
 /// donor's item does not.
-fn translate(receiver: &Model, donor: &Model, item: &Item) -> Result<Item, String> {
+fn translate(receiver: &Indexed, donor: &Model, item: &Item) -> Result<Item, String> {
     let likelihood = receiver
         .hypotheses
         .iter()
@@ -868,15 +920,20 @@ fn translate(receiver: &Model, donor: &Model, item: &Item) -> Result<Item, Strin
     })
 }
 
-fn receiver(models: &[&Model], k: usize) -> Receiver {
-    let mut model = models[k].clone();
+fn receiver(models: &[Indexed], k: usize) -> Receiver {
+    let mut with_sources = models[k].model.clone().into_owned();
     for donor in models {
         for s in &donor.sources {
-            if model.source(&s.id).is_none() {
-                model.sources.push(s.clone());
+            if models[k].source(&s.id).is_none()
+                && !with_sources.sources[models[k].sources.len()..]
+                    .iter()
+                    .any(|x| x.id == s.id)
+            {
+                with_sources.sources.push(s.clone());
             }
         }
     }
+    let mut model = Indexed::new(Cow::Owned(with_sources));
     let mut added = BTreeMap::new();
     let mut refused = BTreeMap::new();
     for (d, donor) in models.iter().enumerate() {
@@ -891,7 +948,7 @@ fn receiver(models: &[&Model], k: usize) -> Receiver {
                 Ok(mut x) => {
                     x.enabled = false;
                     added.insert((item.id.clone(), d), ItemId(model.items.len()));
-                    model.items.push(x);
+                    model.model.to_mut().items.push(x);
                 }
                 Err(why) => {
                     refused.insert((item.id.clone(), d), why);
@@ -912,11 +969,11 @@ fn change(
     param: &Param,
     r: &Receiver,
     k: usize,
-    models: &[&Model],
+    models: &[Indexed],
     d: usize,
 ) -> Result<Change, String> {
     let m = &r.model;
-    let donor = models[d];
+    let donor = &models[d];
     let missing = || "the receiver lacks it".to_string();
     let item_of = |i: &str| m.item(i).ok_or_else(missing);
     let report_of = |i: ItemId, rid: &str| {
@@ -1088,8 +1145,101 @@ fn change(
     }
 }
 
+/// What [`swap_items`] keeps per receiver: a copy of its model to change
+/// one item of, the sources it makes latent, and the joint posteriors of H
+/// and some latent reliabilities (per set of sources) as it stands.
+struct SwapState {
+    scratch: Model,
+    latent: Vec<SourceId>,
+    marginals: BTreeMap<Vec<SourceId>, Factor>,
+}
+
+/// One item's change: overrides and their undo, or a new version of it.
+#[derive(Clone, Copy)]
+enum Edit<'a> {
+    Overrides(&'a [Override], &'a [Override]),
+    Item(ItemId, &'a Item),
+}
+
+/// The receiver's posterior with the items `edit` touches changed (on the
+/// state's copy of the engine's model, then undone): their factors
+/// swapped in the joint posterior of H and the latent reliability they
+/// use, P'(h) ∝ Σ_q M(h, q) Π_i F'_i(h, q) / F_i(h, q). Exact, since items
+/// are independent given H and the latent reliabilities; `None` where it
+/// does not apply (a prior, a factor with a zero, a reliability the model
+/// does not make latent, more than one latent source among the items), and
+/// the caller recombines the model instead.
+fn swap_items(
+    engine: &Incremental,
+    state: &mut SwapState,
+    edit: Edit<'_>,
+) -> Option<Result<Vec<f64>, InferError>> {
+    let scratch = &mut state.scratch;
+    let (items, new) = match edit {
+        Edit::Overrides(to, back) => {
+            if to.iter().any(|o| matches!(o, Override::Prior(..))) {
+                return None;
+            }
+            let mut items: Vec<ItemId> = to
+                .iter()
+                .flat_map(|o| incremental::touched(scratch, o).items)
+                .collect();
+            items.sort_unstable();
+            items.dedup();
+            overrides::apply_in_place(scratch, to);
+            let new: Result<Vec<_>, _> = items
+                .iter()
+                .map(|&i| incremental::item_factor(scratch, i))
+                .collect();
+            overrides::apply_in_place(scratch, back);
+            (items, new)
+        }
+        Edit::Item(at, item) => {
+            let kept = std::mem::replace(&mut scratch.items[at.0], item.clone());
+            let new = incremental::item_factor(scratch, at).map(|f| vec![f]);
+            scratch.items[at.0] = kept;
+            (vec![at], new)
+        }
+    };
+    let new = new.ok()?;
+    let old: Vec<Option<&Factor>> = items.iter().map(|&i| engine.factor(i)).collect();
+    let (latent, marginals) = (&state.latent, &mut state.marginals);
+    let mut sources: Vec<SourceId> = old
+        .iter()
+        .flatten()
+        .copied()
+        .chain(new.iter().flatten())
+        .flat_map(|f| f.vars().iter().copied())
+        .filter(|&v| v != 0)
+        .map(|v| SourceId(v - 1))
+        .collect();
+    sources.sort_unstable();
+    sources.dedup();
+    if sources.len() > 1 || sources.iter().any(|s| !latent.contains(s)) {
+        return None;
+    }
+    if !marginals.contains_key(&sources) {
+        marginals.insert(sources.clone(), engine.joint_marginal(&sources).ok()?);
+    }
+    let mut joint = marginals.get(&sources)?.clone();
+    for f in old.into_iter().flatten() {
+        joint = joint.divide(f)?;
+    }
+    for f in new.iter().flatten() {
+        joint = joint.product(f);
+    }
+    for s in &sources {
+        joint = joint.sum_out(1 + s.0);
+    }
+    Some(if joint.log_total().is_finite() {
+        joint.normalized().ok_or(InferError::ImpossibleEvidence)
+    } else {
+        Err(InferError::ImpossibleEvidence)
+    })
+}
+
 /// Items a change recomputes, for the work estimate.
-fn touched_items(param: &Param, m: &Model) -> usize {
+fn touched_items(param: &Param, m: &Indexed) -> usize {
     match param {
         Param::Prior(_) => 0,
         Param::SourceReliability(s) | Param::SourceBias(s) => m.source(s).map_or(0, |s| {
@@ -1108,7 +1258,7 @@ type Differences = Vec<(
     Vec<(usize, usize)>,
 )>;
 
-fn differences(models: &[&Model], alignment: &Alignment) -> Differences {
+fn differences(models: &[Indexed], alignment: &Alignment) -> Differences {
     parameters(models, alignment)
         .into_iter()
         .filter_map(|p| {
@@ -1132,7 +1282,7 @@ fn differences(models: &[&Model], alignment: &Alignment) -> Differences {
 }
 
 fn cruxes(
-    models: &[&Model],
+    models: &[Indexed],
     names: &[String],
     alignment: &Alignment,
     ranking: usize,
@@ -1187,6 +1337,14 @@ fn cruxes(
     let mut order: Vec<usize> = (0..diffs.len()).collect();
     order.sort_by_key(|&c| matches!(diffs[c].0, Param::Prior(_)));
     let mut results: Vec<Vec<Adoption>> = vec![Vec::new(); diffs.len()];
+    let mut swaps: Vec<SwapState> = receivers
+        .iter()
+        .map(|r| SwapState {
+            scratch: (*r.model).clone(),
+            latent: incremental::latent_sources(&r.model),
+            marginals: BTreeMap::new(),
+        })
+        .collect();
     for &c in &order {
         let (param, _, pairs) = &diffs[c];
         for &(k, d) in pairs {
@@ -1201,6 +1359,17 @@ fn cruxes(
                         reason,
                     });
                     continue;
+                }
+                Ok(Change::Overrides(to, back))
+                    if let Some(p) =
+                        swap_items(engine, &mut swaps[k], Edit::Overrides(&to, &back)) =>
+                {
+                    p
+                }
+                Ok(Change::Item(at, item))
+                    if let Some(p) = swap_items(engine, &mut swaps[k], Edit::Item(at, &item)) =>
+                {
+                    p
                 }
                 Ok(Change::Overrides(to, back)) => {
                     let applied = engine.apply(&to);
@@ -1322,7 +1491,7 @@ pub fn consensus_of(ratings: &[Option<Rating>]) -> (Option<Rating>, f64) {
 }
 
 fn consensus(
-    models: &[&Model],
+    models: &[Indexed],
     results: &[ModelResult],
     alignment: &Alignment,
 ) -> Result<Vec<ConsensusCell>, CompareError> {

@@ -39,15 +39,20 @@ pub const MAX_SCALE_TERMS: usize = 100;
 /// The first line longer than [`MAX_LINE_BYTES`], as an error without a span
 /// (a span would print the line).
 pub fn long_line(text: &str) -> Option<Diagnostic> {
-    let (index, line) = text
-        .split('\n')
+    // Lines end as diagnostics count them: at LF, CRLF or a lone CR.
+    let starts = crate::diag::line_starts(text);
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    let (index, length) = starts
+        .iter()
+        .zip(ends)
+        .map(|(&start, end)| text[start..end].trim_end_matches(['\r', '\n']).len())
         .enumerate()
-        .find(|(_, l)| l.len() > MAX_LINE_BYTES)?;
+        .find(|(_, length)| *length > MAX_LINE_BYTES)?;
     Some(
         Diagnostic::error(format!(
             "line {} is {} bytes long, over the limit of {MAX_LINE_BYTES} bytes per line",
             index + 1,
-            line.len()
+            length
         ))
         .hint("break long arrays and inline tables over several lines, and long text into a multi-line string (\"\"\"...\"\"\")"),
     )

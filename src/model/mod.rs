@@ -5,6 +5,7 @@
 //! valid model. This stage is the only one that sees TOML.
 
 pub mod ach_csv;
+mod characters;
 mod chunks;
 pub mod limits;
 pub mod overrides;
@@ -92,7 +93,26 @@ pub fn check_text_as(
     check_with(name, text, &mut documents, parsing)
 }
 
+/// [`check_parsed`], then warnings about hidden characters in the text
+/// (control, bidirectional and invisible ones) before its diagnostics.
 fn check_with(
+    name: &str,
+    text: &str,
+    documents: &mut impl FnMut(Option<&str>) -> Documents,
+    parsing: Parsing,
+) -> Option<Checked> {
+    let mut checked = check_parsed(name, text, documents, parsing)?;
+    if text.len() <= MAX_FILE_BYTES && limits::long_line(text).is_none() {
+        let mut diagnostics = characters::hidden_characters(text);
+        if !diagnostics.is_empty() {
+            diagnostics.append(&mut checked.diagnostics);
+            checked.diagnostics = diagnostics;
+        }
+    }
+    Some(checked)
+}
+
+fn check_parsed(
     name: &str,
     text: &str,
     documents: &mut impl FnMut(Option<&str>) -> Documents,
@@ -118,6 +138,10 @@ fn check_with(
     if let Some(d) = limits::long_line(text) {
         return Some(Checked::failed(d));
     }
+    // Old Mac line endings: one error, not one per line.
+    if let Some(d) = characters::lone_carriage_returns(text) {
+        return Some(Checked::failed(d));
+    }
     let default_title = Path::new(name)
         .file_stem()
         .map_or_else(|| name.to_string(), |s| s.to_string_lossy().into_owned());
@@ -134,7 +158,7 @@ fn check_with(
     }
     let (root, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
-        return Some(syntax_errors(&errors));
+        return Some(syntax_errors(text, &errors));
     }
     let root = root.into_inner();
     let over = limits::counts(&root, &limits::EvidenceTally::of(&root));
@@ -301,13 +325,27 @@ impl<'t> Iterator for Blocks<'_, 't> {
     }
 }
 
-fn syntax_errors(errors: &[toml::de::Error]) -> Checked {
+fn syntax_errors(text: &str, errors: &[toml::de::Error]) -> Checked {
     let mut diagnostics: Vec<Diagnostic> = errors
         .iter()
         .take(reader::MAX_ERRORS)
         .map(|e| {
             let message = e.message().trim();
-            let d = Diagnostic::error(format!("TOML syntax: {message}")).at_opt(e.span());
+            let mut d = Diagnostic::error(format!("TOML syntax: {message}")).at_opt(e.span());
+            // A control character written raw in a string: name it (it is
+            // shown escaped, and the reader's words do not say what it is).
+            if let Some(c) = e
+                .span()
+                .and_then(|s| text.get(s.start..))
+                .and_then(|rest| rest.chars().next())
+                .filter(|&c| crate::escape::is_hidden(c) && c != '\n')
+            {
+                d = d.hint(format!(
+                    "{} is written raw here: TOML allows no control character but tab in a string; remove it, or write it as an escape (\\u{:04X})",
+                    crate::escape::describe(c),
+                    c as u32
+                ));
+            }
             // The reader's own words for its nesting limit name no limit.
             if message.contains("recursion") {
                 d.hint(format!(

@@ -54,6 +54,27 @@ pub struct ParseError {
     pub hint: Option<String>,
 }
 
+impl ParseError {
+    /// An error at byte offset `at` of `text` (clamped to the text).
+    pub fn at(text: &str, at: usize, message: impl Into<String>) -> ParseError {
+        let offset = at.min(text.len());
+        let (line, column) = crate::diag::line_col(text, offset);
+        ParseError {
+            offset,
+            line,
+            column,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// The same error with a hint.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> ParseError {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
 impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}: {}", self.line, self.column, self.message)?;
@@ -207,7 +228,7 @@ pub struct WriteOptions {
 }
 
 /// A number with enough digits to read back to the same `f64`.
-fn number(x: f64) -> String {
+pub(super) fn number(x: f64) -> String {
     // `{:?}` is Rust's shortest round-trip form (0.15, 1e-7, 1.0).
     format!("{x:?}")
 }
@@ -224,16 +245,39 @@ fn comment_text(s: &str) -> String {
         .collect()
 }
 
+/// State identifiers of every variable of `net`, indexed by `VarId`.
+pub fn state_identifiers(net: &Network) -> Vec<Vec<String>> {
+    net.graph
+        .node_weights()
+        .map(|n| identifiers(n.states.iter().map(String::as_str)))
+        .collect()
+}
+
+/// `NAME <- original` for every variable name and `NAME.STATE <- original`
+/// for every state name that [`identifiers`] changed, in variable order:
+/// the lines every writer puts in a comment so the mapping can be undone.
+pub fn renamed_names(net: &Network, names: &[String], states: &[Vec<String>]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for v in 0..net.len() {
+        let node = net.node(v);
+        if names[v] != node.name {
+            lines.push(format!("{} <- {}", names[v], node.name));
+        }
+        for (id, original) in states[v].iter().zip(node.states.iter()) {
+            if id != original {
+                lines.push(format!("{}.{id} <- {original}", names[v]));
+            }
+        }
+    }
+    lines
+}
+
 /// The network as BIF: every variable block, then every probability block,
 /// in variable order. Nodes with parents get one explicit row per parent
 /// assignment (first parent slowest); roots a `table`.
 pub fn write(net: &Network, options: &WriteOptions) -> String {
     let names = variable_identifiers(net);
-    let states: Vec<Vec<String>> = net
-        .graph
-        .node_weights()
-        .map(|n| identifiers(n.states.iter().map(String::as_str)))
-        .collect();
+    let states = state_identifiers(net);
     let mut evidence: Vec<Option<usize>> = vec![None; net.len()];
     for &(v, s) in &options.evidence {
         if v < net.len() && s < net.card(v) {
@@ -244,27 +288,11 @@ pub fn write(net: &Network, options: &WriteOptions) -> String {
     for line in &options.comments {
         let _ = writeln!(out, "// {}", comment_text(line));
     }
-    let renamed: Vec<usize> = (0..net.len())
-        .filter(|&v| names[v] != net.node(v).name || states[v][..] != net.node(v).states[..])
-        .collect();
+    let renamed = renamed_names(net, &names, &states);
     if !renamed.is_empty() {
         out.push_str("//\n// Names made identifiers (BIF name <- original name):\n");
-        for &v in &renamed {
-            let node = net.node(v);
-            if names[v] != node.name {
-                let _ = writeln!(out, "//   {} <- {}", names[v], comment_text(&node.name));
-            }
-            for (id, original) in states[v].iter().zip(node.states.iter()) {
-                if id != original {
-                    let _ = writeln!(
-                        out,
-                        "//   {}.{} <- {}",
-                        names[v],
-                        id,
-                        comment_text(original)
-                    );
-                }
-            }
+        for line in &renamed {
+            let _ = writeln!(out, "//   {}", comment_text(line));
         }
     }
     let _ = writeln!(out, "network {} {{\n}}", identifier(&options.name));
@@ -372,15 +400,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn error(&self, at: usize, message: impl Into<String>) -> ParseError {
-        let offset = at.min(self.text.len());
-        let (line, column) = crate::diag::line_col(self.text, offset);
-        ParseError {
-            offset,
-            line,
-            column,
-            message: message.into(),
-            hint: None,
-        }
+        ParseError::at(self.text, at, message)
     }
 
     fn rest(&self) -> &'a str {
@@ -537,26 +557,40 @@ fn is_keyword(t: &Tok, k: &str) -> bool {
 // ---------------------------------------------------------------------------
 // Parser
 
-struct VarDecl {
-    name: String,
-    at: usize,
-    states: Vec<(String, usize)>,
-    evidence: Option<(String, usize)>,
+/// A declared variable, as read (also by the XMLBIF and XDSL readers, which
+/// share [`resolve_declared`]); every `usize` is a byte offset into the text.
+pub(super) struct VarDecl {
+    pub(super) name: String,
+    pub(super) at: usize,
+    pub(super) states: Vec<(String, usize)>,
+    pub(super) evidence: Option<(String, usize)>,
 }
 
-struct Row {
-    states: Vec<(String, usize)>,
-    values: Vec<(f64, usize)>,
-    at: usize,
+pub(super) struct Row {
+    pub(super) states: Vec<(String, usize)>,
+    pub(super) values: Vec<(f64, usize)>,
+    pub(super) at: usize,
 }
 
-struct ProbBlock {
-    child: (String, usize),
-    parents: Vec<(String, usize)>,
-    table: Option<(Vec<(f64, usize)>, usize)>,
-    default: Option<(Vec<(f64, usize)>, usize)>,
-    rows: Vec<Row>,
-    at: usize,
+/// How a flat `table` lists a CPT.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum TableOrder {
+    /// BIF's `table` as pgmpy reads it: the child's state varies slowest.
+    ChildSlowest,
+    /// XMLBIF's `<TABLE>` and XDSL's `<probabilities>`: one parent
+    /// assignment after another (first parent slowest), the child's states
+    /// within each.
+    ChildFastest,
+}
+
+pub(super) struct ProbBlock {
+    pub(super) child: (String, usize),
+    pub(super) parents: Vec<(String, usize)>,
+    pub(super) table: Option<(Vec<(f64, usize)>, usize)>,
+    pub(super) table_order: TableOrder,
+    pub(super) default: Option<(Vec<(f64, usize)>, usize)>,
+    pub(super) rows: Vec<Row>,
+    pub(super) at: usize,
 }
 
 /// Parse a discrete BIF network. Accepts comments (`//`, `/* */`),
@@ -785,6 +819,7 @@ fn probability(lx: &mut Lexer<'_>, at: usize) -> Result<ProbBlock, ParseError> {
         child,
         parents,
         table: None,
+        table_order: TableOrder::ChildSlowest,
         default: None,
         rows: Vec::new(),
         at,
@@ -935,6 +970,18 @@ fn check_row(
     Ok(())
 }
 
+/// [`resolve`] for declarations read from `text` by another reader (byte
+/// offsets into `text`): the same checks, budgets and ordering as BIF.
+pub(super) fn resolve_declared(
+    text: &str,
+    name: Option<String>,
+    vars: Vec<VarDecl>,
+    probs: Vec<ProbBlock>,
+) -> Result<Bif, ParseError> {
+    // The lexer only turns offsets into lines and columns here.
+    resolve(&Lexer::new(text), name, vars, probs)
+}
+
 fn resolve(
     lx: &Lexer<'_>,
     name: Option<String>,
@@ -1014,15 +1061,22 @@ fn resolve(
                     ),
                 ));
             }
-            // pgmpy's reading of `table`: child state slowest.
-            for s in 0..k {
-                for r in 0..configs {
-                    cpt[r * k + s] = Some(values[s * configs + r].0);
-                }
-            }
+            let index = |r: usize, s: usize| match block.table_order {
+                TableOrder::ChildSlowest => s * configs + r,
+                TableOrder::ChildFastest => r * k + s,
+            };
             for r in 0..configs {
-                let row: Vec<(f64, usize)> = (0..k).map(|s| values[s * configs + r]).collect();
-                check_row(lx, &row, k, *tat, &vars[c].name)?;
+                let row: Vec<(f64, usize)> = (0..k).map(|s| values[index(r, s)]).collect();
+                // A BIF `table` is one line; an XML table's rows are pointed
+                // at by their first number.
+                let at = match block.table_order {
+                    TableOrder::ChildSlowest => *tat,
+                    TableOrder::ChildFastest => row.first().map_or(*tat, |v| v.1),
+                };
+                check_row(lx, &row, k, at, &vars[c].name)?;
+                for (s, v) in row.iter().enumerate() {
+                    cpt[r * k + s] = Some(v.0);
+                }
             }
         }
         for row in &block.rows {

@@ -722,6 +722,27 @@ impl Incremental {
         normalise(&result)
     }
 
+    /// The joint posterior of the hypothesis and the latent reliabilities
+    /// of `sources` (variables H = 0 and Q_s = 1 + s), every other latent
+    /// reliability summed out, unnormalised (logs). With it one item's
+    /// factor F can be swapped for another F' without recombining the
+    /// model: P'(h) ∝ Σ_q M(h, q) F'(h, q) / F(h, q) (`compare` does so for
+    /// every item-level adoption). Every source must be latent and used by
+    /// an enabled item ([`latent_sources`]).
+    pub fn joint_marginal(&self, sources: &[SourceId]) -> Result<Factor, InferError> {
+        let mut keep = vec![H];
+        keep.extend(sources.iter().map(|&s| q_var(s)));
+        keep.sort_unstable();
+        keep.dedup();
+        ve::eliminate(
+            self.all_factors(),
+            &[],
+            &keep,
+            &cards(&self.model),
+            DEFAULT_BUDGET_BYTES,
+        )
+    }
+
     /// ln P(all observed reports | h) for each hypothesis, every latent
     /// reliability summed out over its prior: what the priors multiply.
     /// The posterior under any priors π is then π_h e^{L_h}, normalised,

@@ -1,7 +1,8 @@
 //! Stage 2: the Bayesian network and exact inference.
 //!
 //! [`compile()`] turns a validated model into a discrete network; [`ve`] runs
-//! variable elimination on any discrete network (also ones read from BIF).
+//! variable elimination on any discrete network (also ones read from BIF,
+//! XMLBIF or XDSL: [`bif`], [`xml`]).
 //! Nothing here does IO or sees TOML.
 
 pub mod bif;
@@ -13,6 +14,7 @@ pub mod order;
 mod plan;
 pub mod query;
 pub mod ve;
+pub mod xml;
 
 pub use compile::{Compiled, ItemNodes, Posterior, ReliabilityNode, compile, latent_levels};
 pub use factor::{Factor, VarId};

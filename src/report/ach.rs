@@ -1,6 +1,6 @@
-//! The `credence ach` output: Heuer's ACH matrix beside the Bayesian result,
-//! as a serializable view (kind `credence.ach`, schema 1, docs/JSON.md), a
-//! text printer and a JSON printer.
+//! The `credence ach` view: Heuer's ACH matrix beside the Bayesian result
+//! (kind `credence.ach`, schema 1, docs/JSON.md), laid out as a `Doc` in
+//! report/doc/ach.rs.
 
 use serde::Serialize;
 

@@ -1,6 +1,6 @@
-//! The `credence explain` output: the arithmetic step by step, as a
-//! serializable view (kind `credence.explain`, schema 1, docs/JSON.md), a
-//! text printer (4 decimals) and a JSON printer (full precision).
+//! The `credence explain` view: the arithmetic step by step (kind
+//! `credence.explain`, schema 1, docs/JSON.md; full precision), laid out
+//! as a `Doc` in report/doc/explain.rs (4 decimals).
 
 use serde::Serialize;
 

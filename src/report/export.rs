@@ -18,6 +18,10 @@ pub enum ExportFormat {
     Json,
     /// The ACH matrix as CSV (`--format ach-csv`).
     AchCsv,
+    /// The compiled network as XMLBIF (`--format xmlbif`).
+    Xmlbif,
+    /// The compiled network as GeNIe's XDSL (`--format xdsl`).
+    Xdsl,
 }
 
 /// The compiled network as BIF: the hypothesis node `hypothesis` with one
@@ -25,11 +29,44 @@ pub enum ExportFormat {
 /// latent reliability nodes, and `property evidence = STATE ;` on every
 /// observed report and established item.
 pub fn bif(model: &Model, compiled: &Compiled) -> String {
+    bif::write(
+        &compiled.net,
+        &network_options(model, compiled, "BIF", "`property evidence`"),
+    )
+}
+
+/// The compiled network as XMLBIF or XDSL (`format`; any other format is
+/// read as XMLBIF): the nodes, states, names and evidence of [`bif`], the
+/// evidence as `<PROPERTY>evidence = STATE</PROPERTY>` (XMLBIF) or
+/// `<property id="evidence">STATE</property>` (XDSL).
+pub fn xml(model: &Model, compiled: &Compiled, format: ExportFormat) -> String {
+    use crate::network::xml;
+    if format == ExportFormat::Xdsl {
+        let options = network_options(model, compiled, "XDSL", "`<property id=\"evidence\">`");
+        xml::write_xdsl(&compiled.net, &options)
+    } else {
+        let options = network_options(model, compiled, "XMLBIF", "`<PROPERTY>evidence = STATE`");
+        xml::write_xmlbif(&compiled.net, &options)
+    }
+}
+
+/// The header comments, name and evidence every network export writes.
+fn network_options(
+    model: &Model,
+    compiled: &Compiled,
+    format: &str,
+    evidence: &str,
+) -> bif::WriteOptions {
     let mut comments = vec![
         format!("credence model: {}", model.meta.title),
-        "Written by `credence export --format bif`. The node `hypothesis` has one state per hypothesis id;".into(),
+        // (An XML comment may not hold `--`, so the XML formats name theirs.)
+        if format == "BIF" {
+            "Written by `credence export --format bif`. The node `hypothesis` has one state per hypothesis id;".into()
+        } else {
+            format!("Written by `credence export` as {format}. The node `hypothesis` has one state per hypothesis id;")
+        },
         "item_* are evidence items (states false, true), report_* their reports, reliability_* latent".into(),
-        "source reliabilities. `property evidence` marks observed reports and established items.".into(),
+        format!("source reliabilities. {evidence} marks observed reports and established items."),
     ];
     let disabled: Vec<&str> = model
         .items
@@ -47,14 +84,11 @@ pub fn bif(model: &Model, compiled: &Compiled) -> String {
             pending.join(", ")
         ));
     }
-    bif::write(
-        &compiled.net,
-        &bif::WriteOptions {
-            name: "credence".into(),
-            comments,
-            evidence: compiled.evidence.clone(),
-        },
-    )
+    bif::WriteOptions {
+        name: "credence".into(),
+        comments,
+        evidence: compiled.evidence.clone(),
+    }
 }
 
 /// A probability as `credence import ach` reads it back: the letter, the

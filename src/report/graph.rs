@@ -255,8 +255,12 @@ fn dot_escape(s: &str) -> String {
         match c {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
-            '\n' | '\r' => out.push(' '),
-            c if c.is_control() => {}
+            '\n' | '\r' | '\t' => out.push(' '),
+            // Other control, bidirectional and invisible characters are
+            // shown as escapes (`\u{202E}`), their backslash escaped.
+            c if crate::escape::is_hidden(c) => {
+                out.push_str(&crate::escape::escape_char(c).replace('\\', "\\\\"))
+            }
             c => out.push(c),
         }
     }
@@ -277,8 +281,8 @@ fn mermaid_escape(s: &str) -> String {
             '`' => out.push_str("#96;"),
             '|' => out.push_str("#124;"),
             ';' => out.push_str("#59;"),
-            '\n' | '\r' => out.push(' '),
-            c if c.is_control() => {}
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if crate::escape::is_hidden(c) => out.push_str(&crate::escape::escape_char(c)),
             c => out.push(c),
         }
     }
@@ -474,5 +478,8 @@ mod tests {
             mermaid_escape("<script>\"x\"#1;`"),
             "#lt;script#gt;#quot;x#quot;#35;1#59;#96;"
         );
+        // Control and bidirectional characters are shown, not passed on.
+        assert_eq!(dot_escape("a\u{1b}b\u{202E}"), "a\\\\u{1B}b\\\\u{202E}");
+        assert_eq!(mermaid_escape("a\u{7}b\t"), "a\\u{7}b ");
     }
 }

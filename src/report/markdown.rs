@@ -7,19 +7,24 @@
 use std::io::{self, Write};
 
 use super::doc::{Align, Block, Cell, Doc, Line, Span, Table, Tone};
+use crate::escape;
 
-/// One line: newlines, tabs and other control characters become spaces
-/// (a table row or a paragraph must not be split by model text).
+/// One line: newlines, tabs and other whitespace become spaces (a table
+/// row or a paragraph must not be split by model text); other control,
+/// bidirectional and invisible characters are shown as escapes
+/// (`\u{202E}`, crate::escape), so nothing reorders the rendered text.
 fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() || (c.is_whitespace() && c != ' ') {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c == '\t' || c == '\n' || c == '\r' || (c.is_whitespace() && !escape::is_hidden(c)) {
+            out.push(' ');
+        } else if escape::is_hidden(c) {
+            out.push_str(&escape::escape_char(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Model text as inline Markdown that renders as written: every character

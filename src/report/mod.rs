@@ -1,6 +1,9 @@
-//! Stage 4: reports. The report layer owns its serializable views, built
-//! from a model and its analysis, and one printer per format, each writing
-//! to any `io::Write`.
+//! Stage 4: reports. Each command's serializable view (its JSON), built
+//! from a model and its analysis; the document ([`Doc`]) each view lays
+//! itself out as ([`View`]); and the renderers of a document (text,
+//! Markdown, HTML), all reached through [`write()`]. Imports run one way:
+//! views -> document builders (`doc/<command>.rs`) -> the document
+//! (`doc/mod.rs`, `doc/figure.rs`) <- renderers.
 
 pub mod ach;
 pub mod check;
@@ -75,7 +78,11 @@ pub fn write<V: View>(
 /// Any serializable value as pretty-printed JSON and a final newline (the
 /// JSON of every view, and of `export` and `query`).
 pub fn write_json(value: &impl Serialize, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    // Hidden characters of model text (bidirectional overrides, C1
+    // controls) as `\uXXXX` escapes, as serde_json already writes C0 ones.
+    let formatter = crate::escape::JsonFormatter(serde_json::ser::PrettyFormatter::new());
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, formatter);
+    value.serialize(&mut serializer).map_err(io::Error::other)?;
     writeln!(out)
 }
 

@@ -1,5 +1,6 @@
-//! The report's own serializable view: schema 1 of `credence report --format
-//! json` (documented in docs/JSON.md). Text and JSON print this same data.
+//! The `report` view: schema 1 of `credence report --format json`
+//! (docs/JSON.md), with the evidence already ranked; laid out as a `Doc` in
+//! report/doc/report.rs, so every format prints this same data.
 
 use serde::Serialize;
 

@@ -9,10 +9,16 @@
 //! muted dim; headings and table headers bold, table rules dim). Stripping
 //! the escapes gives exactly the plain output: styles never change a
 //! character or a width.
+//!
+//! Model text never reaches the terminal raw: control, bidirectional and
+//! invisible characters are printed as escapes (`\u{202E}`, crate::escape).
 
 use std::io::{self, Write};
 
+use unicode_width::UnicodeWidthStr;
+
 use super::doc::{Align, Block, Cell, Doc, Line, Span, Table, Tone};
+use crate::escape;
 
 /// Paragraphs wrap at this many columns.
 pub const WIDTH: usize = 88;
@@ -86,8 +92,10 @@ struct Run {
 /// A piece of styled text: runs in order.
 type Styled = Vec<Run>;
 
+/// The terminal columns `text` takes: a CJK character two, a combining
+/// mark none, anything else one.
 fn width_of(text: &Styled) -> usize {
-    text.iter().map(|r| r.text.chars().count()).sum()
+    text.iter().map(|r| r.text.width()).sum()
 }
 
 /// A line of the document as styled runs; `style`, when not plain,
@@ -100,7 +108,7 @@ fn styled_line(line: &Line, style: Style) -> Styled {
                 Span::Strong(s) => (s, Style::Bold),
             };
             Run {
-                text: text.clone(),
+                text: escape::for_terminal(text).into_owned(),
                 style: if style == Style::Plain { own } else { style },
             }
         })
@@ -203,7 +211,7 @@ fn cell_text(cell: &Cell, with_subline: bool) -> Styled {
     let mut text = styled_line(&cell.main, style);
     if let (true, Some(subline)) = (with_subline, &cell.subline) {
         text.push(Run {
-            text: format!(": {subline}"),
+            text: format!(": {}", escape::for_terminal(subline)),
             style,
         });
     }
@@ -368,7 +376,7 @@ pub fn write_table(
             )?;
         } else if sublines_apart {
             for subline in table.rows[r - 1].iter().filter_map(|c| c.subline.as_ref()) {
-                let text = plain(subline.as_str(), Style::Dim);
+                let text = plain(escape::for_terminal(subline), Style::Dim);
                 write_wrapped(out, &text, &subline_indent, &subline_indent, color)?;
             }
         }
@@ -394,16 +402,21 @@ fn write_wrapped(
 
 /// Render `doc` as plain text, with ANSI styles when `color` is on.
 pub fn render(doc: &Doc<'_>, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    // The header lines are model text on one line each: every hidden
+    // character escaped, newlines and tabs too.
     writeln!(
         out,
         "{}",
-        paint(&plain(doc.header.title, Style::Bold), color)
+        paint(
+            &plain(escape::visible(doc.header.title), Style::Bold),
+            color
+        )
     )?;
     if let Some(question) = doc.header.question {
-        writeln!(out, "Question: {question}")?;
+        writeln!(out, "Question: {}", escape::visible(question))?;
     }
     if let Some(as_of) = doc.header.as_of {
-        writeln!(out, "As of: {as_of}")?;
+        writeln!(out, "As of: {}", escape::visible(as_of))?;
     }
     let mut indent = "";
     let mut after_table = false;
@@ -452,7 +465,7 @@ pub fn render(doc: &Doc<'_>, color: bool, out: &mut dyn Write) -> io::Result<()>
             }
             Block::Formula(formula) => {
                 for line in formula.lines() {
-                    writeln!(out, "{indent}    {line}")?;
+                    writeln!(out, "{indent}    {}", escape::for_terminal(line))?;
                 }
             }
             Block::Table(table) => write_table(out, table, indent, color)?,
@@ -460,4 +473,230 @@ pub fn render(doc: &Doc<'_>, color: bool, out: &mut dyn Write) -> io::Result<()>
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::doc::{Header, text as line_of};
+    use super::*;
+
+    fn table(header: &[&str], right: &[usize], rows: &[&[&str]]) -> Table {
+        let mut t = Table::plain(header, right);
+        for row in rows {
+            t.row(row.iter().map(|c| Cell::text(*c)).collect());
+        }
+        t
+    }
+
+    fn table_text(t: &Table, color: bool) -> String {
+        let mut out = Vec::new();
+        write_table(&mut out, t, "", color).expect("writes to memory");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    fn doc_text(d: &Doc<'_>, color: bool) -> String {
+        let mut out = Vec::new();
+        render(d, color, &mut out).expect("writes to memory");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    fn page() -> Doc<'static> {
+        Doc::new(
+            Header {
+                title: "Title",
+                question: None,
+                as_of: None,
+            },
+            "test",
+            "Test",
+        )
+    }
+
+    /// Text with every ANSI escape taken out.
+    fn strip_escapes(s: &str) -> String {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                for c in chars.by_ref() {
+                    if c == 'm' {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn each_tone_has_its_style() {
+        let cases = [
+            (Tone::Plain, Style::Plain),
+            (Tone::Leading, Style::Bold),
+            (Tone::Muted, Style::Dim),
+            (Tone::For, Style::Green),
+            (Tone::Against, Style::Red),
+            (Tone::Warning, Style::Yellow),
+            (Tone::Woe(Some(6.0)), Style::Green),
+            (Tone::Woe(Some(-6.0)), Style::Red),
+            (Tone::Woe(Some(0.04)), Style::Plain),
+            (Tone::Woe(Some(-0.04)), Style::Plain),
+            (Tone::Woe(None), Style::Plain),
+            (Tone::Ach("CC", true), Style::Green),
+            (Tone::Ach("C", false), Style::Green),
+            (Tone::Ach("N", true), Style::Plain),
+            (Tone::Ach("I", true), Style::Red),
+            (Tone::Ach("II", false), Style::Red),
+        ];
+        for (tone, style) in cases {
+            assert_eq!(style_of(tone), style, "{tone:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_align_right_and_words_left() {
+        let t = table(
+            &["Item", "Weight", "Note"],
+            &[1],
+            &[&["a", "1.5", "x"], &["longer", "-12.25", "yy"]],
+        );
+        assert_eq!(
+            table_text(&t, false),
+            "Item    Weight  Note\n\
+             ------  ------  ----\n\
+             a          1.5  x\n\
+             longer  -12.25  yy\n"
+        );
+    }
+
+    #[test]
+    fn columns_line_up_by_terminal_width() {
+        // Accented letters (one column, whether precomposed or combining),
+        // CJK (two columns each): the right-aligned numbers end in one
+        // column on every line.
+        let names = ["abc", "äöü", "e\u{301}te\u{301}", "日本", "x"];
+        let rows: Vec<Vec<&str>> = names.iter().map(|n| vec![*n, "0.5000"]).collect();
+        let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let out = table_text(&table(&["Name", "P"], &[1], &rows), false);
+        let widths: Vec<usize> = out.lines().map(UnicodeWidthStr::width).collect();
+        assert_eq!(widths.len(), names.len() + 2, "{out}");
+        assert!(widths.iter().all(|w| *w == widths[0]), "{widths:?}\n{out}");
+        assert!(out.contains("日本  0.5000"), "{out}");
+    }
+
+    #[test]
+    fn a_wide_text_column_wraps_within_the_table_width() {
+        let claim = "the quick brown fox jumps over the lazy dog ".repeat(6);
+        let claim = claim.trim();
+        let t = table(
+            &["Item", "Claim", "dB"],
+            &[2],
+            &[&["first", claim, "+6.02"], &["second", "short", "-1.00"]],
+        );
+        let out = table_text(&t, false);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines.len() > 4, "the claim wraps:\n{out}");
+        for line in &lines {
+            assert!(
+                line.width() <= TABLE_WIDTH,
+                "{} > {TABLE_WIDTH}: {line}",
+                line.width()
+            );
+        }
+        // The number stays on the row's first line, flush right.
+        let end = lines[0].width();
+        assert!(
+            lines[2].ends_with("+6.02") && lines[2].width() == end,
+            "{out}"
+        );
+        // Every word is kept, in order.
+        let wrapped: Vec<&str> = lines[2..lines.len() - 1]
+            .iter()
+            .map(|l| l["first".len()..].trim().trim_end_matches("+6.02").trim())
+            .collect();
+        assert_eq!(wrapped.join(" "), claim);
+    }
+
+    #[test]
+    fn paragraphs_wrap_at_the_width() {
+        let cases: [(&str, usize); 3] = [
+            ("short words only", 1),
+            (&"word ".repeat(60), 4),
+            (&format!("a {} b", "x".repeat(WIDTH + 10)), 3),
+        ];
+        for (para, expected_lines) in cases {
+            let mut d = page();
+            d.h2("Section");
+            d.para(line_of(para));
+            let out = doc_text(&d, false);
+            let body: Vec<&str> = out.lines().skip(3).collect();
+            assert_eq!(body.len(), expected_lines, "{out}");
+            for line in &body {
+                let one_word = !line.trim().contains(' ');
+                assert!(line.width() <= WIDTH || one_word, "too wide: {line}");
+                assert!(line.starts_with("  "), "indented under its heading: {line}");
+            }
+            let words: Vec<&str> = body.iter().flat_map(|l| l.split_whitespace()).collect();
+            assert_eq!(
+                words.join(" "),
+                para.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+        }
+    }
+
+    fn toned_doc() -> Doc<'static> {
+        let mut d = page();
+        d.h2("Evidence");
+        let mut t = Table::plain(&["Item", "dB", "Change"], &[1, 2]);
+        t.row(vec![
+            Cell::text("lead").tone(Tone::Leading),
+            Cell::text("+6.02").tone(Tone::Woe(Some(6.02))),
+            Cell::text("+0.1000").tone(Tone::For),
+        ]);
+        t.row(vec![
+            Cell::text("gone").tone(Tone::Muted),
+            Cell::text("-3.00").tone(Tone::Woe(Some(-3.0))),
+            Cell::text("-0.1000").tone(Tone::Against),
+        ]);
+        t.row(vec![
+            Cell::text("odd").tone(Tone::Warning),
+            Cell::text("rules out/in").tone(Tone::Woe(None)),
+            Cell::text("0").tone(Tone::Plain),
+        ]);
+        d.table(t);
+        d
+    }
+
+    #[test]
+    fn no_escape_without_color() {
+        assert!(!doc_text(&toned_doc(), false).contains('\x1b'));
+    }
+
+    #[test]
+    fn tones_become_ansi_styles_that_change_no_character() {
+        let plain = doc_text(&toned_doc(), false);
+        let colored = doc_text(&toned_doc(), true);
+        for styled in [
+            "\x1b[1mTitle\x1b[0m",
+            "\x1b[1mEvidence\x1b[0m",
+            "\x1b[1mlead\x1b[0m",
+            "\x1b[32m+6.02\x1b[0m",
+            "\x1b[32m+0.1000\x1b[0m",
+            "\x1b[2mgone\x1b[0m",
+            "\x1b[31m-3.00\x1b[0m",
+            "\x1b[31m-0.1000\x1b[0m",
+            "\x1b[33modd\x1b[0m",
+            "\x1b[2m----\x1b[0m",
+        ] {
+            assert!(colored.contains(styled), "{styled:?} in\n{colored}");
+        }
+        assert!(colored.contains("rules out/in"));
+        assert!(
+            !colored.contains("mrules out/in"),
+            "an infinite weight stays plain"
+        );
+        assert_eq!(strip_escapes(&colored), plain);
+    }
 }

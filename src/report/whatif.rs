@@ -1,6 +1,6 @@
-//! The `whatif` output (kind `credence.whatif`, schema 1, docs/JSON.md):
-//! its serializable view, a text printer and a JSON printer. Every scenario
-//! is shown beside the baseline.
+//! The `whatif` view (kind `credence.whatif`, schema 1, docs/JSON.md): every
+//! scenario beside the baseline, laid out as a `Doc` in
+//! report/doc/whatif.rs.
 
 use serde::Serialize;
 

@@ -2,12 +2,14 @@
 //! completions and man page, and the cross-check against pgmpy (a pinned
 //! version in a virtualenv, see tests/pgmpy/README.md):
 //!
-//! (a) random analyst-shaped models of up to 500 items, exported to BIF:
-//!     pgmpy's VariableElimination posterior of the hypothesis node, with the
-//!     file's `property evidence`, equals `credence report`'s to 1e-9;
+//! (a) random analyst-shaped models of up to 500 items and the teaching
+//!     models, exported to BIF, XMLBIF and XDSL: pgmpy's VariableElimination
+//!     posterior of the hypothesis node, read by pgmpy's reader for each
+//!     format with the file's evidence, equals `credence report`'s to 1e-9;
 //! (b) the bnlearn networks shipped inside the pgmpy wheel, with evidence
 //!     from a seeded forward sample: every other node's posterior from
-//!     `credence query` equals pgmpy's to 1e-9.
+//!     `credence query` equals pgmpy's to 1e-9, on the BIF files and on
+//!     pgmpy's own XMLBIF and XDSL of six of them.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -34,6 +36,14 @@ const BNLEARN: [&str; 10] = [
     "hailfinder",
     "win95pts",
 ];
+
+/// The bnlearn networks pgmpy also writes as XMLBIF and XDSL for (b): those
+/// whose state names pgmpy's XMLBIF writer keeps distinct (it turns child's
+/// `<7.5` and `>=7.5` both into `_7_5`).
+const BNLEARN_XML: [&str; 6] = ["asia", "cancer", "survey", "sachs", "alarm", "insurance"];
+
+/// The network formats `credence export` writes and pgmpy reads.
+const NETWORK_FORMATS: [&str; 3] = ["bif", "xmlbif", "xdsl"];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -443,15 +453,20 @@ fn export_json_every_model() {
     assert!(relayed, "the seed model relays reports");
 }
 
-/// Every model exported to BIF reads back, and `credence query` of the
-/// hypothesis node with the file's evidence equals `credence report`.
+/// Every model exported to BIF, XMLBIF and XDSL reads back, and `credence
+/// query` of the hypothesis node with the file's evidence equals `credence
+/// report` (so the three formats give the BIF path's posteriors).
 #[test]
 fn export_bif_round_trips_through_query() {
     let dir = scratch("roundtrip");
-    for model in models() {
+    for (model, format) in models()
+        .into_iter()
+        .flat_map(|m| NETWORK_FORMATS.map(|f| (m.clone(), f)))
+    {
         let name = model.file_stem().and_then(|n| n.to_str()).expect("name");
-        let bif = dir.join(format!("{name}.bif"));
-        run_ok(&["export", s(&model), "-o", s(&bif)]);
+        let name = &format!("{name} ({format})");
+        let bif = dir.join(format!("{name}.{format}"));
+        run_ok(&["export", s(&model), "--format", format, "-o", s(&bif)]);
         let report: Value =
             serde_json::from_str(&run_ok(&["report", s(&model), "--format", "json"]))
                 .expect("json");
@@ -726,6 +741,73 @@ fn snapshot_graph_dot_cab() {
 }
 
 #[test]
+fn snapshot_export_xmlbif_and_xdsl_cab() {
+    insta::assert_snapshot!(
+        "cab_export_xmlbif",
+        run_ok(&["export", "models/cab.toml", "--format", "xmlbif"])
+    );
+    insta::assert_snapshot!(
+        "cab_export_xdsl",
+        run_ok(&["export", "models/cab.toml", "--format", "xdsl"])
+    );
+}
+
+/// Bad XML networks: refused with the line and column, the line shown, and
+/// a hint; hostile ones before anything large is built.
+#[test]
+fn query_xml_errors() {
+    let dir = scratch("xml-errors");
+    let cases: [(&str, String, &str, &str); 6] = [
+        (
+            "broken.xml",
+            "<BIF VERSION=\"0.3\"><NETWORK>\n<VARIABLE><NAME>A</NAME>\n  <OUTCOME>x</OUTCOM>\n</VARIABLE></NETWORK></BIF>\n".into(),
+            "broken.xml:3:",
+            "not well-formed XML",
+        ),
+        (
+            "sum.xmlbif",
+            "<BIF><NETWORK><NAME>n</NAME>\n<VARIABLE TYPE=\"nature\"><NAME>A</NAME><OUTCOME>x</OUTCOME><OUTCOME>y</OUTCOME></VARIABLE>\n<DEFINITION><FOR>A</FOR><TABLE>0.5 0.6</TABLE></DEFINITION>\n</NETWORK></BIF>\n".into(),
+            "sum.xmlbif:3:32",
+            "sum to 1.1",
+        ),
+        (
+            "noisy.xdsl",
+            "<?xml version=\"1.0\"?>\n<smile version=\"1.0\" id=\"n\"><nodes>\n  <noisymax id=\"leak\"><state id=\"a\"/></noisymax>\n</nodes></smile>\n".into(),
+            "noisy.xdsl:3:3",
+            "node `leak` is a noisy-MAX node, which credence does not read",
+        ),
+        (
+            "decision.xdsl",
+            "<smile id=\"n\"><nodes><decision id=\"act\"/></nodes></smile>".into(),
+            "decision.xdsl:1:22",
+            "decision node",
+        ),
+        (
+            "laughs.xml",
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE BIF [\n<!ENTITY a \"aaaaaaaaaa\">\n<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n]>\n<BIF>&b;</BIF>\n".into(),
+            "laughs.xml:3:1",
+            "declares an XML entity",
+        ),
+        (
+            "deep.xml",
+            "<BIF>".repeat(200_000),
+            "deep.xml:1:321",
+            "nest over 64 deep",
+        ),
+    ];
+    for (file, text, place, message) in cases {
+        let path = dir.join(file);
+        std::fs::write(&path, text).expect("write");
+        let (code, out, err) = run(&["query", s(&path), "--target", "A"]);
+        assert_eq!(code, 1, "{file}: {err}");
+        assert!(out.is_empty(), "{file}: {out}");
+        assert!(err.contains(place), "{file}: no {place} in\n{err}");
+        assert!(err.contains(message), "{file}: no `{message}` in\n{err}");
+        assert!(err.contains("network credence can read"), "{file}: {err}");
+    }
+}
+
+#[test]
 fn snapshot_export_bif_cab() {
     insta::assert_snapshot!(
         "cab_export_bif",
@@ -764,7 +846,16 @@ fn pgmpy_agrees_on_exported_models() {
     }
     let mut wanted = Vec::new();
     for (name, model, bif) in &cases {
-        run_ok(&["export", s(model), "--format", "bif", "-o", s(bif)]);
+        for format in NETWORK_FORMATS {
+            run_ok(&[
+                "export",
+                s(model),
+                "--format",
+                format,
+                "-o",
+                s(&bif.with_extension(format)),
+            ]);
+        }
         let report: Value =
             serde_json::from_str(&run_ok(&["report", s(model), "--format", "json"])).expect("json");
         let ids: Vec<String> = report["hypotheses"]
@@ -784,15 +875,41 @@ fn pgmpy_agrees_on_exported_models() {
     }
     let out = dir.join("pgmpy.json");
     let script = root().join("tests/pgmpy/posteriors.py");
+    let files: Vec<PathBuf> = cases
+        .iter()
+        .flat_map(|c| NETWORK_FORMATS.map(|f| c.2.with_extension(f)))
+        .collect();
     let mut args: Vec<&str> = vec![s(&script), s(&out), "hypothesis"];
-    args.extend(cases.iter().map(|c| s(&c.2)));
+    args.extend(files.iter().map(|f| s(f)));
     python(&args);
     let got = read_json(&out);
     assert_eq!(got["pgmpy"], PGMPY_VERSION, "pgmpy version");
     let mut worst = 0.0f64;
     let mut evidence = 0;
     let mut float64_off = Vec::new();
+    let mut compared = 0;
     for (name, bif, ids, post, log_evidence) in &wanted {
+        for format in ["xmlbif", "xdsl"] {
+            let file = bif.with_extension(format);
+            let r = &got["results"][s(&file)];
+            let theirs = floats(&r["posterior"]);
+            assert_eq!(theirs.len(), post.len(), "{name} ({format})");
+            for (a, b) in post.iter().zip(&theirs) {
+                let d = (a - b).abs();
+                worst = worst.max(d);
+                assert!(
+                    d < TOLERANCE,
+                    "{name} ({format}): credence {post:?} vs pgmpy {theirs:?}"
+                );
+            }
+            assert_eq!(
+                r["evidence"],
+                got["results"][s(bif)]["evidence"],
+                "{name} ({format}): the same evidence as the BIF"
+            );
+            compared += 1;
+        }
+        compared += 1;
         let r = &got["results"][s(bif)];
         let states: Vec<&str> = r["states"]
             .as_array()
@@ -829,7 +946,7 @@ fn pgmpy_agrees_on_exported_models() {
         evidence += r["evidence"].as_u64().expect("count");
     }
     eprintln!(
-        "pgmpy cross-check (a): {} models ({} generated, up to {} items), {evidence} evidence nodes, max |difference| {worst:.3e} (pgmpy in extended precision), {:.1} s",
+        "pgmpy cross-check (a): {} models ({} generated, up to {} items) as BIF, XMLBIF and XDSL ({compared} files), {evidence} evidence nodes, max |difference| {worst:.3e} (pgmpy in extended precision), {:.1} s",
         wanted.len(),
         SIZES.len(),
         SIZES.iter().max().unwrap_or(&0),
@@ -855,13 +972,33 @@ fn pgmpy_agrees_on_bnlearn_networks() {
     let script = root().join("tests/pgmpy/bnlearn.py");
     let mut args: Vec<&str> = vec![s(&script), s(&dir), "20240107"];
     args.extend(BNLEARN);
+    args.push("--xml");
+    args.extend(BNLEARN_XML);
     python(&args);
     let mut worst = 0.0f64;
     let mut queries = 0;
-    for name in BNLEARN {
-        let data = read_json(&dir.join(format!("{name}.json")));
+    let files = BNLEARN
+        .iter()
+        .map(|name| {
+            (
+                name.to_string(),
+                format!("{name}.bif"),
+                format!("{name}.json"),
+            )
+        })
+        .chain(BNLEARN_XML.iter().flat_map(|name| {
+            ["xmlbif", "xdsl"].map(|f| {
+                (
+                    format!("{name} ({f})"),
+                    format!("{name}.{f}"),
+                    format!("{name}.{f}.json"),
+                )
+            })
+        }));
+    for (name, file, json) in files {
+        let data = read_json(&dir.join(json));
         assert_eq!(data["pgmpy"], PGMPY_VERSION, "pgmpy version");
-        let bif = dir.join(format!("{name}.bif"));
+        let bif = dir.join(file);
         let evidence: Vec<String> = data["evidence"]
             .as_object()
             .expect("evidence")
@@ -904,8 +1041,9 @@ fn pgmpy_agrees_on_bnlearn_networks() {
         }
     }
     eprintln!(
-        "pgmpy cross-check (b): {} networks, {queries} posteriors, max |difference| {worst:.3e}, {:.1} s",
+        "pgmpy cross-check (b): {} networks as BIF, {} also as pgmpy's XMLBIF and XDSL, {queries} posteriors, max |difference| {worst:.3e}, {:.1} s",
         BNLEARN.len(),
+        BNLEARN_XML.len(),
         started.elapsed().as_secs_f64()
     );
 }

@@ -22,8 +22,11 @@ pub(crate) fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            // NUL and other C0 controls are parse errors in HTML.
-            c if c.is_control() && c != '\n' && c != '\t' => out.push(' '),
+            '\n' | '\t' => out.push(c),
+            // NUL and other C0 controls are parse errors in HTML; C1
+            // controls, bidirectional overrides and invisible characters
+            // are shown as escapes (`\u{202E}`) so nothing reorders the page.
+            c if crate::escape::is_hidden(c) => out.push_str(&crate::escape::escape_char(c)),
             c => out.push(c),
         }
     }
@@ -338,7 +341,8 @@ mod tests {
             esc("<script>alert(\"x\" & 'y')</script>"),
             "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;"
         );
-        assert_eq!(esc("a\0b"), "a b");
+        // Controls and bidirectional overrides are shown as escapes.
+        assert_eq!(esc("a\0b\u{202E}c"), "a\\u{0}b\\u{202E}c");
     }
 
     #[test]
