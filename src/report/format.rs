@@ -4,48 +4,102 @@
 //! One place, so the same number reads the same in every command and
 //! every format.
 
-/// A probability or other number to 4 decimals: `0.4138`.
-pub fn four_decimals(x: f64) -> String {
-    format!("{x:.4}")
+/// The symbol for an infinite likelihood ratio or weight of evidence
+/// (a report impossible under the other hypotheses): `∞`, signed `+∞` and
+/// `-∞` for weights (docs/FORMAT.md, "Numbers in reports"). JSON has no
+/// infinity: there such a number is `null`.
+pub const INFINITE: &str = "∞";
+
+/// A formatted number without a negative zero: `-0.0000` (a tiny negative
+/// rounding error, or -0.0 itself) reads as `0.0000`, or `+0.0000` when
+/// `signed`. A number is zero here when no digit of its mantissa is.
+fn no_negative_zero(formatted: String, signed: bool) -> String {
+    let Some(rest) = formatted.strip_prefix('-') else {
+        return formatted;
+    };
+    let mantissa = rest.split(['e', 'E']).next().unwrap_or(rest);
+    if mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        return formatted;
+    }
+    if signed {
+        format!("+{rest}")
+    } else {
+        rest.to_string()
+    }
 }
 
-/// A change to 4 decimals, always signed: `+0.2638`, `-0.2638`.
-pub fn signed_four_decimals(x: f64) -> String {
-    format!("{x:+.4}")
-}
-
-/// A weight or change in decibans to 2 decimals, always signed: `+6.02`.
-pub fn signed_two_decimals(x: f64) -> String {
-    format!("{x:+.2}")
-}
-
-/// 4 decimals, but below 0.001 in scientific notation with 4 decimals
-/// (`1.2500e-5`), so small likelihoods keep their digits; `n/a`, `inf` and
-/// `-inf` for what is not a finite number.
-pub fn four_decimals_or_scientific(x: f64) -> String {
+/// A number to `decimals` decimals, never a negative zero; [`INFINITE`]
+/// (`∞`, `-∞`) when infinite, `n/a` when not a number.
+pub fn fixed(x: f64, decimals: usize) -> String {
     if x.is_nan() {
         "n/a".to_string()
     } else if x.is_infinite() {
-        if x > 0.0 { "inf" } else { "-inf" }.to_string()
-    } else if x != 0.0 && x.abs() < 1e-3 {
-        format!("{x:.4e}")
+        if x > 0.0 {
+            INFINITE.to_string()
+        } else {
+            signed_infinite(x)
+        }
     } else {
-        format!("{x:.4}")
+        no_negative_zero(format!("{x:.decimals$}"), false)
+    }
+}
+
+/// A probability or other number to 4 decimals: `0.4138`.
+pub fn four_decimals(x: f64) -> String {
+    fixed(x, 4)
+}
+
+/// A number to 2 decimals, never `-0.00`: `6.02`.
+pub fn two_decimals(x: f64) -> String {
+    fixed(x, 2)
+}
+
+/// A change to 4 decimals, always signed: `+0.2638`, `-0.2638`; zero and
+/// a change that rounds to zero are `+0.0000`.
+pub fn signed_four_decimals(x: f64) -> String {
+    no_negative_zero(format!("{x:+.4}"), true)
+}
+
+/// A weight or change in decibans to 2 decimals, always signed: `+6.02`;
+/// `+∞` and `-∞` when infinite.
+pub fn signed_two_decimals(x: f64) -> String {
+    if x.is_infinite() {
+        return signed_infinite(x);
+    }
+    no_negative_zero(format!("{x:+.2}"), true)
+}
+
+fn signed_infinite(x: f64) -> String {
+    format!("{}{INFINITE}", if x > 0.0 { "+" } else { "-" })
+}
+
+/// 4 decimals, but below 0.001 in scientific notation with 4 decimals
+/// (`1.2500e-5`), so small likelihoods keep their digits; `n/a` for what
+/// is not a number, [`INFINITE`] (`∞`, `-∞`) for an infinite one.
+pub fn four_decimals_or_scientific(x: f64) -> String {
+    if x.is_finite() && x != 0.0 && x.abs() < 1e-3 {
+        no_negative_zero(format!("{x:.4e}"), false)
+    } else {
+        fixed(x, 4)
     }
 }
 
 /// As [`four_decimals_or_scientific`], always signed (`+` for zero).
 pub fn signed_four_decimals_or_scientific(x: f64) -> String {
-    if x >= 0.0 {
-        format!("+{}", four_decimals_or_scientific(x))
+    if x.is_infinite() {
+        return signed_infinite(x);
+    }
+    let shown = four_decimals_or_scientific(x);
+    if shown.starts_with('-') {
+        shown
     } else {
-        four_decimals_or_scientific(x)
+        format!("+{shown}")
     }
 }
 
 /// A share as a percentage to 1 decimal: `0.257` is `25.7%`.
 pub fn percent(share: f64) -> String {
-    format!("{:.1}%", share * 100.0)
+    no_negative_zero(format!("{:.1}%", share * 100.0), false)
 }
 
 /// A probability as a percentage for reading: whole percents from 1% to
@@ -59,14 +113,14 @@ pub fn rounded_percent(p: f64) -> String {
     } else if p > 0.0 && p < 0.001 {
         "<0.1%".to_string()
     } else {
-        format!("{:.1}%", 100.0 * p)
+        no_negative_zero(format!("{:.1}%", 100.0 * p), false)
     }
 }
 
 /// A number to at most 3 decimals, trailing zeros dropped: `0.25`, `1`,
 /// `0.333` (labels in drawings, where width matters more than digits).
 pub fn up_to_three_decimals(x: f64) -> String {
-    let s = format!("{x:.3}");
+    let s = no_negative_zero(format!("{x:.3}"), false);
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s.is_empty() { "0".into() } else { s.into() }
 }
@@ -164,7 +218,21 @@ mod tests {
         assert_eq!(signed_two_decimals(6.0206), "+6.02");
         assert_eq!(four_decimals_or_scientific(0.000_012_5), "1.2500e-5");
         assert_eq!(four_decimals_or_scientific(0.0), "0.0000");
-        assert_eq!(four_decimals_or_scientific(f64::NEG_INFINITY), "-inf");
+        assert_eq!(four_decimals_or_scientific(f64::NEG_INFINITY), "-∞");
+        assert_eq!(four_decimals_or_scientific(f64::INFINITY), "∞");
+        assert_eq!(signed_two_decimals(f64::INFINITY), "+∞");
+        // No negative zero, however it is reached.
+        assert_eq!(four_decimals(-0.0), "0.0000");
+        assert_eq!(four_decimals(-1e-9), "0.0000");
+        assert_eq!(four_decimals(-0.00005), "-0.0001");
+        assert_eq!(two_decimals(-0.001), "0.00");
+        assert_eq!(signed_four_decimals(-1e-12), "+0.0000");
+        assert_eq!(signed_two_decimals(-0.0), "+0.00");
+        assert_eq!(signed_four_decimals_or_scientific(-0.0), "+0.0000");
+        assert_eq!(four_decimals_or_scientific(-2e-5), "-2.0000e-5");
+        assert_eq!(percent(-1e-9), "0.0%");
+        assert_eq!(rounded_percent(-0.0), "0.0%");
+        assert_eq!(up_to_three_decimals(-0.0001), "0");
         assert_eq!(signed_four_decimals_or_scientific(0.5), "+0.5000");
         assert_eq!(percent(0.2574), "25.7%");
         assert_eq!(interval([0.6, 0.9]), "[0.6, 0.9]");

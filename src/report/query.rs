@@ -152,5 +152,9 @@ pub fn write_text(view: &QueryView, out: &mut dyn Write) -> io::Result<()> {
         ]);
     }
     super::text::write_table(out, &table, "  ", false)?;
-    writeln!(out, "ln P(evidence) = {:.6}", view.log_evidence)
+    writeln!(
+        out,
+        "ln P(evidence) = {}",
+        super::format::fixed(view.log_evidence, 6)
+    )
 }

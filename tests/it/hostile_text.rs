@@ -77,14 +77,7 @@ fn no_command_or_format_prints_a_hidden_character_raw() {
     let check = run(dir.path("").as_path(), &["check", "m.toml"]);
     assert_eq!(check.status.code(), Some(0), "{check:?}");
     let mut runs: Vec<Vec<&str>> = vec![vec!["check", "m.toml"]];
-    for command in [
-        "report",
-        "whatif",
-        "sensitivity",
-        "simulate",
-        "ach",
-        "explain",
-    ] {
+    for command in crate::cli::REPORT_COMMANDS {
         for format in ["text", "markdown", "html", "json"] {
             runs.push(vec![command, "m.toml", "--format", format]);
         }

@@ -2,7 +2,7 @@
 
 use super::super::explain::{ChainView, ExplainView, ItemView, PairStepView};
 use super::super::format::{
-    four_decimals_or_scientific, interval, signed_four_decimals_or_scientific,
+    INFINITE, four_decimals_or_scientific, interval, signed_four_decimals_or_scientific,
 };
 use super::{Cell, Doc, Line, Table, Tone, code, code_list, text, words};
 
@@ -219,12 +219,14 @@ fn item(d: &mut Doc<'_>, it: &ItemView) {
             (Some(r), _) => four_decimals_or_scientific(r),
             (None, true) if h.reports_not == 0.0 => "n/a".to_string(),
             (None, true) => "0".to_string(),
-            (None, false) => "inf".to_string(),
+            (None, false) => INFINITE.to_string(),
         };
         let db = match h.woe_db {
             Some(x) => Cell::text(signed_four_decimals_or_scientific(x)).tone(Tone::Woe(Some(x))),
-            None if h.reports == 0.0 => Cell::text("-inf (ruled out)").tone(Tone::Woe(None)),
-            None => Cell::text("+inf (rules the rest out)").tone(Tone::Woe(None)),
+            None if h.reports == 0.0 => {
+                Cell::text(format!("-{INFINITE} (ruled out)")).tone(Tone::Woe(None))
+            }
+            None => Cell::text(format!("+{INFINITE} (rules the rest out)")).tone(Tone::Woe(None)),
         };
         tab.row(vec![
             Cell::code(&h.id),

@@ -3,6 +3,7 @@
 
 use super::super::format::{
     count_of, four_decimals, percent, rounded_percent, signed_four_decimals, signed_two_decimals,
+    two_decimals,
 };
 use super::super::posterior_report::EvidenceView;
 use super::super::{ModelView, ReportView};
@@ -186,7 +187,7 @@ fn origin_ledger<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
             Cell::text(o.items.len().to_string()),
         ];
         row.extend(o.weight_of_evidence_db.iter().map(|w| woe_cell(*w)));
-        row.push(Cell::text(format!("{:.2}", o.weight_db)));
+        row.push(Cell::text(two_decimals(o.weight_db)));
         row.push(Cell::text(percent(o.share)).tone(if o.share > 0.5 {
             Tone::Warning
         } else {
@@ -202,7 +203,7 @@ fn origin_ledger<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
             Cell::text(e.items.len().to_string()),
         ];
         row.extend(e.weight_of_evidence_db.iter().map(|w| woe_cell(*w)));
-        row.push(Cell::text(format!("{:.2}", e.weight_db)));
+        row.push(Cell::text(two_decimals(e.weight_db)));
         row.push(Cell::text(percent(e.share)));
         tab.row(row);
     }
@@ -497,8 +498,8 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         );
     }
     d.note(format!(
-        "Log evidence, ln P(all observed reports): {:.4}.",
-        view.log_evidence
+        "Log evidence, ln P(all observed reports): {}.",
+        four_decimals(view.log_evidence)
     ));
     d
 }

@@ -369,7 +369,12 @@ pub fn scenarios(s: &mut String, v: &ScenarioChart<'_>) -> fmt::Result {
                         r + 1,
                         sh.posterior,
                         color(k),
-                        &format!("{}: {:.4} ({:+.4})", sc.id, sh.posterior, sh.change),
+                        &format!(
+                            "{}: {:.4} ({})",
+                            sc.id,
+                            sh.posterior,
+                            crate::report::format::signed_four_decimals(sh.change)
+                        ),
                     )?;
                     writeln!(
                         s,
@@ -387,9 +392,9 @@ pub fn scenarios(s: &mut String, v: &ScenarioChart<'_>) -> fmt::Result {
                     };
                     writeln!(
                         s,
-                        "<text x=\"{W}\" y=\"{:.1}\" font-size=\"12\" fill=\"{tone}\" text-anchor=\"end\">{:+.4}</text>",
+                        "<text x=\"{W}\" y=\"{:.1}\" font-size=\"12\" fill=\"{tone}\" text-anchor=\"end\">{}</text>",
                         y + 14.0,
-                        sh.change
+                        crate::report::format::signed_four_decimals(sh.change)
                     )?;
                 }
                 _ => {

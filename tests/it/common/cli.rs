@@ -37,3 +37,14 @@ pub fn default_seeds(model: &Path) -> PathBuf {
         .join("..")
         .join("seeds")
 }
+
+/// The commands that print a report of one model in every `--format`
+/// (text, markdown, html, json), with no other argument needed.
+pub const REPORT_COMMANDS: [&str; 6] = [
+    "report",
+    "whatif",
+    "sensitivity",
+    "simulate",
+    "ach",
+    "explain",
+];
