@@ -557,6 +557,40 @@ fn read_matrix(cx: &mut Cx<'_>, name: &str, title: &str) -> Option<Imported> {
         );
         return None;
     }
+    // A hypothesis column with text but not one rating is a column of
+    // something else (notes, dates): one error at its header says so,
+    // rather than one per cell.
+    let mut not_ratings = vec![false; hypotheses.len()];
+    for (i, column) in columns.iter().enumerate() {
+        let Column::Hypothesis(h) = column else {
+            continue;
+        };
+        let values = data
+            .iter()
+            .filter_map(|(_, cells)| cells.get(i + 1))
+            .map(|(v, _)| v.trim())
+            .filter(|v| !v.is_empty());
+        let (mut filled, mut rated) = (0, 0);
+        for v in values {
+            filled += 1;
+            rated += usize::from(parse_rating(v).is_some());
+        }
+        if filled > 1 && rated == 0 {
+            not_ratings[*h] = true;
+            cx.error(
+                hypotheses[*h].1.clone(),
+                format!(
+                    "column {} (`{}`) holds no ACH rating in any row: it is read as a hypothesis",
+                    column_letters(i + 1),
+                    hypotheses[*h].0
+                ),
+                "not a hypothesis column?",
+                Some(format!(
+                    "a column that is not a hypothesis must be headed {SOURCE_HEADER}, {CREDIBILITY_HEADER} or {RELEVANCE_HEADER}; delete any other"
+                )),
+            );
+        }
+    }
     let mut sources: Vec<String> = Vec::new();
     let mut source_index: BTreeMap<String, usize> = BTreeMap::new();
     let mut items: Vec<Row> = Vec::new();
@@ -604,6 +638,7 @@ fn read_matrix(cx: &mut Cx<'_>, name: &str, title: &str) -> Option<Imported> {
             };
             let letter = column_letters(i + 1);
             match column {
+                Column::Hypothesis(h) if not_ratings[*h] => {}
                 Column::Hypothesis(h) => match parse_rating(value) {
                     Some(code) => {
                         uses_na |= code == "NA";

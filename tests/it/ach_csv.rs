@@ -373,6 +373,18 @@ fn bad_cells_are_reported_at_line_and_column() {
         assert!(err.contains(message), "{name}: no `{message}` in\n{err}");
         assert!(err.contains(hint), "{name}: no hint `{hint}` in\n{err}");
     }
+    // A column of notes read as a hypothesis: one error at its header.
+    let (code, _, err) = run(
+        &["import", "ach", "-"],
+        b"Evidence,A,B,Notes\nx,C,I,seen twice\ny,C,N,from the log\n",
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("<stdin>:1:14"), "{err}");
+    assert!(
+        err.contains("column D (`Notes`) holds no ACH rating"),
+        "{err}"
+    );
+    assert!(err.contains("(1 error)"), "{err}");
     // Every bad cell at once, each at its place.
     let (code, _, err) = run(
         &["import", "ach", "-"],

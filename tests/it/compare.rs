@@ -324,15 +324,13 @@ fn adoptions_match_whatif_on_generated_models() {
     for crux in &c.cruxes {
         let parts: Vec<&str> = crux.path.split('.').collect();
         let value = match parts.as_slice() {
-            ["sources", s, "reliability"] => {
-                match &b.sources[b.source(s).unwrap().0].reliability {
-                    Reliability::Accuracy(e) => estimate(e),
-                    Reliability::Credibility { .. } => continue,
-                }
+            ["sources", s, "reliability"] => match &b.sources[b.source(s).unwrap().0].reliability {
+                Reliability::Accuracy(e) => estimate(e),
+                Reliability::Credibility { .. } => continue,
+            },
+            ["evidence", i, "likelihood", h] => {
+                estimate(&b.items[b.item(i).unwrap().0].likelihood[b.hypothesis(h).unwrap().0])
             }
-            ["evidence", i, "likelihood", h] => estimate(
-                &b.items[b.item(i).unwrap().0].likelihood[b.hypothesis(h).unwrap().0],
-            ),
             _ => continue,
         };
         let (_, o) = overrides::parse_assignment(&a, &format!("{}={value}", crux.path))
