@@ -1,7 +1,9 @@
 //! Runs one stage many times on a generated model, for profilers:
 //! `cargo run --release --example profile -- infer 1000 2000`
-//! (stage: load | compile | infer | whatif | sensitivity | simulate; items;
-//! repetitions; simulate runs 10,000 samples per repetition), or on a model
+//! (stage: load | compile | infer | whatif | sensitivity | simulate |
+//! report; items; repetitions; simulate runs 10,000 samples per repetition;
+//! report is the bench's `report/uncertain`: five interval sources, then
+//! analysis, bottom line, view and text, each part timed), or on a model
 //! file:
 //! `cargo run --release --example profile -- infer-file MODEL.toml 100`
 //! (prints the mean seconds per inference on stdout, for bench/ scripts).
@@ -12,7 +14,7 @@ mod generate;
 
 use credence::analysis::{sensitivity, simulate};
 use credence::model::{Estimate, Override, Probability, Reliability, SourceId};
-use credence::{model, network};
+use credence::{analysis, model, network, report};
 
 /// The allocator the `credence` binary ships with (src/main.rs).
 #[global_allocator]
@@ -47,6 +49,11 @@ fn main() {
             reports: 3,
             depth: 3,
             partial: 0.3,
+            ..Default::default()
+        },
+        _ if stage == "report" => generate::Shape {
+            items,
+            interval_sources: 5,
             ..Default::default()
         },
         _ => generate::Shape {
@@ -92,6 +99,30 @@ fn main() {
                 let s = sensitivity::analyse(&m, sensitivity::DEFAULT_POINTS).expect("sweeps");
                 sink += s.sweeps.len() as f64;
             })
+        }
+        "report" => {
+            let m = load();
+            let mut parts = [std::time::Duration::ZERO; 3];
+            for _ in 0..reps {
+                let t = std::time::Instant::now();
+                let a = analysis::analyse(&m).expect("analyses");
+                parts[0] += t.elapsed();
+                let t = std::time::Instant::now();
+                let line = analysis::judgement::bottom_line(&m, &a).expect("judges");
+                parts[1] += t.elapsed();
+                let t = std::time::Instant::now();
+                let view = report::build(&m, &a).with_bottom_line(&m, &line);
+                let mut out = Vec::new();
+                report::write(&view, report::Format::Text, false, &mut out).expect("writes");
+                parts[2] += t.elapsed();
+                sink += out.len() as f64;
+            }
+            for (name, d) in ["analyse", "bottom line", "view and text"]
+                .iter()
+                .zip(parts)
+            {
+                eprintln!("  {name}: {:?} per run", d / reps as u32);
+            }
         }
         "simulate" => {
             let m = load();

@@ -461,32 +461,70 @@ pub fn import_ach(path: &Path, title: Option<&str>, output: Option<&Path>) -> u8
 /// megabytes).
 const MAX_BIF_BYTES: usize = 256 * 1024 * 1024;
 
-pub fn query(
-    path: &Path,
-    target: &str,
-    evidence: &[String],
-    file_evidence: bool,
-    json: bool,
-    output: Option<&Path>,
-) -> u8 {
-    use credence::network::{bif, query, xml};
+/// The largest evidence file `query --evidence-file` reads.
+const MAX_EVIDENCE_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// What `credence query` was asked.
+pub struct QueryArgs<'a> {
+    /// The BIF file.
+    pub network: &'a Path,
+    /// The target node; `None` for `--all`.
+    pub target: Option<&'a str>,
+    /// `--evidence-file`: one evidence set per line.
+    pub evidence_file: Option<&'a Path>,
+    /// `--evidence NODE=STATE`, as given.
+    pub evidence: &'a [String],
+    /// Enter the file's `property evidence`.
+    pub file_evidence: bool,
+    /// JSON rather than text.
+    pub json: bool,
+    /// `-o`.
+    pub output: Option<&'a Path>,
+}
+
+/// A query's error on standard error, and its exit code; `place` says
+/// where (the file, or the evidence file's line and column).
+fn query_failed(place: &str, e: &credence::network::query::QueryError) -> u8 {
+    eprintln!("error: {place}: {}", shown(e));
+    if let Some(hint) = e.hint() {
+        eprintln!("  hint: {}", shown(&hint));
+    }
+    if e.is_usage() { USAGE } else { INVALID }
+}
+
+/// The text of `path`, at most `limit` bytes; on failure the error is
+/// printed and the exit code returned (`not_utf8` when it is not UTF-8,
+/// `why` saying what the file should be).
+fn read_text(path: &Path, limit: usize, why: &str, not_utf8: u8) -> Result<String, u8> {
     let name = credence::input::display_name(path);
-    let text = match credence::input::read_capped(path, MAX_BIF_BYTES) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(_) => {
-                eprintln!("error: {name} is not UTF-8 text: BIF, XMLBIF and XDSL are text formats");
-                return INVALID;
-            }
-        },
+    match credence::input::read_capped(path, limit) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+            eprintln!("error: {name} is not UTF-8 text: {why}");
+            not_utf8
+        }),
         Err(e) => {
             eprintln!("error: {e}");
-            return USAGE;
+            Err(USAGE)
         }
+    }
+}
+
+pub fn query(args: &QueryArgs<'_>) -> u8 {
+    use credence::network::{bif, query, xml};
+    let name = credence::input::display_name(args.network);
+    let text = match read_text(
+        args.network,
+        MAX_BIF_BYTES,
+        "BIF, XMLBIF and XDSL are text formats",
+        INVALID,
+    ) {
+        Ok(t) => t,
+        Err(code) => return code,
     };
     // XMLBIF and XDSL by their content (XML, then its root element), BIF
     // otherwise; `.xml`, `.xmlbif` and `.xdsl` names only word the error.
-    let extension = path
+    let extension = args
+        .network
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
     let (format, result) = if xml::is_xml(&text) {
@@ -516,8 +554,8 @@ pub fn query(
             return INVALID;
         }
     };
-    let mut observed: Vec<(&str, &str)> = Vec::with_capacity(evidence.len());
-    for arg in evidence {
+    let mut observed: Vec<(&str, &str)> = Vec::with_capacity(args.evidence.len());
+    for arg in args.evidence {
         let Some((node, state)) = arg.split_once('=') else {
             eprintln!("error: --evidence `{arg}` is not NODE=STATE");
             eprintln!("  hint: for example --evidence smoke=yes");
@@ -525,29 +563,109 @@ pub fn query(
         };
         observed.push((node.trim(), state.trim()));
     }
+    if let Some(sets_path) = args.evidence_file {
+        return query_sets(args, &name, &parsed, &observed, sets_path);
+    }
+    let format = if args.json {
+        report::Format::Json
+    } else {
+        report::Format::Text
+    };
+    let Some(target) = args.target else {
+        let answer = match query::run_all(&parsed, &observed, args.file_evidence) {
+            Ok(a) => a,
+            Err(e) => return query_failed(&name, &e),
+        };
+        let view = report::query::build_all(&name, &parsed, &answer);
+        return finish(print_report(args.output, format, &view));
+    };
     let asked = query::Query {
         target,
         evidence: &observed,
-        file_evidence,
+        file_evidence: args.file_evidence,
     };
     let answer = match query::run(&parsed, &asked) {
         Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {name}: {}", shown(&e));
-            if let Some(hint) = e.hint() {
-                eprintln!("  hint: {}", shown(&hint));
-            }
-            return if e.is_usage() { USAGE } else { INVALID };
-        }
+        Err(e) => return query_failed(&name, &e),
     };
     let view = report::query::build(&name, &parsed, &answer);
-    finish(print_to(output, |out| {
-        if json {
+    finish(print_to(args.output, |out| {
+        if args.json {
             report::write_json(&view, out)
         } else {
             report::query::write_text(&view, out)
         }
     }))
+}
+
+/// `query --evidence-file`: every line's set answered on the one parsed
+/// network; `observed` (--evidence) is entered in every set, each line's
+/// own pairs after it.
+fn query_sets(
+    args: &QueryArgs<'_>,
+    name: &str,
+    parsed: &credence::network::bif::Bif,
+    observed: &[(&str, &str)],
+    sets_path: &Path,
+) -> u8 {
+    use credence::network::query;
+    let sets_name = credence::input::display_name(sets_path);
+    let text = match read_text(
+        sets_path,
+        MAX_EVIDENCE_FILE_BYTES,
+        "an evidence file is JSON Lines",
+        USAGE,
+    ) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let sets = match query::parse_evidence_sets(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "error: {sets_name}:{}:{}: {}",
+                e.line,
+                e.column,
+                shown(&e.message)
+            );
+            eprintln!("  hint: {}", e.hint);
+            return USAGE;
+        }
+    };
+    let mut answers = Vec::with_capacity(sets.len());
+    for set in &sets {
+        match query::run_set(parsed, args.target, observed, set, args.file_evidence) {
+            Ok(r) => answers.push((set.line, r)),
+            Err(e) => {
+                let column = match &e {
+                    query::QueryError::UnknownNode { unknown, .. }
+                    | query::QueryError::UnknownState { unknown, .. } => {
+                        set.column_of(&unknown.name)
+                    }
+                    _ => None,
+                };
+                let place = match column {
+                    Some(c) => format!("{sets_name}:{}:{c}", set.line),
+                    None => format!("{sets_name}:{} (network {name})", set.line),
+                };
+                return query_failed(&place, &e);
+            }
+        }
+    }
+    let view = report::query::build_sets(
+        name,
+        &sets_name,
+        parsed,
+        args.target,
+        args.file_evidence,
+        &answers,
+    );
+    let format = if args.json {
+        report::Format::Json
+    } else {
+        report::Format::Text
+    };
+    finish(print_report(args.output, format, &view))
 }
 
 /// Shell completions for the CLI, written to standard output.

@@ -238,8 +238,18 @@ enum Command {
         #[arg(value_name = "NETWORK")]
         network: PathBuf,
         /// The node whose posterior to compute.
-        #[arg(long, value_name = "NODE")]
-        target: String,
+        #[arg(long, value_name = "NODE", required_unless_present = "all")]
+        target: Option<String>,
+        /// Every node's posterior, in the file's order, from one
+        /// calibration (not one elimination per node).
+        #[arg(long, conflicts_with = "target")]
+        all: bool,
+        /// Answer every evidence set of a JSON Lines file, one object
+        /// `{"NODE": "STATE", ...}` per line, from one parse of the network
+        /// (--evidence and the file's evidence are entered in each set too;
+        /// the line's state wins on the same node).
+        #[arg(long, value_name = "SETS.jsonl")]
+        evidence_file: Option<PathBuf>,
         /// Observe NODE in STATE (repeatable); on the same node it replaces
         /// the file's evidence.
         #[arg(long = "evidence", value_name = "NODE=STATE")]
@@ -558,18 +568,21 @@ fn main() -> ExitCode {
         Command::Query {
             network,
             target,
+            all,
+            evidence_file,
             evidence,
             ignore_file_evidence,
             file_evidence: _,
             output,
-        } => commands::query(
-            &network,
-            &target,
-            &evidence,
-            !ignore_file_evidence,
-            matches!(output.format, QueryFormat::Json),
-            output.file(),
-        ),
+        } => commands::query(&commands::QueryArgs {
+            network: &network,
+            target: if all { None } else { target.as_deref() },
+            evidence_file: evidence_file.as_deref(),
+            evidence: &evidence,
+            file_evidence: !ignore_file_evidence,
+            json: matches!(output.format, QueryFormat::Json),
+            output: output.file(),
+        }),
         Command::Serve {
             model,
             port,

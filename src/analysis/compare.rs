@@ -456,9 +456,14 @@ fn reports_text(m: &Model, item: &Item) -> String {
             }
         })
         .collect();
+    // The key compares every report; the text shows the first few links.
+    const SHOWN: usize = 4;
     if !details.is_empty() {
         text.push_str(": ");
-        text.push_str(&details.join(", "));
+        text.push_str(&details[..details.len().min(SHOWN)].join(", "));
+        if details.len() > SHOWN {
+            text.push_str(&format!(" and {} more", details.len() - SHOWN));
+        }
     }
     text
 }

@@ -414,7 +414,7 @@ pub fn bottom_line(model: &Model, analysis: &Analysis) -> Result<BottomLine, Ana
         }
     };
     let runs = whatif::select(model, &[], &[], true).unwrap_or_default();
-    let outcomes = whatif::run(model, runs)?;
+    let outcomes = whatif::run_on(&engine, runs)?;
     let scenarios: Vec<(String, Option<Vec<f64>>)> = outcomes
         .outcomes
         .into_iter()

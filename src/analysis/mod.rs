@@ -17,6 +17,8 @@ pub mod sensitivity;
 pub mod simulate;
 pub mod whatif;
 
+use rayon::prelude::*;
+
 use crate::model::{GroupId, HypothesisId, ItemId, LogOdds, Model, Origins, Probability, SourceId};
 use crate::network::{self, InferError};
 
@@ -303,13 +305,16 @@ pub fn leave_one_out(
     posterior: &[f64],
 ) -> Result<Vec<Option<LeftOut>>, AnalysisError> {
     let joint = compiled.joint_with_latent(MAX_JOINT_ENTRIES)?;
-    let mut recomputed = 0;
-    let mut out = Vec::with_capacity(compiled.items.len());
-    for nodes in &compiled.items {
-        let divided = match &joint {
-            Some(j) => {
+    // Each item's division is independent of every other: they run on
+    // every core and are gathered in item order, each the same arithmetic
+    // as one at a time (so the result does not depend on the threads).
+    let divided: Vec<Result<Option<LeftOut>, InferError>> = match &joint {
+        Some(j) => compiled
+            .items
+            .par_iter()
+            .map(|nodes| {
                 let f = compiled.item_factor(nodes)?;
-                j.divide(&f).and_then(|mut g| {
+                Ok(j.divide(&f).and_then(|mut g| {
                     for q in &compiled.reliability {
                         g = g.sum_out(q.var);
                     }
@@ -317,11 +322,15 @@ pub fn leave_one_out(
                         posterior: g.normalized()?,
                         log_evidence: g.log_total(),
                     })
-                })
-            }
-            None => None,
-        };
-        let result = match divided {
+                }))
+            })
+            .collect(),
+        None => compiled.items.iter().map(|_| Ok(None)).collect(),
+    };
+    let mut recomputed = 0;
+    let mut out = Vec::with_capacity(compiled.items.len());
+    for (nodes, divided) in compiled.items.iter().zip(divided) {
+        let result = match divided? {
             Some(p) => Some(p),
             None if recomputed < MAX_RECOMPUTED => {
                 recomputed += 1;

@@ -145,7 +145,12 @@ pub struct WhatIf {
 /// Run scenarios against a model. The baseline must be computable (else the
 /// model is inconsistent); a scenario that cannot be is reported as such.
 pub fn run(model: &Model, scenarios: Vec<ScenarioRun>) -> Result<WhatIf, AnalysisError> {
-    let engine = Incremental::new(model)?;
+    run_on(&Incremental::new(model)?, scenarios)
+}
+
+/// [`run`] on an engine already built for the model (with no overrides):
+/// for a caller that needs the engine itself too.
+pub fn run_on(engine: &Incremental, scenarios: Vec<ScenarioRun>) -> Result<WhatIf, AnalysisError> {
     let baseline = engine.hypotheses()?;
     let outcomes = scenarios
         .into_iter()

@@ -37,6 +37,21 @@ pub struct Bif {
     /// `property evidence = STATE ;` of the variable blocks, in declaration
     /// order.
     pub evidence: Vec<(VarId, usize)>,
+    /// The variables in the order the file declares them (`net` puts
+    /// parents first).
+    pub declared: Vec<VarId>,
+}
+
+impl Bif {
+    /// The variables in the file's order: [`Bif::declared`] when it lists
+    /// every variable, else by id.
+    pub fn file_order(&self) -> Vec<VarId> {
+        if self.declared.len() == self.net.len() {
+            self.declared.clone()
+        } else {
+            (0..self.net.len()).collect()
+        }
+    }
 }
 
 /// A problem in a BIF file, at a 1-based line and column (in characters).
@@ -1211,6 +1226,7 @@ fn resolve(
         name,
         net,
         evidence,
+        declared: id_of,
     })
 }
 

@@ -137,16 +137,27 @@ impl Joint {
             }
         }
         let logs = f.log_values();
-        let mut assignment = vec![0usize; self.vars.len()];
+        // The trailing dimensions the factor lacks: over each run of that
+        // many consecutive entries its value is the same, so the odometer
+        // steps once a run. Each entry still gets exactly one addition, in
+        // the same order across factors: the sums are the same to the bit.
+        let mut outer = self.vars.len();
+        let mut run = 1usize;
+        while outer > 0 && strides[outer - 1] == 0 {
+            outer -= 1;
+            run *= self.cards[outer];
+        }
+        let mut assignment = vec![0usize; outer];
         let mut at = 0usize;
-        for e in 0..self.sums.len() {
+        for (sums, zeros) in self.sums.chunks_mut(run).zip(self.zeros.chunks_mut(run)) {
             let x = logs[at];
             if x == f64::NEG_INFINITY {
-                self.zeros[e] += sign;
+                zeros.iter_mut().for_each(|z| *z += sign);
             } else {
-                self.sums[e].add(sign as f64 * x);
+                let term = sign as f64 * x;
+                sums.iter_mut().for_each(|sum| sum.add(term));
             }
-            for d in (0..assignment.len()).rev() {
+            for d in (0..outer).rev() {
                 assignment[d] += 1;
                 at += strides[d];
                 if assignment[d] < self.cards[d] {

@@ -6,6 +6,7 @@
 //! Nothing here does IO or sees TOML.
 
 pub mod bif;
+pub mod calibrate;
 mod compile;
 pub mod factor;
 pub mod graph;

@@ -6,6 +6,9 @@
 //! and printing [`crate::report::query::QueryView`].
 
 use super::bif::{self, Bif, UnknownName};
+use super::calibrate::{AllMarginals, all_marginals, calibration_order};
+use super::order::Order;
+use super::ve::posterior_order;
 use super::{InferError, Marginal, Network, VarId};
 
 /// Names listed in a hint before the rest are only counted.
@@ -20,6 +23,9 @@ pub enum EvidenceFrom {
     /// Given with the query (`--evidence`).
     #[serde(rename = "command line")]
     Query,
+    /// A line of the evidence file (`--evidence-file`).
+    #[serde(rename = "evidence file")]
+    Set,
 }
 
 impl EvidenceFrom {
@@ -28,6 +34,7 @@ impl EvidenceFrom {
         match self {
             EvidenceFrom::File => "file",
             EvidenceFrom::Query => "command line",
+            EvidenceFrom::Set => "evidence file",
         }
     }
 }
@@ -73,6 +80,19 @@ pub struct Answer {
     pub marginal: Marginal,
 }
 
+/// Every node's posterior given one evidence set (`query --all`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AllAnswer {
+    /// The evidence entered, as in [`Answer::evidence`].
+    pub evidence: Vec<Observation>,
+    /// Number of `property evidence` lines in the file (entered or not).
+    pub file_evidence_lines: usize,
+    /// Whether they were entered.
+    pub file_evidence_entered: bool,
+    /// Each node's posterior (by id) and ln P(evidence).
+    pub marginals: AllMarginals,
+}
+
 /// Why a query has no answer.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum QueryError {
@@ -112,8 +132,25 @@ pub enum QueryError {
         /// The other.
         second: String,
     },
-    /// Inference refused: the evidence is impossible, or the network too
-    /// large.
+    /// The elimination order's largest table is over the memory budget.
+    #[error(
+        "exact inference would need a table of {entries:.3e} entries (about {mib:.0} MiB), over the budget of {budget_mib} MiB: {} tie the network together under this evidence",
+        .nodes.join(", ")
+    )]
+    TooLarge {
+        /// Entries of the largest table.
+        entries: f64,
+        /// Its size in MiB.
+        mib: f64,
+        /// The budget in MiB.
+        budget_mib: usize,
+        /// The nodes of the largest table, quoted (`name`), the first few
+        /// then a count.
+        nodes: Vec<String>,
+        /// What to do.
+        hint: String,
+    },
+    /// Inference refused: the evidence is impossible.
     #[error(transparent)]
     Infer(#[from] InferError),
 }
@@ -124,7 +161,8 @@ impl QueryError {
         match self {
             QueryError::UnknownTarget { hint, .. }
             | QueryError::UnknownNode { hint, .. }
-            | QueryError::UnknownState { hint, .. } => Some(hint),
+            | QueryError::UnknownState { hint, .. }
+            | QueryError::TooLarge { hint, .. } => Some(hint),
             QueryError::TwoStates { .. } | QueryError::Infer(_) => None,
         }
     }
@@ -132,7 +170,7 @@ impl QueryError {
     /// A problem with the query as asked (a name, two states), rather than
     /// with the network or its evidence.
     pub fn is_usage(&self) -> bool {
-        !matches!(self, QueryError::Infer(_))
+        !matches!(self, QueryError::Infer(_) | QueryError::TooLarge { .. })
     }
 }
 
@@ -156,6 +194,38 @@ fn node_names(net: &Network) -> Vec<&str> {
     net.graph.node_weights().map(|n| n.name.as_str()).collect()
 }
 
+/// An over-budget refusal, in a BIF network's terms: the nodes of the
+/// largest table `order` builds, and advice a BIF file's user can follow.
+fn too_large(net: &Network, error: InferError, order: impl FnOnce() -> Order) -> QueryError {
+    let InferError::TooLarge {
+        entries,
+        mib,
+        budget_mib,
+    } = error
+    else {
+        return QueryError::Infer(error);
+    };
+    let clique = order().largest_clique;
+    let mut nodes: Vec<String> = clique
+        .iter()
+        .take(MAX_LISTED)
+        .map(|&v| format!("`{}`", net.node(v).name))
+        .collect();
+    if clique.len() > MAX_LISTED {
+        nodes.push(format!("{} more nodes", clique.len() - MAX_LISTED));
+    }
+    QueryError::TooLarge {
+        entries,
+        mib,
+        budget_mib,
+        nodes,
+        hint: "observe some of these nodes (--evidence NODE=STATE, or `property evidence` in the file), \
+               or ask for a target with fewer of them among its ancestors and the evidence's; \
+               the budget counts the largest single table"
+            .to_string(),
+    }
+}
+
 /// Resolve `query` against `bif` and compute the target's posterior.
 pub fn run(bif: &Bif, query: &Query<'_>) -> Result<Answer, QueryError> {
     let net = &bif.net;
@@ -164,8 +234,78 @@ pub fn run(bif: &Bif, query: &Query<'_>) -> Result<Answer, QueryError> {
             hint: hint_for(&unknown, node_names(net)),
             unknown,
         })?;
+    let given: Vec<_> = query
+        .evidence
+        .iter()
+        .map(|&(n, s)| (n, s, EvidenceFrom::Query))
+        .collect();
+    let evidence = resolve_evidence(bif, &given, query.file_evidence)?;
+    answer_one(bif, target, evidence, query.file_evidence)
+}
+
+/// The posterior of `target` given the resolved `evidence`.
+fn answer_one(
+    bif: &Bif,
+    target: VarId,
+    evidence: Vec<Observation>,
+    file_evidence: bool,
+) -> Result<Answer, QueryError> {
+    let net = &bif.net;
+    let pairs: Vec<(VarId, usize)> = evidence.iter().map(|o| (o.node, o.state)).collect();
+    let marginal = super::posterior(net, &pairs, target)
+        .map_err(|e| too_large(net, e, || posterior_order(net, &pairs, target)))?;
+    Ok(Answer {
+        target,
+        evidence,
+        file_evidence_lines: bif.evidence.len(),
+        file_evidence_entered: file_evidence,
+        marginal,
+    })
+}
+
+/// Resolve `evidence` against `bif` and compute every node's posterior from
+/// one calibration ([`all_marginals`]).
+pub fn run_all(
+    bif: &Bif,
+    evidence: &[(&str, &str)],
+    file_evidence: bool,
+) -> Result<AllAnswer, QueryError> {
+    let given: Vec<_> = evidence
+        .iter()
+        .map(|&(n, s)| (n, s, EvidenceFrom::Query))
+        .collect();
+    let evidence = resolve_evidence(bif, &given, file_evidence)?;
+    answer_all(bif, evidence, file_evidence)
+}
+
+/// Every node's posterior given the resolved `evidence`.
+fn answer_all(
+    bif: &Bif,
+    evidence: Vec<Observation>,
+    file_evidence: bool,
+) -> Result<AllAnswer, QueryError> {
+    let net = &bif.net;
+    let pairs: Vec<(VarId, usize)> = evidence.iter().map(|o| (o.node, o.state)).collect();
+    let marginals = all_marginals(net, &pairs)
+        .map_err(|e| too_large(net, e, || calibration_order(net, &pairs)))?;
+    Ok(AllAnswer {
+        evidence,
+        file_evidence_lines: bif.evidence.len(),
+        file_evidence_entered: file_evidence,
+        marginals,
+    })
+}
+
+/// The observations a query enters: the file's (when `file_evidence`),
+/// then `given`'s by name, which override the file's on the same node.
+fn resolve_evidence(
+    bif: &Bif,
+    given_names: &[(&str, &str, EvidenceFrom)],
+    file_evidence: bool,
+) -> Result<Vec<Observation>, QueryError> {
+    let net = &bif.net;
     let mut evidence: Vec<Observation> = Vec::new();
-    if query.file_evidence {
+    if file_evidence {
         evidence.extend(bif.evidence.iter().map(|&(node, state)| Observation {
             node,
             state,
@@ -173,7 +313,7 @@ pub fn run(bif: &Bif, query: &Query<'_>) -> Result<Answer, QueryError> {
         }));
     }
     let mut given: Vec<(VarId, usize)> = Vec::new();
-    for &(node_name, state_name) in query.evidence {
+    for &(node_name, state_name, from) in given_names {
         let node =
             bif::find_variable(net, node_name).map_err(|unknown| QueryError::UnknownNode {
                 hint: hint_for(&unknown, node_names(net)),
@@ -199,19 +339,189 @@ pub fn run(bif: &Bif, query: &Query<'_>) -> Result<Answer, QueryError> {
         given.push((node, state));
         // The query overrides the file's evidence on the same node.
         evidence.retain(|o| o.node != node);
-        evidence.push(Observation {
-            node,
-            state,
-            from: EvidenceFrom::Query,
+        evidence.push(Observation { node, state, from });
+    }
+    Ok(evidence)
+}
+
+/// One evidence set's answer: a single target's or every node's.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SetAnswer {
+    /// With a target.
+    One(Answer),
+    /// With `--all`.
+    All(AllAnswer),
+}
+
+/// Answer one evidence set: `evidence` (--evidence) and then the set's
+/// pairs, which win on a node both name, over the file's evidence when
+/// `file_evidence`; `target`'s posterior, or every node's when `None`.
+pub fn run_set(
+    bif: &Bif,
+    target: Option<&str>,
+    evidence: &[(&str, &str)],
+    set: &EvidenceSet,
+    file_evidence: bool,
+) -> Result<SetAnswer, QueryError> {
+    let net = &bif.net;
+    let target = target
+        .map(|name| {
+            bif::find_variable(net, name).map_err(|unknown| QueryError::UnknownTarget {
+                hint: hint_for(&unknown, node_names(net)),
+                unknown,
+            })
+        })
+        .transpose()?;
+    // The set's pairs replace --evidence on the same node (as --evidence
+    // replaces the file's): resolve --evidence first, then drop what the
+    // set names.
+    let mut given: Vec<(&str, &str, EvidenceFrom)> = Vec::new();
+    for &(n, s) in evidence {
+        let overridden = set.pairs.iter().any(|(m, _)| {
+            bif::find_variable(net, m).is_ok()
+                && bif::find_variable(net, m) == bif::find_variable(net, n)
+        });
+        if !overridden {
+            given.push((n, s, EvidenceFrom::Query));
+        }
+    }
+    given.extend(
+        set.pairs
+            .iter()
+            .map(|(n, s)| (n.as_str(), s.as_str(), EvidenceFrom::Set)),
+    );
+    let resolved = resolve_evidence(bif, &given, file_evidence)?;
+    Ok(match target {
+        Some(t) => SetAnswer::One(answer_one(bif, t, resolved, file_evidence)?),
+        None => SetAnswer::All(answer_all(bif, resolved, file_evidence)?),
+    })
+}
+
+/// One line of an evidence file (`query --evidence-file`): a JSON object
+/// `{ "node": "state", ... }`, its pairs in the order written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvidenceSet {
+    /// The line it was on (1-based).
+    pub line: usize,
+    /// The line's text, to place a later error (an unknown name) on it.
+    pub text: String,
+    /// `(node, state)` as written.
+    pub pairs: Vec<(String, String)>,
+}
+
+impl EvidenceSet {
+    /// The 1-based column (in characters) where `name` is written as a JSON
+    /// string on the line, if it is.
+    pub fn column_of(&self, name: &str) -> Option<usize> {
+        let quoted = serde_json::to_string(name).ok()?;
+        let at = self.text.find(&quoted)?;
+        Some(self.text[..at].chars().count() + 1)
+    }
+}
+
+/// A line of an evidence file that is not an object of strings.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct EvidenceFileError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+    /// What to write instead.
+    pub hint: String,
+}
+
+/// The pairs of one JSON object, in the order written (a map type would
+/// sort them or drop a repeated key silently).
+struct OrderedPairs(Vec<(String, String)>);
+
+impl<'de> serde::Deserialize<'de> for OrderedPairs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Pairs;
+        impl<'de> serde::de::Visitor<'de> for Pairs {
+            type Value = OrderedPairs;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of node names to state names")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OrderedPairs, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = map.next_entry::<String, String>()? {
+                    pairs.push(pair);
+                }
+                Ok(OrderedPairs(pairs))
+            }
+        }
+        deserializer.deserialize_map(Pairs)
+    }
+}
+
+/// The evidence sets of a JSON Lines file: one object per non-blank line.
+pub fn parse_evidence_sets(text: &str) -> Result<Vec<EvidenceSet>, EvidenceFileError> {
+    let mut sets = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<OrderedPairs>(line) {
+            Ok(OrderedPairs(pairs)) => sets.push(EvidenceSet {
+                line: index + 1,
+                text: line.to_string(),
+                pairs,
+            }),
+            Err(e) => {
+                // serde_json counts columns in bytes; a message shows
+                // characters.
+                let byte = e.column().saturating_sub(1).min(line.len());
+                let column = line.char_indices().take_while(|(at, _)| *at < byte).count() + 1;
+                let message = e.to_string();
+                let message = message
+                    .rsplit_once(" at line ")
+                    .map_or(message.as_str(), |(m, _)| m)
+                    .to_string();
+                return Err(EvidenceFileError {
+                    line: index + 1,
+                    column,
+                    message,
+                    hint: r#"write one JSON object per line, node names to state names, e.g. {"Smoker": "yes", "XRay": "positive"} ({} for no evidence)"#.to_string(),
+                });
+            }
+        }
+    }
+    if sets.is_empty() {
+        return Err(EvidenceFileError {
+            line: 1,
+            column: 1,
+            message: "the file has no evidence set".to_string(),
+            hint: r#"write one JSON object per line, e.g. {"Smoker": "yes"}"#.to_string(),
         });
     }
-    let pairs: Vec<(VarId, usize)> = evidence.iter().map(|o| (o.node, o.state)).collect();
-    let marginal = super::posterior(net, &pairs, target)?;
-    Ok(Answer {
-        target,
-        evidence,
-        file_evidence_lines: bif.evidence.len(),
-        file_evidence_entered: query.file_evidence,
-        marginal,
-    })
+    Ok(sets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_sets_keep_order_and_place_errors() {
+        let sets = parse_evidence_sets("{\"b\": \"y\", \"a\": \"n\"}\n\n{}\n").expect("parses");
+        assert_eq!(sets.len(), 2);
+        assert_eq!(
+            sets[0].pairs,
+            vec![("b".into(), "y".into()), ("a".into(), "n".into())]
+        );
+        assert_eq!(sets[1].line, 3);
+        assert_eq!(sets[0].column_of("a"), Some(12));
+        let e = parse_evidence_sets("{}\n{\"é\": 3}\n").expect_err("a number");
+        assert_eq!((e.line, e.column), (2, 7), "{e:?}");
+        assert!(e.message.contains("expected a string"), "{}", e.message);
+        let e = parse_evidence_sets("[1]").expect_err("not an object");
+        assert_eq!(e.line, 1);
+        assert!(parse_evidence_sets("\n \n").is_err());
+    }
 }

@@ -2,12 +2,14 @@
 //!
 //! Barren nodes (neither an ancestor of the query nor of the evidence) are
 //! pruned, evidence is entered by reducing factors, the rest is eliminated in
-//! min-fill order. The memory the order needs is estimated first; a network
-//! over budget is refused before any large table is allocated.
+//! min-fill order (analyst models) or the best of several greedy orders (BIF
+//! networks, [`posterior`]: [`super::order::best`]). The memory the order
+//! needs is estimated first; a network over budget is refused before any
+//! large table is allocated.
 
 use super::factor::{Factor, VarId};
 use super::graph::Network;
-use super::order::min_fill;
+use super::order::{Order, best, min_fill};
 
 /// The largest single table exact inference may build, in bytes.
 pub const DEFAULT_BUDGET_BYTES: usize = 512 * 1024 * 1024;
@@ -47,7 +49,8 @@ pub struct Marginal {
     pub log_evidence: f64,
 }
 
-/// The posterior of `target` given `evidence` (variable, state) pairs.
+/// The posterior of `target` given `evidence` (variable, state) pairs, in
+/// the best order of [`super::order::best`].
 pub fn posterior(
     net: &Network,
     evidence: &[(VarId, usize)],
@@ -56,19 +59,13 @@ pub fn posterior(
     if target >= net.len() {
         return Err(InferError::UnknownVariable(target));
     }
-    let relevant = ancestors(net, evidence.iter().map(|e| e.0).chain([target]));
-    let factors: Vec<Factor> = relevant
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| **r)
-        .map(|(v, _)| net.cpt_factor(v))
-        .collect();
-    let result = eliminate(
-        factors,
+    let result = eliminate_with(
+        relevant_factors(net, evidence, target),
         evidence,
         &[target],
         &net.cards(),
         DEFAULT_BUDGET_BYTES,
+        best,
     )?;
     // Evidence on the target itself leaves a constant factor.
     let probs = if result.vars().is_empty() {
@@ -88,6 +85,32 @@ pub fn posterior(
         probs,
         log_evidence,
     })
+}
+
+/// The order [`posterior`] eliminates in for `target` given `evidence`,
+/// computed without building any table: what to name when it is over
+/// budget.
+pub fn posterior_order(net: &Network, evidence: &[(VarId, usize)], target: VarId) -> Order {
+    let (factors, eliminate) = prepare(
+        relevant_factors(net, evidence, target),
+        evidence,
+        &[target],
+        &net.cards(),
+    );
+    let scopes: Vec<&[VarId]> = factors.iter().flatten().map(Factor::vars).collect();
+    best(&scopes, &eliminate, &net.cards())
+}
+
+/// The CPTs of `target`'s and the evidence's ancestors: the rest are barren
+/// (each sums to 1 over its node) and change nothing.
+fn relevant_factors(net: &Network, evidence: &[(VarId, usize)], target: VarId) -> Vec<Factor> {
+    let relevant = ancestors(net, evidence.iter().map(|e| e.0).chain([target]));
+    relevant
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| **r)
+        .map(|(v, _)| net.cpt_factor(v))
+        .collect()
 }
 
 /// Mark the ancestors of `roots` (inclusive).
@@ -140,7 +163,8 @@ pub fn eliminate_local(
 }
 
 /// Multiply `factors`, enter `evidence`, and sum out every variable except
-/// `keep`. The result is a factor over the kept variables that remain.
+/// `keep`, in min-fill order. The result is a factor over the kept variables
+/// that remain.
 pub fn eliminate(
     factors: Vec<Factor>,
     evidence: &[(VarId, usize)],
@@ -148,11 +172,22 @@ pub fn eliminate(
     cards: &[usize],
     budget_bytes: usize,
 ) -> Result<Factor, InferError> {
+    eliminate_with(factors, evidence, keep, cards, budget_bytes, min_fill)
+}
+
+/// `factors` with `evidence` entered, and the variables left to eliminate
+/// (every one still in a factor, except `keep`), ascending.
+pub(super) fn prepare(
+    factors: Vec<Factor>,
+    evidence: &[(VarId, usize)],
+    keep: &[VarId],
+    cards: &[usize],
+) -> (Vec<Option<Factor>>, Vec<VarId>) {
     let mut is_evidence = vec![None; cards.len()];
     for &(v, s) in evidence {
         is_evidence[v] = Some(s);
     }
-    let mut live: Vec<Option<Factor>> = factors
+    let live: Vec<Option<Factor>> = factors
         .into_iter()
         .map(|mut f| {
             let vars: Vec<VarId> = f.vars().to_vec();
@@ -173,8 +208,11 @@ pub fn eliminate(
     let eliminate: Vec<VarId> = (0..cards.len())
         .filter(|&v| present[v] && !keep.contains(&v))
         .collect();
-    let scopes: Vec<&[VarId]> = live.iter().flatten().map(Factor::vars).collect();
-    let order = min_fill(&scopes, &eliminate, cards);
+    (live, eliminate)
+}
+
+/// `Err(TooLarge)` when `order`'s largest table is over `budget_bytes`.
+pub(super) fn check_budget(order: &Order, budget_bytes: usize) -> Result<(), InferError> {
     let bytes = order.max_entries * 8.0;
     if bytes > budget_bytes as f64 {
         return Err(InferError::TooLarge {
@@ -183,6 +221,26 @@ pub fn eliminate(
             budget_mib: budget_bytes / (1024 * 1024),
         });
     }
+    Ok(())
+}
+
+/// A rule for the elimination order: scopes, variables to eliminate,
+/// domain sizes.
+type ChooseOrder = fn(&[&[VarId]], &[VarId], &[usize]) -> Order;
+
+/// As [`eliminate`], in the order `choose` picks.
+fn eliminate_with(
+    factors: Vec<Factor>,
+    evidence: &[(VarId, usize)],
+    keep: &[VarId],
+    cards: &[usize],
+    budget_bytes: usize,
+    choose: ChooseOrder,
+) -> Result<Factor, InferError> {
+    let (mut live, eliminate) = prepare(factors, evidence, keep, cards);
+    let scopes: Vec<&[VarId]> = live.iter().flatten().map(Factor::vars).collect();
+    let order = choose(&scopes, &eliminate, cards);
+    check_budget(&order, budget_bytes)?;
     let mut by_var: Vec<Vec<usize>> = vec![Vec::new(); cards.len()];
     for (i, f) in live.iter().enumerate() {
         if let Some(f) = f {
@@ -212,7 +270,7 @@ pub fn eliminate(
 /// then a sum of logs added pairwise, whose rounding error grows with the
 /// logarithm of the count rather than the count (100,000 items stay exact to
 /// about 1e-12).
-fn product_all(mut factors: Vec<Factor>) -> Factor {
+pub(super) fn product_all(mut factors: Vec<Factor>) -> Factor {
     if factors.is_empty() {
         return Factor::unit();
     }

@@ -24,7 +24,7 @@ use cli::models;
 const PGMPY_VERSION: &str = "1.1.2";
 const TOLERANCE: f64 = 1e-9;
 
-const BNLEARN: [&str; 10] = [
+pub(crate) const BNLEARN: [&str; 10] = [
     "asia",
     "cancer",
     "earthquake",

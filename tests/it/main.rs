@@ -33,6 +33,7 @@ mod known_answers;
 mod leave_one_out;
 mod ledger;
 mod lints;
+mod networks;
 mod printed_numbers;
 mod properties;
 mod ranges;

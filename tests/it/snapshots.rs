@@ -66,3 +66,32 @@ fn collect_in_every_format() {
         );
     }
 }
+
+/// `compare` in every format on two small models of one question: the
+/// Curveball case with its relays modelled, and the same reports wrongly
+/// counted as independent.
+#[test]
+fn compare_in_every_format() {
+    let path = |m: &str| format!("{}/models/{m}.toml", env!("CARGO_MANIFEST_DIR"));
+    for format in FORMATS {
+        let out = credence()
+            .args([
+                "compare",
+                &path("curveball"),
+                &path("curveball_independent"),
+                "--format",
+                format,
+            ])
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "compare --format {format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout)
+            .expect("UTF-8 output")
+            .replace(env!("CARGO_MANIFEST_DIR"), "<repo>");
+        insta::assert_snapshot!(format!("compare_curveball_{format}"), text);
+    }
+}

@@ -9,6 +9,16 @@ use super::{Cell, Doc, Line, Table, Tone, change_cell, code, strong, text, words
 /// Cruxes shown in the table; JSON lists every one.
 pub const SHOWN_CRUXES: usize = 25;
 
+/// Text whose ids are in backticks (the bottom line's sentence) as words
+/// and code spans.
+fn ticked(text: &str) -> Line {
+    text.split('`')
+        .enumerate()
+        .filter(|(_, part)| !part.is_empty())
+        .map(|(k, part)| if k % 2 == 1 { code(part) } else { words(part) })
+        .collect()
+}
+
 fn models(d: &mut Doc<'_>, view: &CompareView) {
     d.h2("Posteriors side by side");
     let mut header = vec![text("Model")];
@@ -86,7 +96,7 @@ fn models(d: &mut Doc<'_>, view: &CompareView) {
             .map(|m| {
                 let mut line: Line = vec![code(&m.name), words(": ")];
                 match (&m.bottom_line, &m.bottom_line_error) {
-                    (Some(b), _) => line.push(words(&b.text)),
+                    (Some(b), _) => line.extend(ticked(&b.text)),
                     (None, Some(e)) => line.push(words(format!("no bottom line ({e})"))),
                     (None, None) => line.push(words("no bottom line")),
                 }
@@ -195,7 +205,7 @@ fn alignment(d: &mut Doc<'_>, view: &CompareView) {
 fn consensus(d: &mut Doc<'_>, view: &CompareView) {
     d.h2("ACH consensus");
     d.note(format!(
-        "Open Synthesis's rule per cell: each model's rating (as `credence ach` gives it; NA where the item is absent or disabled); the consensus is NA when more models lack the item than rate it, else the mean rating (CC 5, C 4, N 3, I 2, II 1) rounded, a half toward N; the disagreement is the larger sample standard deviation of the ratings and of rated-or-not; a cell is disputed (!) at {} or more.",
+        "Open Synthesis's rule per cell: each model's rating (as credence ach gives it; NA where the item is absent or disabled); the consensus is NA when more models lack the item than rate it, else the mean rating (CC 5, C 4, N 3, I 2, II 1) rounded, a half toward N; the disagreement is the larger sample standard deviation of the ratings and of rated-or-not; a cell is disputed (!) at {} or more.",
         view.ach.disputed_at
     ));
     let mut header = vec![text("Item")];
