@@ -177,13 +177,27 @@ pub fn report(path: &Path, format: report::Format, output: Option<&Path>) -> u8 
     run_report(path, format, output, |m| {
         let analysed = analysis::analyse(m)?;
         let view = report::build(m, &analysed);
-        Ok(match analysis::judgement::bottom_line(m, &analysed) {
-            Ok(line) => view.with_bottom_line(m, &line),
+        let (view, line) = match analysis::judgement::bottom_line(m, &analysed) {
+            Ok(line) => (view.with_bottom_line(m, &line), Some(line)),
             Err(e) => {
                 eprintln!(
                     "warning: {}: no bottom line (the robustness checks failed: {})",
                     path.display(),
                     shown(&e)
+                );
+                (view, None)
+            }
+        };
+        if m.pending.iter().all(|i| !i.enabled) {
+            return Ok(view);
+        }
+        let statement = line.as_ref().map(|l| &l.judgement.statement);
+        Ok(match analysis::collect::plan(m, statement) {
+            Ok(plan) => view.with_indicators(m, &plan),
+            Err(e) => {
+                eprintln!(
+                    "warning: {}: no indicators to watch (valuing the pending items failed: {e})",
+                    path.display()
                 );
                 view
             }

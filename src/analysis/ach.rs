@@ -157,6 +157,9 @@ pub struct Row {
     pub origins: usize,
     /// Best h - f among the origins; `None` for an item with no reports.
     pub best_discrimination: Option<f64>,
+    /// The item's Admiralty information-credibility grade (from the
+    /// analysis).
+    pub grade: Option<super::credibility::Grade>,
     /// Diagnosticity: 1 - min/max over hypotheses of the row's likelihood.
     pub relevance: f64,
     /// 10 log10 of max/min of the row's likelihoods (may be infinite).
@@ -252,7 +255,9 @@ pub fn ach(model: &Model, analysis: &Analysis) -> Result<Ach, AnalysisError> {
             disabled.push(ItemId(i));
             continue;
         }
-        rows.push(row(model, ItemId(i), given[i]));
+        let mut r = row(model, ItemId(i), given[i]);
+        r.grade = analysis.items[i].credibility;
+        rows.push(r);
     }
     rows.sort_by(|a, b| {
         b.diagnosticity_db
@@ -416,6 +421,7 @@ fn row(model: &Model, i: ItemId, (given_true, given_false): (f64, f64)) -> Row {
         credibility,
         origins: origins.len(),
         best_discrimination,
+        grade: None,
         relevance,
         diagnosticity_db,
     }

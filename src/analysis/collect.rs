@@ -35,6 +35,10 @@ use crate::network::{Factor, Incremental};
 /// Indicators kept per hypothesis and per group, strongest first.
 pub const INDICATORS_KEPT: usize = 3;
 
+/// An indicator's likelihood ratio must exceed 1 by more than this: a
+/// ratio of 1 up to rounding raises nothing.
+pub const RAISES_BY: f64 = 1e-9;
+
 /// One possible answer of a pending item and what it would do.
 #[derive(Clone, Debug)]
 pub struct Outcome {
@@ -385,7 +389,7 @@ fn indicators(
                 .filter(|(_, m)| **m)
                 .map(|(p, _)| p)
                 .sum();
-            if positive.probability <= 0.0 || inside <= 0.0 || after <= inside {
+            if positive.probability <= 0.0 || inside <= 0.0 {
                 return None;
             }
             // Posterior odds = prior odds × LR; computed from the
@@ -397,7 +401,8 @@ fn indicators(
             } else {
                 (joint_in / inside) / (joint_out / (1.0 - inside))
             };
-            Some(Indicator {
+            // A ratio within rounding of 1 raises nothing.
+            (likelihood_ratio > 1.0 + RAISES_BY).then_some(Indicator {
                 item: c.item,
                 likelihood_ratio,
                 after,

@@ -7,6 +7,8 @@ pub mod budget;
 pub mod check;
 pub mod collect;
 pub mod compare;
+pub mod conflict;
+pub mod credibility;
 pub mod explain;
 pub mod judgement;
 pub mod ledger;
@@ -87,6 +89,15 @@ pub struct ItemResult {
     /// item minus the posterior without this one. `None` when disabled, or
     /// when it could not be computed cheaply (see `leave_one_out`).
     pub effect: Option<Vec<f64>>,
+    /// Its conflict with the rest of the evidence (Hugin's measure), in
+    /// bits: log2 [P(e_i) P(e_rest) / P(e)]. Above
+    /// [`conflict::THRESHOLD_BITS`] it is inconsistent with the rest. `None`
+    /// when disabled, or when the rest's evidence could not be computed
+    /// cheaply (as `effect`).
+    pub conflict_bits: Option<f64>,
+    /// Its information credibility on the Admiralty 1-6 scale
+    /// ([`credibility::grade`]); `None` when disabled.
+    pub credibility: Option<credibility::Grade>,
     /// How its reports trace back to independent origins.
     pub origins: Origins,
 }
@@ -135,6 +146,9 @@ pub struct Analysis {
     pub ledger: ledger::Ledger,
     /// ln P(all observed reports).
     pub log_evidence: f64,
+    /// The whole case's conflict (Hugin's measure), in bits:
+    /// log2 [Π_i P(e_i) / P(e)] over the enabled items.
+    pub conflict_bits: f64,
     /// The hypothesis with the highest posterior (the first, on a tie).
     pub leader: HypothesisId,
 }
@@ -187,6 +201,8 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
             woe_db: Vec::new(),
             group_woe_db: Vec::new(),
             effect: None,
+            conflict_bits: None,
+            credibility: None,
             origins: item.origins(),
         })
         .collect();
@@ -202,16 +218,36 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
         result.log_likelihood = ll;
     }
     let without = leave_one_out(model, &compiled, &posterior.hypotheses)?;
-    for (nodes, post) in compiled.items.iter().zip(without) {
-        items[nodes.item.0].effect = post.map(|p| {
+    for (nodes, left) in compiled.items.iter().zip(without) {
+        let result = &mut items[nodes.item.0];
+        result.conflict_bits = left.as_ref().map(|l| {
+            conflict::item_bits(
+                conflict::log_marginal(&result.log_likelihood, &priors),
+                l.log_evidence,
+                posterior.log_evidence,
+            )
+        });
+        result.effect = left.map(|l| {
             posterior
                 .hypotheses
                 .iter()
-                .zip(&p)
+                .zip(&l.posterior)
                 .map(|(a, b)| a - b)
                 .collect()
         });
     }
+    for (item, result) in model.items.iter().zip(items.iter_mut()) {
+        if result.enabled {
+            result.credibility = Some(credibility::grade(model, item, result));
+        }
+    }
+    let conflict_bits = conflict::case_bits(
+        items
+            .iter()
+            .filter(|i| i.enabled)
+            .map(|i| conflict::log_marginal(&i.log_likelihood, &priors)),
+        posterior.log_evidence,
+    );
     let reliability = compiled
         .reliability
         .iter()
@@ -232,6 +268,7 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
         reliability,
         ledger,
         log_evidence: posterior.log_evidence,
+        conflict_bits,
         leader,
     })
 }
@@ -242,7 +279,18 @@ const MAX_JOINT_ENTRIES: usize = 1 << 20;
 /// At most this many items are recomputed from scratch for leave-one-out.
 const MAX_RECOMPUTED: usize = 64;
 
-/// The posterior without each enabled item, in `compiled.items` order.
+/// The evidence without one item: the posterior and ln P(the rest).
+#[derive(Clone, Debug)]
+pub struct LeftOut {
+    /// The posterior of the hypotheses without the item.
+    pub posterior: Vec<f64>,
+    /// ln P(every other item's observed reports): what the conflict
+    /// measure needs.
+    pub log_evidence: f64,
+}
+
+/// The posterior (and the evidence) without each enabled item, in
+/// `compiled.items` order.
 ///
 /// Items are independent given the hypothesis and the latent reliabilities,
 /// so taking one out divides the joint P(h, q | evidence) by the item's
@@ -255,12 +303,12 @@ pub fn leave_one_out(
     model: &Model,
     compiled: &network::Compiled,
     posterior: &[f64],
-) -> Result<Vec<Option<Vec<f64>>>, AnalysisError> {
+) -> Result<Vec<Option<LeftOut>>, AnalysisError> {
     let joint = compiled.joint_with_latent(MAX_JOINT_ENTRIES)?;
     // Each item's division is independent of every other: they run on
     // every core and are gathered in item order, each the same arithmetic
     // as one at a time (so the result does not depend on the threads).
-    let divided: Vec<Result<Option<Vec<f64>>, InferError>> = match &joint {
+    let divided: Vec<Result<Option<LeftOut>, InferError>> = match &joint {
         Some(j) => compiled
             .items
             .par_iter()
@@ -270,7 +318,10 @@ pub fn leave_one_out(
                     for q in &compiled.reliability {
                         g = g.sum_out(q.var);
                     }
-                    g.normalized()
+                    Some(LeftOut {
+                        posterior: g.normalized()?,
+                        log_evidence: g.log_total(),
+                    })
                 }))
             })
             .collect(),
@@ -288,7 +339,10 @@ pub fn leave_one_out(
                     &[crate::model::Override::ItemEnabled(nodes.item, false)],
                 );
                 match network::compile(&m).infer() {
-                    Ok(p) => Some(p.hypotheses),
+                    Ok(p) => Some(LeftOut {
+                        posterior: p.hypotheses,
+                        log_evidence: p.log_evidence,
+                    }),
                     // Without this item the rest is impossible: it is the
                     // only thing that made the evidence coherent.
                     Err(InferError::ImpossibleEvidence) => None,
@@ -297,7 +351,7 @@ pub fn leave_one_out(
             }
             None => None,
         };
-        out.push(result.filter(|p| p.len() == posterior.len()));
+        out.push(result.filter(|p| p.posterior.len() == posterior.len()));
     }
     Ok(out)
 }

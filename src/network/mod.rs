@@ -21,4 +21,5 @@ pub use compile::{Compiled, ItemNodes, Posterior, ReliabilityNode, compile, late
 pub use factor::{Factor, VarId};
 pub use graph::{Network, Node};
 pub use incremental::Incremental;
+pub(crate) use plan::CompensatedSum;
 pub use ve::{InferError, Marginal, posterior};

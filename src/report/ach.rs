@@ -100,6 +100,9 @@ pub struct AchRow {
     pub origins: usize,
     /// The best h - f among the origins; null for an item with no reports.
     pub best_discrimination: Option<f64>,
+    /// The item's Admiralty information-credibility grade, 1 (confirmed)
+    /// to 6 (cannot be judged), as in `report`.
+    pub grade: Option<u8>,
     /// Diagnosticity: 1 - min/max over hypotheses of the row's likelihood.
     pub relevance: f64,
     /// 10 log10 of max/min of the row's likelihoods; null where infinite.
@@ -400,6 +403,7 @@ pub fn build(model: &Model, ach: &Ach) -> AchView {
                 credibility: r.credibility,
                 origins: r.origins,
                 best_discrimination: r.best_discrimination,
+                grade: r.grade.map(|g| g.grade),
                 relevance: r.relevance,
                 diagnosticity_db: finite(r.diagnosticity_db),
                 weight: r.weight(),

@@ -240,19 +240,6 @@ pub fn build(model: &Model, plan: &Plan, from_bottom_line: bool) -> CollectView 
             }
         })
         .collect();
-    let hypotheses = model
-        .hypotheses
-        .iter()
-        .zip(&plan.hypothesis_indicators)
-        .zip(&plan.posterior)
-        .map(|((h, ind), &p)| indicator_set(model, &h.id, p, ind))
-        .collect();
-    let groups = model
-        .groups
-        .iter()
-        .zip(&plan.group_indicators)
-        .map(|(g, ind)| indicator_set(model, &g.id, g.total(&plan.posterior), ind))
-        .collect();
     CollectView {
         schema: SCHEMA_VERSION,
         kind: "credence.collect",
@@ -293,6 +280,24 @@ pub fn build(model: &Model, plan: &Plan, from_bottom_line: bool) -> CollectView 
             .filter(|i| !i.enabled)
             .map(|i| i.id.clone())
             .collect(),
-        indicators: IndicatorsView { hypotheses, groups },
+        indicators: indicators_view(model, plan),
     }
+}
+
+/// The indicators to watch of a plan (also in `report`).
+pub fn indicators_view(model: &Model, plan: &Plan) -> IndicatorsView {
+    let hypotheses = model
+        .hypotheses
+        .iter()
+        .zip(&plan.hypothesis_indicators)
+        .zip(&plan.posterior)
+        .map(|((h, ind), &p)| indicator_set(model, &h.id, p, ind))
+        .collect();
+    let groups = model
+        .groups
+        .iter()
+        .zip(&plan.group_indicators)
+        .map(|(g, ind)| indicator_set(model, &g.id, g.total(&plan.posterior), ind))
+        .collect();
+    IndicatorsView { hypotheses, groups }
 }

@@ -10,6 +10,7 @@ pub mod check;
 pub mod collect;
 pub mod compare;
 pub mod doc;
+pub mod evidence_quality;
 pub mod explain;
 pub mod export;
 pub mod format;

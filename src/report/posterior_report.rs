@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::finite;
 use crate::analysis::Analysis;
-use crate::model::{Model, Reliability};
+use crate::model::{Model, Reliability, SourceId};
 
 /// Bumped whenever a field changes meaning or is removed.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -41,6 +41,13 @@ pub struct ReportView {
     pub sources: Vec<SourceView>,
     /// How much weight rests on each independent origin.
     pub origin_ledger: LedgerView,
+    /// Hugin's conflict measure for the whole case and the items
+    /// inconsistent with the rest of the evidence.
+    pub conflict: super::evidence_quality::ConflictView,
+    /// The indicators to watch (from `credence collect`): present only when
+    /// the model has pending evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indicators: Option<super::collect::IndicatorsView>,
     /// ln P(all observed reports) under the model.
     pub log_evidence: f64,
     /// The ICD 203 bands the terms above come from: the standard ranges, or
@@ -142,6 +149,18 @@ pub struct EvidenceView {
     /// Posterior with every item minus posterior without this one, per
     /// hypothesis; null when disabled or not computed (very large models).
     pub effect: Option<Vec<f64>>,
+    /// Its conflict with the rest of the evidence in bits (Hugin's
+    /// measure, log2 [P(e_i) P(e_rest) / P(e)]); null when disabled or not
+    /// computed (as `effect`).
+    pub conflict_bits: Option<f64>,
+    /// The conflict is above the threshold: "inconsistent with the rest of
+    /// the evidence".
+    pub inconsistent: bool,
+    /// Its information credibility (Admiralty 1-6); null when disabled.
+    pub credibility: Option<super::evidence_quality::CredibilityView>,
+    /// MISP taxonomy tags: `admiralty-scale:information-credibility="N"`
+    /// (empty when disabled).
+    pub misp_tags: Vec<String>,
     /// Each report, in the order written.
     pub report_details: Vec<ReportDetail>,
 }
@@ -183,6 +202,11 @@ pub struct SourceView {
     pub bias: f64,
     /// For a source whose reliability is an interval: what the evidence says.
     pub learned: Option<LearnedView>,
+    /// Its reliability as an Admiralty letter (`a` to `f`): the letter
+    /// written, else the best the reliability reaches on the model's scale.
+    pub admiralty: String,
+    /// MISP taxonomy tags: `admiralty-scale:source-reliability="x"`.
+    pub misp_tags: Vec<String>,
 }
 
 /// The origin ledger (see [`crate::analysis::ledger`]).
@@ -370,6 +394,14 @@ pub fn build(model: &Model, analysis: &Analysis) -> ReportView {
                 strength_db: finite(r.strength_db()),
                 diagnostic: r.is_diagnostic(),
                 effect: r.effect.clone(),
+                conflict_bits: r.conflict_bits,
+                inconsistent: super::evidence_quality::inconsistent(r),
+                credibility: r.credibility.map(super::evidence_quality::credibility_view),
+                misp_tags: r
+                    .credibility
+                    .map(super::evidence_quality::credibility_tag)
+                    .into_iter()
+                    .collect(),
                 report_details,
             }
         })
@@ -393,6 +425,8 @@ pub fn build(model: &Model, analysis: &Analysis) -> ReportView {
                     levels: l.levels.clone(),
                     posterior: l.posterior.clone(),
                 }),
+            admiralty: crate::analysis::credibility::source_letter(model, SourceId(s)).to_string(),
+            misp_tags: vec![super::evidence_quality::reliability_tag(model, SourceId(s))],
         })
         .collect();
     let origin_ledger = ledger_view(model, &analysis.ledger);
@@ -412,6 +446,8 @@ pub fn build(model: &Model, analysis: &Analysis) -> ReportView {
         evidence,
         sources,
         origin_ledger,
+        conflict: super::evidence_quality::conflict_view(model, analysis),
+        indicators: None,
         log_evidence: analysis.log_evidence,
         icd203_standard: scale == bands(&crate::model::Scales::default()),
         icd203_scale: scale,
@@ -426,6 +462,17 @@ impl ReportView {
         line: &crate::analysis::judgement::BottomLine,
     ) -> ReportView {
         self.bottom_line = Some(super::judgement::BottomLineView::build(model, line));
+        self
+    }
+
+    /// The view with the indicators to watch from a collection plan (for a
+    /// model with pending evidence).
+    pub fn with_indicators(
+        mut self,
+        model: &Model,
+        plan: &crate::analysis::collect::Plan,
+    ) -> ReportView {
+        self.indicators = Some(super::collect::indicators_view(model, plan));
         self
     }
 }

@@ -22,10 +22,11 @@ use crate::model_gen::{Limits, ModelSpec, model_spec};
 
 const TOLERANCE: f64 = 1e-12;
 
-fn files() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/collect");
+/// The `.toml` files of a folder of the repository, sorted.
+fn files(dir: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut v: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("tests/collect/")
+        .expect(dir)
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
@@ -70,7 +71,7 @@ fn number(s: &str) -> f64 {
 fn known_answers() {
     let mut checked = 0;
     let mut failures = Vec::new();
-    for path in files() {
+    for path in files("tests/collect") {
         let text = std::fs::read_to_string(&path).unwrap();
         let m = load(&text);
         let p = plan_of(&m);
@@ -392,5 +393,141 @@ proptest! {
                 Err(_) => prop_assert!(o.probability < 1e-12),
             }
         }
+    }
+}
+
+/// Hugin's conflict measure and the credibility grades, from the headers
+/// of `tests/conflict/*.toml`: `# case: X` (bits), `# item: ID = X`,
+/// `# grade: ID = N`.
+#[test]
+fn conflict_and_grades_known_answers() {
+    let paths = files("tests/conflict");
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let m = load(&text);
+        let a = analysis::analyse(&m).expect("analyses");
+        let name = path.display();
+        for line in text.lines() {
+            let Some((key, rest)) = line.strip_prefix("# ").and_then(|l| l.split_once(':')) else {
+                continue;
+            };
+            let item = |id: &str| {
+                let i = m
+                    .item(id.trim())
+                    .unwrap_or_else(|| panic!("{name}: no item {id}"));
+                &a.items[i.0]
+            };
+            let mut near = |what: String, got: Option<f64>, want: f64| {
+                checked += 1;
+                if got.is_none_or(|g| (g - want).abs() > TOLERANCE) {
+                    failures.push(format!("{name}: {what} = {got:?}, expected {want}"));
+                }
+            };
+            match key {
+                "case" => near("case conflict".into(), Some(a.conflict_bits), number(rest)),
+                "item" => {
+                    let (id, x) = rest.split_once('=').unwrap();
+                    near(
+                        format!("conflict of {id}"),
+                        item(id).conflict_bits,
+                        number(x),
+                    );
+                }
+                "grade" => {
+                    let (id, n) = rest.split_once('=').unwrap();
+                    checked += 1;
+                    let got = item(id).credibility.map(|g| g.grade);
+                    let want: u8 = n.trim().parse().unwrap();
+                    if got != Some(want) {
+                        failures.push(format!("{name}: grade of {id} = {got:?}, expected {want}"));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked >= 10, "only {checked} expectations found");
+}
+
+#[test]
+fn check_warns_and_report_flags_evidence_in_conflict() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conflict");
+    let out = credence()
+        .arg("check")
+        .arg(dir.join("two.toml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: the evidence is in conflict: 1.47 bits"),
+        "{err}"
+    );
+    let out = credence()
+        .arg("check")
+        .arg(dir.join("single.toml"))
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("in conflict"));
+    let out = credence()
+        .arg("report")
+        .arg(dir.join("two.toml"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "Inconsistent with the rest of the evidence: for_a (+1.47 bits), for_b (+1.47 bits)"
+        ),
+        "{text}"
+    );
+    let out = credence()
+        .args(["report", "--format", "json"])
+        .arg(dir.join("relays.toml"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let confirmed = v["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "confirmed")
+        .unwrap();
+    assert_eq!(confirmed["credibility"]["grade"], 1);
+    assert_eq!(
+        confirmed["misp_tags"][0],
+        "admiralty-scale:information-credibility=\"1\""
+    );
+    let officials = v["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "officials")
+        .unwrap();
+    assert_eq!(
+        officials["misp_tags"][0],
+        "admiralty-scale:source-reliability=\"b\""
+    );
+}
+
+/// However many outlets relay one origin, however reliable, the item is
+/// never graded 1: a relay never confirms.
+#[test]
+fn relays_of_one_origin_never_confirm() {
+    for outlets in 1..=6 {
+        let relays: Vec<String> = (0..outlets)
+            .map(|k| format!("{{ id = \"o{k}\", source = \"wire\", via = \"origin\" }}"))
+            .collect();
+        let text = format!(
+            "[[hypotheses]]\nid = \"a\"\ntitle = \"A\"\n[[hypotheses]]\nid = \"b\"\ntitle = \"B\"\n[[sources]]\nid = \"insider\"\ntitle = \"I\"\nreliability = \"A\"\n[[sources]]\nid = \"wire\"\ntitle = \"W\"\nreliability = \"A\"\n[[evidence]]\nid = \"story\"\nclaim = \"c\"\nlikelihood = {{ a = 0.9, b = 0.2 }}\nreports = [ {{ id = \"origin\", source = \"insider\" }}, {} ]\n",
+            relays.join(", ")
+        );
+        let m = load(&text);
+        let a = analysis::analyse(&m).unwrap();
+        let grade = a.items[0].credibility.unwrap().grade;
+        assert_eq!(grade, 2, "{outlets} outlets");
     }
 }

@@ -47,6 +47,26 @@ fn every_command_in_every_format() {
     }
 }
 
+/// `collect` in every format on a small model with pending items and a
+/// group (the teaching models above have none, so theirs would be empty).
+#[test]
+fn collect_in_every_format() {
+    let path = format!("{}/tests/collect/group.toml", env!("CARGO_MANIFEST_DIR"));
+    for format in FORMATS {
+        let out = credence()
+            .args(["collect", &path, "--format", format])
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "collect --format {format}");
+        insta::assert_snapshot!(
+            format!("collect_group_{format}"),
+            String::from_utf8(out.stdout)
+                .expect("UTF-8 output")
+                .replace(env!("CARGO_MANIFEST_DIR"), "<repo>")
+        );
+    }
+}
+
 /// `compare` in every format on two small models of one question: the
 /// Curveball case with its relays modelled, and the same reports wrongly
 /// counted as independent.

@@ -18,8 +18,8 @@ pub fn ach(view: &AchView) -> Doc<'_> {
     d.note("Items by hypotheses, most diagnostic item first (Heuer).");
     let mut header = vec![text("Item")];
     header.extend(view.hypotheses.iter().map(|h| vec![code(&h.id)]));
-    header.extend(["Rated by", "Credibility", "Origins", "Relevance"].map(text));
-    let right: Vec<usize> = (n + 2..n + 5).collect();
+    header.extend(["Rated by", "Credibility", "Grade", "Origins", "Relevance"].map(text));
+    let right: Vec<usize> = (n + 2..n + 6).collect();
     let mut tab = Table::new(header, &right);
     for r in &view.rows {
         let mut first = Cell::code(&r.id).with_subline(&r.claim);
@@ -40,6 +40,10 @@ pub fn ach(view: &AchView) -> Doc<'_> {
             _ => "mixed",
         }));
         row.push(Cell::text(four_decimals(r.credibility)));
+        row.push(r.grade.map_or_else(
+            || Cell::text("n/a").tone(Tone::Muted),
+            |g| Cell::text(g.to_string()),
+        ));
         row.push(if r.best_discrimination.is_some() {
             Cell::text(r.origins.to_string())
         } else {
@@ -55,7 +59,7 @@ pub fn ach(view: &AchView) -> Doc<'_> {
             .iter()
             .map(|h| Cell::text(h.inconsistency.to_string()).tone(Tone::Leading)),
     );
-    score.extend((0..4).map(|_| Cell::empty()));
+    score.extend((0..5).map(|_| Cell::empty()));
     tab.row(score);
     let mut weighted = vec![Cell::text("Weighted (× credibility × relevance)")];
     weighted.extend(
@@ -63,7 +67,7 @@ pub fn ach(view: &AchView) -> Doc<'_> {
             .iter()
             .map(|h| Cell::text(four_decimals(h.weighted_inconsistency))),
     );
-    weighted.extend((0..4).map(|_| Cell::empty()));
+    weighted.extend((0..5).map(|_| Cell::empty()));
     tab.row(weighted);
     d.table(tab);
     if !view.disabled.is_empty() {
@@ -72,7 +76,7 @@ pub fn ach(view: &AchView) -> Doc<'_> {
         d.note_line(line);
     }
     d.note(format!(
-        "CC very consistent, C consistent, N neutral, I inconsistent, II very inconsistent. Rated by: model = as the model wrote it; derived = from the likelihood ratio of h against the mean of the other hypotheses: N below {} dB, C/I from {} dB, CC/II from {} dB. (denied): the reports on balance deny the claim, so the row rates its negation. Credibility = 1 - min/max of P(reports | E) and P(reports | not E). Relevance = 1 - min/max of the row's likelihoods over hypotheses. Weighted score: each I or II times credibility × relevance.",
+        "CC very consistent, C consistent, N neutral, I inconsistent, II very inconsistent. Rated by: model = as the model wrote it; derived = from the likelihood ratio of h against the mean of the other hypotheses: N below {} dB, C/I from {} dB, CC/II from {} dB. (denied): the reports on balance deny the claim, so the row rates its negation. Credibility = 1 - min/max of P(reports | E) and P(reports | not E). Grade: the information's Admiralty credibility grade (1 confirmed by other sources to 6 cannot be judged), as in the report. Relevance = 1 - min/max of the row's likelihoods over hypotheses. Weighted score: each I or II times credibility × relevance.",
         view.thresholds.neutral_db, view.thresholds.neutral_db, view.thresholds.strong_db
     ));
 

@@ -162,7 +162,12 @@ pub fn collect(view: &CollectView) -> Doc<'_> {
         "bottom_line" => "The judgement measured is the bottom line's: ",
         _ => "No bottom line could be computed; the judgement measured is the leader: ",
     }));
-    intro.push(strong(&view.judgement.statement.title));
+    let title = &view.judgement.statement.title;
+    intro.push(strong(match view.judgement.statement.kind {
+        "leads" => format!("{title} is the most likely"),
+        "group" => format!("the truth is in {title}"),
+        _ => format!("one of {title}"),
+    }));
     intro.push(words("."));
     d.para(intro);
     if view.candidates.is_empty() {

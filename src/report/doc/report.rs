@@ -236,6 +236,47 @@ fn origin_ledger<'a>(d: &mut Doc<'a>, view: &'a ReportView) {
     }
 }
 
+/// Hugin's conflict measure: the case, and the items inconsistent with the
+/// rest of the evidence.
+fn conflict(d: &mut Doc<'_>, view: &ReportView) {
+    let c = &view.conflict;
+    let mut line = vec![words(format!(
+        "Conflict (Hugin's measure, log2 of the product of each item's probability over the probability of all the evidence): {} bits for the whole case",
+        signed_two_decimals(c.bits)
+    ))];
+    if c.in_conflict {
+        line.push(strong(format!(
+            ", above {} bit: the evidence pulls in different directions",
+            c.threshold_bits
+        )));
+    }
+    line.push(words("."));
+    d.note_line(line);
+    if c.inconsistent_items.is_empty() {
+        return;
+    }
+    let mut line = vec![strong("Inconsistent with the rest of the evidence: ")];
+    for (n, id) in c.inconsistent_items.iter().enumerate() {
+        if n > 0 {
+            line.push(words(", "));
+        }
+        line.push(code(id));
+        if let Some(bits) = view
+            .evidence
+            .iter()
+            .find(|e| &e.id == id)
+            .and_then(|e| e.conflict_bits)
+        {
+            line.push(words(format!(" ({} bits)", signed_two_decimals(bits))));
+        }
+    }
+    line.push(words(format!(
+        ". The rest of the evidence makes each less than half as probable as it is on its own (conflict above {} bit): check the item, its likelihoods and its sources.",
+        c.threshold_bits
+    )));
+    d.para(line);
+}
+
 /// The report view laid out as a document.
 pub fn report(view: &ReportView) -> Doc<'_> {
     let mut d = Doc::new(&view.model, "report", "Posterior report");
@@ -304,8 +345,9 @@ pub fn report(view: &ReportView) -> Doc<'_> {
     header.push(vec![words("Effect on P("), code(&view.leading), words(")")]);
     header.push(text("Reports"));
     header.push(text("Origins"));
+    header.push(text("Credibility"));
     let k = view.hypotheses.len();
-    let right: Vec<usize> = (1..=k + 3).collect();
+    let right: Vec<usize> = (1..=k + 4).collect();
     let mut tab = super::Table::new(header, &right);
     let ranked = view
         .evidence_ranking
@@ -329,12 +371,21 @@ pub fn report(view: &ReportView) -> Doc<'_> {
             row.push(Cell::text(e.reports.to_string()));
             row.push(Cell::text(e.origins.to_string()));
         }
+        row.push(match &e.credibility {
+            Some(c) if e.inconsistent => {
+                Cell::text(format!("{} (conflict)", c.grade)).tone(Tone::Warning)
+            }
+            Some(c) => Cell::text(c.grade.to_string()),
+            None => Cell::text("n/a").tone(Tone::Muted),
+        });
         tab.row(row);
     }
     if tab.is_empty() {
         d.para(text("The model has no evidence items."));
     } else {
         d.table(tab);
+        d.note("Credibility: the information's Admiralty grade, from its independent origins, their sources' reliability and whether the rest of the evidence agrees: 1 confirmed by other sources, 2 probably true, 3 possibly true, 4 doubtful, 5 improbable, 6 truth cannot be judged (docs/FORMAT.md, \"Credibility grades\"). A relay never confirms.");
+        conflict(&mut d, view);
     }
     let flat: Vec<String> = view
         .evidence
@@ -347,6 +398,12 @@ pub fn report(view: &ReportView) -> Doc<'_> {
         line.extend(code_list(&flat));
         line.push(words("."));
         d.note_line(line);
+    }
+
+    if let Some(indicators) = &view.indicators {
+        d.h2("Indicators to watch");
+        super::collect::indicators(&mut d, &indicators.hypotheses, &indicators.groups);
+        d.note("From the model's pending evidence: `credence collect` ranks it by expected information.");
     }
 
     d.h2("Reports and independent origins");
