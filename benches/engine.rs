@@ -298,5 +298,42 @@ fn comparison(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench, analyses, judgement, comparison);
+/// `collect` on 1,000 items with 100 more pending (the last 100 of a
+/// generated 1,100-item model, marked `pending = true`, their reports
+/// stripped of answers): valuing every pending item (exact mutual
+/// information, every outcome's posterior, the judgement's survival,
+/// indicators) given the bottom line's statement, target under 50 ms; and
+/// the whole command's work (analysis and bottom line first).
+fn collection(c: &mut Criterion) {
+    let text = generate(simple(1_100));
+    let Some(cut) = text.find("[[evidence]]\nid = \"e1000\"") else {
+        panic!("the generated model has its 1,001st item");
+    };
+    let (known, tail) = text.split_at(cut);
+    let pending = tail
+        .replace(", asserts = false", "")
+        .replace("claim = \"Claim", "pending = true\nclaim = \"Claim");
+    let m = model_of(&format!("{known}{pending}"));
+    assert_eq!((m.items.len(), m.pending.len()), (1_000, 100));
+    let a = analysis::analyse(&m).expect("analyses");
+    let line = analysis::judgement::bottom_line(&m, &a).expect("judges");
+    let mut group = c.benchmark_group("collect/simple");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(500));
+    group.bench_function("plan/1000+100", |b| {
+        b.iter(|| analysis::collect::plan(&m, Some(&line.judgement.statement)).expect("plans"))
+    });
+    group.bench_function("command/1000+100", |b| {
+        b.iter(|| {
+            let a = analysis::analyse(&m).expect("analyses");
+            let line = analysis::judgement::bottom_line(&m, &a).expect("judges");
+            analysis::collect::plan(&m, Some(&line.judgement.statement)).expect("plans")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, analyses, judgement, comparison, collection);
 criterion_main!(benches);
