@@ -31,7 +31,10 @@ pub fn consistency(model: &Model) -> Vec<Diagnostic> {
         InferError::TooLarge { .. } => {
             "give some sources a point reliability instead of an interval, or use `credence simulate`"
         }
-        InferError::UnknownVariable(_) => "this is a bug in credence; please report it",
+        // Only `query --all` on a BIF network calibrates; a model never does.
+        InferError::CalibrationTooLarge { .. } | InferError::UnknownVariable(_) => {
+            "this is a bug in credence; please report it"
+        }
     };
     vec![Diagnostic::error(error.to_string()).hint(hint)]
 }

@@ -51,11 +51,41 @@ pub fn all_marginals(
     net: &Network,
     evidence: &[(VarId, usize)],
 ) -> Result<AllMarginals, InferError> {
+    all_marginals_within(
+        net,
+        evidence,
+        DEFAULT_BUDGET_BYTES,
+        CALIBRATION_BUDGET_BYTES,
+    )
+}
+
+/// Every table one calibration keeps between its two passes, summed: the
+/// collect pass's messages stay until the distribute pass has used them,
+/// so unlike one elimination the whole order's tables can be alive at once.
+pub const CALIBRATION_BUDGET_BYTES: usize = 1024 * 1024 * 1024;
+
+/// As [`all_marginals`], with the largest table under `table_budget` bytes
+/// and every table of the order together under `total_budget` bytes, both
+/// checked before any table is built.
+fn all_marginals_within(
+    net: &Network,
+    evidence: &[(VarId, usize)],
+    table_budget: usize,
+    total_budget: usize,
+) -> Result<AllMarginals, InferError> {
     let cards = net.cards();
     let (factors, eliminate) = prepare(cpts(net), evidence, &[], &cards);
     let scopes: Vec<&[VarId]> = factors.iter().flatten().map(Factor::vars).collect();
     let order = best(&scopes, &eliminate, &cards);
-    check_budget(&order, DEFAULT_BUDGET_BYTES)?;
+    check_budget(&order, table_budget)?;
+    let total_bytes = order.total_entries * 8.0;
+    if total_bytes > total_budget as f64 {
+        return Err(InferError::CalibrationTooLarge {
+            entries: order.total_entries,
+            mib: total_bytes / (1024.0 * 1024.0),
+            budget_mib: total_budget / (1024 * 1024),
+        });
+    }
     let buckets = order.order.len();
     let mut position = vec![usize::MAX; cards.len()];
     for (i, &v) in order.order.iter().enumerate() {
@@ -157,6 +187,18 @@ probability ( c | a ) { (y) 0.9, 0.1; (n) 0.2, 0.8; }
 probability ( d | b, c ) { (p, y) 0.1, 0.9; (q, y) 0.6, 0.4; (r, y) 0.3, 0.7; (p, n) 0.5, 0.5; (q, n) 0.99, 0.01; (r, n) 0.0, 1.0; }
 probability ( e | c ) { (y) 0.4, 0.6; (n) 0.7, 0.3; }
 ";
+
+    #[test]
+    fn the_tables_of_both_passes_together_are_budgeted() {
+        let net = bif::parse(NET).expect("parses").net;
+        // Every table alone fits in 64 bytes; all of them together do not.
+        let refused = all_marginals_within(&net, &[], 64 * 8, 16 * 8);
+        let Err(InferError::CalibrationTooLarge { entries, .. }) = refused else {
+            panic!("expected a refusal, got {refused:?}");
+        };
+        assert!(entries > 16.0, "{entries}");
+        assert!(all_marginals_within(&net, &[], 64 * 8, 1 << 20).is_ok());
+    }
 
     #[test]
     fn equals_one_elimination_per_node() {

@@ -35,6 +35,19 @@ pub enum InferError {
         /// The budget in MiB.
         budget_mib: usize,
     },
+    #[error(
+        "answering every node at once keeps {entries:.3e} table entries (about {mib:.0} MiB) for the second pass, over the budget of {budget_mib} MiB: ask for one node at a time (--target), or add evidence"
+    )]
+    /// Every table of one calibration together would be over the budget
+    /// (each table alone fits).
+    CalibrationTooLarge {
+        /// Entries of every table the elimination order builds, summed.
+        entries: f64,
+        /// Their size in MiB.
+        mib: f64,
+        /// The budget in MiB.
+        budget_mib: usize,
+    },
     /// A query named a variable the network does not have.
     #[error("unknown variable {0}")]
     UnknownVariable(VarId),
