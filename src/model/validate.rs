@@ -377,9 +377,62 @@ fn read_id(
         );
         return None;
     }
+    if !id.is_ascii()
+        && let Some(d) = look_alike_id(&id, what)
+    {
+        cx.push(d.at(node_span.clone()));
+    }
     // Kept as the file's offset: a later duplicate may be in another block.
     seen.insert(id.clone(), cx.absolute(&node_span));
     Some(id)
+}
+
+/// A warning for an id that can look like another while being a different
+/// string: combining marks (`cafe` + U+0301 prints as `café`, which is
+/// U+00E9 when typed on most keyboards: two ids that read the same and
+/// never match), or Cyrillic or Greek letters beside Latin ones (Cyrillic
+/// `а` U+0430 in `wsj_а` reads as Latin `a`). The code points are shown,
+/// since the text alone cannot show the difference.
+fn look_alike_id(id: &str, what: &str) -> Option<Diagnostic> {
+    let combining = |c: char| matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F);
+    // Greek and Coptic (U+0370-03FF), Cyrillic and its supplement (to U+052F).
+    let cyrillic_or_greek = |c: char| matches!(c as u32, 0x0370..=0x052F);
+    let spelled = || {
+        id.chars()
+            .map(|c| {
+                if c.is_ascii() && !c.is_ascii_control() {
+                    c.to_string()
+                } else {
+                    crate::escape::describe(c)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    if id.chars().any(combining) {
+        return Some(
+            Diagnostic::warning(format!(
+                "{what} id `{}` holds a combining mark: it reads like an id typed with the accented letter, but does not match it ({})",
+                crate::escape::visible(id),
+                spelled()
+            ))
+            .label("combining mark in this id")
+            .hint("write the accented letter as one character (Unicode NFC), or use an ASCII id"),
+        );
+    }
+    let latin = id.chars().any(|c| c.is_ascii_alphabetic());
+    if latin && id.chars().any(cyrillic_or_greek) {
+        return Some(
+            Diagnostic::warning(format!(
+                "{what} id `{}` mixes Latin letters with Cyrillic or Greek ones that can look the same ({})",
+                crate::escape::visible(id),
+                spelled()
+            ))
+            .label("mixed scripts in this id")
+            .hint("use one script for an id (ASCII ids are safest): a look-alike letter makes an id that reads like another and never matches it"),
+        );
+    }
+    None
 }
 
 fn read_hypotheses(cx: &mut Cx<'_>, node: Option<&Node<'_>>) -> Vec<Hypothesis> {

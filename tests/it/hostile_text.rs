@@ -330,3 +330,40 @@ fn a_span_anywhere_renders_even_inside_a_line_break() {
         }
     }
 }
+
+/// Ids that read like others but are different strings (a combining
+/// accent, a Cyrillic letter among Latin ones) are warned about at their
+/// line and column, with the code points the text cannot show; the model
+/// stays valid.
+#[test]
+fn look_alike_ids_are_warned_about_with_their_code_points() {
+    let dir = TempDir::new("look_alike");
+    let path = dir.path("look_alike.toml");
+    std::fs::write(
+        &path,
+        "[model]\ntitle = \"Look-alikes\"\n\n\
+         [[hypotheses]]\nid = \"cafe\u{301}\"\ntitle = \"A\"\n\n\
+         [[hypotheses]]\nid = \"w\u{0455}j\"\ntitle = \"B\"\n\n\
+         [[hypotheses]]\nid = \"caf\u{e9}_plain\"\ntitle = \"C\"\n",
+    )
+    .expect("writes");
+    let out = crate::cli::credence()
+        .arg("check")
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("U+0301"), "{text}");
+    assert!(text.contains("combining mark"), "{text}");
+    assert!(text.contains("look_alike.toml:5:6"), "{text}");
+    assert!(text.contains("U+0455"), "{text}");
+    assert!(text.contains("mixes Latin letters"), "{text}");
+    assert!(text.contains("look_alike.toml:9:6"), "{text}");
+    // An accented letter written as one character is an ordinary id.
+    assert_eq!(text.matches("warning: hypothesis id").count(), 2, "{text}");
+}
