@@ -632,6 +632,29 @@ fn query_sets(
             return USAGE;
         }
     };
+    // Estimated before any set is answered: every line is a full query
+    // (with --all, every node's posterior), so a long file multiplies both
+    // the numbers printed and the elimination work. The order without
+    // evidence bounds each set's tables (evidence only shrinks them).
+    let cards = parsed.net.cards();
+    let per_set = match args.target {
+        Some(_) => cards.iter().copied().max().unwrap_or(0),
+        None => cards.iter().sum(),
+    } as f64;
+    let order = credence::network::calibrate::calibration_order(&parsed.net, &[]);
+    let estimate = analysis::budget::Estimate {
+        results: sets.len() as f64 * per_set,
+        results_budget: analysis::budget::MAX_PRINTED_RESULTS,
+        work: sets.len() as f64 * order.total_entries,
+    };
+    if let Err(e) = estimate.check(
+        "query",
+        || "split the evidence file, or ask for one --target instead of every node".to_string(),
+        || "split the evidence file: each line is a full inference on this network".to_string(),
+    ) {
+        eprintln!("error: {sets_name}: {}", shown(&e));
+        return INVALID;
+    }
     let mut answers = Vec::with_capacity(sets.len());
     for set in &sets {
         match query::run_set(parsed, args.target, observed, set, args.file_evidence) {

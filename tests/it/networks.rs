@@ -410,3 +410,41 @@ fn over_budget_refusal_names_the_nodes_and_gives_bif_advice() {
     ]);
     assert_eq!(json["posterior"][0]["probability"], 0.5);
 }
+
+/// A long evidence file is estimated before any line is answered: with
+/// --all every line prints every node's posterior, and a file of three
+/// million empty sets is refused at once with the estimate (exit 1),
+/// while three lines are answered.
+#[test]
+fn a_long_evidence_file_is_refused_before_any_work() {
+    let dir = crate::robustness::TempDir::new("evidence-sets-budget");
+    let net = dir.path("cab.bif");
+    let o = credence()
+        .args(["export", "models/cab.toml", "--format", "bif", "-o"])
+        .arg(&net)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0));
+    let many = dir.path("many.jsonl");
+    std::fs::write(&many, "{}\n".repeat(3_000_000)).expect("writes");
+    let few = dir.path("few.jsonl");
+    std::fs::write(&few, "{}\n".repeat(3)).expect("writes");
+    let refused = credence()
+        .args(["query", "--all", "--evidence-file"])
+        .arg(&many)
+        .arg(&net)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{err}");
+    assert!(err.contains("over the budget"), "{err}");
+    assert!(refused.stdout.is_empty());
+    let answered = credence()
+        .args(["query", "--all", "--evidence-file"])
+        .arg(&few)
+        .arg(&net)
+        .output()
+        .expect("runs");
+    assert_eq!(answered.status.code(), Some(0));
+}
