@@ -35,6 +35,7 @@ mod ledger;
 mod lints;
 mod networks;
 mod orders;
+mod output_budget;
 mod printed_numbers;
 mod properties;
 mod ranges;
