@@ -39,6 +39,7 @@ mod properties;
 mod ranges;
 mod report_formats;
 mod robustness;
+mod scaled;
 mod seed_model;
 mod sensitivity;
 mod serve;
