@@ -113,11 +113,10 @@ def worker(bif, budget):
             break
 
 
-def run_pgmpy(python, bif, timeout):
-    """Times pgmpy on one file. Returns (times, states, posterior, problem,
-    versions): problem is None, "timeout" or "error"; on a timeout the runs
-    that finished are kept."""
-    cmd = [python, os.path.abspath(__file__), "--worker", bif, str(timeout)]
+def worker_events(cmd, timeout):
+    """Runs a worker that prints one JSON object a line. Returns (events,
+    problem): problem is None, "timeout" or "error"; on a timeout the
+    events printed before it are kept. compare_peers.py uses it too."""
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         out, problem = proc.stdout, None
@@ -128,12 +127,23 @@ def run_pgmpy(python, bif, timeout):
         out, problem = e.stdout or "", "timeout"
         if isinstance(out, bytes):
             out = out.decode()
-    times, states, posterior, meta = [], None, None, {}
+    events = []
     for line in out.splitlines():
         try:
-            event = json.loads(line)  # json reads NaN and Infinity
+            events.append(json.loads(line))  # json reads NaN and Infinity
         except ValueError:
             continue  # a line cut short by the timeout's kill
+    return events, problem
+
+
+def run_pgmpy(python, bif, timeout):
+    """Times pgmpy on one file. Returns (times, states, posterior, problem,
+    versions): problem is None, "timeout" or "error"; on a timeout the runs
+    that finished are kept."""
+    cmd = [python, os.path.abspath(__file__), "--worker", bif, str(timeout)]
+    events, problem = worker_events(cmd, timeout)
+    times, states, posterior, meta = [], None, None, {}
+    for event in events:
         if "seconds" in event:
             times.append(event["seconds"])
         if "posterior" in event:
@@ -235,16 +245,23 @@ COLUMNS = [
 ]
 
 
-def table(rows, markdown):
-    cells = [[str(r[k]) for k, _ in COLUMNS] for r in rows]
-    heads = [h for _, h in COLUMNS]
+def render(heads, cells, markdown, left=0):
+    """A table of text `cells` under `heads`, aligned in columns or in
+    Markdown; the first `left` columns left-aligned, the rest right-aligned
+    (numbers read best that way). compare_peers.py uses it too."""
     if markdown:
-        lines = ["| " + " | ".join(heads) + " |", "|" + "|".join(" ---: " for _ in heads) + "|"]
-        lines += ["| " + " | ".join(c) + " |" for c in cells]
-        return "\n".join(lines)
+        rule = [" --- " if i < left else " ---: " for i in range(len(heads))]
+        lines = ["| " + " | ".join(heads) + " |", "|" + "|".join(rule) + "|"]
+        return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in cells])
     widths = [max(len(x) for x in col) for col in zip(heads, *cells)]
-    # Right-align everything: numbers read best that way and the text is short.
-    return "\n".join("  ".join(x.rjust(w) for x, w in zip(line, widths)) for line in [heads] + cells)
+    return "\n".join(
+        "  ".join(x.ljust(w) if i < left else x.rjust(w) for i, (x, w) in enumerate(zip(line, widths)))
+        for line in [heads] + cells
+    )
+
+
+def table(rows, markdown):
+    return render([h for _, h in COLUMNS], [[str(r[k]) for k, _ in COLUMNS] for r in rows], markdown)
 
 
 def default_python():

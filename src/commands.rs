@@ -109,11 +109,13 @@ pub fn check(path: &Path, json: bool) -> u8 {
     }
     let view = report::check::build(&file, checked.model.as_ref(), &diagnostics);
     let written = if json {
-        print_to(None, |out| report::write_json(&view, out))
+        print_to(None, advice::CHECK, |out| report::write_json(&view, out))
     } else {
         show(&file, &diagnostics, Severity::Note);
         if view.valid {
-            print_to(None, |out| writeln!(out, "{}", view.verdict()))
+            print_to(None, advice::CHECK, |out| {
+                writeln!(out, "{}", view.verdict())
+            })
         } else {
             eprintln!("{}", view.verdict());
             Ok(())
@@ -147,13 +149,34 @@ impl From<BadArgument> for Stop {
     }
 }
 
+/// What each command's over-budget refusal advises (see
+/// `output::write`): how to ask that command for less output.
+mod advice {
+    pub const CHECK: &str = "fix the model's first errors and check again";
+    pub const REPORT: &str = "split the model into fewer items or hypotheses";
+    pub const WHATIF: &str = "name fewer scenarios instead of --all";
+    pub const SENSITIVITY: &str = "use fewer --points";
+    pub const SIMULATE: &str = "split the model into fewer hypotheses";
+    pub const ACH: &str = "split the model: the matrix is items x hypotheses";
+    pub const COLLECT: &str = "mark fewer items pending";
+    pub const COMPARE: &str = "compare fewer models at once";
+    pub const EXPLAIN: &str = "explain one item with --item ID";
+    pub const GRAPH: &str = "draw a smaller model: split it into fewer items or hypotheses";
+    pub const EXPORT: &str = "split the model into fewer items or hypotheses";
+    pub const IMPORT: &str = "split the spreadsheet";
+    pub const QUERY: &str = "ask for one --target instead of --all, or split the evidence file";
+    pub const HELP: &str = "write the pages one at a time";
+}
+
 /// The one path of every report command (report, whatif, sensitivity,
 /// simulate, ach, explain): load the model, analyse it and build the
-/// command's view (`build`), write the view in `format`.
+/// command's view (`build`), write the view in `format` (refused over the
+/// output budget with `advice`).
 fn run_report<V: report::View>(
     path: &Path,
     format: report::Format,
     output: Option<&Path>,
+    advice: &'static str,
     build: impl FnOnce(&Model) -> Result<V, Stop>,
 ) -> u8 {
     let m = match load(path, Severity::Warning) {
@@ -161,7 +184,7 @@ fn run_report<V: report::View>(
         Err(code) => return code,
     };
     match build(&m) {
-        Ok(view) => finish(print_report(output, format, &view)),
+        Ok(view) => finish(print_report(output, format, advice, &view)),
         Err(Stop::Analysis(e)) => {
             eprintln!("error: {}: {}", path.display(), shown(&e));
             INVALID
@@ -174,7 +197,7 @@ fn run_report<V: report::View>(
 }
 
 pub fn report(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
-    run_report(path, format, output, |m| {
+    run_report(path, format, output, advice::REPORT, |m| {
         let analysed = analysis::analyse(m)?;
         let view = report::build(m, &analysed);
         let (view, line) = match analysis::judgement::bottom_line(m, &analysed) {
@@ -224,7 +247,7 @@ pub fn whatif(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    run_report(path, format, output, |m| {
+    run_report(path, format, output, advice::WHATIF, |m| {
         let sets = parse_sets(m, sets)?;
         let runs = analysis::whatif::select(m, scenarios, &sets, all)?;
         Ok(report::whatif::build(m, &analysis::whatif::run(m, runs)?))
@@ -238,7 +261,7 @@ pub fn sensitivity(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    run_report(path, format, output, |m| {
+    run_report(path, format, output, advice::SENSITIVITY, |m| {
         let result = analysis::sensitivity::analyse_over(m, points, range)?;
         Ok(report::sensitivity::build(m, &result))
     })
@@ -251,7 +274,7 @@ pub fn simulate(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    run_report(path, format, output, |m| {
+    run_report(path, format, output, advice::SIMULATE, |m| {
         let options = analysis::simulate::Options { samples, seed };
         let progress = TerminalProgress::new(samples);
         let result = analysis::simulate::simulate(m, options, &progress);
@@ -261,7 +284,7 @@ pub fn simulate(
 }
 
 pub fn ach(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
-    run_report(path, format, output, |m| {
+    run_report(path, format, output, advice::ACH, |m| {
         let ach = analysis::ach::ach(m, &analysis::analyse(m)?)?;
         Ok(report::ach::build(m, &ach))
     })
@@ -270,7 +293,7 @@ pub fn ach(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
 /// `collect`: the pending items valued against the bottom line's judgement
 /// (the leader's lead when the bottom line cannot be computed).
 pub fn collect(path: &Path, format: report::Format, output: Option<&Path>) -> u8 {
-    run_report(path, format, output, |m| {
+    run_report(path, format, output, advice::COLLECT, |m| {
         // Refuse over budget before the bottom line's work.
         analysis::collect::check_budget(m).map_err(analysis::AnalysisError::from)?;
         let analysed = analysis::analyse(m)?;
@@ -321,6 +344,7 @@ pub fn compare(paths: &[std::path::PathBuf], format: report::Format, output: Opt
         Ok(c) => finish(print_report(
             output,
             format,
+            advice::COMPARE,
             &report::compare::build(&refs, &c),
         )),
         Err(CompareError::NoSharedHypothesis) => {
@@ -362,7 +386,7 @@ pub fn explain(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    run_report(path, format, output, |m| {
+    run_report(path, format, output, advice::EXPLAIN, |m| {
         let only = item.map(|id| find_item(m, id)).transpose()?;
         let explained = analysis::explain::explain(m, &analysis::analyse(m)?, only)?;
         Ok(report::explain::build(m, &explained))
@@ -376,7 +400,7 @@ pub fn graph(path: &Path, format: report::graph::GraphFormat, output: Option<&Pa
     };
     let compiled = credence::network::compile(&m);
     let view = report::graph::build(&m, &compiled);
-    finish(print_to(output, |out| {
+    finish(print_to(output, advice::GRAPH, |out| {
         report::graph::write(&view, format, out)
     }))
 }
@@ -390,20 +414,28 @@ pub fn export(path: &Path, format: report::export::ExportFormat, output: Option<
         report::export::ExportFormat::Bif => {
             let compiled = credence::network::compile(&m);
             let text = report::export::bif(&m, &compiled);
-            finish(print_to(output, |out| out.write_all(text.as_bytes())))
+            finish(print_to(output, advice::EXPORT, |out| {
+                out.write_all(text.as_bytes())
+            }))
         }
         report::export::ExportFormat::Json => {
             let view = report::export::build(&m);
-            finish(print_to(output, |out| report::write_json(&view, out)))
+            finish(print_to(output, advice::EXPORT, |out| {
+                report::write_json(&view, out)
+            }))
         }
         report::export::ExportFormat::Xmlbif | report::export::ExportFormat::Xdsl => {
             let compiled = credence::network::compile(&m);
             let text = report::export::xml(&m, &compiled, format);
-            finish(print_to(output, |out| out.write_all(text.as_bytes())))
+            finish(print_to(output, advice::EXPORT, |out| {
+                out.write_all(text.as_bytes())
+            }))
         }
         report::export::ExportFormat::AchCsv => {
             let text = report::export::ach_csv(&m);
-            finish(print_to(output, |out| out.write_all(text.as_bytes())))
+            finish(print_to(output, advice::EXPORT, |out| {
+                out.write_all(text.as_bytes())
+            }))
         }
     }
 }
@@ -434,7 +466,7 @@ pub fn import_ach(path: &Path, title: Option<&str>, output: Option<&Path>) -> u8
     );
     match model::ach_csv::import(&name, &bytes, &title) {
         Ok(imported) => {
-            let code = finish(print_to(output, |out| {
+            let code = finish(print_to(output, advice::IMPORT, |out| {
                 out.write_all(imported.toml.as_bytes())
             }));
             if code == OK {
@@ -584,7 +616,7 @@ pub fn query(args: &QueryArgs<'_>) -> u8 {
             Err(e) => return query_failed(&name, &e),
         };
         let view = report::query::build_all(&name, &parsed, &answer);
-        return finish(print_report(args.output, format, &view));
+        return finish(print_report(args.output, format, advice::QUERY, &view));
     };
     let asked = query::Query {
         target,
@@ -596,7 +628,7 @@ pub fn query(args: &QueryArgs<'_>) -> u8 {
         Err(e) => return query_failed(&name, &e),
     };
     let view = report::query::build(&name, &parsed, &answer);
-    finish(print_to(args.output, |out| {
+    finish(print_to(args.output, advice::QUERY, |out| {
         if args.json {
             report::write_json(&view, out)
         } else {
@@ -702,7 +734,7 @@ fn query_sets(
     } else {
         report::Format::Text
     };
-    finish(print_report(args.output, format, &view))
+    finish(print_report(args.output, format, advice::QUERY, &view))
 }
 
 /// Shell completions for the CLI, written to standard output.
@@ -725,10 +757,10 @@ pub fn serve(path: &Path, port: u16, no_open: bool) -> u8 {
     }
 }
 
-pub fn completions(shell: clap_complete::Shell, mut cli: clap::Command) -> u8 {
+pub fn completions(shell: clap_complete::Shell, cli: clap::Command) -> u8 {
     let name = cli.get_name().to_string();
-    finish(print_to(None, |out| {
-        clap_complete::generate(shell, &mut cli, name, out);
+    finish(print_to(None, advice::HELP, |out| {
+        clap_complete::generate(shell, &mut cli.clone(), name.clone(), out);
         Ok(())
     }))
 }
@@ -738,7 +770,9 @@ pub fn completions(shell: clap_complete::Shell, mut cli: clap::Command) -> u8 {
 /// `credence-report.1`, ...: the names the main page refers to).
 pub fn man(cli: clap::Command, dir: Option<&Path>) -> u8 {
     let Some(dir) = dir else {
-        return finish(print_to(None, |out| clap_mangen::Man::new(cli).render(out)));
+        return finish(print_to(None, advice::HELP, |out| {
+            clap_mangen::Man::new(cli.clone()).render(out)
+        }));
     };
     if let Err(e) = std::fs::create_dir_all(dir) {
         eprintln!("error: cannot create {}: {e}", dir.display());
@@ -752,7 +786,7 @@ pub fn man(cli: clap::Command, dir: Option<&Path>) -> u8 {
     for command in std::iter::once(cli.clone()).chain(commands) {
         let page = clap_mangen::Man::new(command);
         let path = dir.join(page.get_filename());
-        if let Err(e) = print_to(Some(&path), |out| page.render(out)) {
+        if let Err(e) = print_to(Some(&path), advice::HELP, |out| page.render(out)) {
             eprintln!("error: {e}");
             return USAGE;
         }
@@ -760,12 +794,14 @@ pub fn man(cli: clap::Command, dir: Option<&Path>) -> u8 {
     OK
 }
 
-/// Write to `output` safely (see `output`), or to standard output.
+/// Write to `output` safely (see `output`), or to standard output, within
+/// the output budget (`advice` says how to ask for less).
 fn print_to(
     output: Option<&Path>,
-    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    advice: &str,
+    body: impl Fn(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), OutputError> {
-    crate::output::write(output, body)
+    crate::output::write(output, advice, body)
 }
 
 /// Print a report command's output: as [`print_to`], with color when it is
@@ -773,19 +809,34 @@ fn print_to(
 fn print_report(
     output: Option<&Path>,
     format: report::Format,
+    advice: &str,
     view: &impl report::View,
 ) -> Result<(), OutputError> {
+    // Text is the smallest format: say so when another was asked for.
+    let advice = if format == report::Format::Text {
+        advice.to_string()
+    } else {
+        format!("{advice}, or use --format text (the smallest)")
+    };
     let color = output.is_none()
         && format == report::Format::Text
         && io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    print_to(output, |out| report::write(view, format, color, out))
+    print_to(output, &advice, |out| {
+        report::write(view, format, color, out)
+    })
 }
 
 /// A closed pipe (`credence report m.toml | head`) is not an error.
 fn finish(result: Result<(), OutputError>) -> u8 {
     match result {
         Ok(()) | Err(OutputError::ClosedPipe) => OK,
+        // Too much output for the model: refused like an over-budget
+        // analysis.
+        Err(e @ OutputError::OverBudget(_)) => {
+            eprintln!("error: {e}");
+            INVALID
+        }
         Err(e) => {
             eprintln!("error: {e}");
             USAGE

@@ -462,8 +462,12 @@ impl<F: FormatArg> Output<F> {
 }
 
 fn main() -> ExitCode {
-    allocator::return_freed_memory_at_once();
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Query { .. }) {
+        allocator::keep_freed_memory_for_query();
+    } else {
+        allocator::return_freed_memory_at_once();
+    }
     // `-o` onto the input would replace the model with its report: refused
     // before any work.
     if let (Some(input), Some(out)) = cli.command.files()

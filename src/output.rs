@@ -11,6 +11,16 @@
 //! existing file keeps its permissions; as with any replace-by-rename, other
 //! hard links to it keep the old content. Every error names the path.
 //!
+//! Every command's output is budgeted the same way, before anything is
+//! written: the output is first rendered into a [`Spool`] that keeps the
+//! first [`SPOOL_BYTES`] and only counts the rest. Output that fits the
+//! spool (nearly all) is then written from it; larger output within the
+//! budget ([`MAX_OUTPUT_BYTES`], or `CREDENCE_MAX_OUTPUT`) is rendered a
+//! second time straight into its destination; output over the budget is
+//! refused with its size and the command's advice, and nothing is written.
+//! Rendering is pure, so both passes write the same bytes. Counting stops at
+//! four times the budget (the refusal then says "more than").
+//!
 //! On standard output, a reader that goes away (`credence report | head`)
 //! ends the command successfully, whatever the format: the error that
 //! reports it may come back wrapped (serde_json wraps I/O errors), so the
@@ -26,6 +36,178 @@ pub enum OutputError {
     ClosedPipe,
     /// A refusal or an I/O error, in words that name the path.
     Failed(String),
+    /// The output would be over the output budget: nothing was written.
+    OverBudget(OverBudget),
+}
+
+/// The output budget: what a command may write by default (256 MiB), far
+/// above any report an analyst reads, and above the largest output the
+/// work budgets let through (a sensitivity grid of 2^23 numbers is under
+/// 200 MB of JSON).
+pub const MAX_OUTPUT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The environment variable that sets another output budget, in bytes with
+/// an optional K, M or G (binary) suffix: `CREDENCE_MAX_OUTPUT=1G`.
+pub const MAX_OUTPUT_VAR: &str = "CREDENCE_MAX_OUTPUT";
+
+/// Output kept in memory by the first pass; larger output is rendered twice.
+pub const SPOOL_BYTES: usize = 8 * 1024 * 1024;
+
+/// An output refused before anything was written: its size, the budget,
+/// and what the command's user can do.
+#[derive(Debug)]
+pub struct OverBudget {
+    /// Bytes the output would have (at least, when `at_least`).
+    pub bytes: u64,
+    /// Counting stopped before the end: the output is larger still.
+    pub at_least: bool,
+    /// The budget in bytes.
+    pub budget: u64,
+    /// The command's advice: how to ask for less.
+    pub advice: String,
+}
+
+impl std::fmt::Display for OverBudget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the output would be {}{} bytes ({}), over the output budget of {} bytes ({}); nothing was written: {}, or raise the budget with {MAX_OUTPUT_VAR}=SIZE (for example {MAX_OUTPUT_VAR}=1G)",
+            if self.at_least { "more than " } else { "" },
+            self.bytes,
+            human_bytes(self.bytes),
+            self.budget,
+            human_bytes(self.budget),
+            self.advice
+        )
+    }
+}
+
+/// A size in the largest binary unit that keeps it at 1 or more.
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["bytes", "KiB", "MiB", "GiB"];
+    let mut size = bytes as f64;
+    let mut unit = 0;
+    while size >= 1024.0 && unit + 1 < UNITS.len() {
+        size /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{size:.1} {}", UNITS[unit])
+    }
+}
+
+/// The output budget in force: [`MAX_OUTPUT_VAR`] when it is set, else
+/// [`MAX_OUTPUT_BYTES`]. A value that is not a size is a usage error.
+pub fn output_budget() -> Result<u64, OutputError> {
+    match std::env::var(MAX_OUTPUT_VAR) {
+        Err(std::env::VarError::NotPresent) => Ok(MAX_OUTPUT_BYTES),
+        Ok(value) => parse_size(&value).ok_or_else(|| {
+            OutputError::Failed(format!(
+                "{MAX_OUTPUT_VAR}={value:?} is not a size: give bytes, optionally with K, M or G (for example {MAX_OUTPUT_VAR}=512M)"
+            ))
+        }),
+        Err(std::env::VarError::NotUnicode(value)) => Err(OutputError::Failed(format!(
+            "{MAX_OUTPUT_VAR}={value:?} is not a size: give bytes, optionally with K, M or G"
+        ))),
+    }
+}
+
+/// `123`, `64K`, `512M`, `1G` (binary multiples, case-insensitive, an
+/// optional trailing `B` or `iB`).
+fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let lower = text.to_ascii_lowercase();
+    let lower = lower
+        .strip_suffix("ib")
+        .or_else(|| lower.strip_suffix('b'))
+        .unwrap_or(&lower);
+    let (digits, shift) = match lower.char_indices().last()? {
+        (at, 'k') => (&lower[..at], 10),
+        (at, 'm') => (&lower[..at], 20),
+        (at, 'g') => (&lower[..at], 30),
+        _ => (lower, 0),
+    };
+    let count: u64 = digits.trim().parse().ok()?;
+    count.checked_mul(1u64 << shift)
+}
+
+/// The first pass's sink: keeps the output while it fits [`SPOOL_BYTES`],
+/// counts all of it, and stops the rendering once past `ceiling`.
+struct Spool {
+    kept: Vec<u8>,
+    /// The output outgrew the spool: `kept` is dropped, only counted.
+    overflowed: bool,
+    counted: u64,
+    ceiling: u64,
+}
+
+/// The error a [`Spool`] stops a rendering with once past its ceiling.
+#[derive(Debug)]
+struct StopCounting;
+
+impl std::fmt::Display for StopCounting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("output over the budget: counting stopped")
+    }
+}
+
+impl std::error::Error for StopCounting {}
+
+impl Write for Spool {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.counted += buf.len() as u64;
+        if !self.overflowed {
+            if self.kept.len() + buf.len() <= SPOOL_BYTES {
+                self.kept.extend_from_slice(buf);
+            } else {
+                self.overflowed = true;
+                self.kept = Vec::new();
+            }
+        }
+        if self.counted > self.ceiling {
+            return Err(io::Error::other(StopCounting));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The first pass: the output's size, and the output itself when it fits
+/// the spool; refused over `budget`.
+fn measure(
+    budget: u64,
+    advice: &str,
+    body: &dyn Fn(&mut dyn Write) -> io::Result<()>,
+) -> Result<Option<Vec<u8>>, OutputError> {
+    let mut spool = Spool {
+        kept: Vec::new(),
+        overflowed: false,
+        counted: 0,
+        ceiling: budget.saturating_mul(4).max(SPOOL_BYTES as u64),
+    };
+    let rendered = body(&mut spool);
+    let stopped = spool.counted > spool.ceiling;
+    if let Err(e) = rendered
+        && !stopped
+    {
+        return Err(OutputError::Failed(format!(
+            "cannot render the output: {e}"
+        )));
+    }
+    if spool.counted > budget {
+        return Err(OutputError::OverBudget(OverBudget {
+            bytes: spool.counted,
+            at_least: stopped,
+            budget,
+            advice: advice.to_string(),
+        }));
+    }
+    Ok((!spool.overflowed).then_some(spool.kept))
 }
 
 impl std::fmt::Display for OutputError {
@@ -33,6 +215,7 @@ impl std::fmt::Display for OutputError {
         match self {
             OutputError::ClosedPipe => f.write_str("the reader of standard output went away"),
             OutputError::Failed(message) => f.write_str(message),
+            OutputError::OverBudget(over) => over.fmt(f),
         }
     }
 }
@@ -75,14 +258,23 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
     Some((0, h.finish()))
 }
 
-/// Write `body` to `output`, or to standard output when there is none.
+/// Write `body` to `output`, or to standard output when there is none,
+/// once its size is known to be within the output budget (`advice` says
+/// how to ask the command for less). `body` renders the output and may be
+/// called twice; it must write the same bytes each time.
 pub fn write(
     output: Option<&Path>,
-    body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    advice: &str,
+    body: impl Fn(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), OutputError> {
+    let spooled = measure(output_budget()?, advice, &body)?;
+    let replay = |out: &mut dyn Write| match &spooled {
+        Some(bytes) => out.write_all(bytes),
+        None => body(out),
+    };
     match output {
-        None => write_stdout(body),
-        Some(path) => write_file(path, body),
+        None => write_stdout(replay),
+        Some(path) => write_file(path, replay),
     }
 }
 
@@ -234,4 +426,73 @@ fn new_file_permissions() -> Option<std::fs::Permissions> {
 #[cfg(not(unix))]
 fn new_file_permissions() -> Option<std::fs::Permissions> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(count: usize) -> impl Fn(&mut dyn Write) -> io::Result<()> {
+        move |out: &mut dyn Write| {
+            for i in 0..count {
+                writeln!(out, "line {i:08}")?;
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn output_within_the_spool_is_kept_and_written_once() {
+        let kept = measure(1 << 20, "ask for less", &lines(10)).expect("within");
+        assert_eq!(kept.expect("kept").len(), 10 * 14);
+    }
+
+    #[test]
+    fn output_over_the_spool_is_counted_not_kept() {
+        // 14 bytes a line: a million lines are 14 MB, past the 8 MiB spool.
+        let kept = measure(1 << 30, "ask for less", &lines(1_000_000)).expect("within");
+        assert!(kept.is_none());
+    }
+
+    #[test]
+    fn output_over_the_budget_is_refused_with_its_size() {
+        let Err(OutputError::OverBudget(over)) = measure(1000, "ask for less", &lines(100)) else {
+            panic!("not refused");
+        };
+        assert_eq!(over.bytes, 1400);
+        assert!(!over.at_least);
+        let message = over.to_string();
+        assert!(
+            message.contains("would be 1400 bytes (1.4 KiB), over the output budget of 1000 bytes"),
+            "{message}"
+        );
+        assert!(
+            message.contains("ask for less, or raise the budget with CREDENCE_MAX_OUTPUT"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn counting_stops_far_past_the_budget() {
+        // The ceiling is at least the spool: 8 MiB; 2 million lines are 28 MB.
+        let Err(OutputError::OverBudget(over)) = measure(1000, "less", &lines(2_000_000)) else {
+            panic!("not refused");
+        };
+        assert!(over.at_least);
+        assert!(over.bytes > SPOOL_BYTES as u64 && over.bytes < 28_000_000);
+        assert!(over.to_string().contains("would be more than"));
+    }
+
+    #[test]
+    fn sizes_parse_with_binary_suffixes() {
+        assert_eq!(parse_size("123"), Some(123));
+        assert_eq!(parse_size("64K"), Some(64 << 10));
+        assert_eq!(parse_size("512m"), Some(512 << 20));
+        assert_eq!(parse_size("1GiB"), Some(1 << 30));
+        assert_eq!(parse_size(" 2 G "), Some(2 << 30));
+        assert_eq!(parse_size("lots"), None);
+        assert_eq!(parse_size("-1"), None);
+        assert_eq!(parse_size(""), None);
+        assert_eq!(parse_size("99999999999G"), None);
+    }
 }
