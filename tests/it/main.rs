@@ -34,6 +34,7 @@ mod leave_one_out;
 mod ledger;
 mod lints;
 mod networks;
+mod orders;
 mod output_budget;
 mod printed_numbers;
 mod properties;
