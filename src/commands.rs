@@ -85,13 +85,21 @@ fn show(file: &SourceFile, diagnostics: &[Diagnostic], min: Severity) {
 
 /// Load and validate; print diagnostics of at least `min` severity.
 fn load(path: &Path, min: Severity) -> Result<Model, u8> {
+    load_with_file(path, min).map(|(_, m)| m)
+}
+
+/// As [`load`], keeping the file's text to point later diagnostics into.
+fn load_with_file(path: &Path, min: Severity) -> Result<(SourceFile, Model), u8> {
     let (file, checked) = read(path)?;
     show(&file, &checked.diagnostics, min);
-    checked.model.ok_or_else(|| {
-        let view = report::check::build(&file, None, &checked.diagnostics);
-        eprintln!("{}", view.verdict());
-        INVALID
-    })
+    match checked.model {
+        Some(m) => Ok((file, m)),
+        None => {
+            let view = report::check::build(&file, None, &checked.diagnostics);
+            eprintln!("{}", view.verdict());
+            Err(INVALID)
+        }
+    }
 }
 
 /// `check`: validation and inference, then the one view both formats
@@ -179,12 +187,33 @@ fn run_report<V: report::View>(
     advice: &'static str,
     build: impl FnOnce(&Model) -> Result<V, Stop>,
 ) -> u8 {
-    let m = match load(path, Severity::Warning) {
+    run_report_in(path, format, output, advice, |_, m| build(m))
+}
+
+/// As [`run_report`], for a command that also points diagnostics into the
+/// model file (`build` gets it).
+fn run_report_in<V: report::View>(
+    path: &Path,
+    format: report::Format,
+    output: Option<&Path>,
+    advice: &'static str,
+    build: impl FnOnce(&SourceFile, &Model) -> Result<V, Stop>,
+) -> u8 {
+    let (file, m) = match load_with_file(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    match build(&m) {
+    match build(&file, &m) {
         Ok(view) => finish(print_report(output, format, advice, &view)),
+        // Impossible evidence and a network over budget are drawn at the
+        // lines that cause them, as `check` draws them.
+        Err(Stop::Analysis(analysis::AnalysisError::Infer(
+            e @ (credence::network::InferError::ImpossibleEvidence
+            | credence::network::InferError::TooLarge { .. }),
+        ))) => {
+            emit(&file, &analysis::check::refusal(&m, &e));
+            INVALID
+        }
         Err(Stop::Analysis(e)) => {
             eprintln!("error: {}: {}", path.display(), shown(&e));
             INVALID
@@ -247,10 +276,14 @@ pub fn whatif(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    run_report(path, format, output, advice::WHATIF, |m| {
+    run_report_in(path, format, output, advice::WHATIF, |file, m| {
         let sets = parse_sets(m, sets)?;
         let runs = analysis::whatif::select(m, scenarios, &sets, all)?;
-        Ok(report::whatif::build(m, &analysis::whatif::run(m, runs)?))
+        let w = analysis::whatif::run(m, runs)?;
+        // A scenario that makes the evidence impossible: a warning at the
+        // items' lines (the view says so too).
+        emit(file, &analysis::whatif::impossible_diagnostics(m, &w));
+        Ok(report::whatif::build(m, &w))
     })
 }
 

@@ -27,6 +27,7 @@ mod groups;
 mod guide;
 mod hostile_text;
 mod html_browser;
+mod impossible;
 mod interop;
 mod judgement;
 mod known_answers;
