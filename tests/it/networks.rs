@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::cli::{credence, models};
 use crate::interop::BNLEARN;
 
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("networks-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
@@ -35,7 +35,7 @@ fn pgmpy_python() -> PathBuf {
 }
 
 /// The bnlearn networks `names`, uncompressed from pgmpy's wheel into `dir`.
-fn bnlearn(dir: &Path, names: &[&str]) -> Vec<PathBuf> {
+pub(crate) fn bnlearn(dir: &Path, names: &[&str]) -> Vec<PathBuf> {
     let script = "import gzip, os, sys, pgmpy\n\
         src = os.path.join(os.path.dirname(pgmpy.__file__), 'utils', 'example_models')\n\
         for name in sys.argv[2:]:\n\
