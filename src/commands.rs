@@ -85,13 +85,21 @@ fn show(file: &SourceFile, diagnostics: &[Diagnostic], min: Severity) {
 
 /// Load and validate; print diagnostics of at least `min` severity.
 fn load(path: &Path, min: Severity) -> Result<Model, u8> {
+    load_with_file(path, min).map(|(_, m)| m)
+}
+
+/// As [`load`], keeping the file's text to point later diagnostics into.
+fn load_with_file(path: &Path, min: Severity) -> Result<(SourceFile, Model), u8> {
     let (file, checked) = read(path)?;
     show(&file, &checked.diagnostics, min);
-    checked.model.ok_or_else(|| {
-        let view = report::check::build(&file, None, &checked.diagnostics);
-        eprintln!("{}", view.verdict());
-        INVALID
-    })
+    match checked.model {
+        Some(m) => Ok((file, m)),
+        None => {
+            let view = report::check::build(&file, None, &checked.diagnostics);
+            eprintln!("{}", view.verdict());
+            Err(INVALID)
+        }
+    }
 }
 
 /// `check`: validation and inference, then the one view both formats
@@ -179,12 +187,33 @@ fn run_report<V: report::View>(
     advice: &'static str,
     build: impl FnOnce(&Model) -> Result<V, Stop>,
 ) -> u8 {
-    let m = match load(path, Severity::Warning) {
+    run_report_in(path, format, output, advice, |_, m| build(m))
+}
+
+/// As [`run_report`], for a command that also points diagnostics into the
+/// model file (`build` gets it).
+fn run_report_in<V: report::View>(
+    path: &Path,
+    format: report::Format,
+    output: Option<&Path>,
+    advice: &'static str,
+    build: impl FnOnce(&SourceFile, &Model) -> Result<V, Stop>,
+) -> u8 {
+    let (file, m) = match load_with_file(path, Severity::Warning) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    match build(&m) {
+    match build(&file, &m) {
         Ok(view) => finish(print_report(output, format, advice, &view)),
+        // Impossible evidence and a network over budget are drawn at the
+        // lines that cause them, as `check` draws them.
+        Err(Stop::Analysis(analysis::AnalysisError::Infer(
+            e @ (credence::network::InferError::ImpossibleEvidence
+            | credence::network::InferError::TooLarge { .. }),
+        ))) => {
+            emit(&file, &analysis::check::refusal(&m, &e));
+            INVALID
+        }
         Err(Stop::Analysis(e)) => {
             eprintln!("error: {}: {}", path.display(), shown(&e));
             INVALID
@@ -247,10 +276,14 @@ pub fn whatif(
     format: report::Format,
     output: Option<&Path>,
 ) -> u8 {
-    run_report(path, format, output, advice::WHATIF, |m| {
+    run_report_in(path, format, output, advice::WHATIF, |file, m| {
         let sets = parse_sets(m, sets)?;
         let runs = analysis::whatif::select(m, scenarios, &sets, all)?;
-        Ok(report::whatif::build(m, &analysis::whatif::run(m, runs)?))
+        let w = analysis::whatif::run(m, runs)?;
+        // A scenario that makes the evidence impossible: a warning at the
+        // items' lines (the view says so too).
+        emit(file, &analysis::whatif::impossible_diagnostics(m, &w));
+        Ok(report::whatif::build(m, &w))
     })
 }
 
@@ -508,6 +541,8 @@ pub struct QueryArgs<'a> {
     pub evidence: &'a [String],
     /// Enter the file's `property evidence`.
     pub file_evidence: bool,
+    /// `--memory`: the bytes inference may hold in tables at once.
+    pub budget_bytes: usize,
     /// JSON rather than text.
     pub json: bool,
     /// `-o`.
@@ -604,7 +639,12 @@ pub fn query(args: &QueryArgs<'_>) -> u8 {
         report::Format::Text
     };
     let Some(target) = args.target else {
-        let answer = match query::run_all(&parsed, &observed, args.file_evidence) {
+        let answer = match query::run_all_within(
+            &parsed,
+            &observed,
+            args.file_evidence,
+            args.budget_bytes,
+        ) {
             Ok(a) => a,
             Err(e) => return query_failed(&name, &e),
         };
@@ -616,7 +656,7 @@ pub fn query(args: &QueryArgs<'_>) -> u8 {
         evidence: &observed,
         file_evidence: args.file_evidence,
     };
-    let answer = match query::run(&parsed, &asked) {
+    let answer = match query::run_within(&parsed, &asked, args.budget_bytes) {
         Ok(a) => a,
         Err(e) => return query_failed(&name, &e),
     };
@@ -689,7 +729,14 @@ fn query_sets(
     }
     let mut answers = Vec::with_capacity(sets.len());
     for set in &sets {
-        match query::run_set(parsed, args.target, observed, set, args.file_evidence) {
+        match query::run_set_within(
+            parsed,
+            args.target,
+            observed,
+            set,
+            args.file_evidence,
+            args.budget_bytes,
+        ) {
             Ok(r) => answers.push((set.line, r)),
             Err(e) => {
                 let column = match &e {

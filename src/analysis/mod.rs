@@ -10,11 +10,13 @@ pub mod compare;
 pub mod conflict;
 pub mod credibility;
 pub mod explain;
+pub mod impossible;
 pub mod judgement;
 pub mod ledger;
 pub mod ranges;
 pub mod sensitivity;
 pub mod simulate;
+pub mod tied;
 pub mod whatif;
 
 use rayon::prelude::*;

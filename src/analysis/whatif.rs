@@ -7,6 +7,7 @@ use crate::diag::{Diagnostic, SourceFile, did_you_mean};
 use crate::model::{HypothesisId, Model, Override};
 use crate::network::{Incremental, InferError};
 
+use super::impossible::{self, Finding};
 use super::{AnalysisError, leader};
 
 /// The id of the ad-hoc scenario made of `--set` overrides alone.
@@ -121,6 +122,9 @@ pub struct Outcome {
     /// The posterior of each hypothesis; an error where the scenario makes
     /// the evidence impossible (or the network too large).
     pub posterior: Result<Vec<f64>, InferError>,
+    /// Where the scenario makes the evidence impossible: the fewest items
+    /// that cannot hold together under it.
+    pub impossible: Option<Finding>,
 }
 
 impl Outcome {
@@ -159,9 +163,13 @@ pub fn run_on(engine: &Incremental, scenarios: Vec<ScenarioRun>) -> Result<WhatI
                 scenario.overrides.iter().map(|(_, o)| o.clone()).collect();
             let mut e = engine.clone();
             let posterior = e.apply(&overrides).and_then(|()| e.hypotheses());
+            let impossible = matches!(posterior, Err(InferError::ImpossibleEvidence))
+                .then(|| impossible::find(&e))
+                .filter(|f| *f != Finding::Possible);
             Outcome {
                 scenario,
                 posterior,
+                impossible,
             }
         })
         .collect();
@@ -170,4 +178,36 @@ pub fn run_on(engine: &Incremental, scenarios: Vec<ScenarioRun>) -> Result<WhatI
         baseline,
         outcomes,
     })
+}
+
+/// A warning for each outcome whose scenario makes the evidence
+/// impossible, naming the items at their lines (labelled from the model
+/// with the scenario's overrides applied) and pointing at the scenario
+/// when it is one of the model's.
+pub fn impossible_diagnostics(model: &Model, w: &WhatIf) -> Vec<Diagnostic> {
+    w.outcomes
+        .iter()
+        .filter_map(|o| {
+            let finding = o.impossible.as_ref()?;
+            let s = &o.scenario;
+            let under = match model.scenarios.iter().find(|m| m.id == s.id) {
+                Some(scenario) if s.id != SET_SCENARIO => {
+                    let mut under = impossible::Under::scenario(scenario);
+                    if s.from_set > 0 {
+                        under.name.push_str(" with the --set overrides");
+                    }
+                    under
+                }
+                _ => impossible::Under {
+                    name: "the --set overrides".to_string(),
+                    span: None,
+                },
+            };
+            let overrides: Vec<Override> = s.overrides.iter().map(|(_, o)| o.clone()).collect();
+            let changed = crate::model::overrides::apply(model, &overrides);
+            let mut d = impossible::diagnostic(&changed, finding, Some(&under))?;
+            d.severity = crate::diag::Severity::Warning;
+            Some(d)
+        })
+        .collect()
 }

@@ -501,6 +501,8 @@ pub struct Scenario {
     pub why: Option<String>,
     /// Each override with the dotted path it was written as.
     pub overrides: Vec<(String, Override)>,
+    /// Byte range of the scenario's table in the model file.
+    pub span: Range<usize>,
 }
 
 /// A validated model.

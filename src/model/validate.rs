@@ -1557,6 +1557,7 @@ fn read_scenarios(cx: &mut Cx<'_>, node: Option<&Node<'_>>, model: &Model) -> Ve
                 title,
                 why,
                 overrides,
+                span: span.clone(),
             });
         }
     }

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::{ModelView, SCHEMA_VERSION};
+use crate::analysis::impossible;
 use crate::analysis::whatif::WhatIf;
 use crate::model::{Model, Override, Probability, Reliability};
 
@@ -88,6 +89,10 @@ pub struct ScenarioView {
     /// Why no posterior could be computed (the evidence is impossible under
     /// this scenario); null otherwise.
     pub error: Option<String>,
+    /// Where the scenario makes the evidence impossible: the fewest items
+    /// that cannot hold together under it (each impossible alone, or none
+    /// of them can be left out), in model order; empty otherwise.
+    pub impossible_items: Vec<ImpossibleItemView>,
     /// In hypothesis order; empty when `error` is set.
     pub hypotheses: Vec<ScenarioHypothesisView>,
     /// The leading hypothesis under the scenario; null when `error` is set.
@@ -104,6 +109,16 @@ pub struct ScenarioView {
     /// Whether it differs from the baseline's leading group (with no
     /// `error`).
     pub leading_group_changed: bool,
+}
+
+/// An item of the evidence a scenario makes impossible.
+#[derive(Clone, Debug, Serialize)]
+pub struct ImpossibleItemView {
+    /// The item id.
+    pub id: String,
+    /// The hypotheses under which the item alone is possible under the
+    /// scenario (empty: under none).
+    pub possible_under: Vec<String>,
 }
 
 /// One override a scenario applies.
@@ -229,14 +244,40 @@ pub fn build(model: &Model, w: &WhatIf) -> WhatIfView {
                         .collect(),
                     o.leader().map(|l| id(l.0)),
                 ),
-                Err(e) => (Some(e.to_string()), Vec::new(), None),
+                Err(e) => {
+                    let named = o
+                        .impossible
+                        .as_ref()
+                        .and_then(|f| impossible::summary(model, f));
+                    let error = match named {
+                        Some(summary) => {
+                            format!("the evidence is impossible under this scenario: {summary}")
+                        }
+                        None => e.to_string(),
+                    };
+                    (Some(error), Vec::new(), None)
+                }
             };
+            let impossible_items = o
+                .impossible
+                .as_ref()
+                .map(|f| {
+                    impossible::culprits(f)
+                        .iter()
+                        .map(|c| ImpossibleItemView {
+                            id: model.items[c.item.0].id.clone(),
+                            possible_under: c.possible_under.iter().map(|h| id(h.0)).collect(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
             ScenarioView {
                 id: s.id.clone(),
                 title: s.title.clone(),
                 why: s.why.clone(),
                 overrides,
                 error,
+                impossible_items,
                 hypotheses,
                 leader_changed: leading.as_ref().is_some_and(|l| *l != leading_before),
                 leading,

@@ -116,7 +116,21 @@ pub fn whatif(view: &WhatIfView) -> Doc<'_> {
         let mut row = vec![Cell::code(&s.id).with_subline(&s.title)];
         if let Some(e) = &s.error {
             row.extend((0..k).map(|_| Cell::text("n/a").tone(Tone::Muted)));
-            row.push(Cell::text(format!("impossible: {e}")).tone(Tone::Warning));
+            // The items, when named; the full sentence follows below.
+            let said = if s.impossible_items.is_empty() {
+                Cell::text(format!("impossible: {e}"))
+            } else {
+                let mut line = vec![words("impossible: ")];
+                for (k, item) in s.impossible_items.iter().enumerate() {
+                    if k > 0 {
+                        line.push(words(", "));
+                    }
+                    line.push(code(&item.id));
+                }
+                line.push(words(" cannot hold together"));
+                Cell::line(line)
+            };
+            row.push(said.tone(Tone::Warning));
         } else {
             row.extend(
                 s.hypotheses
