@@ -15,6 +15,7 @@ mod model_gen;
 mod ach;
 mod ach_csv;
 mod bad_models;
+mod bif_refusals;
 mod budgets;
 mod chunked_parse;
 mod cli_basics;
