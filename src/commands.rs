@@ -541,6 +541,8 @@ pub struct QueryArgs<'a> {
     pub evidence: &'a [String],
     /// Enter the file's `property evidence`.
     pub file_evidence: bool,
+    /// `--memory`: the bytes inference may hold in tables at once.
+    pub budget_bytes: usize,
     /// JSON rather than text.
     pub json: bool,
     /// `-o`.
@@ -637,7 +639,12 @@ pub fn query(args: &QueryArgs<'_>) -> u8 {
         report::Format::Text
     };
     let Some(target) = args.target else {
-        let answer = match query::run_all(&parsed, &observed, args.file_evidence) {
+        let answer = match query::run_all_within(
+            &parsed,
+            &observed,
+            args.file_evidence,
+            args.budget_bytes,
+        ) {
             Ok(a) => a,
             Err(e) => return query_failed(&name, &e),
         };
@@ -649,7 +656,7 @@ pub fn query(args: &QueryArgs<'_>) -> u8 {
         evidence: &observed,
         file_evidence: args.file_evidence,
     };
-    let answer = match query::run(&parsed, &asked) {
+    let answer = match query::run_within(&parsed, &asked, args.budget_bytes) {
         Ok(a) => a,
         Err(e) => return query_failed(&name, &e),
     };
@@ -722,7 +729,14 @@ fn query_sets(
     }
     let mut answers = Vec::with_capacity(sets.len());
     for set in &sets {
-        match query::run_set(parsed, args.target, observed, set, args.file_evidence) {
+        match query::run_set_within(
+            parsed,
+            args.target,
+            observed,
+            set,
+            args.file_evidence,
+            args.budget_bytes,
+        ) {
             Ok(r) => answers.push((set.line, r)),
             Err(e) => {
                 let column = match &e {

@@ -262,6 +262,12 @@ enum Command {
         /// still run).
         #[arg(long, hide = true)]
         file_evidence: bool,
+        /// The memory exact inference may hold in tables at once, e.g.
+        /// `2GiB`, `800MB` (default 512MiB): a network over it is refused
+        /// before any large table is built, naming the nodes that tie it
+        /// together.
+        #[arg(long, value_name = "SIZE", value_parser = credence::network::ve::parse_memory_size)]
+        memory: Option<usize>,
         #[command(flatten)]
         output: Output<QueryFormat>,
     },
@@ -577,6 +583,7 @@ fn main() -> ExitCode {
             evidence,
             ignore_file_evidence,
             file_evidence: _,
+            memory,
             output,
         } => commands::query(&commands::QueryArgs {
             network: &network,
@@ -584,6 +591,7 @@ fn main() -> ExitCode {
             evidence_file: evidence_file.as_deref(),
             evidence: &evidence,
             file_evidence: !ignore_file_evidence,
+            budget_bytes: memory.unwrap_or(credence::network::ve::DEFAULT_BUDGET_BYTES),
             json: matches!(output.format, QueryFormat::Json),
             output: output.file(),
         }),

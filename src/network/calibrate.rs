@@ -6,10 +6,13 @@
 //! with the evidence. No division, so zeros need no care. What `query --all`
 //! runs instead of one elimination per node.
 
-use super::factor::{Factor, VarId};
+use super::factor::VarId;
 use super::graph::Network;
 use super::order::{Order, best};
-use super::ve::{DEFAULT_BUDGET_BYTES, InferError, check_budget, prepare, product_all};
+use super::scaled::{ScaledFactor, multiply_marginalize, needs_log};
+use super::ve::{
+    DEFAULT_BUDGET_BYTES, InferError, check_held, fuse, held_by, prepare_scaled, reduced_scopes,
+};
 
 /// Every node's posterior given one evidence set.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,66 +27,51 @@ pub struct AllMarginals {
 /// The order the calibration eliminates in (every unobserved node), without
 /// building any table: what to name when it is over budget.
 pub fn calibration_order(net: &Network, evidence: &[(VarId, usize)]) -> Order {
-    let cards = net.cards();
-    let (factors, eliminate) = prepare(cpts(net), evidence, &[], &cards);
-    let scopes: Vec<&[VarId]> = factors.iter().flatten().map(Factor::vars).collect();
-    best(&scopes, &eliminate, &cards)
-}
-
-fn cpts(net: &Network) -> Vec<Factor> {
-    (0..net.len()).map(|v| net.cpt_factor(v)).collect()
-}
-
-/// Sum out every variable of `factor` not in `keep` (ascending).
-fn marginalize(factor: &Factor, keep: &[VarId]) -> Factor {
-    let mut out = factor.clone();
-    for &v in factor.vars() {
-        if keep.binary_search(&v).is_err() {
-            out = out.sum_out(v);
-        }
-    }
-    out
+    let (scopes, eliminate) = reduced_scopes(net, |_| true, evidence, &[]);
+    let refs: Vec<&[VarId]> = scopes.iter().map(Vec::as_slice).collect();
+    best(&refs, &eliminate, &net.cards())
 }
 
 /// The posterior of every node of `net` given `evidence` (variable, state)
-/// pairs, from one collect and one distribute pass.
+/// pairs, from one collect and one distribute pass, within
+/// [`DEFAULT_BUDGET_BYTES`].
 pub fn all_marginals(
     net: &Network,
     evidence: &[(VarId, usize)],
 ) -> Result<AllMarginals, InferError> {
-    all_marginals_within(
-        net,
-        evidence,
-        DEFAULT_BUDGET_BYTES,
-        CALIBRATION_BUDGET_BYTES,
-    )
+    all_marginals_within(net, evidence, DEFAULT_BUDGET_BYTES)
 }
 
-/// Every table one calibration keeps between its two passes, summed: the
-/// collect pass's messages stay until the distribute pass has used them,
-/// so unlike one elimination the whole order's tables can be alive at once.
-pub const CALIBRATION_BUDGET_BYTES: usize = 1024 * 1024 * 1024;
+/// The tables one calibration holds at most, in entries, from what one
+/// elimination in the same order holds ([`held_by`]): the input tables,
+/// every collect message (kept for the distribute pass) and as many
+/// distribute messages (each has its collect message's variables).
+fn calibration_entries(input_entries: f64, message_entries: f64) -> f64 {
+    input_entries + 2.0 * message_entries
+}
 
-/// As [`all_marginals`], with the largest table under `table_budget` bytes
-/// and every table of the order together under `total_budget` bytes, both
-/// checked before any table is built.
-fn all_marginals_within(
+/// As [`all_marginals`], refused before any table is built when one
+/// elimination in the order would hold more than `budget_bytes` at once
+/// ([`InferError::TooLarge`]) or when the calibration's tables, every
+/// message of both passes included, would ([`InferError::CalibrationTooLarge`]).
+pub fn all_marginals_within(
     net: &Network,
     evidence: &[(VarId, usize)],
-    table_budget: usize,
-    total_budget: usize,
+    budget_bytes: usize,
 ) -> Result<AllMarginals, InferError> {
     let cards = net.cards();
-    let (factors, eliminate) = prepare(cpts(net), evidence, &[], &cards);
-    let scopes: Vec<&[VarId]> = factors.iter().flatten().map(Factor::vars).collect();
-    let order = best(&scopes, &eliminate, &cards);
-    check_budget(&order, table_budget)?;
-    let total_bytes = order.total_entries * 8.0;
-    if total_bytes > total_budget as f64 {
+    let prepared = prepare_scaled(net, |_| true, evidence, &[]);
+    let scopes: Vec<&[VarId]> = prepared.factors.iter().map(ScaledFactor::vars).collect();
+    let order = best(&scopes, &prepared.eliminate, &cards);
+    let held = held_by(&scopes, &order.order, &cards);
+    check_held(held.peak_entries, budget_bytes)?;
+    let total = calibration_entries(held.input_entries, held.message_entries);
+    let total_bytes = total * std::mem::size_of::<f64>() as f64;
+    if total_bytes > budget_bytes as f64 {
         return Err(InferError::CalibrationTooLarge {
-            entries: order.total_entries,
+            entries: total,
             mib: total_bytes / (1024.0 * 1024.0),
-            budget_mib: total_budget / (1024 * 1024),
+            budget_mib: budget_bytes / (1024 * 1024),
         });
     }
     let buckets = order.order.len();
@@ -91,71 +79,71 @@ fn all_marginals_within(
     for (i, &v) in order.order.iter().enumerate() {
         position[v] = i;
     }
-    // Each factor goes to the bucket of its first variable eliminated;
-    // constants (factors left with no variable by the evidence) only scale
-    // P(evidence).
-    let mut own: Vec<Vec<Factor>> = vec![Vec::new(); buckets];
-    let mut log_evidence = 0.0;
-    for factor in factors.into_iter().flatten() {
-        match factor.vars().iter().map(|&v| position[v]).min() {
-            Some(bucket) => own[bucket].push(factor),
-            None => log_evidence += factor.log_total(),
+    let mut constant = prepared.constant;
+    // Each table goes to the bucket of its first variable eliminated.
+    let mut own: Vec<Vec<ScaledFactor>> = vec![Vec::new(); buckets];
+    for factor in prepared.factors {
+        if let Some(bucket) = factor.vars().iter().map(|&v| position[v]).min() {
+            own[bucket].push(factor);
         }
     }
-    let own: Vec<Factor> = own.into_iter().map(product_all).collect();
 
-    // Collect: bucket i sends its product, with its variable summed out, to
-    // the bucket of the first variable eliminated among what is left.
-    let mut up: Vec<Factor> = Vec::with_capacity(buckets);
+    // Collect: bucket i sends its tables' product, with its variable summed
+    // out, to the bucket of the first variable eliminated among what is
+    // left (its parent in the bucket tree).
+    let mut up: Vec<ScaledFactor> = Vec::with_capacity(buckets);
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); buckets];
     for i in 0..buckets {
-        let mut heard = vec![own[i].clone()];
-        heard.extend(children[i].iter().map(|&c| up[c].clone()));
-        let message = product_all(heard).sum_out(order.order[i]);
-        let next = message.vars().iter().map(|&v| position[v]).min();
-        match next {
+        let v = order.order[i];
+        make_log_if_needed(&mut own[i], &mut up, &children[i]);
+        let heard: Vec<&ScaledFactor> = own[i]
+            .iter()
+            .chain(children[i].iter().map(|&c| &up[c]))
+            .collect();
+        let message = multiply_marginalize(&heard, |u| u != v);
+        match message.vars().iter().map(|&u| position[u]).min() {
             Some(p) => children[p].push(i),
-            None => log_evidence += message.log_total(),
+            None => constant.absorb_total(&message),
         }
         up.push(message);
     }
+    let log_evidence = constant.ln();
     if !log_evidence.is_finite() {
         return Err(InferError::ImpossibleEvidence);
     }
 
     // Distribute, roots first (a parent comes later in the order): each
-    // child gets its bucket's own factor, the message from above and its
-    // siblings' messages, summed down to what the child shares with it.
-    // Prefix and suffix products over the children keep this linear in
-    // their number.
-    let mut down: Vec<Option<Factor>> = vec![None; buckets];
+    // child gets the product of everything else its parent's bucket heard
+    // (its own tables, the message from above, its siblings' messages),
+    // summed down to the child's message's variables, in one fused pass.
+    // Each bucket's belief is the same product summed down to its variable.
+    let mut down: Vec<Option<ScaledFactor>> = vec![None; buckets];
     let mut probs: Vec<Vec<f64>> = vec![Vec::new(); cards.len()];
     for i in (0..buckets).rev() {
-        let base = match down[i].take() {
-            Some(from_parent) => own[i].product(&from_parent),
-            None => own[i].clone(),
-        };
+        let mut base = std::mem::take(&mut own[i]);
+        base.extend(down[i].take());
         let kids = &children[i];
-        let mut prefix = Vec::with_capacity(kids.len() + 1);
-        prefix.push(base);
-        for &c in kids {
-            let next = prefix[prefix.len() - 1].product(&up[c]);
-            prefix.push(next);
-        }
-        let mut suffix: Option<Factor> = None;
-        for (k, &c) in kids.iter().enumerate().rev() {
-            let others = match &suffix {
-                Some(s) => prefix[k].product(s),
-                None => prefix[k].clone(),
-            };
-            down[c] = Some(marginalize(&others, up[c].vars()));
-            suffix = Some(match suffix {
-                Some(s) => s.product(&up[c]),
-                None => up[c].clone(),
-            });
+        make_log_if_needed(&mut base, &mut up, kids);
+        for (k, &c) in kids.iter().enumerate() {
+            let others: Vec<&ScaledFactor> = base
+                .iter()
+                .chain(
+                    kids.iter()
+                        .enumerate()
+                        .filter(|&(j, _)| j != k)
+                        .map(|(_, &s)| &up[s]),
+                )
+                .collect();
+            let keep = up[c].vars();
+            down[c] = Some(multiply_marginalize(&others, |u| {
+                keep.binary_search(&u).is_ok()
+            }));
         }
         let v = order.order[i];
-        let belief = marginalize(&prefix[kids.len()], &[v]);
+        let mut heard: Vec<ScaledFactor> = base;
+        // The children's collect messages are not needed again: move them.
+        heard.extend(kids.iter().map(|&c| std::mem::replace(&mut up[c], empty())));
+        let belief = fuse(&mut heard, |u| u == v);
         probs[v] = belief.normalized().ok_or(InferError::ImpossibleEvidence)?;
     }
     for &(v, s) in evidence {
@@ -167,6 +155,24 @@ fn all_marginals_within(
         probs,
         log_evidence,
     })
+}
+
+/// A placeholder for a message already used (one entry, no variable).
+fn empty() -> ScaledFactor {
+    ScaledFactor::from_table(&[], &[], &[1.0], |_| None)
+}
+
+/// When the product of `own` and the messages `up[kids]` must be taken in
+/// log space, convert them in place (they stay the same tables), so the
+/// fused products that follow need no converted copies.
+fn make_log_if_needed(own: &mut [ScaledFactor], up: &mut [ScaledFactor], kids: &[usize]) {
+    let all: Vec<&ScaledFactor> = own.iter().chain(kids.iter().map(|&c| &up[c])).collect();
+    if needs_log(&all) {
+        own.iter_mut().for_each(ScaledFactor::make_log);
+        for &c in kids {
+            up[c].make_log();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -192,12 +198,19 @@ probability ( e | c ) { (y) 0.4, 0.6; (n) 0.7, 0.3; }
     fn the_tables_of_both_passes_together_are_budgeted() {
         let net = bif::parse(NET).expect("parses").net;
         // Every table alone fits in 64 bytes; all of them together do not.
-        let refused = all_marginals_within(&net, &[], 64 * 8, 16 * 8);
-        let Err(InferError::CalibrationTooLarge { entries, .. }) = refused else {
-            panic!("expected a refusal, got {refused:?}");
+        // Budgets in entries: the smallest that answers is refused one
+        // entry lower for the calibration's kept messages, while a single
+        // entry is below what one elimination holds.
+        let outcome = |entries: usize| all_marginals_within(&net, &[], entries * 8);
+        let fits = (1..10_000)
+            .find(|&e| outcome(e).is_ok())
+            .expect("a budget fits");
+        let Err(InferError::CalibrationTooLarge { entries, .. }) = outcome(fits - 1) else {
+            panic!("expected a calibration refusal at {}", fits - 1);
         };
-        assert!(entries > 16.0, "{entries}");
-        assert!(all_marginals_within(&net, &[], 64 * 8, 1 << 20).is_ok());
+        assert_eq!(entries, fits as f64);
+        assert!(matches!(outcome(1), Err(InferError::TooLarge { .. })));
+        assert!(all_marginals_within(&net, &[], 1 << 20).is_ok());
     }
 
     #[test]
@@ -210,9 +223,28 @@ probability ( e | c ) { (y) 0.4, 0.6; (n) 0.7, 0.3; }
                 for (a, b) in all.probs[v].iter().zip(&one.probs) {
                     assert!((a - b).abs() < 1e-14, "{v} {evidence:?}: {a} vs {b}");
                 }
+                // And the log-space engine's (one elimination per node).
+                let logs = log_space_posterior(&net, &evidence, v);
+                for (a, b) in all.probs[v].iter().zip(&logs) {
+                    assert!((a - b).abs() < 1e-14, "{v} {evidence:?}: {a} vs {b}");
+                }
                 assert!((all.log_evidence - one.log_evidence).abs() < 1e-12);
             }
         }
+    }
+
+    /// `v`'s posterior by log-space variable elimination (the analyst
+    /// models' engine) over every CPT.
+    fn log_space_posterior(net: &Network, evidence: &[(VarId, usize)], v: VarId) -> Vec<f64> {
+        let factors = (0..net.len()).map(|u| net.cpt_factor(u)).collect();
+        let result = crate::network::ve::eliminate(factors, evidence, &[v], &net.cards(), 1 << 30)
+            .expect("answers");
+        if result.vars().is_empty() {
+            let mut p = vec![0.0; net.card(v)];
+            p[evidence.iter().find(|e| e.0 == v).expect("observed").1] = 1.0;
+            return p;
+        }
+        result.normalized().expect("possible")
     }
 
     #[test]

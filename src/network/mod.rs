@@ -14,6 +14,7 @@ pub mod incremental;
 pub mod order;
 mod plan;
 pub mod query;
+pub mod scaled;
 pub mod ve;
 pub mod xml;
 

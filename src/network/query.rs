@@ -6,9 +6,9 @@
 //! and printing [`crate::report::query::QueryView`].
 
 use super::bif::{self, Bif, UnknownName};
-use super::calibrate::{AllMarginals, all_marginals, calibration_order};
+use super::calibrate::{AllMarginals, all_marginals_within, calibration_order};
 use super::order::Order;
-use super::ve::posterior_order;
+use super::ve::{DEFAULT_BUDGET_BYTES, posterior_order, posterior_within};
 use super::{InferError, Marginal, Network, VarId};
 
 /// Names listed in a hint before the rest are only counted.
@@ -132,15 +132,16 @@ pub enum QueryError {
         /// The other.
         second: String,
     },
-    /// The elimination order's largest table is over the memory budget.
+    /// The tables the elimination order holds at once are over the memory
+    /// budget.
     #[error(
-        "exact inference would need a table of {entries:.3e} entries (about {mib:.0} MiB), over the budget of {budget_mib} MiB: {} tie the network together under this evidence",
+        "exact inference would hold tables of {entries:.3e} entries at once (about {mib:.0} MiB), over the budget of {budget_mib} MiB: {} tie the network together under this evidence",
         .nodes.join(", ")
     )]
     TooLarge {
-        /// Entries of the largest table.
+        /// Entries of the tables held at once.
         entries: f64,
-        /// Its size in MiB.
+        /// Their size in MiB.
         mib: f64,
         /// The budget in MiB.
         budget_mib: usize,
@@ -220,14 +221,22 @@ fn too_large(net: &Network, error: InferError, order: impl FnOnce() -> Order) ->
         budget_mib,
         nodes,
         hint: "observe some of these nodes (--evidence NODE=STATE, or `property evidence` in the file), \
-               or ask for a target with fewer of them among its ancestors and the evidence's; \
-               the budget counts the largest single table"
+               or ask for a target with fewer of them among its ancestors and the evidence's, \
+               or raise the budget with --memory SIZE (e.g. --memory 2GiB); \
+               the budget counts every table held at once"
             .to_string(),
     }
 }
 
-/// Resolve `query` against `bif` and compute the target's posterior.
+/// Resolve `query` against `bif` and compute the target's posterior,
+/// within [`DEFAULT_BUDGET_BYTES`].
 pub fn run(bif: &Bif, query: &Query<'_>) -> Result<Answer, QueryError> {
+    run_within(bif, query, DEFAULT_BUDGET_BYTES)
+}
+
+/// As [`run`], with the tables held at once under `budget_bytes`
+/// (`query --memory`).
+pub fn run_within(bif: &Bif, query: &Query<'_>, budget_bytes: usize) -> Result<Answer, QueryError> {
     let net = &bif.net;
     let target =
         bif::find_variable(net, query.target).map_err(|unknown| QueryError::UnknownTarget {
@@ -240,7 +249,7 @@ pub fn run(bif: &Bif, query: &Query<'_>) -> Result<Answer, QueryError> {
         .map(|&(n, s)| (n, s, EvidenceFrom::Query))
         .collect();
     let evidence = resolve_evidence(bif, &given, query.file_evidence)?;
-    answer_one(bif, target, evidence, query.file_evidence)
+    answer_one(bif, target, evidence, query.file_evidence, budget_bytes)
 }
 
 /// The posterior of `target` given the resolved `evidence`.
@@ -249,10 +258,11 @@ fn answer_one(
     target: VarId,
     evidence: Vec<Observation>,
     file_evidence: bool,
+    budget_bytes: usize,
 ) -> Result<Answer, QueryError> {
     let net = &bif.net;
     let pairs: Vec<(VarId, usize)> = evidence.iter().map(|o| (o.node, o.state)).collect();
-    let marginal = super::posterior(net, &pairs, target)
+    let marginal = posterior_within(net, &pairs, target, budget_bytes)
         .map_err(|e| too_large(net, e, || posterior_order(net, &pairs, target)))?;
     Ok(Answer {
         target,
@@ -264,18 +274,29 @@ fn answer_one(
 }
 
 /// Resolve `evidence` against `bif` and compute every node's posterior from
-/// one calibration ([`all_marginals`]).
+/// one calibration ([`super::calibrate::all_marginals`]), within
+/// [`DEFAULT_BUDGET_BYTES`].
 pub fn run_all(
     bif: &Bif,
     evidence: &[(&str, &str)],
     file_evidence: bool,
+) -> Result<AllAnswer, QueryError> {
+    run_all_within(bif, evidence, file_evidence, DEFAULT_BUDGET_BYTES)
+}
+
+/// As [`run_all`], with the tables held at once under `budget_bytes`.
+pub fn run_all_within(
+    bif: &Bif,
+    evidence: &[(&str, &str)],
+    file_evidence: bool,
+    budget_bytes: usize,
 ) -> Result<AllAnswer, QueryError> {
     let given: Vec<_> = evidence
         .iter()
         .map(|&(n, s)| (n, s, EvidenceFrom::Query))
         .collect();
     let evidence = resolve_evidence(bif, &given, file_evidence)?;
-    answer_all(bif, evidence, file_evidence)
+    answer_all(bif, evidence, file_evidence, budget_bytes)
 }
 
 /// Every node's posterior given the resolved `evidence`.
@@ -283,10 +304,11 @@ fn answer_all(
     bif: &Bif,
     evidence: Vec<Observation>,
     file_evidence: bool,
+    budget_bytes: usize,
 ) -> Result<AllAnswer, QueryError> {
     let net = &bif.net;
     let pairs: Vec<(VarId, usize)> = evidence.iter().map(|o| (o.node, o.state)).collect();
-    let marginals = all_marginals(net, &pairs)
+    let marginals = all_marginals_within(net, &pairs, budget_bytes)
         .map_err(|e| too_large(net, e, || calibration_order(net, &pairs)))?;
     Ok(AllAnswer {
         evidence,
@@ -355,13 +377,33 @@ pub enum SetAnswer {
 
 /// Answer one evidence set: `evidence` (--evidence) and then the set's
 /// pairs, which win on a node both name, over the file's evidence when
-/// `file_evidence`; `target`'s posterior, or every node's when `None`.
+/// `file_evidence`; `target`'s posterior, or every node's when `None`;
+/// within [`DEFAULT_BUDGET_BYTES`].
 pub fn run_set(
     bif: &Bif,
     target: Option<&str>,
     evidence: &[(&str, &str)],
     set: &EvidenceSet,
     file_evidence: bool,
+) -> Result<SetAnswer, QueryError> {
+    run_set_within(
+        bif,
+        target,
+        evidence,
+        set,
+        file_evidence,
+        DEFAULT_BUDGET_BYTES,
+    )
+}
+
+/// As [`run_set`], with the tables held at once under `budget_bytes`.
+pub fn run_set_within(
+    bif: &Bif,
+    target: Option<&str>,
+    evidence: &[(&str, &str)],
+    set: &EvidenceSet,
+    file_evidence: bool,
+    budget_bytes: usize,
 ) -> Result<SetAnswer, QueryError> {
     let net = &bif.net;
     let target = target
@@ -392,8 +434,8 @@ pub fn run_set(
     );
     let resolved = resolve_evidence(bif, &given, file_evidence)?;
     Ok(match target {
-        Some(t) => SetAnswer::One(answer_one(bif, t, resolved, file_evidence)?),
-        None => SetAnswer::All(answer_all(bif, resolved, file_evidence)?),
+        Some(t) => SetAnswer::One(answer_one(bif, t, resolved, file_evidence, budget_bytes)?),
+        None => SetAnswer::All(answer_all(bif, resolved, file_evidence, budget_bytes)?),
     })
 }
 

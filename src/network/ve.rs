@@ -2,17 +2,59 @@
 //!
 //! Barren nodes (neither an ancestor of the query nor of the evidence) are
 //! pruned, evidence is entered by reducing factors, the rest is eliminated in
-//! min-fill order (analyst models) or the best of several greedy orders (BIF
-//! networks, [`posterior`]: [`super::order::best`]). The memory the order
-//! needs is estimated first; a network over budget is refused before any
-//! large table is allocated.
+//! min-fill order (analyst models: [`eliminate`], log-space
+//! [`Factor`]s) or the best of several greedy orders (BIF networks,
+//! [`posterior`]: [`super::order::best`], linear-space
+//! [`ScaledFactor`]s, each variable eliminated by one fused
+//! multiply-and-sum-out). The memory the order needs is estimated first; a
+//! network over budget is refused before any large table is allocated (for
+//! BIF networks: every table held at once, simulated on the scopes).
 
 use super::factor::{Factor, VarId};
 use super::graph::Network;
 use super::order::{Order, best, min_fill};
+use super::scaled::{Scale, ScaledFactor, multiply_marginalize, needs_log};
 
-/// The largest single table exact inference may build, in bytes.
+/// The memory exact inference may use for its tables, in bytes: for the
+/// analyst models the largest single table, for BIF networks every table
+/// held at once (`query --memory` changes it).
 pub const DEFAULT_BUDGET_BYTES: usize = 512 * 1024 * 1024;
+
+/// A memory size as a user writes it (`query --memory`): a number with an
+/// optional unit, `B`, `KB`, `MB`, `GB`, `TB` (powers of 1000) or `KiB`,
+/// `MiB`, `GiB`, `TiB` (powers of 1024; `K`, `M`, `G`, `T` alone too),
+/// any case, e.g. `2GiB`, `800MB`, `1.5G`; in bytes.
+pub fn parse_memory_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let hint = "write a size such as 2GiB, 800MB or 1073741824 (bytes)";
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` does not start with a number: {hint}"))?;
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        "k" | "kib" => 1024.0,
+        "m" | "mib" => 1024.0 * 1024.0,
+        "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "t" | "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        other => return Err(format!("unknown unit `{other}` in `{text}`: {hint}")),
+    };
+    let bytes = (value * scale).floor();
+    if bytes < 1.0 {
+        return Err(format!("`{text}` is not a positive size: {hint}"));
+    }
+    if bytes > usize::MAX as f64 {
+        return Err(format!("`{text}` is larger than this machine can address"));
+    }
+    Ok(bytes as usize)
+}
 
 /// Why exact inference gave no answer. It never returns a wrong number
 /// instead.
@@ -36,12 +78,13 @@ pub enum InferError {
         budget_mib: usize,
     },
     #[error(
-        "answering every node at once keeps {entries:.3e} table entries (about {mib:.0} MiB) for the second pass, over the budget of {budget_mib} MiB: ask for one node at a time (--target), or add evidence"
+        "answering every node at once keeps {entries:.3e} table entries (about {mib:.0} MiB) for the second pass, over the budget of {budget_mib} MiB: ask for one node at a time (--target), add evidence, or raise the budget (--memory SIZE)"
     )]
-    /// Every table of one calibration together would be over the budget
-    /// (each table alone fits).
+    /// Every table one calibration keeps would be over the budget (one
+    /// elimination alone fits).
     CalibrationTooLarge {
-        /// Entries of every table the elimination order builds, summed.
+        /// Entries of the input tables and of every message of both passes,
+        /// summed.
         entries: f64,
         /// Their size in MiB.
         mib: f64,
@@ -63,23 +106,43 @@ pub struct Marginal {
 }
 
 /// The posterior of `target` given `evidence` (variable, state) pairs, in
-/// the best order of [`super::order::best`].
+/// the best order of [`super::order::best`], within
+/// [`DEFAULT_BUDGET_BYTES`].
 pub fn posterior(
     net: &Network,
     evidence: &[(VarId, usize)],
     target: VarId,
 ) -> Result<Marginal, InferError> {
+    posterior_within(net, evidence, target, DEFAULT_BUDGET_BYTES)
+}
+
+/// As [`posterior`], refused when the tables the elimination holds at once
+/// (the CPTs with the evidence entered, the messages not yet used and the
+/// one being built) would be over `budget_bytes`, before any is built.
+/// Linear-space tables with a scale exponent, each variable eliminated by
+/// one fused multiply-and-sum-out ([`super::scaled`]).
+pub fn posterior_within(
+    net: &Network,
+    evidence: &[(VarId, usize)],
+    target: VarId,
+    budget_bytes: usize,
+) -> Result<Marginal, InferError> {
     if target >= net.len() {
         return Err(InferError::UnknownVariable(target));
     }
-    let result = eliminate_with(
-        relevant_factors(net, evidence, target),
-        evidence,
-        &[target],
-        &net.cards(),
-        DEFAULT_BUDGET_BYTES,
-        best,
-    )?;
+    let relevant = ancestors(net, evidence.iter().map(|e| e.0).chain([target]));
+    let prepared = prepare_scaled(net, |v| relevant[v], evidence, &[target]);
+    let cards = net.cards();
+    let scopes: Vec<&[VarId]> = prepared.factors.iter().map(ScaledFactor::vars).collect();
+    let order = best(&scopes, &prepared.eliminate, &cards);
+    let held = held_by(&scopes, &order.order, &cards);
+    check_held(held.peak_entries, budget_bytes)?;
+    let Prepared {
+        factors,
+        mut constant,
+        ..
+    } = prepared;
+    let result = eliminate_scaled(factors, &order.order, cards.len());
     // Evidence on the target itself leaves a constant factor.
     let probs = if result.vars().is_empty() {
         let mut p = vec![0.0; net.card(target)];
@@ -90,7 +153,8 @@ pub fn posterior(
     } else {
         result.normalized().ok_or(InferError::ImpossibleEvidence)?
     };
-    let log_evidence = result.log_total();
+    constant.absorb_total(&result);
+    let log_evidence = constant.ln();
     if !log_evidence.is_finite() {
         return Err(InferError::ImpossibleEvidence);
     }
@@ -104,26 +168,216 @@ pub fn posterior(
 /// computed without building any table: what to name when it is over
 /// budget.
 pub fn posterior_order(net: &Network, evidence: &[(VarId, usize)], target: VarId) -> Order {
-    let (factors, eliminate) = prepare(
-        relevant_factors(net, evidence, target),
-        evidence,
-        &[target],
-        &net.cards(),
-    );
-    let scopes: Vec<&[VarId]> = factors.iter().flatten().map(Factor::vars).collect();
-    best(&scopes, &eliminate, &net.cards())
+    let relevant = ancestors(net, evidence.iter().map(|e| e.0).chain([target]));
+    let scopes = reduced_scopes(net, |v| relevant[v], evidence, &[target]);
+    let refs: Vec<&[VarId]> = scopes.0.iter().map(Vec::as_slice).collect();
+    best(&refs, &scopes.1, &net.cards())
 }
 
-/// The CPTs of `target`'s and the evidence's ancestors: the rest are barren
-/// (each sums to 1 over its node) and change nothing.
-fn relevant_factors(net: &Network, evidence: &[(VarId, usize)], target: VarId) -> Vec<Factor> {
-    let relevant = ancestors(net, evidence.iter().map(|e| e.0).chain([target]));
-    relevant
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| **r)
-        .map(|(v, _)| net.cpt_factor(v))
+/// The CPTs `relevant` marks as linear-space tables with `evidence`
+/// entered: those left with variables, the product of those left with none,
+/// and the variables to eliminate.
+pub(super) struct Prepared {
+    /// The tables with at least one variable, in variable order.
+    pub factors: Vec<ScaledFactor>,
+    /// The product of the tables the evidence left without a variable.
+    pub constant: Scale,
+    /// Every variable of a table except the kept ones, ascending.
+    pub eliminate: Vec<VarId>,
+}
+
+/// The CPT of each variable `relevant` marks, with `evidence` entered
+/// (no logarithm taken), and what is left to eliminate keeping `keep`.
+pub(super) fn prepare_scaled(
+    net: &Network,
+    relevant: impl Fn(VarId) -> bool,
+    evidence: &[(VarId, usize)],
+    keep: &[VarId],
+) -> Prepared {
+    let observed = observed_states(net.len(), evidence);
+    let mut factors = Vec::new();
+    let mut constant = Scale::one();
+    for v in (0..net.len()).filter(|&v| relevant(v)) {
+        let node = net.node(v);
+        let mut vars = node.parents.clone();
+        vars.push(v);
+        let cards: Vec<usize> = vars.iter().map(|&u| net.card(u)).collect();
+        let f = ScaledFactor::from_table(&vars, &cards, &node.cpt, |u| observed[u]);
+        if f.vars().is_empty() {
+            constant.absorb_total(&f);
+        } else {
+            factors.push(f);
+        }
+    }
+    let eliminate = to_eliminate(net.len(), factors.iter().map(ScaledFactor::vars), keep);
+    Prepared {
+        factors,
+        constant,
+        eliminate,
+    }
+}
+
+/// The scopes [`prepare_scaled`] would give its tables (those left with a
+/// variable), and the variables to eliminate, without building a table.
+pub(super) fn reduced_scopes(
+    net: &Network,
+    relevant: impl Fn(VarId) -> bool,
+    evidence: &[(VarId, usize)],
+    keep: &[VarId],
+) -> (Vec<Vec<VarId>>, Vec<VarId>) {
+    let observed = observed_states(net.len(), evidence);
+    let scopes: Vec<Vec<VarId>> = (0..net.len())
+        .filter(|&v| relevant(v))
+        .map(|v| {
+            let mut scope: Vec<VarId> = net.node(v).parents.clone();
+            scope.push(v);
+            scope.retain(|&u| observed[u].is_none());
+            scope.sort_unstable();
+            scope
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    let eliminate = to_eliminate(net.len(), scopes.iter().map(Vec::as_slice), keep);
+    (scopes, eliminate)
+}
+
+/// The state each variable is observed in, by id.
+fn observed_states(n: usize, evidence: &[(VarId, usize)]) -> Vec<Option<usize>> {
+    let mut observed = vec![None; n];
+    for &(v, s) in evidence {
+        observed[v] = Some(s);
+    }
+    observed
+}
+
+/// Every variable of `scopes` not in `keep`, ascending.
+fn to_eliminate<'a>(
+    n: usize,
+    scopes: impl Iterator<Item = &'a [VarId]>,
+    keep: &[VarId],
+) -> Vec<VarId> {
+    let mut present = vec![false; n];
+    for scope in scopes {
+        for &v in scope {
+            present[v] = true;
+        }
+    }
+    (0..n)
+        .filter(|&v| present[v] && !keep.contains(&v))
         .collect()
+}
+
+/// The tables one elimination holds, in entries, simulated on the scopes
+/// alone before any table is built.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Held {
+    /// The most entries held at any moment: every table not yet used, plus
+    /// the message being built.
+    pub peak_entries: f64,
+    /// Entries of the input tables (the CPTs with the evidence entered).
+    pub input_entries: f64,
+    /// Entries of every message the order builds, summed (what a
+    /// calibration keeps for its second pass).
+    pub message_entries: f64,
+}
+
+/// What eliminating `order` from tables over `scopes` holds at once: each
+/// variable's tables are replaced by one message over their other
+/// variables (the fused product never builds the clique's table).
+pub(super) fn held_by(scopes: &[&[VarId]], order: &[VarId], cards: &[usize]) -> Held {
+    let size = |scope: &[VarId]| -> f64 { scope.iter().map(|&v| cards[v] as f64).product() };
+    let mut live: Vec<Option<Vec<VarId>>> = scopes.iter().map(|s| Some(s.to_vec())).collect();
+    let mut by_var: Vec<Vec<usize>> = vec![Vec::new(); cards.len()];
+    for (i, s) in scopes.iter().enumerate() {
+        for &v in s.iter() {
+            by_var[v].push(i);
+        }
+    }
+    let input_entries: f64 = scopes.iter().map(|s| size(s)).sum();
+    let mut held = input_entries;
+    let mut peak = held;
+    let mut message_entries = 0.0;
+    for &v in order {
+        let mut scope: Vec<VarId> = Vec::new();
+        let mut bucket = 0.0;
+        for i in std::mem::take(&mut by_var[v]) {
+            if let Some(s) = live[i].take() {
+                bucket += size(&s);
+                scope.extend(s.into_iter().filter(|&u| u != v));
+            }
+        }
+        scope.sort_unstable();
+        scope.dedup();
+        let message = size(&scope);
+        // The bucket's tables are freed only once the message is complete.
+        peak = peak.max(held + message);
+        held += message - bucket;
+        message_entries += message;
+        let id = live.len();
+        for &u in &scope {
+            by_var[u].push(id);
+        }
+        live.push(Some(scope));
+    }
+    Held {
+        peak_entries: peak,
+        input_entries,
+        message_entries,
+    }
+}
+/// `Err(TooLarge)` when holding `entries` table entries at once is over
+/// `budget_bytes`.
+pub(super) fn check_held(entries: f64, budget_bytes: usize) -> Result<(), InferError> {
+    let bytes = entries * std::mem::size_of::<f64>() as f64;
+    if bytes > budget_bytes as f64 {
+        return Err(InferError::TooLarge {
+            entries,
+            mib: bytes / (1024.0 * 1024.0),
+            budget_mib: budget_bytes / (1024 * 1024),
+        });
+    }
+    Ok(())
+}
+
+/// Eliminate `order` from `factors` (over variables below `n`): each
+/// variable's tables are replaced by their fused product with it summed
+/// out, then what is left is multiplied.
+fn eliminate_scaled(factors: Vec<ScaledFactor>, order: &[VarId], n: usize) -> ScaledFactor {
+    let mut by_var: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, f) in factors.iter().enumerate() {
+        for &v in f.vars() {
+            by_var[v].push(i);
+        }
+    }
+    let mut live: Vec<Option<ScaledFactor>> = factors.into_iter().map(Some).collect();
+    for &v in order {
+        let mut bucket: Vec<ScaledFactor> = std::mem::take(&mut by_var[v])
+            .into_iter()
+            .filter_map(|i| live[i].take())
+            .collect();
+        if bucket.is_empty() {
+            continue;
+        }
+        let message = fuse(&mut bucket, |u| u != v);
+        drop(bucket);
+        let id = live.len();
+        for &u in message.vars() {
+            by_var[u].push(id);
+        }
+        live.push(Some(message));
+    }
+    let mut rest: Vec<ScaledFactor> = live.into_iter().flatten().collect();
+    fuse(&mut rest, |_| true)
+}
+
+/// The fused product of `tables` keeping the variables `keep` accepts
+/// ([`multiply_marginalize`]); when it must be taken in log space the
+/// tables are converted in place, so the fallback allocates nothing more.
+pub(super) fn fuse(tables: &mut [ScaledFactor], keep: impl Fn(VarId) -> bool) -> ScaledFactor {
+    if needs_log(&tables.iter().collect::<Vec<_>>()) {
+        tables.iter_mut().for_each(ScaledFactor::make_log);
+    }
+    multiply_marginalize(&tables.iter().collect::<Vec<_>>(), keep)
 }
 
 /// Mark the ancestors of `roots` (inclusive).

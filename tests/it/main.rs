@@ -42,6 +42,7 @@ mod properties;
 mod ranges;
 mod report_formats;
 mod robustness;
+mod scaled;
 mod seed_model;
 mod sensitivity;
 mod serve;
