@@ -46,11 +46,11 @@ use crate::model::{Estimate, HypothesisId, ItemId, Model, Reliability, Scales};
 use crate::network::Incremental;
 use crate::network::incremental::{EventMessages, items_of_source};
 
-use super::AnalysisError;
 use super::sensitivity::{
     Evaluator, FLIP_TOLERANCE, Parameter, parameters, prior_parameters, reported_sources,
     source_parameters,
 };
+use super::{AnalysisError, budget};
 
 /// A point number's plausible range multiplies and divides its odds by
 /// this factor (see the module documentation for why).
@@ -527,6 +527,35 @@ pub fn flips_within(
             .then(a.distance.total_cmp(&b.distance))
     });
     Ok(out)
+}
+
+/// What one [`flips_within`] costs at most: every parameter's search
+/// evaluates up to both ends' steps (bisection adds a few, not counted).
+/// A likelihood's or a prior's posterior is in closed form along its range,
+/// `k` numbers a step; a source parameter's step is one inference over the
+/// source's held-out items. Every flip found keeps its posterior (`k`
+/// numbers).
+pub fn flip_search_estimate(engine: &Incremental) -> budget::Estimate {
+    let model = engine.model();
+    let k = model.hypotheses.len() as f64;
+    let closed_steps = (2 * CLOSED_FORM_STEPS + 1) as f64;
+    let engine_steps = (2 * ENGINE_STEPS + 1) as f64;
+    let per_inference = engine.elimination_entries();
+    let likelihoods = model.items.iter().filter(|i| i.enabled).count() as f64 * k;
+    let priors = prior_parameters(model).len() as f64;
+    let (mut source_parameters_count, mut source_work) = (0.0, 0.0);
+    for s in reported_sources(model) {
+        let n = source_parameters(model, s).len() as f64;
+        source_parameters_count += n;
+        source_work += n * items_of_source(model, s).len().max(1) as f64;
+    }
+    budget::Estimate {
+        results: (likelihoods + priors + source_parameters_count) * k,
+        results_budget: budget::MAX_HELD_RESULTS,
+        work: likelihoods * closed_steps * k
+            + priors * closed_steps * per_inference
+            + source_work * engine_steps * per_inference,
+    }
 }
 
 /// The nearest flip of all: the first of [`flips_within`], or `None` when
