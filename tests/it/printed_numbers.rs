@@ -152,3 +152,40 @@ fn an_infinite_ratio_is_the_documented_symbol() {
             .expect("docs/FORMAT.md");
     assert!(format.contains("`∞`"), "docs/FORMAT.md does not document ∞");
 }
+
+/// A network whose evidence has probability 0.9999999: ln P(evidence) is
+/// -1e-7, which rounds to zero at six decimals and must not print as
+/// `-0.000000`, for one target, every node, or a file of evidence sets.
+const NEARLY_CERTAIN_BIF: &str = "network tiny { }
+variable A { type discrete [ 2 ] { a1, a2 }; }
+variable B { type discrete [ 2 ] { b1, b2 }; }
+probability ( A ) { table 0.9999999, 0.0000001; }
+probability ( B | A ) { (a1) 0.5, 0.5; (a2) 0.5, 0.5; }
+";
+
+#[test]
+fn query_never_prints_a_negative_zero_log_evidence() {
+    let dir = TempDir::new("printed-numbers-query");
+    dir.write("tiny.bif", NEARLY_CERTAIN_BIF);
+    dir.write("sets.jsonl", "{\"A\": \"a1\"}\n");
+    let cases: [&[&str]; 3] = [
+        &["--target", "B", "--evidence", "A=a1"],
+        &["--all", "--evidence", "A=a1"],
+        &["--target", "B", "--evidence-file", "sets.jsonl"],
+    ];
+    for args in cases {
+        let o = crate::cli::credence()
+            .args(["query", "tiny.bif"])
+            .args(args)
+            .current_dir(dir.path(""))
+            .output()
+            .expect("run");
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {stdout}");
+        assert!(
+            stdout.contains("ln P(evidence) = 0.000000"),
+            "{args:?}: {stdout}"
+        );
+        assert!(bad_numbers(&stdout).is_empty(), "{args:?}: {stdout}");
+    }
+}

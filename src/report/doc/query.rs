@@ -80,7 +80,10 @@ fn posteriors(d: &mut Doc<'_>, marginals: &[NodePosterior], log_evidence: f64) {
         }
     }
     d.table(table);
-    d.para(text(format!("ln P(evidence) = {log_evidence:.6}")));
+    d.para(text(format!(
+        "ln P(evidence) = {}",
+        crate::report::format::fixed(log_evidence, 6)
+    )));
 }
 
 /// The document of a `query --all` view.
