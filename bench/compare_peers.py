@@ -442,8 +442,9 @@ def example_models(python):
 
 
 def peer_times(python, kind, bif, queries, runs, budget):
-    """{query id: (median seconds, answer)}, the version and the problem
-    (None, "timeout" or "error") of one peer on one network."""
+    """{query id: (median seconds, median CPU seconds, answer)}, the
+    version, the load time, the problem (None, "timeout", "out of memory" or
+    "error") and the ids asked of one peer on one network."""
     job = {"bif": bif, "queries": queries, "runs": runs, "budget": budget}
     events, problem = run_worker(python, kind, job, budget + 30)
     version, load, results = None, None, {}
@@ -452,7 +453,7 @@ def peer_times(python, kind, bif, queries, runs, budget):
         load = event.get("load", load)
         if "id" in event:
             results[event["id"]] = (statistics.median(event["times"]), statistics.median(event["cpu"]), event["answer"])
-    return results, version, load, problem
+    return results, version, load, problem, {q["id"] for q in queries}
 
 
 def measure(name, args, folder, tmp):
@@ -502,7 +503,9 @@ def measure(name, args, folder, tmp):
             "worst": None,
             "disagree": [],
         }
-        for peer, (results, version, load, problem) in peers.items():
+        for peer, (results, version, load, problem, ids) in peers.items():
+            if not any(q["id"] in ids for q in asked):
+                continue  # pgmpy is not asked for every marginal
             got = [results.get(q["id"]) for q in asked]
             row[peer] = median_or_none(g[0] for g in got if g)
             row[peer + " cpu"] = median_or_none(g[1] for g in got if g)

@@ -115,13 +115,14 @@ def worker(bif, budget):
 
 def worker_events(cmd, timeout):
     """Runs a worker that prints one JSON object a line. Returns (events,
-    problem): problem is None, "timeout" or "error"; on a timeout the
-    events printed before it are kept. compare_peers.py uses it too."""
+    problem): problem is None, "timeout", "out of memory" (a MemoryError)
+    or "error"; on a timeout the events printed before it are kept.
+    compare_peers.py uses it too."""
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         out, problem = proc.stdout, None
         if proc.returncode != 0:
-            problem = "error"
+            problem = "out of memory" if "MemoryError" in proc.stderr else "error"
             print(proc.stderr[-2000:], file=sys.stderr)
     except subprocess.TimeoutExpired as e:
         out, problem = e.stdout or "", "timeout"

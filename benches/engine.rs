@@ -1,6 +1,7 @@
 //! Engine benchmarks at 100 to 100,000 items: load + validate, compile,
 //! exact inference, one what-if change, a full sensitivity run and a
-//! simulation. Targets (2-core machine) and measured figures are in the
+//! simulation, and reading multi-megabyte BIF networks (`bif/`). Targets
+//! (2-core machine) and measured figures are in the
 //! README's performance section.
 //!
 //! `cargo bench --bench engine -- GROUP` runs one group, e.g. `whatif`.
@@ -335,5 +336,101 @@ fn collection(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench, analyses, judgement, comparison, collection);
+/// A BIF file in bnlearn's style (a `table` for each root, one row per
+/// parent assignment for the rest, numbers with 8 decimals): `cards[v]`
+/// states for node `v`, whose parents are `parents(v)` (earlier nodes), its
+/// states named `{stem}{i}`. The numbers are a fixed pseudo-random sequence
+/// normalised per row.
+fn bnlearn_like(cards: &[usize], parents: impl Fn(usize) -> Vec<usize>, stem: &str) -> String {
+    use std::fmt::Write as _;
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut out = String::from("network unknown {\n}\n");
+    for (v, &k) in cards.iter().enumerate() {
+        let states: Vec<String> = (0..k).map(|i| format!("{stem}{i}")).collect();
+        let _ = writeln!(
+            out,
+            "variable n{v} {{\n  type discrete [ {k} ] {{ {} }};\n}}",
+            states.join(", ")
+        );
+    }
+    let mut row = |k: usize| -> String {
+        let raw: Vec<f64> = (0..k)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state % 1000 + 1) as f64
+            })
+            .collect();
+        let sum: f64 = raw.iter().sum();
+        raw.iter()
+            .map(|x| format!("{:.8}", x / sum))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (v, &k) in cards.iter().enumerate() {
+        let ps = parents(v);
+        if ps.is_empty() {
+            let _ = writeln!(out, "probability ( n{v} ) {{\n  table {};\n}}", row(k));
+            continue;
+        }
+        let names: Vec<String> = ps.iter().map(|p| format!("n{p}")).collect();
+        let _ = writeln!(out, "probability ( n{v} | {} ) {{", names.join(", "));
+        let rows: usize = ps.iter().map(|&p| cards[p]).product();
+        for r in 0..rows {
+            let mut rest = r;
+            let mut labels: Vec<String> = ps
+                .iter()
+                .rev()
+                .map(|&p| {
+                    let s = rest % cards[p];
+                    rest /= cards[p];
+                    format!("{stem}{s}")
+                })
+                .collect();
+            labels.reverse();
+            let _ = writeln!(out, "  ({}) {};", labels.join(", "), row(k));
+        }
+        out.push_str("}\n");
+    }
+    out
+}
+
+/// Reading multi-megabyte BIF files (`credence query`'s load): a
+/// mildew-like network (24 nodes of 10 to 60 states, each with the two
+/// before it as parents: 5.4 MB, 550,000 numbers) and a pathfinder-like
+/// one (150 nodes of 8 states under one 63-state parent, long state names:
+/// many short rows). Generated here, so the bench needs no network files.
+fn bif_parsing(c: &mut Criterion) {
+    let mildew_cards: Vec<usize> = (0..24).map(|v| [10, 20, 40, 60][v % 4]).collect();
+    let mildew = bnlearn_like(&mildew_cards, |v| (v.saturating_sub(2)..v).collect(), "s_");
+    let pathfinder_cards: Vec<usize> = (0..151).map(|v| if v == 0 { 63 } else { 8 }).collect();
+    let pathfinder = bnlearn_like(
+        &pathfinder_cards,
+        |v| if v == 0 { vec![] } else { vec![0] },
+        "Lymphocytic_and_histiocytic_state_",
+    );
+    let mut group = c.benchmark_group("bif");
+    group
+        .sample_size(20)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(500));
+    for (name, text) in [("parse_mildew", &mildew), ("parse_pathfinder", &pathfinder)] {
+        group.throughput(criterion::Throughput::Bytes(text.len() as u64));
+        group.bench_function(name, |b| {
+            b.iter(|| network::bif::parse(text).expect("a generated network parses"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench,
+    analyses,
+    judgement,
+    comparison,
+    collection,
+    bif_parsing
+);
 criterion_main!(benches);

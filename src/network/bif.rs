@@ -7,6 +7,7 @@
 //! and lists every name it changed in a comment at the top of the file so
 //! the mapping can be read back.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -377,31 +378,44 @@ pub fn write(net: &Network, options: &WriteOptions) -> String {
 // ---------------------------------------------------------------------------
 // Lexer
 
+/// A token, borrowing from the text (no allocation per token: a
+/// multi-megabyte network is mostly numbers).
 #[derive(Clone, Debug, PartialEq)]
-enum Tok {
+enum Tok<'a> {
     /// An unquoted run of name characters (names, numbers, keywords).
-    Word(String),
-    /// A double-quoted string.
-    Quoted(String),
+    Word(&'a str),
+    /// A double-quoted string, its escapes (`\x` for `x`) resolved: only a
+    /// string with escapes is copied.
+    Quoted(Cow<'a, str>),
     Punct(char),
     Eof,
 }
 
 #[derive(Clone, Debug)]
-struct Token {
-    tok: Tok,
+struct Token<'a> {
+    tok: Tok<'a>,
     /// Byte offset of its first character.
     at: usize,
 }
 
-fn is_punct(c: char) -> bool {
-    matches!(c, '{' | '}' | '(' | ')' | '[' | ']' | ';' | ',' | '|' | '"')
+/// Whether ASCII byte `b` is whitespace as [`char::is_whitespace`] says
+/// (which, unlike [`u8::is_ascii_whitespace`], includes the vertical tab).
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+/// Whether ASCII byte `b` is punctuation: a token of its own.
+fn is_punct_byte(b: u8) -> bool {
+    matches!(
+        b,
+        b'{' | b'}' | b'(' | b')' | b'[' | b']' | b';' | b',' | b'|' | b'"'
+    )
 }
 
 struct Lexer<'a> {
     text: &'a str,
     pos: usize,
-    peeked: Option<Token>,
+    peeked: Option<Token<'a>>,
 }
 
 impl<'a> Lexer<'a> {
@@ -422,17 +436,29 @@ impl<'a> Lexer<'a> {
         &self.text[self.pos..]
     }
 
+    /// The whitespace character (Unicode's, as [`char::is_whitespace`])
+    /// starting at byte `at`, if any: its length in bytes.
+    fn space_at(&self, at: usize) -> Option<usize> {
+        let b = *self.text.as_bytes().get(at)?;
+        if b < 0x80 {
+            return is_ascii_space(b).then_some(1);
+        }
+        let c = self.text[at..].chars().next()?;
+        c.is_whitespace().then_some(c.len_utf8())
+    }
+
     /// Skip whitespace and comments.
     fn skip(&mut self) -> Result<(), ParseError> {
+        let bytes = self.text.as_bytes();
         loop {
-            let rest = self.rest();
-            let trimmed = rest.trim_start();
-            self.pos += rest.len() - trimmed.len();
-            if trimmed.starts_with("//") {
-                let end = trimmed.find('\n').unwrap_or(trimmed.len());
-                self.pos += end;
-            } else if let Some(body) = trimmed.strip_prefix("/*") {
-                match body.find("*/") {
+            while let Some(len) = self.space_at(self.pos) {
+                self.pos += len;
+            }
+            let rest = &bytes[self.pos..];
+            if rest.starts_with(b"//") {
+                self.pos += memchr_newline(rest).unwrap_or(rest.len());
+            } else if rest.starts_with(b"/*") {
+                match self.text[self.pos + 2..].find("*/") {
                     Some(end) => self.pos += end + 4,
                     None => return Err(self.error(self.pos, "unclosed comment `/*`")),
                 }
@@ -442,65 +468,90 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn next(&mut self) -> Result<Token, ParseError> {
+    fn next(&mut self) -> Result<Token<'a>, ParseError> {
         if let Some(t) = self.peeked.take() {
             return Ok(t);
         }
         self.skip()?;
         let at = self.pos;
-        let Some(c) = self.rest().chars().next() else {
+        let bytes = self.text.as_bytes();
+        let Some(&first) = bytes.get(at) else {
             return Ok(Token { tok: Tok::Eof, at });
         };
-        if c == '"' {
-            let mut s = String::new();
-            let mut chars = self.rest().char_indices().skip(1);
-            loop {
-                match chars.next() {
-                    None => return Err(self.error(at, "unclosed string: a `\"` has no partner")),
-                    Some((i, '"')) => {
-                        self.pos += i + 1;
-                        return Ok(Token {
-                            tok: Tok::Quoted(s),
-                            at,
-                        });
-                    }
-                    Some((_, '\\')) => match chars.next() {
-                        Some((_, e)) => s.push(e),
-                        None => {
-                            return Err(self.error(at, "unclosed string: a `\"` has no partner"));
-                        }
-                    },
-                    Some((_, ch)) => s.push(ch),
-                }
-            }
+        if first == b'"' {
+            return self.quoted(at);
         }
-        if is_punct(c) {
-            self.pos += c.len_utf8();
+        if is_punct_byte(first) {
+            self.pos += 1;
             return Ok(Token {
-                tok: Tok::Punct(c),
+                tok: Tok::Punct(char::from(first)),
                 at,
             });
         }
-        let rest = self.rest();
-        let mut end = rest.len();
-        for (i, ch) in rest.char_indices() {
-            if ch.is_whitespace()
-                || is_punct(ch)
-                || rest[i..].starts_with("//")
-                || rest[i..].starts_with("/*")
-            {
-                end = i;
-                break;
+        // A word: up to whitespace, punctuation or a comment.
+        let mut end = at;
+        while let Some(&b) = bytes.get(end) {
+            if b < 0x80 {
+                if is_ascii_space(b)
+                    || is_punct_byte(b)
+                    || (b == b'/' && matches!(bytes.get(end + 1), Some(b'/' | b'*')))
+                {
+                    break;
+                }
+                end += 1;
+            } else {
+                match self.space_at(end) {
+                    Some(_) => break,
+                    None => {
+                        end += self.text[end..].chars().next().map_or(1, char::len_utf8);
+                    }
+                }
             }
         }
-        self.pos += end;
+        self.pos = end;
         Ok(Token {
-            tok: Tok::Word(rest[..end].to_string()),
+            tok: Tok::Word(&self.text[at..end]),
             at,
         })
     }
 
-    fn peek(&mut self) -> Result<&Token, ParseError> {
+    /// The string opening with the `"` at `at`: borrowed when it has no
+    /// escape, copied with its escapes resolved when it has.
+    fn quoted(&mut self, at: usize) -> Result<Token<'a>, ParseError> {
+        let unclosed = |lx: &Lexer<'_>| lx.error(at, "unclosed string: a `\"` has no partner");
+        let body = &self.text[at + 1..];
+        let Some(stop) = body.find(['"', '\\']) else {
+            return Err(unclosed(self));
+        };
+        if body.as_bytes()[stop] == b'"' {
+            self.pos = at + 1 + stop + 1;
+            return Ok(Token {
+                tok: Tok::Quoted(Cow::Borrowed(&body[..stop])),
+                at,
+            });
+        }
+        let mut s = String::from(&body[..stop]);
+        let mut chars = body[stop..].char_indices();
+        loop {
+            match chars.next() {
+                None => return Err(unclosed(self)),
+                Some((i, '"')) => {
+                    self.pos = at + 1 + stop + i + 1;
+                    return Ok(Token {
+                        tok: Tok::Quoted(Cow::Owned(s)),
+                        at,
+                    });
+                }
+                Some((_, '\\')) => match chars.next() {
+                    Some((_, e)) => s.push(e),
+                    None => return Err(unclosed(self)),
+                },
+                Some((_, ch)) => s.push(ch),
+            }
+        }
+    }
+
+    fn peek(&mut self) -> Result<&Token<'a>, ParseError> {
         if self.peeked.is_none() {
             let t = self.next()?;
             self.peeked = Some(t);
@@ -541,8 +592,8 @@ impl<'a> Lexer<'a> {
     fn name(&mut self, what: &str) -> Result<(String, usize), ParseError> {
         let t = self.next()?;
         match t.tok {
-            Tok::Word(w) => Ok((w, t.at)),
-            Tok::Quoted(q) => Ok((q, t.at)),
+            Tok::Word(w) => Ok((w.to_string(), t.at)),
+            Tok::Quoted(q) => Ok((q.into_owned(), t.at)),
             other => Err(self.error(t.at, format!("expected {what}, found {}", describe(&other)))),
         }
     }
@@ -556,7 +607,12 @@ impl<'a> Lexer<'a> {
     }
 }
 
-fn describe(t: &Tok) -> String {
+/// The position of the first newline in `bytes`.
+fn memchr_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}
+
+fn describe(t: &Tok<'_>) -> String {
     match t {
         Tok::Word(w) => format!("`{w}`"),
         Tok::Quoted(q) => format!("\"{q}\""),
@@ -565,7 +621,7 @@ fn describe(t: &Tok) -> String {
     }
 }
 
-fn is_keyword(t: &Tok, k: &str) -> bool {
+fn is_keyword(t: &Tok<'_>, k: &str) -> bool {
     matches!(t, Tok::Word(w) if w.eq_ignore_ascii_case(k))
 }
 
@@ -583,7 +639,9 @@ pub(super) struct VarDecl {
 
 pub(super) struct Row {
     pub(super) states: Vec<(String, usize)>,
-    pub(super) values: Vec<(f64, usize)>,
+    /// The probabilities, one per child state (a row's numbers need no
+    /// position of their own: an error points at the row).
+    pub(super) values: Vec<f64>,
     pub(super) at: usize,
 }
 
@@ -603,7 +661,7 @@ pub(super) struct ProbBlock {
     pub(super) parents: Vec<(String, usize)>,
     pub(super) table: Option<(Vec<(f64, usize)>, usize)>,
     pub(super) table_order: TableOrder,
-    pub(super) default: Option<(Vec<(f64, usize)>, usize)>,
+    pub(super) default: Option<(Vec<f64>, usize)>,
     pub(super) rows: Vec<Row>,
     pub(super) at: usize,
 }
@@ -774,13 +832,28 @@ fn variable(lx: &mut Lexer<'_>) -> Result<VarDecl, ParseError> {
     Ok(decl)
 }
 
-/// Numbers up to a `;` (commas optional).
+/// Numbers up to a `;` (commas optional), each with its position.
 fn numbers(lx: &mut Lexer<'_>) -> Result<Vec<(f64, usize)>, ParseError> {
     let mut values = Vec::new();
+    read_numbers(lx, |x, at| values.push((x, at)))?;
+    Ok(values)
+}
+
+/// Numbers up to a `;` (commas optional), exactly as many as written: read
+/// into `scratch` (emptied first), then copied once.
+fn row_numbers(lx: &mut Lexer<'_>, scratch: &mut Vec<f64>) -> Result<Vec<f64>, ParseError> {
+    scratch.clear();
+    read_numbers(lx, |x, _| scratch.push(x))?;
+    Ok(scratch.clone())
+}
+
+/// Hand each number up to a `;` (commas optional) to `push`, with its
+/// position.
+fn read_numbers(lx: &mut Lexer<'_>, mut push: impl FnMut(f64, usize)) -> Result<(), ParseError> {
     loop {
         let t = lx.next()?;
         match &t.tok {
-            Tok::Punct(';') => return Ok(values),
+            Tok::Punct(';') => return Ok(()),
             Tok::Punct(',') => {}
             Tok::Word(w) => {
                 let x: f64 = w
@@ -793,7 +866,7 @@ fn numbers(lx: &mut Lexer<'_>) -> Result<Vec<(f64, usize)>, ParseError> {
                 if !(0.0..=1.0).contains(&x) {
                     return Err(lx.error(t.at, format!("probability {w} is outside [0, 1]")));
                 }
-                values.push((x, t.at));
+                push(x, t.at);
             }
             other => {
                 return Err(lx.error(
@@ -816,8 +889,8 @@ fn probability(lx: &mut Lexer<'_>, at: usize) -> Result<ProbBlock, ParseError> {
             Tok::Punct(')') => break,
             Tok::Punct('|') if !bar => bar = true,
             Tok::Punct(',') => {}
-            Tok::Word(w) => parents.push((w, t.at)),
-            Tok::Quoted(q) => parents.push((q, t.at)),
+            Tok::Word(w) => parents.push((w.to_string(), t.at)),
+            Tok::Quoted(q) => parents.push((q.into_owned(), t.at)),
             other => {
                 return Err(lx.error(
                     t.at,
@@ -830,6 +903,8 @@ fn probability(lx: &mut Lexer<'_>, at: usize) -> Result<ProbBlock, ParseError> {
         '{',
         &format!("to open the probability block of `{}`", child.0),
     )?;
+    // Each row's numbers are read here first, then copied at their size.
+    let mut scratch: Vec<f64> = Vec::new();
     let mut block = ProbBlock {
         child,
         parents,
@@ -861,7 +936,7 @@ fn probability(lx: &mut Lexer<'_>, at: usize) -> Result<ProbBlock, ParseError> {
                         lx.error(t.at, format!("`{}` has two `default` lines", block.child.0))
                     );
                 }
-                block.default = Some((numbers(lx)?, t.at));
+                block.default = Some((row_numbers(lx, &mut scratch)?, t.at));
             }
             Tok::Punct('(') => {
                 let mut states = Vec::new();
@@ -874,7 +949,7 @@ fn probability(lx: &mut Lexer<'_>, at: usize) -> Result<ProbBlock, ParseError> {
                     }
                     states.push(lx.name("a parent state")?);
                 }
-                let values = numbers(lx)?;
+                let values = row_numbers(lx, &mut scratch)?;
                 block.rows.push(Row {
                     states,
                     values,
@@ -961,7 +1036,7 @@ fn unknown_variable(lx: &Lexer<'_>, at: usize, vars: &[VarDecl], name: &str) -> 
 
 fn check_row(
     lx: &Lexer<'_>,
-    values: &[(f64, usize)],
+    values: &[f64],
     k: usize,
     at: usize,
     child: &str,
@@ -975,7 +1050,7 @@ fn check_row(
             ),
         ));
     }
-    let sum: f64 = values.iter().map(|v| v.0).sum();
+    let sum: f64 = values.iter().sum();
     if (sum - 1.0).abs() > ROW_SUM_TOLERANCE {
         return Err(lx.error(
             at,
@@ -1063,7 +1138,9 @@ fn resolve(
             return Err(e);
         }
         let configs = size / k;
-        let mut cpt: Vec<Option<f64>> = vec![None; size];
+        // The CPT, and which parent assignments (rows) have their numbers.
+        let mut cpt: Vec<f64> = vec![0.0; size];
+        let mut filled = vec![false; configs];
         if let Some((values, tat)) = &block.table {
             if values.len() != configs * k {
                 return Err(lx.error(
@@ -1080,18 +1157,19 @@ fn resolve(
                 TableOrder::ChildSlowest => s * configs + r,
                 TableOrder::ChildFastest => r * k + s,
             };
+            let mut row: Vec<f64> = Vec::with_capacity(k);
             for r in 0..configs {
-                let row: Vec<(f64, usize)> = (0..k).map(|s| values[index(r, s)]).collect();
+                row.clear();
+                row.extend((0..k).map(|s| values[index(r, s)].0));
                 // A BIF `table` is one line; an XML table's rows are pointed
                 // at by their first number.
                 let at = match block.table_order {
                     TableOrder::ChildSlowest => *tat,
-                    TableOrder::ChildFastest => row.first().map_or(*tat, |v| v.1),
+                    TableOrder::ChildFastest => values.get(index(r, 0)).map_or(*tat, |v| v.1),
                 };
                 check_row(lx, &row, k, at, &vars[c].name)?;
-                for (s, v) in row.iter().enumerate() {
-                    cpt[r * k + s] = Some(v.0);
-                }
+                cpt[r * k..(r + 1) * k].copy_from_slice(&row);
+                filled[r] = true;
             }
         }
         for row in &block.rows {
@@ -1113,24 +1191,22 @@ fn resolve(
                     .ok_or_else(|| unknown_state(lx, *sat, &vars[p], s, "in this row"))?;
                 r = r * vars[p].states.len() + si;
             }
-            if cpt[r * k].is_some() {
+            if filled[r] {
                 return Err(lx.error(row.at, "this parent assignment already has a row"));
             }
-            for (s, v) in row.values.iter().enumerate() {
-                cpt[r * k + s] = Some(v.0);
-            }
+            cpt[r * k..(r + 1) * k].copy_from_slice(&row.values);
+            filled[r] = true;
         }
         if let Some((values, dat)) = &block.default {
             check_row(lx, values, k, *dat, &vars[c].name)?;
             for r in 0..configs {
-                if cpt[r * k].is_none() {
-                    for (s, v) in values.iter().enumerate() {
-                        cpt[r * k + s] = Some(v.0);
-                    }
+                if !filled[r] {
+                    cpt[r * k..(r + 1) * k].copy_from_slice(values);
+                    filled[r] = true;
                 }
             }
         }
-        if let Some(r) = (0..configs).find(|&r| cpt[r * k].is_none()) {
+        if let Some(r) = (0..configs).find(|&r| !filled[r]) {
             let mut labels = Vec::new();
             let mut rest = r;
             for (&p, &card) in parents.iter().zip(&cards).rev() {
@@ -1147,10 +1223,7 @@ fn resolve(
                 ),
             ));
         }
-        tables[c] = Some((
-            parents,
-            cpt.into_iter().map(Option::unwrap_or_default).collect(),
-        ));
+        tables[c] = Some((parents, cpt));
     }
     let mut resolved = Vec::with_capacity(vars.len());
     for (i, t) in tables.into_iter().enumerate() {
@@ -1205,13 +1278,15 @@ fn resolve(
     let mut id_of = vec![0usize; n];
     let mut net = Network::new();
     for &v in &order {
-        let (parents, cpt) = &resolved[v];
-        let ps: Vec<VarId> = parents.iter().map(|&p| id_of[p]).collect();
+        let ps: Vec<VarId> = resolved[v].0.iter().map(|&p| id_of[p]).collect();
+        // Each table moves into the network once (a copy would double a
+        // multi-megabyte file's memory traffic).
+        let cpt = std::mem::take(&mut resolved[v].1);
         id_of[v] = net.add(
             vars[v].name.clone(),
             vars[v].states.iter().map(|(s, _)| s.clone()).collect(),
             ps,
-            cpt.clone(),
+            cpt,
         );
     }
     let mut evidence = Vec::new();
