@@ -336,6 +336,80 @@ fn collection(c: &mut Criterion) {
     group.finish();
 }
 
+/// `items` certain (one perfectly reliable report each) and possible
+/// only under the hypothesis `allowed[k]` for the k-th of them.
+fn certain_items(m: &Model, items: &[(usize, usize)]) -> Model {
+    let mut overrides = Vec::new();
+    for &(i, allowed) in items {
+        let item = &m.items[i];
+        let asserts = item.reports[0].asserts;
+        for h in 0..m.hypotheses.len() {
+            // An assertion with a false-alarm rate of 0 needs the claim
+            // true (a likelihood above 0); a denial with a hit rate of 1
+            // needs it false (below 1).
+            let value = match (h == allowed, asserts) {
+                (true, _) => 0.5,
+                (false, true) => 0.0,
+                (false, false) => 1.0,
+            };
+            overrides.push(Override::Likelihood(
+                model::ItemId(i),
+                model::HypothesisId(h),
+                Estimate::exact(Probability::new(value).expect("a probability")),
+            ));
+        }
+        overrides.push(Override::ReportReliability(
+            model::ItemId(i),
+            model::ReportId(0),
+            Reliability::Accuracy(Estimate::exact(Probability::ONE)),
+        ));
+    }
+    model::overrides::apply(m, &overrides)
+}
+
+/// Impossible evidence narrowed down (analysis/impossible.rs): one
+/// contradicting pair among 10,000 and 100,000 simple items (the finder on
+/// a built engine, and the whole refusal: engine, finder, diagnostic); and
+/// the worst case of the cover, every one of 100,000 items ruling out a
+/// hypothesis (each possible under one of the three, in turn).
+fn impossible(c: &mut Criterion) {
+    use analysis::impossible::{self, Finding};
+    let mut group = c.benchmark_group("impossible");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(500));
+    for n in [10_000, 100_000] {
+        let m = certain_items(
+            &model_of(&generate(simple(n))),
+            &[(n / 3, 0), (2 * n / 3, 1)],
+        );
+        let engine = Incremental::new(&m).expect("compiles");
+        assert!(matches!(
+            impossible::find(&engine),
+            Finding::Together { ref culprits, .. } if culprits.len() == 2
+        ));
+        group.bench_function(BenchmarkId::new("find/pair", n), |b| {
+            b.iter(|| impossible::find(&engine))
+        });
+        group.bench_function(BenchmarkId::new("refusal/pair", n), |b| {
+            b.iter(|| analysis::check::refusal(&m, &network::InferError::ImpossibleEvidence))
+        });
+    }
+    let n = 100_000;
+    let every: Vec<(usize, usize)> = (0..n).map(|i| (i, i % 3)).collect();
+    let m = certain_items(&model_of(&generate(simple(n))), &every);
+    let engine = Incremental::new(&m).expect("compiles");
+    assert!(matches!(
+        impossible::find(&engine),
+        Finding::Together { .. }
+    ));
+    group.bench_function(BenchmarkId::new("find/every_item", n), |b| {
+        b.iter(|| impossible::find(&engine))
+    });
+    group.finish();
+}
+
 /// A BIF file in bnlearn's style (a `table` for each root, one row per
 /// parent assignment for the rest, numbers with 8 decimals): `cards[v]`
 /// states for node `v`, whose parents are `parents(v)` (earlier nodes), its
@@ -431,6 +505,7 @@ criterion_group!(
     judgement,
     comparison,
     collection,
+    impossible,
     bif_parsing
 );
 criterion_main!(benches);

@@ -282,6 +282,10 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 /// At most this many diagnostics are drawn by one [`render`]; a line
 /// counts the rest (`check --format json` lists them all).
 pub const MAX_RENDERED: usize = 120;
+/// At most this many related places are drawn under one diagnostic (a lint
+/// about one origin may relate 100,000 items; codespan's layout of that
+/// many labels takes minutes); a note counts the rest.
+pub const MAX_RELATED_RENDERED: usize = 40;
 /// Characters of a line shown before the start of a span: a diagnostic on
 /// a megabyte-long line shows a window of it, not the line.
 const EXCERPT_BEFORE: usize = 40;
@@ -318,14 +322,15 @@ pub fn render(
         match &d.span {
             Some(span) => {
                 let mut spans = vec![span.clone()];
-                spans.extend(d.related.iter().map(|(span, _)| span.clone()));
+                let related = &d.related[..d.related.len().min(MAX_RELATED_RENDERED)];
+                spans.extend(related.iter().map(|(span, _)| span.clone()));
                 let mapped = excerpt.build(file, &spans);
                 let mut label = Label::primary((), mapped[0].clone());
                 if let Some(text) = &d.label {
                     label = label.with_message(shown(text));
                 }
                 let mut labels = vec![label];
-                for ((_, text), span) in d.related.iter().zip(&mapped[1..]) {
+                for ((_, text), span) in related.iter().zip(&mapped[1..]) {
                     labels.push(Label::secondary((), span.clone()).with_message(shown(text)));
                 }
                 cs = cs.with_labels(labels);
@@ -340,6 +345,12 @@ pub fn render(
             .map(|h| format!("hint: {}", shown(h)))
             .collect();
         cs.notes.extend(notes);
+        if d.span.is_some() && d.related.len() > MAX_RELATED_RENDERED {
+            cs.notes.push(format!(
+                "{} more places not drawn (--format json lists every one)",
+                d.related.len() - MAX_RELATED_RENDERED
+            ));
+        }
         term::emit_to_write_style(out, &config, &excerpt, &cs).map_err(std::io::Error::other)?;
     }
     if diagnostics.len() > MAX_RENDERED {

@@ -501,6 +501,18 @@ impl Workbench {
             .and_then(|engine| Ok((engine, report_json(&m)?)));
         let (engine, report) = match built {
             Ok(x) => x,
+            // Impossible evidence and a network over budget: the items and
+            // sources that cause it, at their lines, as `check` shows them.
+            Err(analysis::AnalysisError::Infer(
+                e @ (crate::network::InferError::ImpossibleEvidence
+                | crate::network::InferError::TooLarge { .. }),
+            )) => {
+                self.invalid = Some(DiagnosticsView::new(
+                    &file,
+                    &analysis::check::refusal(&m, &e),
+                ));
+                return;
+            }
             Err(e) => {
                 self.invalid = Some(DiagnosticsView::message(
                     &name,
