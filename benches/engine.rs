@@ -1,13 +1,17 @@
 //! Engine benchmarks at 100 to 100,000 items: load + validate, compile,
 //! exact inference, one what-if change, a full sensitivity run and a
-//! simulation, and reading multi-megabyte BIF networks (`bif/`). Targets
-//! (2-core machine) and measured figures are in the
-//! README's performance section.
+//! simulation, reading multi-megabyte BIF networks (`bif/`), and `query`
+//! on the bnlearn networks munin and barley with every leaf observed
+//! (`query/`, from pgmpy's wheel, skipped without it). Targets (2-core
+//! machine) and measured figures are in the README's performance section.
 //!
 //! `cargo bench --bench engine -- GROUP` runs one group, e.g. `whatif`.
 
 #[path = "../examples/generate.rs"]
 mod generate;
+#[path = "../tests/it/common/sample.rs"]
+#[allow(dead_code)]
+mod sample;
 
 use std::time::Duration;
 
@@ -336,6 +340,72 @@ fn collection(c: &mut Criterion) {
     group.finish();
 }
 
+/// The bnlearn network `name` from pgmpy's wheel, in the venv
+/// `CREDENCE_PGMPY` points into (else target/pgmpy-venv, as the tests find
+/// it), unpacked with `gzip -dc`; `None`, with a note, when it is missing.
+fn bnlearn_network(name: &str) -> Option<network::bif::Bif> {
+    let venv = match std::env::var_os("CREDENCE_PGMPY") {
+        Some(python) => std::path::PathBuf::from(python)
+            .parent()?
+            .parent()?
+            .to_path_buf(),
+        None => std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pgmpy-venv"),
+    };
+    let lib = std::fs::read_dir(venv.join("lib"))
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("python3"))
+        });
+    let gz = lib?.join(format!(
+        "site-packages/pgmpy/utils/example_models/{name}.bif.gz"
+    ));
+    let unpacked = std::process::Command::new("gzip")
+        .arg("-dc")
+        .arg(&gz)
+        .output();
+    match unpacked {
+        Ok(o) if o.status.success() => {
+            let text = String::from_utf8(o.stdout).ok()?;
+            network::bif::parse(&text).ok()
+        }
+        _ => {
+            eprintln!(
+                "skipped query/{name}: no {} (set CREDENCE_PGMPY)",
+                gz.display()
+            );
+            None
+        }
+    }
+}
+
+/// `credence query` on bnlearn networks with every leaf observed (a seeded
+/// forward sample): one node's posterior (the first unobserved node) and
+/// every node's (`--all`), parsing excluded.
+fn queries(c: &mut Criterion) {
+    let mut group = c.benchmark_group("query");
+    group.sample_size(10);
+    for name in ["munin", "barley"] {
+        let Some(bif) = bnlearn_network(name) else {
+            continue;
+        };
+        let net = &bif.net;
+        let leaves = sample::leaves_observed(net);
+        let Some(target) = sample::first_unobserved(net, &leaves) else {
+            continue;
+        };
+        group.bench_function(format!("{name}/leaves"), |b| {
+            b.iter(|| network::posterior(net, &leaves, target).expect("answers"))
+        });
+        group.bench_function(format!("{name}/all-leaves"), |b| {
+            b.iter(|| network::calibrate::all_marginals(net, &leaves).expect("answers"))
+        });
+    }
+    group.finish();
+}
+
 /// `items` certain (one perfectly reliable report each) and possible
 /// only under the hypothesis `allowed[k]` for the k-th of them.
 fn certain_items(m: &Model, items: &[(usize, usize)]) -> Model {
@@ -506,6 +576,7 @@ criterion_group!(
     comparison,
     collection,
     impossible,
-    bif_parsing
+    bif_parsing,
+    queries
 );
 criterion_main!(benches);

@@ -9,7 +9,7 @@
 use super::factor::VarId;
 use super::graph::Network;
 use super::order::{Order, best};
-use super::scaled::{ScaledFactor, multiply_marginalize, needs_log};
+use super::scaled::{ScaledFactor, absorb_subsets, multiply_marginalize, needs_log};
 use super::ve::{
     DEFAULT_BUDGET_BYTES, InferError, check_held, fuse, held_by, prepare_scaled, reduced_scopes,
 };
@@ -42,18 +42,67 @@ pub fn all_marginals(
     all_marginals_within(net, evidence, DEFAULT_BUDGET_BYTES)
 }
 
-/// The tables one calibration holds at most, in entries, from what one
-/// elimination in the same order holds ([`held_by`]): the input tables,
-/// every collect message (kept for the distribute pass) and as many
-/// distribute messages (each has its collect message's variables).
-fn calibration_entries(input_entries: f64, message_entries: f64) -> f64 {
-    input_entries + 2.0 * message_entries
+/// The most table entries one calibration in `order` holds at once,
+/// simulated on the scopes before any table is built, following
+/// [`all_marginals_within`] step by step: every input table and every
+/// collect message stays until the distribute pass reaches its bucket;
+/// there each child's distribute message is built (and held until the
+/// child's own turn), then the bucket's tables, its own distribute message
+/// and its children's collect messages are freed.
+fn calibration_peak(scopes: &[&[VarId]], order: &[VarId], cards: &[usize]) -> f64 {
+    let size = |scope: &[VarId]| -> f64 { scope.iter().map(|&v| cards[v] as f64).product() };
+    let mut position = vec![usize::MAX; cards.len()];
+    for (i, &v) in order.iter().enumerate() {
+        position[v] = i;
+    }
+    let first = |scope: &[VarId]| scope.iter().map(|&v| position[v]).min();
+    let mut own_scopes: Vec<Vec<VarId>> = vec![Vec::new(); order.len()];
+    let mut own_entries = vec![0.0; order.len()];
+    for scope in scopes {
+        if let Some(bucket) = first(scope) {
+            own_scopes[bucket].extend_from_slice(scope);
+            own_entries[bucket] += size(scope);
+        }
+    }
+    let mut held: f64 = own_entries.iter().sum();
+    let mut peak = held;
+    let mut up_entries = vec![0.0; order.len()];
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); order.len()];
+    let mut up_scopes: Vec<Vec<VarId>> = Vec::with_capacity(order.len());
+    for (i, &v) in order.iter().enumerate() {
+        let mut scope = own_scopes[i].clone();
+        for &c in &children[i] {
+            scope.extend_from_slice(&up_scopes[c]);
+        }
+        scope.retain(|&u| u != v);
+        scope.sort_unstable();
+        scope.dedup();
+        up_entries[i] = size(&scope);
+        held += up_entries[i];
+        peak = peak.max(held);
+        if let Some(parent) = first(&scope) {
+            children[parent].push(i);
+        }
+        up_scopes.push(scope);
+    }
+    let mut down_entries = vec![0.0; order.len()];
+    for i in (0..order.len()).rev() {
+        for &c in &children[i] {
+            down_entries[c] = up_entries[c];
+            held += down_entries[c];
+            peak = peak.max(held);
+        }
+        held -= own_entries[i] + down_entries[i];
+        held -= children[i].iter().map(|&c| up_entries[c]).sum::<f64>();
+    }
+    peak
 }
 
 /// As [`all_marginals`], refused before any table is built when one
 /// elimination in the order would hold more than `budget_bytes` at once
-/// ([`InferError::TooLarge`]) or when the calibration's tables, every
-/// message of both passes included, would ([`InferError::CalibrationTooLarge`]).
+/// ([`InferError::TooLarge`]) or when the calibration's tables, messages
+/// kept for the second pass included, would
+/// ([`InferError::CalibrationTooLarge`], [`calibration_peak`]).
 pub fn all_marginals_within(
     net: &Network,
     evidence: &[(VarId, usize)],
@@ -63,9 +112,8 @@ pub fn all_marginals_within(
     let prepared = prepare_scaled(net, |_| true, evidence, &[]);
     let scopes: Vec<&[VarId]> = prepared.factors.iter().map(ScaledFactor::vars).collect();
     let order = best(&scopes, &prepared.eliminate, &cards);
-    let held = held_by(&scopes, &order.order, &cards);
-    check_held(held.peak_entries, budget_bytes)?;
-    let total = calibration_entries(held.input_entries, held.message_entries);
+    check_held(held_by(&scopes, &order.order, &cards), budget_bytes)?;
+    let total = calibration_peak(&scopes, &order.order, &cards);
     let total_bytes = total * std::mem::size_of::<f64>() as f64;
     if total_bytes > budget_bytes as f64 {
         return Err(InferError::CalibrationTooLarge {
@@ -95,6 +143,7 @@ pub fn all_marginals_within(
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); buckets];
     for i in 0..buckets {
         let v = order.order[i];
+        absorb_subsets(&mut own[i]);
         make_log_if_needed(&mut own[i], &mut up, &children[i]);
         let heard: Vec<&ScaledFactor> = own[i]
             .iter()
@@ -122,6 +171,7 @@ pub fn all_marginals_within(
     for i in (0..buckets).rev() {
         let mut base = std::mem::take(&mut own[i]);
         base.extend(down[i].take());
+        absorb_subsets(&mut base);
         let kids = &children[i];
         make_log_if_needed(&mut base, &mut up, kids);
         for (k, &c) in kids.iter().enumerate() {
@@ -142,7 +192,10 @@ pub fn all_marginals_within(
         let v = order.order[i];
         let mut heard: Vec<ScaledFactor> = base;
         // The children's collect messages are not needed again: move them.
-        heard.extend(kids.iter().map(|&c| std::mem::replace(&mut up[c], empty())));
+        heard.extend(
+            kids.iter()
+                .map(|&c| std::mem::replace(&mut up[c], ScaledFactor::one())),
+        );
         let belief = fuse(&mut heard, |u| u == v);
         probs[v] = belief.normalized().ok_or(InferError::ImpossibleEvidence)?;
     }
@@ -155,11 +208,6 @@ pub fn all_marginals_within(
         probs,
         log_evidence,
     })
-}
-
-/// A placeholder for a message already used (one entry, no variable).
-fn empty() -> ScaledFactor {
-    ScaledFactor::from_table(&[], &[], &[1.0], |_| None)
 }
 
 /// When the product of `own` and the messages `up[kids]` must be taken in

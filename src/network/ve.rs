@@ -13,7 +13,7 @@
 use super::factor::{Factor, VarId};
 use super::graph::Network;
 use super::order::{Order, best, min_fill};
-use super::scaled::{Scale, ScaledFactor, multiply_marginalize, needs_log};
+use super::scaled::{Scale, ScaledFactor, absorb_subsets, multiply_marginalize, needs_log};
 
 /// The memory exact inference may use for its tables, in bytes: for the
 /// analyst models the largest single table, for BIF networks every table
@@ -135,8 +135,7 @@ pub fn posterior_within(
     let cards = net.cards();
     let scopes: Vec<&[VarId]> = prepared.factors.iter().map(ScaledFactor::vars).collect();
     let order = best(&scopes, &prepared.eliminate, &cards);
-    let held = held_by(&scopes, &order.order, &cards);
-    check_held(held.peak_entries, budget_bytes)?;
+    check_held(held_by(&scopes, &order.order, &cards), budget_bytes)?;
     let Prepared {
         factors,
         mut constant,
@@ -267,24 +266,12 @@ fn to_eliminate<'a>(
         .collect()
 }
 
-/// The tables one elimination holds, in entries, simulated on the scopes
-/// alone before any table is built.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) struct Held {
-    /// The most entries held at any moment: every table not yet used, plus
-    /// the message being built.
-    pub peak_entries: f64,
-    /// Entries of the input tables (the CPTs with the evidence entered).
-    pub input_entries: f64,
-    /// Entries of every message the order builds, summed (what a
-    /// calibration keeps for its second pass).
-    pub message_entries: f64,
-}
-
-/// What eliminating `order` from tables over `scopes` holds at once: each
+/// The most table entries eliminating `order` from tables over `scopes`
+/// holds at once, simulated on the scopes alone before any table is
+/// built: every table not yet used plus the message being built (each
 /// variable's tables are replaced by one message over their other
-/// variables (the fused product never builds the clique's table).
-pub(super) fn held_by(scopes: &[&[VarId]], order: &[VarId], cards: &[usize]) -> Held {
+/// variables; the fused product never builds the clique's table).
+pub(super) fn held_by(scopes: &[&[VarId]], order: &[VarId], cards: &[usize]) -> f64 {
     let size = |scope: &[VarId]| -> f64 { scope.iter().map(|&v| cards[v] as f64).product() };
     let mut live: Vec<Option<Vec<VarId>>> = scopes.iter().map(|s| Some(s.to_vec())).collect();
     let mut by_var: Vec<Vec<usize>> = vec![Vec::new(); cards.len()];
@@ -293,10 +280,8 @@ pub(super) fn held_by(scopes: &[&[VarId]], order: &[VarId], cards: &[usize]) -> 
             by_var[v].push(i);
         }
     }
-    let input_entries: f64 = scopes.iter().map(|s| size(s)).sum();
-    let mut held = input_entries;
+    let mut held: f64 = scopes.iter().map(|s| size(s)).sum();
     let mut peak = held;
-    let mut message_entries = 0.0;
     for &v in order {
         let mut scope: Vec<VarId> = Vec::new();
         let mut bucket = 0.0;
@@ -312,18 +297,13 @@ pub(super) fn held_by(scopes: &[&[VarId]], order: &[VarId], cards: &[usize]) -> 
         // The bucket's tables are freed only once the message is complete.
         peak = peak.max(held + message);
         held += message - bucket;
-        message_entries += message;
         let id = live.len();
         for &u in &scope {
             by_var[u].push(id);
         }
         live.push(Some(scope));
     }
-    Held {
-        peak_entries: peak,
-        input_entries,
-        message_entries,
-    }
+    peak
 }
 /// `Err(TooLarge)` when holding `entries` table entries at once is over
 /// `budget_bytes`.
@@ -371,9 +351,12 @@ fn eliminate_scaled(factors: Vec<ScaledFactor>, order: &[VarId], n: usize) -> Sc
 }
 
 /// The fused product of `tables` keeping the variables `keep` accepts
-/// ([`multiply_marginalize`]); when it must be taken in log space the
-/// tables are converted in place, so the fallback allocates nothing more.
-pub(super) fn fuse(tables: &mut [ScaledFactor], keep: impl Fn(VarId) -> bool) -> ScaledFactor {
+/// ([`multiply_marginalize`]), after multiplying each table whose
+/// variables are all among a larger one's into it in place
+/// ([`absorb_subsets`]); when it must be taken in log space the tables are
+/// converted in place, so the fallback allocates nothing more.
+pub(super) fn fuse(tables: &mut Vec<ScaledFactor>, keep: impl Fn(VarId) -> bool) -> ScaledFactor {
+    absorb_subsets(tables);
     if needs_log(&tables.iter().collect::<Vec<_>>()) {
         tables.iter_mut().for_each(ScaledFactor::make_log);
     }

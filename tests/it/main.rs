@@ -11,6 +11,8 @@ mod cli;
 mod generate;
 #[path = "common/gen.rs"]
 mod model_gen;
+#[path = "common/sample.rs"]
+mod sample;
 
 mod ach;
 mod ach_csv;

@@ -14,6 +14,7 @@ use credence::network::{self, Network, VarId, bif, calibrate, ve};
 use crate::cli::credence;
 use crate::interop::BNLEARN;
 use crate::networks::{bnlearn, scratch};
+use crate::sample;
 
 /// The bnlearn networks in pgmpy's wheel beside [`BNLEARN`] (24 in all),
 /// smallest to largest.
@@ -34,56 +35,10 @@ const LARGER_BNLEARN: [&str; 14] = [
     "munin",
 ];
 
-/// A seeded forward sample of `net` (xorshift, so the sets are the same
-/// on every machine): every node's state, by id.
-fn forward_sample(net: &Network, seed: u64) -> Vec<usize> {
-    let mut state = seed.max(1);
-    let mut uniform = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let mut sample: Vec<Option<usize>> = vec![None; net.len()];
-    while sample.iter().any(Option::is_none) {
-        for v in 0..net.len() {
-            let node = net.node(v);
-            if sample[v].is_some() || node.parents.iter().any(|&p| sample[p].is_none()) {
-                continue;
-            }
-            let mut row = 0;
-            for &p in &node.parents {
-                row = row * net.card(p) + sample[p].unwrap_or(0);
-            }
-            let card = net.card(v);
-            let probs = &node.cpt[row * card..(row + 1) * card];
-            let total: f64 = probs.iter().sum();
-            let u = uniform() * total;
-            let mut acc = 0.0;
-            let mut chosen = (0..card).rev().find(|&s| probs[s] > 0.0).unwrap_or(0);
-            for (s, &p) in probs.iter().enumerate() {
-                acc += p;
-                if u < acc && p > 0.0 {
-                    chosen = s;
-                    break;
-                }
-            }
-            sample[v] = Some(chosen);
-        }
-    }
-    sample.into_iter().map(|s| s.unwrap_or(0)).collect()
-}
-
-/// The two evidence sets of the measurements, from one sample:
-/// every fifth node (by id), and every leaf.
+/// The two evidence sets of the measurements: every fifth node,
+/// and every leaf.
 fn evidence_sets(net: &Network) -> [Vec<(VarId, usize)>; 2] {
-    let sample = forward_sample(net, 20_261_130);
-    let fifth = (0..net.len()).step_by(5).map(|v| (v, sample[v])).collect();
-    let leaves = (0..net.len())
-        .filter(|&v| net.children(v).next().is_none())
-        .map(|v| (v, sample[v]))
-        .collect();
-    [fifth, leaves]
+    [sample::a_fifth_observed(net), sample::leaves_observed(net)]
 }
 
 /// `target`'s posterior from the log-space engine (min-fill, every table
@@ -189,10 +144,8 @@ fn munin1_with_every_leaf_observed_fits_in_a_gibibyte() {
     let net = bif::parse(&std::fs::read_to_string(&path).expect("bif"))
         .expect("parses")
         .net;
-    let [_, leaves] = evidence_sets(&net);
-    let target = (0..net.len())
-        .find(|v| !leaves.iter().any(|e| e.0 == *v))
-        .expect("a free node");
+    let leaves = sample::leaves_observed(&net);
+    let target = sample::first_unobserved(&net, &leaves).expect("a free node");
     let answer = ve::posterior_within(&net, &leaves, target, 1 << 30).expect("answers in 1 GiB");
     assert!((answer.probs.iter().sum::<f64>() - 1.0).abs() < 1e-12);
     assert!(answer.log_evidence.is_finite());
@@ -329,5 +282,53 @@ fn memory_sizes_read_as_written() {
     }
     for bad in ["", "GiB", "1.2.3MB", "5 parsecs", "0", "0.5"] {
         assert!(ve::parse_memory_size(bad).is_err(), "{bad}");
+    }
+}
+
+/// `query --all` and `query --target` print the same bytes on one thread
+/// or two and on every run (the elimination is sequential, its sums in a
+/// fixed order).
+#[test]
+fn output_is_the_same_bytes_on_any_thread_count() {
+    let dir = scratch("scaled-threads");
+    let path = bnlearn(&dir, &["barley"]).remove(0);
+    let parsed = bif::parse(&std::fs::read_to_string(&path).expect("bif")).expect("parses");
+    let net = &parsed.net;
+    let leaves = sample::leaves_observed(net);
+    let line: serde_json::Map<String, serde_json::Value> = leaves
+        .iter()
+        .map(|&(v, s)| {
+            let node = net.node(v);
+            (node.name.clone(), node.states[s].clone().into())
+        })
+        .collect();
+    let sets = dir.join("leaves.jsonl");
+    std::fs::write(&sets, format!("{}\n", serde_json::Value::Object(line))).expect("write");
+    let target = net
+        .node(sample::first_unobserved(net, &leaves).expect("free"))
+        .name
+        .clone();
+    for args in [vec!["--all"], vec!["--target", target.as_str()]] {
+        let run = |threads: &str| {
+            let out = credence()
+                .env("RAYON_NUM_THREADS", threads)
+                .arg("query")
+                .arg(&path)
+                .arg("--evidence-file")
+                .arg(&sets)
+                .args(&args)
+                .args(["--format", "json"])
+                .output()
+                .expect("runs");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
+        };
+        let one = run("1");
+        assert_eq!(one, run("2"), "{args:?}");
+        assert_eq!(one, run("2"), "{args:?}: a second run");
     }
 }
