@@ -137,23 +137,39 @@ pub enum QueryError {
     /// The tables the elimination order holds at once are over the memory
     /// budget.
     #[error(
-        "exact inference would hold tables of {entries:.3e} entries at once (about {mib:.0} MiB), over the budget of {budget_mib} MiB: {} tie the network together under this evidence",
+        "exact inference would hold tables of {entries:.3e} entries at once (about {}), over the budget of {}: {} tie the network together under this evidence",
+        memory_text(*.bytes),
+        memory_text(*.budget_bytes as f64),
         .nodes.join(", ")
     )]
     TooLarge {
         /// Entries of the tables held at once.
         entries: f64,
-        /// Their size in MiB.
-        mib: f64,
-        /// The budget in MiB.
-        budget_mib: usize,
+        /// Their size in bytes.
+        bytes: f64,
+        /// The budget in bytes (`--memory`).
+        budget_bytes: usize,
         /// The nodes of the largest table, quoted (`name`), the first few
         /// then a count.
         nodes: Vec<String>,
         /// What to do.
         hint: String,
     },
-    /// Inference refused: the evidence is impossible.
+    /// The evidence has probability 0 in the network: said in a network's
+    /// terms (nodes, states, CPTs), not an analyst model's.
+    #[error(
+        "the evidence is impossible in this network: its CPTs give the observed states together probability 0 ({})",
+        .observed.join(", ")
+    )]
+    ImpossibleEvidence {
+        /// The observations entered, `` `node` = `state` ``, the first few
+        /// then a count.
+        observed: Vec<String>,
+        /// What to do.
+        hint: String,
+    },
+    /// Inference refused for another reason (every table of `--all` together
+    /// over the budget).
     #[error(transparent)]
     Infer(#[from] InferError),
 }
@@ -165,7 +181,8 @@ impl QueryError {
             QueryError::UnknownTarget { hint, .. }
             | QueryError::UnknownNode { hint, .. }
             | QueryError::UnknownState { hint, .. }
-            | QueryError::TooLarge { hint, .. } => Some(hint),
+            | QueryError::TooLarge { hint, .. }
+            | QueryError::ImpossibleEvidence { hint, .. } => Some(hint),
             QueryError::TwoStates { .. } | QueryError::Infer(_) => None,
         }
     }
@@ -173,7 +190,12 @@ impl QueryError {
     /// A problem with the query as asked (a name, two states), rather than
     /// with the network or its evidence.
     pub fn is_usage(&self) -> bool {
-        !matches!(self, QueryError::Infer(_) | QueryError::TooLarge { .. })
+        !matches!(
+            self,
+            QueryError::Infer(_)
+                | QueryError::TooLarge { .. }
+                | QueryError::ImpossibleEvidence { .. }
+        )
     }
 }
 
@@ -236,16 +258,21 @@ impl<'a> NodeNames<'a> {
     }
 }
 
-/// An over-budget refusal, in a BIF network's terms: the nodes of the
-/// largest table `order` builds, and advice a BIF file's user can follow.
-fn too_large(net: &Network, error: InferError, order: impl FnOnce() -> Order) -> QueryError {
-    let InferError::TooLarge {
-        entries,
-        mib,
-        budget_mib,
-    } = error
-    else {
-        return QueryError::Infer(error);
+/// A refusal in a BIF network's terms (inference speaks an analyst
+/// model's: reports, hypotheses, sources): impossible `evidence` listed by
+/// node and state; over the budget, the nodes of the largest table `order`
+/// builds, with advice a BIF file's user can follow.
+fn refusal(
+    net: &Network,
+    evidence: &[Observation],
+    budget_bytes: usize,
+    error: InferError,
+    order: impl FnOnce() -> Order,
+) -> QueryError {
+    let (entries, bytes) = match error {
+        InferError::TooLarge { entries, mib, .. } => (entries, mib * 1024.0 * 1024.0),
+        InferError::ImpossibleEvidence => return impossible(net, evidence),
+        other => return QueryError::Infer(other),
     };
     let clique = order().largest_clique;
     let mut nodes: Vec<String> = clique
@@ -258,8 +285,8 @@ fn too_large(net: &Network, error: InferError, order: impl FnOnce() -> Order) ->
     }
     QueryError::TooLarge {
         entries,
-        mib,
-        budget_mib,
+        bytes,
+        budget_bytes,
         nodes,
         hint: "observe some of these nodes (--evidence NODE=STATE, or `property evidence` in the file), \
                or ask for a target with fewer of them among its ancestors and the evidence's, \
@@ -267,6 +294,45 @@ fn too_large(net: &Network, error: InferError, order: impl FnOnce() -> Order) ->
                the budget counts every table held at once"
             .to_string(),
     }
+}
+
+/// A memory size as a refusal shows it: whole MiB from 1 MiB up (as the
+/// default budget reads, 512 MiB), else KiB or bytes, so a small
+/// `--memory` never reads "0 MiB".
+fn memory_text(bytes: f64) -> String {
+    const KIB: f64 = 1024.0;
+    if bytes >= KIB * KIB {
+        format!("{:.0} MiB", bytes / (KIB * KIB))
+    } else if bytes >= KIB {
+        format!("{:.1} KiB", bytes / KIB)
+    } else {
+        format!("{bytes:.0} bytes")
+    }
+}
+
+/// Impossible `evidence`, by node and state.
+fn impossible(net: &Network, evidence: &[Observation]) -> QueryError {
+    let mut observed: Vec<String> = evidence
+        .iter()
+        .take(MAX_LISTED)
+        .map(|o| {
+            let node = net.node(o.node);
+            format!("`{}` = `{}`", node.name, node.states[o.state])
+        })
+        .collect();
+    if evidence.len() > MAX_LISTED {
+        observed.push(format!("{} more", evidence.len() - MAX_LISTED));
+    }
+    let from_file = evidence.iter().any(|o| o.from == EvidenceFrom::File);
+    let hint = format!(
+        "look for a 0 in the CPT rows of these nodes for the states observed, or leave an observation out{}",
+        if from_file {
+            " (--ignore-file-evidence leaves out the file's `property evidence`)"
+        } else {
+            ""
+        }
+    );
+    QueryError::ImpossibleEvidence { observed, hint }
 }
 
 /// Resolve `query` against `bif` and compute the target's posterior,
@@ -299,8 +365,11 @@ fn answer_one(
 ) -> Result<Answer, QueryError> {
     let net = &bif.net;
     let pairs: Vec<(VarId, usize)> = evidence.iter().map(|o| (o.node, o.state)).collect();
-    let marginal = posterior_within(net, &pairs, target, budget_bytes)
-        .map_err(|e| too_large(net, e, || posterior_order(net, &pairs, target)))?;
+    let marginal = posterior_within(net, &pairs, target, budget_bytes).map_err(|e| {
+        refusal(net, &evidence, budget_bytes, e, || {
+            posterior_order(net, &pairs, target)
+        })
+    })?;
     Ok(Answer {
         target,
         evidence,
@@ -345,8 +414,11 @@ fn answer_all(
 ) -> Result<AllAnswer, QueryError> {
     let net = &bif.net;
     let pairs: Vec<(VarId, usize)> = evidence.iter().map(|o| (o.node, o.state)).collect();
-    let marginals = all_marginals_within(net, &pairs, budget_bytes)
-        .map_err(|e| too_large(net, e, || calibration_order(net, &pairs)))?;
+    let marginals = all_marginals_within(net, &pairs, budget_bytes).map_err(|e| {
+        refusal(net, &evidence, budget_bytes, e, || {
+            calibration_order(net, &pairs)
+        })
+    })?;
     Ok(AllAnswer {
         evidence,
         file_evidence_lines: bif.evidence.len(),

@@ -17,6 +17,7 @@ mod sample;
 mod ach;
 mod ach_csv;
 mod bad_models;
+mod bif_refusals;
 mod budgets;
 mod chunked_parse;
 mod cli_basics;

@@ -239,7 +239,7 @@ fn memory_flag_moves_the_budget() {
             .expect("runs");
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
-        assert!(err.contains("over the budget of 0 MiB"), "{err}");
+        assert!(err.contains("over the budget of 100 bytes"), "{err}");
         assert!(err.contains("--memory"), "{err}");
         let out = credence()
             .args(["query", p, "--memory", "1MiB"])
