@@ -401,7 +401,7 @@ fn find_item(model: &Model, id: &str) -> Result<ItemId, BadArgument> {
         let mut d =
             Diagnostic::error(format!("no evidence item `{id}` in the model")).at(0..id.len());
         d = match diag::did_you_mean(id, ids.iter().copied()) {
-            Some(s) => d.label(format!("did you mean `{s}`?")),
+            Some(s) => d.label(credence::look_alike::did_you_mean_label(id, s)),
             None => d
                 .label("not an evidence item of this model")
                 .hint(format!("the items are: {}", ids.join(", "))),

@@ -611,6 +611,15 @@ pub fn did_you_mean<'a>(
         .into_iter()
         .filter(|c| c.len() <= MAX_LEN)
         .collect();
+    // A candidate that looks the same (another normalization, a Cyrillic
+    // letter for a Latin one) is surely the one meant.
+    if !name.is_ascii()
+        && let Some(same) = candidates
+            .iter()
+            .find(|c| crate::look_alike::likeness(name, c).is_some())
+    {
+        return Some(same);
+    }
     // A name that is the start of exactly one candidate (`icd` for `icd203`)
     // is the likeliest intent, whatever the edit distance says.
     let prefixed: Vec<&'a str> = candidates

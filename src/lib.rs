@@ -77,6 +77,7 @@ pub mod analysis;
 pub mod diag;
 pub mod escape;
 pub mod input;
+pub mod look_alike;
 pub mod model;
 pub mod network;
 pub mod report;

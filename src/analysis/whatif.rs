@@ -100,7 +100,7 @@ fn unknown_scenario(model: &Model, id: &str) -> BadArgument {
     let names: Vec<&str> = model.scenarios.iter().map(|s| s.id.as_str()).collect();
     let mut d = Diagnostic::error(format!("unknown scenario `{id}`")).at(0..id.len());
     d = match did_you_mean(id, names.iter().copied()) {
-        Some(s) => d.label(format!("did you mean `{s}`?")),
+        Some(s) => d.label(crate::look_alike::did_you_mean_label(id, s)),
         None => d.label("not a scenario of this model"),
     };
     d = if names.is_empty() {

@@ -118,7 +118,7 @@ fn pick<'n, T>(
         }
         let names = names();
         d = match cx.suggest(&seg.0, names.iter().copied()) {
-            Some(s) => d.label(format!("did you mean `{s}`?")),
+            Some(s) => d.label(crate::look_alike::did_you_mean_label(&seg.0, s)),
             None => d.label(format!("not a {what}")),
         };
         cx.push(d.hint(if names.is_empty() {

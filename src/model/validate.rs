@@ -346,13 +346,23 @@ fn read_meta(cx: &mut Cx<'_>, node: Option<&Node<'_>>, default_title: &str) -> M
     meta
 }
 
-/// Checks one id: present, non-empty, unique among `seen`.
+/// The ids of one kind read so far: where each is (for duplicates), and
+/// by look (for different ids that look alike).
+#[derive(Debug, Default)]
+struct SeenIds {
+    /// Each id and its span in the file.
+    spans: BTreeMap<String, Range<usize>>,
+    looks: crate::look_alike::LookAlikes,
+}
+
+/// Checks one id: present, non-empty, unique among `seen`; an id that
+/// looks like an earlier different one is warned about.
 fn read_id(
     cx: &mut Cx<'_>,
     table: &DeTable<'_>,
     span: &Range<usize>,
     what: &str,
-    seen: &mut BTreeMap<String, Range<usize>>,
+    seen: &mut SeenIds,
 ) -> Option<String> {
     let node = table.get("id");
     let id = required_string(cx, table, span, "id", what)?;
@@ -365,7 +375,7 @@ fn read_id(
         );
         return None;
     }
-    if let Some(first) = seen.get(&id) {
+    if let Some(first) = seen.spans.get(&id) {
         cx.push(
             Diagnostic::error(format!(
                 "duplicate id `{id}`: another {what} already uses it"
@@ -377,13 +387,29 @@ fn read_id(
         );
         return None;
     }
-    if !id.is_ascii()
+    if let Some((first, how)) = seen.looks.add(&id) {
+        let first_span = seen.spans.get(&first).cloned().unwrap_or_default();
+        cx.push(
+            Diagnostic::warning(format!(
+                "{what} id `{}` reads like the {what} id `{}` but is a different id ({}): {} vs {}",
+                crate::escape::visible(&id),
+                crate::escape::visible(&first),
+                how.words(),
+                crate::look_alike::spell(&id),
+                crate::look_alike::spell(&first),
+            ))
+            .at(node_span.clone())
+            .label("looks like another id")
+            .related(first_span, "the id it looks like")
+            .hint("rename one of them, or write both the same way (ASCII ids are safest): ids that look alike never match each other"),
+        );
+    } else if !id.is_ascii()
         && let Some(d) = look_alike_id(&id, what)
     {
         cx.push(d.at(node_span.clone()));
     }
     // Kept as the file's offset: a later duplicate may be in another block.
-    seen.insert(id.clone(), cx.absolute(&node_span));
+    seen.spans.insert(id.clone(), cx.absolute(&node_span));
     Some(id)
 }
 
@@ -437,7 +463,7 @@ fn look_alike_id(id: &str, what: &str) -> Option<Diagnostic> {
 
 fn read_hypotheses(cx: &mut Cx<'_>, node: Option<&Node<'_>>) -> Vec<Hypothesis> {
     let entries = node.map(|n| cx.tables(n, "hypotheses")).unwrap_or_default();
-    let mut seen = BTreeMap::new();
+    let mut seen = SeenIds::default();
     let mut out = Vec::new();
     let mut priors: Vec<(Option<Estimate>, Range<usize>, bool)> = Vec::new();
     for (table, span) in &entries {
@@ -576,7 +602,7 @@ fn round6(v: f64) -> f64 {
 
 fn read_sources(cx: &mut Cx<'_>, node: Option<&Node<'_>>) -> Vec<Source> {
     let entries = node.map(|n| cx.tables(n, "sources")).unwrap_or_default();
-    let mut seen = BTreeMap::new();
+    let mut seen = SeenIds::default();
     let mut out = Vec::new();
     for (table, span) in &entries {
         cx.check_keys(table, SOURCE_KEYS, "a source");
@@ -634,7 +660,7 @@ fn unknown_ref(cx: &mut Cx<'_>, node: &Node<'_>, what: &str, name: &str, known: 
     }
     let mut d = Diagnostic::error(format!("unknown {what} `{name}`")).at(node.span());
     d = match cx.suggest(name, known.iter().copied()) {
-        Some(s) => d.label(format!("did you mean `{s}`?")),
+        Some(s) => d.label(crate::look_alike::did_you_mean_label(name, s)),
         None => d.label(format!("no {what} has this id")),
     };
     let plural = match what.strip_suffix("is") {
@@ -658,7 +684,7 @@ fn read_items<'i>(
     documents: &Documents,
 ) -> (Vec<Item>, Vec<Item>) {
     let mut items = Items {
-        seen: BTreeMap::new(),
+        seen: SeenIds::default(),
         out: Vec::new(),
         pending: Vec::new(),
         hyp_ids,
@@ -703,7 +729,7 @@ fn read_items<'i>(
 /// What reading the evidence items carries from one item to the next.
 struct Items<'n, 'd> {
     /// Item ids so far, with where each was written.
-    seen: BTreeMap<String, Range<usize>>,
+    seen: SeenIds,
     out: Vec<Item>,
     /// Items written with `pending = true`, kept apart from `out`.
     pending: Vec<Item>,
@@ -821,7 +847,7 @@ fn read_likelihood(
                     Diagnostic::error(format!("likelihood names unknown hypothesis `{name}`"))
                         .at(key.span());
                 d = match cx.suggest(name, hyp_ids.iter().copied()) {
-                    Some(s) => d.label(format!("did you mean `{s}`?")),
+                    Some(s) => d.label(crate::look_alike::did_you_mean_label(name, s)),
                     None => d.label("not a hypothesis id"),
                 };
                 cx.push(d.hint(format!("hypotheses: {}", list(hyp_ids))));
@@ -1084,7 +1110,7 @@ fn read_reports(
                             Diagnostic::error(format!("`via` names unknown report `{target}`"))
                                 .at(n.span());
                         d = match cx.suggest(&target, known.iter().copied()) {
-                            Some(s) => d.label(format!("did you mean `{s}`?")),
+                            Some(s) => d.label(crate::look_alike::did_you_mean_label(&target, s)),
                             None => d.label("no report of this item has this id"),
                         };
                         cx.push(d.hint(format!(
@@ -1229,7 +1255,7 @@ fn check_cycles(cx: &mut Cx<'_>, raws: &[RawReport<'_, '_>]) -> bool {
 /// of them, with an id no hypothesis or other group uses.
 fn read_groups(cx: &mut Cx<'_>, node: Option<&Node<'_>>, hyp_names: &Names<'_>) -> Vec<Group> {
     let entries = node.map(|n| cx.tables(n, "groups")).unwrap_or_default();
-    let mut seen = BTreeMap::new();
+    let mut seen = SeenIds::default();
     let mut out = Vec::new();
     // Member sets already written, to catch two groups that say the same.
     let mut sets: BTreeMap<Vec<usize>, (String, Range<usize>)> = BTreeMap::new();
@@ -1380,7 +1406,7 @@ fn read_dependencies(
         .map(|n| cx.tables(n, "dependencies"))
         .unwrap_or_default();
     let mut out = Vec::new();
-    let mut seen = BTreeMap::new();
+    let mut seen = SeenIds::default();
     for (table, span) in entries {
         cx.check_keys(table, DEPENDENCY_KEYS, "a dependency");
         let id = if table.get("id").is_some() {
@@ -1516,7 +1542,7 @@ pub fn apply_dependencies(dependencies: &[Dependency], items: &mut [Item]) {
 
 fn read_scenarios(cx: &mut Cx<'_>, node: Option<&Node<'_>>, model: &Model) -> Vec<Scenario> {
     let entries = node.map(|n| cx.tables(n, "scenarios")).unwrap_or_default();
-    let mut seen = BTreeMap::new();
+    let mut seen = SeenIds::default();
     let mut out = Vec::new();
     let mut index = overrides::Index::new(model);
     for (table, span) in entries {

@@ -37,6 +37,7 @@ mod known_answers;
 mod leave_one_out;
 mod ledger;
 mod lints;
+mod look_alikes;
 mod networks;
 mod orders;
 mod output_budget;
