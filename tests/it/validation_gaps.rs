@@ -120,3 +120,31 @@ fn a_bare_word_value_points_inside_the_argument() {
         }
     }
 }
+
+/// `[model] title` is optional (docs/FORMAT.md): without it the file name,
+/// less `.toml`, heads the report, in every format.
+#[test]
+fn a_model_without_a_title_is_headed_by_its_file_name() {
+    let dir = crate::robustness::TempDir::new("untitled");
+    dir.write(
+        "parcel.toml",
+        &DOTTED.replace("title = \"Dotted ids\"\n", ""),
+    );
+    let check = crate::cli::credence()
+        .args(["check", "parcel.toml"])
+        .current_dir(dir.path(""))
+        .output()
+        .expect("run");
+    assert_eq!(check.status.code(), Some(0), "{check:?}");
+    for format in ["text", "markdown", "html", "json"] {
+        let o = crate::cli::credence()
+            .args(["report", "parcel.toml", "--format", format])
+            .current_dir(dir.path(""))
+            .output()
+            .expect("run");
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(0), "{format}: {stdout}");
+        assert!(stdout.contains("parcel"), "{format}: {stdout}");
+        assert!(!stdout.contains("Dotted ids"), "{format}");
+    }
+}
