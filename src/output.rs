@@ -13,13 +13,16 @@
 //!
 //! Every command's output is budgeted the same way, before anything is
 //! written: the output is first rendered into a [`Spool`] that keeps the
-//! first [`SPOOL_BYTES`] and only counts the rest. Output that fits the
-//! spool (nearly all) is then written from it; larger output within the
-//! budget ([`MAX_OUTPUT_BYTES`], or `CREDENCE_MAX_OUTPUT`) is rendered a
-//! second time straight into its destination; output over the budget is
-//! refused with its size and the command's advice, and nothing is written.
-//! Rendering is pure, so both passes write the same bytes. Counting stops at
-//! four times the budget (the refusal then says "more than").
+//! first [`SPOOL_BYTES`] in memory and spills the rest, while within the
+//! budget ([`MAX_OUTPUT_BYTES`], or `CREDENCE_MAX_OUTPUT`), to an anonymous
+//! temporary file, counting all of it. Output within the budget is then
+//! copied from the spool to its destination, so it is rendered once; output
+//! over the budget is refused with its size and the command's advice, and
+//! nothing is written. Where no temporary file can be made, larger output
+//! is counted only and rendered a second time straight into its
+//! destination: rendering is pure, so both passes write the same bytes.
+//! Counting stops at four times the budget (the refusal then says "more
+//! than").
 //!
 //! On standard output, a reader that goes away (`credence report | head`)
 //! ends the command successfully, whatever the format: the error that
@@ -50,7 +53,8 @@ pub const MAX_OUTPUT_BYTES: u64 = 256 * 1024 * 1024;
 /// an optional K, M or G (binary) suffix: `CREDENCE_MAX_OUTPUT=1G`.
 pub const MAX_OUTPUT_VAR: &str = "CREDENCE_MAX_OUTPUT";
 
-/// Output kept in memory by the first pass; larger output is rendered twice.
+/// Output kept in memory by the first pass; larger output spills to a
+/// temporary file (or, without one, is rendered twice).
 pub const SPOOL_BYTES: usize = 8 * 1024 * 1024;
 
 /// An output refused before anything was written: its size, the budget,
@@ -133,14 +137,30 @@ fn parse_size(text: &str) -> Option<u64> {
     count.checked_mul(1u64 << shift)
 }
 
-/// The first pass's sink: keeps the output while it fits [`SPOOL_BYTES`],
-/// counts all of it, and stops the rendering once past `ceiling`.
+/// The first pass's sink: keeps the output in memory while it fits
+/// [`SPOOL_BYTES`], then in an anonymous temporary file while it fits the
+/// budget, counts all of it, and stops the rendering once past `ceiling`.
 struct Spool {
     kept: Vec<u8>,
-    /// The output outgrew the spool: `kept` is dropped, only counted.
+    /// The output outgrew `kept`: the rest is in `spill`, if any.
     overflowed: bool,
+    /// The output past the memory spool (with what `kept` held); dropped
+    /// once the output is over the budget (it will be refused) or when the
+    /// file cannot be written (the output is then rendered again).
+    spill: Option<io::BufWriter<std::fs::File>>,
     counted: u64,
+    budget: u64,
     ceiling: u64,
+}
+
+impl Spool {
+    fn spill_write(&mut self, buf: &[u8]) {
+        if let Some(file) = &mut self.spill
+            && file.write_all(buf).is_err()
+        {
+            self.spill = None;
+        }
+    }
 }
 
 /// The error a [`Spool`] stops a rendering with once past its ceiling.
@@ -163,8 +183,19 @@ impl Write for Spool {
                 self.kept.extend_from_slice(buf);
             } else {
                 self.overflowed = true;
-                self.kept = Vec::new();
+                self.spill = tempfile::tempfile()
+                    .ok()
+                    .map(|file| io::BufWriter::with_capacity(1 << 20, file));
+                let kept = std::mem::take(&mut self.kept);
+                self.spill_write(&kept);
+                self.spill_write(buf);
             }
+        } else {
+            self.spill_write(buf);
+        }
+        if self.counted > self.budget {
+            // Refused in the end: no need to keep it on disk.
+            self.spill = None;
         }
         if self.counted > self.ceiling {
             return Err(io::Error::other(StopCounting));
@@ -177,20 +208,36 @@ impl Write for Spool {
     }
 }
 
-/// The first pass: the output's size, and the output itself when it fits
-/// the spool; refused over `budget`.
+/// What the first pass kept of an output within the budget.
+enum Spooled {
+    /// All of it, in memory.
+    Memory(Vec<u8>),
+    /// All of it, in an anonymous temporary file, rewound.
+    File(std::fs::File),
+    /// Only its size: render it again.
+    Nothing,
+}
+
+/// The first pass: the output's size, and the output itself where the
+/// spool could keep it; refused over `budget`.
 fn measure(
     budget: u64,
     advice: &str,
     body: &dyn Fn(&mut dyn Write) -> io::Result<()>,
-) -> Result<Option<Vec<u8>>, OutputError> {
+) -> Result<Spooled, OutputError> {
     let mut spool = Spool {
         kept: Vec::new(),
         overflowed: false,
+        spill: None,
         counted: 0,
+        budget,
         ceiling: budget.saturating_mul(4).max(SPOOL_BYTES as u64),
     };
-    let rendered = body(&mut spool);
+    // Renderers write a few bytes at a time: the spool sees whole blocks.
+    let rendered = {
+        let mut buffered = io::BufWriter::with_capacity(1 << 16, &mut spool);
+        body(&mut buffered).and_then(|()| buffered.flush())
+    };
     let stopped = spool.counted > spool.ceiling;
     if let Err(e) = rendered
         && !stopped
@@ -207,7 +254,16 @@ fn measure(
             advice: advice.to_string(),
         }));
     }
-    Ok((!spool.overflowed).then_some(spool.kept))
+    if !spool.overflowed {
+        return Ok(Spooled::Memory(spool.kept));
+    }
+    let rewound = spool.spill.and_then(|buffered| {
+        use std::io::Seek;
+        let mut file = buffered.into_inner().ok()?;
+        file.rewind().ok()?;
+        Some(file)
+    });
+    Ok(rewound.map_or(Spooled::Nothing, Spooled::File))
 }
 
 impl std::fmt::Display for OutputError {
@@ -268,9 +324,10 @@ pub fn write(
     body: impl Fn(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), OutputError> {
     let spooled = measure(output_budget()?, advice, &body)?;
-    let replay = |out: &mut dyn Write| match &spooled {
-        Some(bytes) => out.write_all(bytes),
-        None => body(out),
+    let replay = |out: &mut dyn Write| match spooled {
+        Spooled::Memory(bytes) => out.write_all(&bytes),
+        Spooled::File(mut file) => io::copy(&mut file, out).map(drop),
+        Spooled::Nothing => body(out),
     };
     match output {
         None => write_stdout(replay),
@@ -443,15 +500,31 @@ mod tests {
 
     #[test]
     fn output_within_the_spool_is_kept_and_written_once() {
-        let kept = measure(1 << 20, "ask for less", &lines(10)).expect("within");
-        assert_eq!(kept.expect("kept").len(), 10 * 14);
+        let Spooled::Memory(kept) = measure(1 << 20, "ask for less", &lines(10)).expect("within")
+        else {
+            panic!("not kept in memory");
+        };
+        assert_eq!(kept.len(), 10 * 14);
     }
 
     #[test]
-    fn output_over_the_spool_is_counted_not_kept() {
+    fn output_over_the_memory_spool_is_kept_in_a_file_and_rendered_once() {
         // 14 bytes a line: a million lines are 14 MB, past the 8 MiB spool.
-        let kept = measure(1 << 30, "ask for less", &lines(1_000_000)).expect("within");
-        assert!(kept.is_none());
+        let renders = std::cell::Cell::new(0);
+        let body = |out: &mut dyn Write| {
+            renders.set(renders.get() + 1);
+            lines(1_000_000)(out)
+        };
+        let Spooled::File(mut file) = measure(1 << 30, "ask for less", &body).expect("within")
+        else {
+            panic!("not spilled to a file");
+        };
+        let mut spilled = Vec::new();
+        io::Read::read_to_end(&mut file, &mut spilled).expect("read");
+        let mut direct = Vec::new();
+        lines(1_000_000)(&mut direct).expect("render");
+        assert_eq!(spilled, direct);
+        assert_eq!(renders.get(), 1);
     }
 
     #[test]

@@ -128,7 +128,7 @@ fn a_model_without_a_title_is_headed_by_its_file_name() {
     let dir = crate::robustness::TempDir::new("untitled");
     dir.write(
         "parcel.toml",
-        &DOTTED.replace("title = \"Dotted ids\"\n", ""),
+        DOTTED.replace("title = \"Dotted ids\"\n", ""),
     );
     let check = crate::cli::credence()
         .args(["check", "parcel.toml"])
