@@ -175,7 +175,8 @@ fn every_command_and_format_is_refused_over_the_budget_with_its_exact_size() {
 }
 
 /// A model whose `export --format json` is about 10 MB: past the 8 MiB the
-/// first pass keeps, so it is rendered a second time into the output.
+/// first pass keeps in memory, so the rest goes through the spool's
+/// temporary file.
 fn large_model() -> String {
     let mut t = String::from("[model]\ntitle = \"large\"\n\n");
     for h in 0..20 {
@@ -194,7 +195,7 @@ fn large_model() -> String {
 }
 
 #[test]
-fn output_past_the_first_pass_is_rendered_again_the_same() {
+fn output_past_the_memory_spool_is_written_whole_and_the_same() {
     let dir = TempDir::new("output-budget-large");
     fs::write(dir.path("large.toml"), large_model()).expect("write");
     let args: Vec<String> = ["export", "large.toml", "--format", "json"]
