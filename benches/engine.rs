@@ -271,6 +271,34 @@ fn judgement(c: &mut Criterion) {
     }
 }
 
+/// A model as wide as it is long: 1,000 hypotheses × 1,000 items (the
+/// simple shape otherwise). Weight of evidence for each hypothesis against
+/// the others was hypotheses² log-sum-exp terms per item, 37 s of `report`
+/// here; the analysis that `report`, `collect`, `ach` and `explain` share,
+/// and the analysis steps of `ach` and `explain` on top of it.
+fn wide(c: &mut Criterion) {
+    let mut group = c.benchmark_group("wide/1000x1000");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(500));
+    let m = model_of(&generate(Shape {
+        hypotheses: 1_000,
+        ..simple(1_000)
+    }));
+    group.bench_function("analyse", |b| {
+        b.iter(|| analysis::analyse(&m).expect("analyses"))
+    });
+    let a = analysis::analyse(&m).expect("analyses");
+    group.bench_function("ach", |b| {
+        b.iter(|| analysis::ach::ach(&m, &a).expect("rates"))
+    });
+    group.bench_function("explain", |b| {
+        b.iter(|| analysis::explain::explain(&m, &a, None).expect("explains"))
+    });
+    group.finish();
+}
+
 /// `compare` on two analysts' 1,000-item models whose every item differs
 /// (seeds 1 and 2 of one shape: each likelihood, reliability and bias is
 /// a crux): both analyses and bottom lines, alignment, pools, every
@@ -573,6 +601,7 @@ criterion_group!(
     bench,
     analyses,
     judgement,
+    wide,
     comparison,
     collection,
     impossible,
