@@ -608,7 +608,10 @@ pub fn query(args: &QueryArgs<'_>) -> u8 {
     } else {
         ("a BIF", bif::parse(&text))
     };
-    let parsed = match result {
+    // Never freed: the process ends right after the command (`main` exits
+    // without teardown), and freeing a network's tables, names and graph
+    // one allocation at a time would be work for nothing.
+    let parsed = std::mem::ManuallyDrop::new(match result {
         Ok(b) => b,
         Err(e) => {
             let mut d = Diagnostic::error(format!("{name}:{}:{}: {}", e.line, e.column, e.message))
@@ -620,7 +623,7 @@ pub fn query(args: &QueryArgs<'_>) -> u8 {
             eprintln!("error: {name} is not {format} network credence can read");
             return INVALID;
         }
-    };
+    });
     let mut observed: Vec<(&str, &str)> = Vec::with_capacity(args.evidence.len());
     for arg in args.evidence {
         let Some((node, state)) = arg.split_once('=') else {
