@@ -7,6 +7,8 @@
 //!
 //! `cargo bench --bench engine -- GROUP` runs one group, e.g. `whatif`.
 
+#[path = "common/bnlearn.rs"]
+mod bnlearn;
 #[path = "../examples/generate.rs"]
 mod generate;
 #[path = "../tests/it/common/sample.rs"]
@@ -368,45 +370,10 @@ fn collection(c: &mut Criterion) {
     group.finish();
 }
 
-/// The bnlearn network `name` from pgmpy's wheel, in the venv
-/// `CREDENCE_PGMPY` points into (else target/pgmpy-venv, as the tests find
-/// it), unpacked with `gzip -dc`; `None`, with a note, when it is missing.
+/// The bnlearn network `name` from pgmpy's wheel, parsed; `None`, with a
+/// note, when it is missing.
 fn bnlearn_network(name: &str) -> Option<network::bif::Bif> {
-    let venv = match std::env::var_os("CREDENCE_PGMPY") {
-        Some(python) => std::path::PathBuf::from(python)
-            .parent()?
-            .parent()?
-            .to_path_buf(),
-        None => std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pgmpy-venv"),
-    };
-    let lib = std::fs::read_dir(venv.join("lib"))
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("python3"))
-        });
-    let gz = lib?.join(format!(
-        "site-packages/pgmpy/utils/example_models/{name}.bif.gz"
-    ));
-    let unpacked = std::process::Command::new("gzip")
-        .arg("-dc")
-        .arg(&gz)
-        .output();
-    match unpacked {
-        Ok(o) if o.status.success() => {
-            let text = String::from_utf8(o.stdout).ok()?;
-            network::bif::parse(&text).ok()
-        }
-        _ => {
-            eprintln!(
-                "skipped query/{name}: no {} (set CREDENCE_PGMPY)",
-                gz.display()
-            );
-            None
-        }
-    }
+    network::bif::parse(&bnlearn::network_text(name)?).ok()
 }
 
 /// `credence query` on bnlearn networks with every leaf observed (a seeded
