@@ -44,6 +44,7 @@ mod output_budget;
 mod printed_numbers;
 mod properties;
 mod ranges;
+mod relevance;
 mod report_formats;
 mod robustness;
 mod scaled;
