@@ -75,6 +75,8 @@ QUICK = ["asia", "alarm"]
 # Where query --all is compared with pyAgrum's every marginal.
 ALL_NETWORK = "munin"
 AGREEMENT = 1e-12
+# Lines of the evidence file that times one more query inside one process.
+SETS = 21
 
 
 def repetitions(first_seconds, most):
@@ -351,6 +353,29 @@ def credence_query(credence, bif, evidence, target, runs, timeout, tmp):
     return {"times": times, "cpu": cpu, "rss": rss, "answer": answer}
 
 
+def credence_per_set(credence, bif, evidence, target, runs, timeout, tmp):
+    """The time one more query costs inside one credence process: `query
+    --evidence-file` with the evidence set repeated SETS times against the
+    same with one line, (T(SETS) - T(1)) / (SETS - 1), wall and CPU medians.
+    None when either run fails."""
+    cmd = [credence, "query", bif, "--ignore-file-evidence", "--format", "json", "--target", target]
+    found = {}
+    for count in (1, SETS):
+        sets = os.path.join(tmp, f"sets{count}.jsonl")
+        with open(sets, "w") as f:
+            f.write((json.dumps(evidence) + "\n") * count)
+        walls, cpus = [], []
+        for _ in range(max(runs, 3)):
+            with open(os.path.join(tmp, "sets.out"), "wb") as out:
+                seconds, cpu, code, _, _ = spawn(cmd + ["--evidence-file", sets], timeout, out)
+            if code != 0:
+                return None
+            walls.append(seconds)
+            cpus.append(cpu)
+        found[count] = (statistics.median(walls), statistics.median(cpus))
+    return tuple(max(0.0, (found[SETS][k] - found[1][k]) / (SETS - 1)) for k in (0, 1))
+
+
 def spawn_floor(runs, tmp):
     """The wall time of spawning /bin/true from here: the floor under every
     credence figure."""
@@ -480,6 +505,10 @@ def measure(name, args, folder, tmp):
         spawn([args.credence, "--version"], args.timeout, out)
     for query in queries:
         ours[query["id"]] = credence_query(args.credence, bif, query["evidence"], query["target"], args.runs, args.timeout, tmp)
+        if query["target"] is not None and "times" in ours[query["id"]]:
+            ours[query["id"]]["per set"] = credence_per_set(
+                args.credence, bif, query["evidence"], query["target"], args.runs, args.timeout, tmp
+            )
     peers = {}
     peers["pyAgrum"] = peer_times(args.python, "pyagrum", bif, queries, args.runs, args.peer_timeout)
     if not args.no_pgmpy:
@@ -498,6 +527,8 @@ def measure(name, args, folder, tmp):
             "queries": len(asked),
             "credence": median_or_none(statistics.median(m["times"]) for m in answered),
             "credence cpu": median_or_none(statistics.median(m["cpu"]) for m in answered),
+            "per set": median_or_none(m["per set"][0] for m in answered if m.get("per set")),
+            "per set cpu": median_or_none(m["per set"][1] for m in answered if m.get("per set")),
             "rss": max(m["rss"] for m in mine),
             "problems": [m["problem"] for m in mine if "problem" in m],
             "worst": None,
@@ -532,6 +563,7 @@ COLUMNS = [
     ("credence", "credence"),
     ("credence cpu", "cpu"),
     ("rss", "max RSS"),
+    ("per set", "1 more query"),
     ("pyAgrum", "pyAgrum"),
     ("pyAgrum cpu", "cpu"),
     ("pyAgrum ratio", "pyAgrum/credence"),
@@ -554,6 +586,7 @@ def cells(row):
         )
         shown["credence"] = ", ".join(parts) + ("; " + duration(row["credence"]) if row["credence"] else "")
     shown["rss"] = f"{row['rss'] / 2**20:.0f} MB"
+    shown["per set"] = duration(row.get("per set")) if row.get("per set") is not None else "-"
     for peer in ("pyAgrum", "pgmpy"):
         shown[peer + " ratio"] = ratio(row.get(peer), row["credence"])
         shown[peer + " cpu ratio"] = ratio(row.get(peer + " cpu"), row["credence cpu"])
@@ -641,6 +674,8 @@ def main():
     print(f"bnlearn networks from pgmpy's wheel; seed {args.seed}; {args.targets} targets per evidence set.")
     print("credence: the whole process, wall and CPU (user + system); spawning /bin/true from here"
           f" takes {duration(floor[0])} wall, {duration(floor[1])} CPU.")
+    print(f"1 more query: what one more query costs inside one credence process (`query --evidence-file` with the")
+    print(f"set on {SETS} lines against 1 line, the difference over {SETS - 1}), wall.")
     print("pyAgrum, pgmpy: in-process build + query, wall and process CPU; the file loaded beforehand.")
     print()
     print(table(rows, args.markdown))

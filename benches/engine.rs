@@ -7,6 +7,8 @@
 //!
 //! `cargo bench --bench engine -- GROUP` runs one group, e.g. `whatif`.
 
+#[path = "common/bnlearn.rs"]
+mod bnlearn;
 #[path = "../examples/generate.rs"]
 mod generate;
 #[path = "../tests/it/common/sample.rs"]
@@ -271,6 +273,34 @@ fn judgement(c: &mut Criterion) {
     }
 }
 
+/// A model as wide as it is long: 1,000 hypotheses × 1,000 items (the
+/// simple shape otherwise). Weight of evidence for each hypothesis against
+/// the others was hypotheses² log-sum-exp terms per item, 37 s of `report`
+/// here; the analysis that `report`, `collect`, `ach` and `explain` share,
+/// and the analysis steps of `ach` and `explain` on top of it.
+fn wide(c: &mut Criterion) {
+    let mut group = c.benchmark_group("wide/1000x1000");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(500));
+    let m = model_of(&generate(Shape {
+        hypotheses: 1_000,
+        ..simple(1_000)
+    }));
+    group.bench_function("analyse", |b| {
+        b.iter(|| analysis::analyse(&m).expect("analyses"))
+    });
+    let a = analysis::analyse(&m).expect("analyses");
+    group.bench_function("ach", |b| {
+        b.iter(|| analysis::ach::ach(&m, &a).expect("rates"))
+    });
+    group.bench_function("explain", |b| {
+        b.iter(|| analysis::explain::explain(&m, &a, None).expect("explains"))
+    });
+    group.finish();
+}
+
 /// `compare` on two analysts' 1,000-item models whose every item differs
 /// (seeds 1 and 2 of one shape: each likelihood, reliability and bias is
 /// a crux): both analyses and bottom lines, alignment, pools, every
@@ -340,45 +370,10 @@ fn collection(c: &mut Criterion) {
     group.finish();
 }
 
-/// The bnlearn network `name` from pgmpy's wheel, in the venv
-/// `CREDENCE_PGMPY` points into (else target/pgmpy-venv, as the tests find
-/// it), unpacked with `gzip -dc`; `None`, with a note, when it is missing.
+/// The bnlearn network `name` from pgmpy's wheel, parsed; `None`, with a
+/// note, when it is missing.
 fn bnlearn_network(name: &str) -> Option<network::bif::Bif> {
-    let venv = match std::env::var_os("CREDENCE_PGMPY") {
-        Some(python) => std::path::PathBuf::from(python)
-            .parent()?
-            .parent()?
-            .to_path_buf(),
-        None => std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pgmpy-venv"),
-    };
-    let lib = std::fs::read_dir(venv.join("lib"))
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("python3"))
-        });
-    let gz = lib?.join(format!(
-        "site-packages/pgmpy/utils/example_models/{name}.bif.gz"
-    ));
-    let unpacked = std::process::Command::new("gzip")
-        .arg("-dc")
-        .arg(&gz)
-        .output();
-    match unpacked {
-        Ok(o) if o.status.success() => {
-            let text = String::from_utf8(o.stdout).ok()?;
-            network::bif::parse(&text).ok()
-        }
-        _ => {
-            eprintln!(
-                "skipped query/{name}: no {} (set CREDENCE_PGMPY)",
-                gz.display()
-            );
-            None
-        }
-    }
+    network::bif::parse(&bnlearn::network_text(name)?).ok()
 }
 
 /// `credence query` on bnlearn networks with every leaf observed (a seeded
@@ -573,6 +568,7 @@ criterion_group!(
     bench,
     analyses,
     judgement,
+    wide,
     comparison,
     collection,
     impossible,

@@ -31,7 +31,13 @@ unsafe extern "C" {
     #[cfg(test)]
     fn mi_option_get(option: c_int) -> c_long;
     fn mi_option_set(option: c_int, value: c_long);
+    fn mi_option_is_enabled(option: c_int) -> bool;
 }
+
+/// `mi_option_show_stats` and `mi_option_verbose` in mimalloc v3's
+/// `mi_option_e`: statistics or messages printed by the exit handler.
+const SHOW_STATS: c_int = 1;
+const VERBOSE: c_int = 2;
 
 /// `mi_option_purge_delay` in mimalloc v3's `mi_option_e`
 /// (c_src/mimalloc/v3/include/mimalloc.h); a test checks its default.
@@ -57,6 +63,14 @@ fn set_purge_delay(milliseconds: c_long) {
     // SAFETY: both take plain integers and only read or write mimalloc's
     // option table; any option index below `_mi_option_last` is valid.
     unsafe { mi_option_set(PURGE_DELAY, milliseconds) };
+}
+
+/// Whether mimalloc was asked (`MIMALLOC_SHOW_STATS`, `MIMALLOC_VERBOSE`)
+/// for a report that its exit handler prints: `main` then ends the process
+/// the normal way, so that the report still comes.
+pub fn reports_at_exit() -> bool {
+    // SAFETY: reads mimalloc's option table (both indices are valid).
+    unsafe { mi_option_is_enabled(SHOW_STATS) || mi_option_is_enabled(VERBOSE) }
 }
 
 /// The purge delay now in force, in milliseconds.

@@ -6,8 +6,8 @@ mod commands;
 mod output;
 mod progress;
 
+use std::ffi::c_int;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -461,8 +461,44 @@ impl<F: FormatArg> Output<F> {
     }
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+fn main() {
+    // Help, --version and usage errors print here and end the process the
+    // same way as every command (clap's own `exit` would tear it down).
+    let code = match Cli::try_parse() {
+        Ok(cli) => run(cli),
+        Err(e) => {
+            // A reader that went away (`--help | head`) is no failure.
+            let _ = e.print();
+            u8::try_from(e.exit_code()).unwrap_or(commands::USAGE)
+        }
+    };
+    exit_without_teardown(code)
+}
+
+/// End the process with `code` as soon as standard output is flushed.
+///
+/// By now the command has written its output (to standard output, or to
+/// its `-o` file, renamed into place) and dropped what it built, its
+/// temporary files included. The normal exit would then only give memory
+/// back that the kernel reclaims at once anyway: mimalloc's exit handler
+/// collects every page and returns the freed ones to the system (five
+/// `madvise` calls over 9 MiB after a query of pigs, 28 after `check` of a
+/// small model), about 5% of a small query's time.
+fn exit_without_teardown(code: u8) -> ! {
+    // The renderers flush their own buffers; this flushes what `print!`
+    // may have left in standard output's line buffer, as the normal exit
+    // does (and, as it does, ignores a reader that went away).
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    if allocator::reports_at_exit() {
+        std::process::exit(code.into());
+    }
+    // SAFETY: `_exit` ends the process; nothing runs after it, so no
+    // invariant of this program can be observed broken.
+    unsafe { libc::_exit(c_int::from(code)) }
+}
+
+/// Run the command line's command; its exit code.
+fn run(cli: Cli) -> u8 {
     if matches!(cli.command, Command::Query { .. }) {
         allocator::keep_freed_memory_for_query();
     } else {
@@ -474,7 +510,7 @@ fn main() -> ExitCode {
         && let Err(e) = output::refuse_input_as_output(&[input], out)
     {
         eprintln!("error: {e}");
-        return ExitCode::from(commands::USAGE);
+        return commands::USAGE;
     }
     if let Command::Compare { models, output } = &cli.command
         && let Some(out) = output.file()
@@ -484,9 +520,9 @@ fn main() -> ExitCode {
         )
     {
         eprintln!("error: {e}");
-        return ExitCode::from(commands::USAGE);
+        return commands::USAGE;
     }
-    let code = match cli.command {
+    match cli.command {
         Command::Check { model, format } => {
             commands::check(&model.model, matches!(format, CheckFormat::Json))
         }
@@ -606,8 +642,7 @@ fn main() -> ExitCode {
         Command::GenerateMan { dir } => {
             commands::man(<Cli as clap::CommandFactory>::command(), dir.as_deref())
         }
-    };
-    ExitCode::from(code)
+    }
 }
 
 #[cfg(test)]

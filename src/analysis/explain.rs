@@ -13,7 +13,7 @@ use crate::model::{
 };
 use crate::network::{self, InferError};
 
-use super::{Analysis, AnalysisError, log_sum_exp, weight_of_evidence};
+use super::{Analysis, AnalysisError, EvidenceWeigher, log_sum_exp, sums_leaving_out_each};
 
 /// Schum's credibility pair: h = P(asserts | true), f = P(asserts | false).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -262,6 +262,7 @@ pub fn explain(
     only: Option<ItemId>,
 ) -> Result<Explanation, AnalysisError> {
     let priors = model.priors();
+    let weigher = EvidenceWeigher::new(&priors);
     let selected: Vec<ItemId> = match only {
         Some(i) => vec![i],
         None => (0..model.items.len())
@@ -317,7 +318,7 @@ pub fn explain(
             }
         }
         chains.extend(relay_chains(model, i));
-        items.push(item_step(model, &mut scratch, i, &priors)?);
+        items.push(item_step(model, &mut scratch, i, &weigher)?);
     }
 
     let (running, focus) = match only {
@@ -649,7 +650,7 @@ fn item_step(
     model: &Model,
     scratch: &mut Scratch,
     i: ItemId,
-    priors: &[f64],
+    weigher: &EvidenceWeigher,
 ) -> Result<ItemStep, InferError> {
     let item = &model.items[i.0];
     let (given_true, given_false) = scratch.given(item.reports.clone())?;
@@ -709,7 +710,7 @@ fn item_step(
         item.likelihood.iter().map(|l| l.point.get()),
         given_true,
         given_false,
-        priors,
+        weigher,
     );
     Ok(ItemStep {
         item: i,
@@ -726,12 +727,13 @@ fn item_step(
 }
 
 /// P(reports | h) = P(E|h) P(reports|E) + (1 - P(E|h)) P(reports|not E) per
-/// hypothesis, then each hypothesis against the rest.
+/// hypothesis, then each hypothesis against the rest (weighed by the priors
+/// the `weigher` was made with).
 pub fn hypothesis_steps(
     likelihood: impl Iterator<Item = f64>,
     given_true: f64,
     given_false: f64,
-    priors: &[f64],
+    weigher: &EvidenceWeigher,
 ) -> Vec<HypothesisStep> {
     let l: Vec<f64> = likelihood.collect();
     let p: Vec<f64> = l
@@ -739,21 +741,33 @@ pub fn hypothesis_steps(
         .map(|&x| x * given_true + (1.0 - x) * given_false)
         .collect();
     let ll: Vec<f64> = p.iter().map(|x| x.ln()).collect();
-    let woe = weight_of_evidence(&ll, priors);
+    let woe = weigher.weigh(&ll);
+    // Each hypothesis's prior (0 past the priors given), and every "sum of
+    // the others" at once: the same additions, in the same order, as
+    // summing the others for one hypothesis at a time (n² of them, not n³).
+    let priors = weigher.priors();
+    let prior_of: Vec<f64> = (0..p.len())
+        .map(|j| priors.get(j).copied().unwrap_or(0.0))
+        .collect();
+    let others_weight = if p.len() == priors.len() {
+        weigher.others_weight().to_vec()
+    } else {
+        sums_leaving_out_each(&prior_of)
+    };
+    let weighed: Vec<f64> = prior_of.iter().zip(&p).map(|(w, x)| w * x).collect();
+    let others_weighed = sums_leaving_out_each(&weighed);
+    let positive = |w: f64| w > 0.0;
+    // Only where every other prior is 0: the others weighed equally.
+    let others_plain = others_weight
+        .iter()
+        .any(|&w| !positive(w))
+        .then(|| sums_leaving_out_each(&p));
     (0..l.len())
         .map(|h| {
-            let others = || (0..p.len()).filter(move |&j| j != h);
-            let weight: f64 = others()
-                .map(|j| priors.get(j).copied().unwrap_or(0.0))
-                .sum();
-            let reports_not = if weight > 0.0 {
-                others()
-                    .map(|j| priors.get(j).copied().unwrap_or(0.0) * p[j])
-                    .sum::<f64>()
-                    / weight
-            } else {
-                // As in `weight_of_evidence`: the others weighed equally.
-                others().map(|j| p[j]).sum::<f64>() / others().count().max(1) as f64
+            let weight = others_weight[h];
+            let reports_not = match &others_plain {
+                Some(plain) if !positive(weight) => plain[h] / (p.len() - 1).max(1) as f64,
+                _ => others_weighed[h] / weight,
             };
             let ratio = match (p[h] == 0.0, reports_not == 0.0) {
                 (true, true) => None,

@@ -26,7 +26,7 @@
 use crate::model::{Estimate, ItemId, Model, Probability, Reliability, ReportId, SourceId};
 use crate::network::incremental::item_log_likelihood;
 
-use super::{AnalysisError, ItemResult, set_weight_of_evidence, weight_of_evidence};
+use super::{AnalysisError, EvidenceWeigher, ItemResult, set_weight_of_evidence};
 
 /// Items with more independent origins than this split their weight
 /// equally (Shapley values take 2^k evaluations of the item).
@@ -170,9 +170,10 @@ fn worthless() -> Reliability {
     }
 }
 
-/// Weights (hypotheses, then groups) from per-hypothesis log-likelihoods.
-fn weights(priors: &[f64], masks: &[Vec<bool>], ll: &[f64]) -> Vec<f64> {
-    let mut w = weight_of_evidence(ll, priors);
+/// Weights (hypotheses, then groups) from per-hypothesis log-likelihoods,
+/// as the analysis weighs each item.
+fn weights(weigher: &EvidenceWeigher, priors: &[f64], masks: &[Vec<bool>], ll: &[f64]) -> Vec<f64> {
+    let mut w = weigher.weigh(ll);
     w.extend(
         masks
             .iter()
@@ -228,13 +229,14 @@ fn shapley(k: usize, values: &[Vec<f64>]) -> Vec<Vec<f64>> {
 }
 
 /// Build the ledger. `items` are the analysis's per-item results (their
-/// log-likelihoods are each item's whole weight, so the shares add up to
-/// exactly what `report` shows).
+/// weights of evidence, of their log-likelihoods, are each item's whole
+/// weight, so the shares add up to exactly what `report` shows).
 pub fn ledger(model: &Model, items: &[ItemResult]) -> Result<Ledger, AnalysisError> {
     let priors = model.priors();
     let k_hyp = model.hypotheses.len();
     let masks: Vec<Vec<bool>> = model.groups.iter().map(|g| g.mask(k_hyp)).collect();
     let width = k_hyp + masks.len();
+    let weigher = EvidenceWeigher::new(&priors);
     let mut by_source: Vec<Option<OriginEntry>> = vec![None; model.sources.len()];
     let mut established: Option<EstablishedEntry> = None;
     let mut split_equally = Vec::new();
@@ -243,7 +245,14 @@ pub fn ledger(model: &Model, items: &[ItemResult]) -> Result<Ledger, AnalysisErr
     for result in items.iter().filter(|r| r.enabled) {
         let i = result.item;
         let item = &model.items[i.0];
-        let whole = weights(&priors, &masks, &result.log_likelihood);
+        // The analysis's weights of the item: `weights` of its
+        // log-likelihoods, already worked out.
+        let whole: Vec<f64> = result
+            .woe_db
+            .iter()
+            .chain(&result.group_woe_db)
+            .copied()
+            .collect();
         if item.reports.is_empty() {
             let e = established.get_or_insert_with(|| EstablishedEntry {
                 items: Vec::new(),
@@ -282,7 +291,7 @@ pub fn ledger(model: &Model, items: &[ItemResult]) -> Result<Ledger, AnalysisErr
                     };
                 }
                 let ll = item_log_likelihood(scratch, i)?.unwrap_or_else(|| vec![0.0; k_hyp]);
-                *value = weights(&priors, &masks, &ll);
+                *value = weights(&weigher, &priors, &masks, &ll);
             }
             for (r, report) in item.reports.iter().enumerate() {
                 scratch.items[i.0].reports[r].reliability = report.reliability.clone();

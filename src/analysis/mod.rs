@@ -208,11 +208,12 @@ pub fn analyse(model: &Model) -> Result<Analysis, AnalysisError> {
             origins: item.origins(),
         })
         .collect();
+    let weigher = EvidenceWeigher::new(&priors);
     for nodes in &compiled.items {
         let ll = compiled.item_log_likelihood(nodes)?;
         let result = &mut items[nodes.item.0];
         result.enabled = true;
-        result.woe_db = weight_of_evidence(&ll, &priors);
+        result.woe_db = weigher.weigh(&ll);
         result.group_woe_db = masks
             .iter()
             .map(|mask| set_weight_of_evidence(&ll, &priors, mask))
@@ -404,34 +405,159 @@ fn delta_db(prior: f64, posterior: f64) -> Option<f64> {
 }
 
 /// 10 log10 [ P(reports | h) / P(reports | not h) ], where "not h" weighs the
-/// other hypotheses by their priors.
+/// other hypotheses by their priors. For many items under one set of priors,
+/// [`EvidenceWeigher`] does the priors' share of the work once.
 pub fn weight_of_evidence(log_likelihood: &[f64], priors: &[f64]) -> Vec<f64> {
-    (0..log_likelihood.len())
-        .map(|h| {
-            let others = || {
-                log_likelihood
-                    .iter()
-                    .zip(priors)
-                    .enumerate()
-                    .filter(move |(j, _)| *j != h)
-                    .map(|(_, (&ll, &p))| (ll, p))
-            };
-            let weight: f64 = others().map(|(_, p)| p).sum();
-            let log_not = if weight > 0.0 {
-                log_sum_exp(others().map(|(ll, p)| ll + p.ln())) - weight.ln()
-            } else {
-                // Every other hypothesis has prior 0: weigh them equally.
-                log_sum_exp(others().map(|(ll, _)| ll)) - ((log_likelihood.len() - 1) as f64).ln()
-            };
-            let ll = log_likelihood[h];
-            match (ll == f64::NEG_INFINITY, log_not == f64::NEG_INFINITY) {
-                (true, true) => 0.0,
-                (true, false) => f64::NEG_INFINITY,
-                (false, true) => f64::INFINITY,
-                (false, false) => (ll - log_not) * 10.0 / std::f64::consts::LN_10,
-            }
-        })
-        .collect()
+    EvidenceWeigher::new(priors).weigh(log_likelihood)
+}
+
+/// Weight of evidence ([`weight_of_evidence`]) for many items under one set
+/// of priors, in time linear in the hypotheses' count for logarithms and
+/// exponentials.
+///
+/// Taken one hypothesis at a time, "not h" is a log-sum-exp over the other
+/// hypotheses: hypotheses² exponentials per item, 37 s of a 1,000-hypothesis
+/// × 1,000-item report. The result here is the same to the last bit: every
+/// hypothesis but (at most) one shares the largest term with the whole set,
+/// so each exponential is taken once and shared, and each "sum of the
+/// others" ([`sums_leaving_out_each`]) is the very additions, in the very
+/// order, of summing the others one hypothesis at a time. The one hypothesis
+/// that alone holds the largest term is worked out on its own, as before.
+pub struct EvidenceWeigher {
+    /// The priors, as given.
+    priors: Vec<f64>,
+    /// ln of each prior.
+    ln_priors: Vec<f64>,
+    /// Per hypothesis, the sum of the other hypotheses' priors.
+    others_weight: Vec<f64>,
+    /// ln of `others_weight`.
+    ln_others_weight: Vec<f64>,
+}
+
+impl EvidenceWeigher {
+    /// Work out what depends on the priors alone.
+    pub fn new(priors: &[f64]) -> EvidenceWeigher {
+        let others_weight = sums_leaving_out_each(priors);
+        EvidenceWeigher {
+            priors: priors.to_vec(),
+            ln_priors: priors.iter().map(|p| p.ln()).collect(),
+            ln_others_weight: others_weight.iter().map(|w| w.ln()).collect(),
+            others_weight,
+        }
+    }
+
+    /// The priors it weighs by.
+    pub fn priors(&self) -> &[f64] {
+        &self.priors
+    }
+
+    /// Per hypothesis, the sum of the other hypotheses' priors (bit for
+    /// bit as summing them one hypothesis at a time).
+    pub fn others_weight(&self) -> &[f64] {
+        &self.others_weight
+    }
+
+    /// The weight of evidence, in decibans, of an item with these
+    /// per-hypothesis log-likelihoods for each hypothesis against the
+    /// others: `-inf` where it rules the hypothesis out, `+inf` where it
+    /// rules out every other.
+    pub fn weigh(&self, log_likelihood: &[f64]) -> Vec<f64> {
+        let n = log_likelihood.len();
+        if n != self.priors.len() {
+            // Hypotheses without a prior (or priors without a hypothesis)
+            // drop out of "the others" as a zip drops them: one at a time.
+            return (0..n)
+                .map(|h| {
+                    woe_db(
+                        log_likelihood[h],
+                        log_not_direct(log_likelihood, &self.priors, h),
+                    )
+                })
+                .collect();
+        }
+        // Each hypothesis's term in "not h": ln P(reports | j) + ln P(j).
+        let terms: Vec<f64> = log_likelihood
+            .iter()
+            .zip(&self.ln_priors)
+            .map(|(ll, ln_p)| ll + ln_p)
+            .collect();
+        let largest = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        // The hypothesis that alone holds the largest term, if one does: the
+        // others' largest term is a smaller one there.
+        let holders = terms.iter().filter(|&&t| t == largest).count();
+        let sole_holder = (holders == 1)
+            .then(|| terms.iter().position(|&t| t == largest))
+            .flatten();
+        let scaled_sums = (largest != f64::NEG_INFINITY).then(|| {
+            let scaled: Vec<f64> = terms.iter().map(|t| (t - largest).exp()).collect();
+            sums_leaving_out_each(&scaled)
+        });
+        (0..n)
+            .map(|h| {
+                let others_weighed = self.others_weight[h] > 0.0;
+                let log_not = if !others_weighed || Some(h) == sole_holder {
+                    log_not_direct(log_likelihood, &self.priors, h)
+                } else {
+                    let log_others = match &scaled_sums {
+                        Some(sums) => largest + sums[h].ln(),
+                        None => f64::NEG_INFINITY,
+                    };
+                    log_others - self.ln_others_weight[h]
+                };
+                woe_db(log_likelihood[h], log_not)
+            })
+            .collect()
+    }
+}
+
+/// ln P(reports | not h), the others weighed by their priors (equally where
+/// every other prior is 0), one hypothesis at a time.
+fn log_not_direct(log_likelihood: &[f64], priors: &[f64], h: usize) -> f64 {
+    let others = || {
+        log_likelihood
+            .iter()
+            .zip(priors)
+            .enumerate()
+            .filter(move |(j, _)| *j != h)
+            .map(|(_, (&ll, &p))| (ll, p))
+    };
+    let weight: f64 = others().map(|(_, p)| p).sum();
+    if weight > 0.0 {
+        log_sum_exp(others().map(|(ll, p)| ll + p.ln())) - weight.ln()
+    } else {
+        // Every other hypothesis has prior 0: weigh them equally.
+        log_sum_exp(others().map(|(ll, _)| ll)) - ((log_likelihood.len() - 1) as f64).ln()
+    }
+}
+
+/// 10 log10 of P(reports | h) over P(reports | not h), from their logarithms.
+fn woe_db(ll: f64, log_not: f64) -> f64 {
+    match (ll == f64::NEG_INFINITY, log_not == f64::NEG_INFINITY) {
+        (true, true) => 0.0,
+        (true, false) => f64::NEG_INFINITY,
+        (false, true) => f64::INFINITY,
+        (false, false) => (ll - log_not) * 10.0 / std::f64::consts::LN_10,
+    }
+}
+
+/// For each index h, the sum of every value but `values[h]`: bit for bit
+/// `values.iter().enumerate().filter(|(j, _)| *j != h).map(|(_, v)| v).sum()`
+/// (the same additions in the same order, from the same -0.0), for every h
+/// at once. Still n² additions, as floating-point addition does not
+/// associate, but plain ones the compiler vectorises across h, instead of
+/// n² of whatever each term costs.
+pub fn sums_leaving_out_each(values: &[f64]) -> Vec<f64> {
+    let mut sums = vec![-0.0; values.len()];
+    for (j, &value) in values.iter().enumerate() {
+        let (before, from) = sums.split_at_mut(j);
+        for sum in before {
+            *sum += value;
+        }
+        for sum in &mut from[1..] {
+            *sum += value;
+        }
+    }
+    sums
 }
 
 /// 10 log10 [ P(reports | S) / P(reports | not S) ] for a set S of
@@ -478,6 +604,76 @@ pub fn log_sum_exp(xs: impl Iterator<Item = f64>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Weight of evidence one hypothesis at a time, as it was computed
+    /// before [`EvidenceWeigher`]: the reference it must equal bit for bit.
+    fn one_at_a_time(log_likelihood: &[f64], priors: &[f64]) -> Vec<f64> {
+        (0..log_likelihood.len())
+            .map(|h| woe_db(log_likelihood[h], log_not_direct(log_likelihood, priors, h)))
+            .collect()
+    }
+
+    /// A log-likelihood: often ruled out (-inf), often tied with another.
+    fn log_likelihood() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            4 => -60.0f64..0.0,
+            1 => Just(f64::NEG_INFINITY),
+            1 => Just(0.0),
+            1 => Just(-1.5),
+        ]
+    }
+
+    /// A prior: sometimes 0.
+    fn prior() -> impl Strategy<Value = f64> {
+        prop_oneof![4 => 0.0f64..1.0, 1 => Just(0.0), 1 => Just(0.25)]
+    }
+
+    proptest! {
+        #[test]
+        fn the_weigher_equals_one_hypothesis_at_a_time_bit_for_bit(
+            cases in (2usize..40).prop_flat_map(|n| (
+                proptest::collection::vec(log_likelihood(), n),
+                proptest::collection::vec(prior(), n),
+            ))
+        ) {
+            let (ll, priors) = cases;
+            let fast = EvidenceWeigher::new(&priors).weigh(&ll);
+            let reference = one_at_a_time(&ll, &priors);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+            prop_assert_eq!(bits(&fast), bits(&reference));
+        }
+
+        #[test]
+        fn sums_leaving_out_each_equal_filtered_sums_bit_for_bit(
+            values in proptest::collection::vec(
+                prop_oneof![3 => 0.0f64..1e6, 1 => 0.0f64..1e-12, 1 => Just(0.0)],
+                0..50,
+            )
+        ) {
+            let sums = sums_leaving_out_each(&values);
+            for (h, sum) in sums.iter().enumerate() {
+                let filtered: f64 = values
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != h)
+                    .map(|(_, v)| v)
+                    .sum();
+                prop_assert_eq!(sum.to_bits(), filtered.to_bits());
+            }
+        }
+    }
+
+    #[test]
+    fn the_weigher_with_mismatched_priors_drops_the_unmatched_hypotheses() {
+        let ll = [0.7f64.ln(), 0.2f64.ln(), 0.4f64.ln()];
+        let priors = [0.5, 0.5];
+        let w = EvidenceWeigher::new(&priors).weigh(&ll);
+        let reference = one_at_a_time(&ll, &priors);
+        assert_eq!(w, reference);
+        // Hypothesis 0 against hypothesis 1 alone (2 has no prior).
+        assert!((w[0] - 10.0 * (0.7f64 / 0.2).log10()).abs() < 1e-12);
+    }
 
     #[test]
     fn woe_of_a_two_hypothesis_item() {

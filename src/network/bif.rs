@@ -14,6 +14,9 @@ use std::fmt::Write as _;
 use super::factor::VarId;
 use super::graph::Network;
 
+mod decimal;
+mod fast;
+
 /// How far a CPT row may sum from 1 and still be read (files round their
 /// numbers; the values are used as written, as pgmpy does).
 pub const ROW_SUM_TOLERANCE: f64 = 1e-3;
@@ -400,12 +403,12 @@ struct Token<'a> {
 
 /// Whether ASCII byte `b` is whitespace as [`char::is_whitespace`] says
 /// (which, unlike [`u8::is_ascii_whitespace`], includes the vertical tab).
-fn is_ascii_space(b: u8) -> bool {
+const fn is_ascii_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
 
 /// Whether ASCII byte `b` is punctuation: a token of its own.
-fn is_punct_byte(b: u8) -> bool {
+const fn is_punct_byte(b: u8) -> bool {
     matches!(
         b,
         b'{' | b'}' | b'(' | b')' | b'[' | b']' | b';' | b',' | b'|' | b'"'
@@ -671,7 +674,20 @@ pub(super) struct ProbBlock {
 /// states and numbers separated by commas or spaces, `table` (child state
 /// slowest, as pgmpy reads it), `default` rows, and the old header form
 /// `probability ( CHILD PARENT... )`.
+///
+/// Files as bnlearn, pgmpy and most writers make them are read by
+/// [`fast::parse`], straight into the tables; any file it does not take
+/// (an error anywhere, or a form it leaves out) is read again by the full
+/// reader, which owns every diagnostic.
 pub fn parse(text: &str) -> Result<Bif, ParseError> {
+    match fast::parse(text) {
+        Some(bif) => Ok(bif),
+        None => parse_in_full(text),
+    }
+}
+
+/// [`parse`] without the fast path: every form, every diagnostic.
+fn parse_in_full(text: &str) -> Result<Bif, ParseError> {
     let mut lx = Lexer::new(text);
     let mut name = None;
     let mut vars: Vec<VarDecl> = Vec::new();
@@ -681,11 +697,9 @@ pub fn parse(text: &str) -> Result<Bif, ParseError> {
         match &t.tok {
             Tok::Eof => break,
             w if is_keyword(w, "network") => {
-                if !matches!(lx.peek()?.tok, Tok::Punct('{')) {
-                    name = Some(lx.name("the network's name")?.0);
+                if let Some(named) = network_block(&mut lx)? {
+                    name = Some(named);
                 }
-                lx.expect_punct('{', "to open the network block")?;
-                block_properties(&mut lx, "network")?;
             }
             w if is_keyword(w, "variable") => vars.push(variable(&mut lx)?),
             w if is_keyword(w, "probability") => probs.push(probability(&mut lx, t.at)?),
@@ -703,6 +717,18 @@ pub fn parse(text: &str) -> Result<Bif, ParseError> {
         lx.eat_punct(';')?;
     }
     resolve(&lx, name, vars, probs)
+}
+
+/// The rest of a `network` block after its keyword: the name it gives, if
+/// any.
+fn network_block(lx: &mut Lexer<'_>) -> Result<Option<String>, ParseError> {
+    let mut name = None;
+    if !matches!(lx.peek()?.tok, Tok::Punct('{')) {
+        name = Some(lx.name("the network's name")?.0);
+    }
+    lx.expect_punct('{', "to open the network block")?;
+    block_properties(lx, "network")?;
+    Ok(name)
 }
 
 /// Property lines up to the closing `}` of a block with nothing else in it.
@@ -878,7 +904,12 @@ fn read_numbers(lx: &mut Lexer<'_>, mut push: impl FnMut(f64, usize)) -> Result<
     }
 }
 
-fn probability(lx: &mut Lexer<'_>, at: usize) -> Result<ProbBlock, ParseError> {
+/// A name with the byte offset it starts at.
+type Named = (String, usize);
+
+/// `( CHILD | PARENT, ... ) {` after `probability`: the child and the
+/// parents.
+fn probability_header(lx: &mut Lexer<'_>) -> Result<(Named, Vec<Named>), ParseError> {
     lx.expect_punct('(', "after `probability`")?;
     let child = lx.name("a variable name")?;
     let mut parents = Vec::new();
@@ -903,6 +934,11 @@ fn probability(lx: &mut Lexer<'_>, at: usize) -> Result<ProbBlock, ParseError> {
         '{',
         &format!("to open the probability block of `{}`", child.0),
     )?;
+    Ok((child, parents))
+}
+
+fn probability(lx: &mut Lexer<'_>, at: usize) -> Result<ProbBlock, ParseError> {
+    let (child, parents) = probability_header(lx)?;
     // Each row's numbers are read here first, then copied at their size.
     let mut scratch: Vec<f64> = Vec::new();
     let mut block = ProbBlock {
@@ -1085,7 +1121,7 @@ fn resolve(
         }
     }
     // For each declared variable: parents and its CPT laid out as Network wants.
-    let mut tables: Vec<Option<(Vec<usize>, Vec<f64>)>> = vec![None; vars.len()];
+    let mut tables: Tables = vec![None; vars.len()];
     let mut total_entries = 0usize;
     for block in &probs {
         let (cname, cat) = &block.child;
@@ -1225,6 +1261,21 @@ fn resolve(
         }
         tables[c] = Some((parents, cpt));
     }
+    assemble(lx, name, &vars, tables)
+}
+
+/// Each declared variable's parents and CPT (laid out as [`Network`] wants),
+/// where its probability block gave them.
+type Tables = Vec<Option<(Vec<usize>, Vec<f64>)>>;
+
+/// The network from the declarations and their tables: every variable has
+/// a table, parents come first, and the file's evidence names states.
+fn assemble(
+    lx: &Lexer<'_>,
+    name: Option<String>,
+    vars: &[VarDecl],
+    tables: Tables,
+) -> Result<Bif, ParseError> {
     let mut resolved = Vec::with_capacity(vars.len());
     for (i, t) in tables.into_iter().enumerate() {
         match t {

@@ -527,6 +527,79 @@ pub fn run_set_within(
     budget_bytes: usize,
 ) -> Result<SetAnswer, QueryError> {
     let names = NodeNames::new(&bif.net);
+    let (target, resolved) = resolve_set(bif, &names, target, evidence, set, file_evidence)?;
+    Ok(match target {
+        Some(t) => SetAnswer::One(answer_one(bif, t, resolved, file_evidence, budget_bytes)?),
+        None => SetAnswer::All(answer_all(bif, resolved, file_evidence, budget_bytes)?),
+    })
+}
+
+/// Adds up the table entries answering evidence sets would touch (each
+/// set's elimination order's total, with the set's own evidence entered
+/// and the irrelevant nodes left out, as [`run_set_within`] eliminates),
+/// without building a table: what `query --evidence-file` estimates before
+/// answering any line. A set seen before (same observations) is ordered
+/// once.
+pub struct SetWork<'a> {
+    bif: &'a Bif,
+    names: NodeNames<'a>,
+    known: HashMap<Vec<(VarId, usize)>, f64>,
+    /// The entries added so far.
+    pub total: f64,
+}
+
+impl<'a> SetWork<'a> {
+    /// Nothing added yet.
+    pub fn new(bif: &'a Bif) -> Self {
+        SetWork {
+            bif,
+            names: NodeNames::new(&bif.net),
+            known: HashMap::new(),
+            total: 0.0,
+        }
+    }
+
+    /// Add one set's work (arguments as [`run_set_within`]'s); an error
+    /// is the one answering the set would give.
+    pub fn add(
+        &mut self,
+        target: Option<&str>,
+        evidence: &[(&str, &str)],
+        set: &EvidenceSet,
+        file_evidence: bool,
+    ) -> Result<(), QueryError> {
+        let (target, resolved) =
+            resolve_set(self.bif, &self.names, target, evidence, set, file_evidence)?;
+        let pairs: Vec<(VarId, usize)> = resolved.iter().map(|o| (o.node, o.state)).collect();
+        let mut key = pairs.clone();
+        key.sort_unstable();
+        let work = match self.known.get(&key) {
+            Some(&work) => work,
+            None => {
+                let net = &self.bif.net;
+                let work = match target {
+                    Some(t) => posterior_order(net, &pairs, t).total_entries,
+                    None => calibration_order(net, &pairs).total_entries,
+                };
+                self.known.insert(key, work);
+                work
+            }
+        };
+        self.total += work;
+        Ok(())
+    }
+}
+
+/// The target and the observations one evidence set enters, as
+/// [`run_set_within`] describes.
+fn resolve_set(
+    bif: &Bif,
+    names: &NodeNames<'_>,
+    target: Option<&str>,
+    evidence: &[(&str, &str)],
+    set: &EvidenceSet,
+    file_evidence: bool,
+) -> Result<(Option<VarId>, Vec<Observation>), QueryError> {
     let target = target.map(|name| names.target(name)).transpose()?;
     // The set's pairs replace --evidence on the same node (as --evidence
     // replaces the file's): drop from --evidence the nodes the set names.
@@ -547,11 +620,7 @@ pub fn run_set_within(
             .iter()
             .map(|(n, s)| (n.as_str(), s.as_str(), EvidenceFrom::Set)),
     );
-    let resolved = resolve_evidence(bif, &names, &given, file_evidence)?;
-    Ok(match target {
-        Some(t) => SetAnswer::One(answer_one(bif, t, resolved, file_evidence, budget_bytes)?),
-        None => SetAnswer::All(answer_all(bif, resolved, file_evidence, budget_bytes)?),
-    })
+    Ok((target, resolve_evidence(bif, names, &given, file_evidence)?))
 }
 
 /// One line of an evidence file (`query --evidence-file`): a JSON object

@@ -114,7 +114,7 @@ fn credibility_text(r: &Reliability) -> Option<String> {
 /// any other likelihood gets the rating `credence ach` derives from it (for
 /// the claim as written, never mirrored). Disabled items are left out.
 pub fn ach_csv(model: &Model) -> String {
-    use crate::analysis::ach::{Rating, ratio_db};
+    use crate::analysis::ach::{Rating, ratios_db};
     use crate::model::ach_csv::{
         CREDIBILITY_HEADER, EVIDENCE_HEADER, RELEVANCE_HEADER, RELEVANCE_NOTE, SOURCE_HEADER,
         UNATTRIBUTED,
@@ -140,6 +140,7 @@ pub fn ach_csv(model: &Model) -> String {
     let mut rows = vec![header];
     for item in items {
         let likelihoods: Vec<f64> = item.likelihood.iter().map(|l| l.point.get()).collect();
+        let ratios = ratios_db(&likelihoods);
         let mut row = vec![item.claim.clone()];
         row.extend(item.likelihood.iter().enumerate().map(|(h, l)| {
             match l
@@ -148,9 +149,7 @@ pub fn ach_csv(model: &Model) -> String {
                 .filter(|t| model.scales.ach.iter().any(|(code, _)| code == *t))
             {
                 Some(code) => code.clone(),
-                None => Rating::from_db(ratio_db(&likelihoods, h))
-                    .code()
-                    .to_string(),
+                None => Rating::from_db(ratios[h]).code().to_string(),
             }
         }));
         if with_sources {

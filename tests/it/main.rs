@@ -42,6 +42,7 @@ mod networks;
 mod orders;
 mod output_budget;
 mod printed_numbers;
+mod process_exit;
 mod properties;
 mod ranges;
 mod relevance;

@@ -411,6 +411,26 @@ fn over_budget_refusal_names_the_nodes_and_gives_bif_advice() {
     assert_eq!(json["posterior"][0]["probability"], 0.5);
 }
 
+/// `credence query NET --evidence-file SETS` with `options` before them.
+fn query_sets(options: &[&str], sets: &Path, net: &Path) -> std::process::Output {
+    credence()
+        .arg("query")
+        .args(options)
+        .arg("--evidence-file")
+        .arg(sets)
+        .arg(net)
+        .output()
+        .expect("runs")
+}
+
+/// A refusal before any work: exit 1, the budget named, nothing printed.
+fn assert_refused_over_budget(refused: &std::process::Output) {
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{err}");
+    assert!(err.contains("over the budget"), "{err}");
+    assert!(refused.stdout.is_empty());
+}
+
 /// A long evidence file is estimated before any line is answered: with
 /// --all every line prints every node's posterior, and a file of three
 /// million empty sets is refused at once with the estimate (exit 1),
@@ -430,21 +450,86 @@ fn a_long_evidence_file_is_refused_before_any_work() {
     std::fs::write(&many, "{}\n".repeat(3_000_000)).expect("writes");
     let few = dir.path("few.jsonl");
     std::fs::write(&few, "{}\n".repeat(3)).expect("writes");
-    let refused = credence()
-        .args(["query", "--all", "--evidence-file"])
-        .arg(&many)
-        .arg(&net)
-        .output()
-        .expect("runs");
-    let err = String::from_utf8_lossy(&refused.stderr);
-    assert_eq!(refused.status.code(), Some(1), "{err}");
-    assert!(err.contains("over the budget"), "{err}");
-    assert!(refused.stdout.is_empty());
-    let answered = credence()
-        .args(["query", "--all", "--evidence-file"])
-        .arg(&few)
-        .arg(&net)
-        .output()
-        .expect("runs");
+    assert_refused_over_budget(&query_sets(&["--all"], &many, &net));
+    let answered = query_sets(&["--all"], &few, &net);
     assert_eq!(answered.status.code(), Some(0));
+}
+
+/// A `side` x `side` grid of binary nodes, each a child of the node above
+/// and the node to its left: small tables, but a wide elimination without
+/// evidence (treewidth `side`).
+fn grid_bif(side: usize) -> String {
+    let name = |i: usize, j: usize| format!("x{i}_{j}");
+    let mut text = String::from("network grid {\n}\n");
+    for i in 0..side {
+        for j in 0..side {
+            text += &format!(
+                "variable {} {{\n  type discrete [ 2 ] {{ no, yes }};\n}}\n",
+                name(i, j)
+            );
+        }
+    }
+    for i in 0..side {
+        for j in 0..side {
+            let mut parents = Vec::new();
+            if i > 0 {
+                parents.push(name(i - 1, j));
+            }
+            if j > 0 {
+                parents.push(name(i, j - 1));
+            }
+            if parents.is_empty() {
+                text += &format!("probability ( {} ) {{\n  table 0.5, 0.5;\n}}\n", name(i, j));
+                continue;
+            }
+            text += &format!(
+                "probability ( {} | {} ) {{\n",
+                name(i, j),
+                parents.join(", ")
+            );
+            // One row per parent combination: P(yes) rises with the
+            // parents that are yes.
+            for row in 0..1usize << parents.len() {
+                let states: Vec<&str> = (0..parents.len())
+                    .map(|k| if row >> k & 1 == 1 { "yes" } else { "no" })
+                    .collect();
+                let p = 0.25 + 0.25 * row.count_ones() as f64;
+                text += &format!("  ({}) {}, {p};\n", states.join(", "), 1.0 - p);
+            }
+            text += "}\n";
+        }
+    }
+    text
+}
+
+/// The work of an evidence file is each line's own elimination with its
+/// evidence entered: a grid whose elimination without evidence is wide
+/// answers 40 lines that observe a node beside the target (each line a
+/// two-node problem), where the bound without evidence (40 x 2.5e8
+/// entries) was refused; and 40 lines observing the far corner, whose
+/// ancestors are the whole grid, are still refused with their own
+/// estimate, before any is answered.
+#[test]
+fn an_evidence_file_is_estimated_with_each_lines_evidence() {
+    let dir = crate::robustness::TempDir::new("evidence-sets-own-order");
+    let net = dir.path("grid.bif");
+    std::fs::write(&net, grid_bif(20)).expect("writes");
+    let near = dir.path("near.jsonl");
+    std::fs::write(&near, "{\"x0_1\": \"yes\"}\n".repeat(40)).expect("writes");
+    let far = dir.path("far.jsonl");
+    std::fs::write(&far, "{\"x19_19\": \"yes\"}\n".repeat(40)).expect("writes");
+    let answered = query_sets(&["--target", "x0_0", "--format", "json"], &near, &net);
+    let err = String::from_utf8_lossy(&answered.stderr);
+    assert_eq!(answered.status.code(), Some(0), "{err}");
+    let json: serde_json::Value = serde_json::from_slice(&answered.stdout).expect("json");
+    let sets = json["sets"].as_array().expect("sets");
+    assert_eq!(sets.len(), 40);
+    // P(x0_0 = yes | x0_1 = yes): x0_1 is yes with 0.5 when x0_0 is yes
+    // and 0.25 when not, so 0.5 * 0.5 / (0.5 * 0.5 + 0.5 * 0.25) = 2/3.
+    let yes = &sets[39]["marginals"][0]["posterior"][1]["probability"];
+    assert!(
+        (yes.as_f64().expect("number") - 2.0 / 3.0).abs() < 1e-12,
+        "{yes}"
+    );
+    assert_refused_over_budget(&query_sets(&["--target", "x0_0"], &far, &net));
 }
