@@ -8,9 +8,11 @@
 use std::collections::HashMap;
 
 use super::bif::{self, Bif, UnknownName};
-use super::calibrate::{AllMarginals, all_marginals_within, calibration_order_within};
+use super::calibrate::{
+    AllMarginals, all_marginals_within, calibration_order, calibration_order_within,
+};
 use super::order::Order;
-use super::ve::{DEFAULT_BUDGET_BYTES, posterior_order_within, posterior_within};
+use super::ve::{DEFAULT_BUDGET_BYTES, posterior_order, posterior_order_within, posterior_within};
 use super::{InferError, Marginal, Network, VarId};
 
 /// Names listed in a hint before the rest are only counted.
