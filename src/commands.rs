@@ -624,6 +624,10 @@ pub fn query(args: &QueryArgs<'_>) -> u8 {
             return INVALID;
         }
     });
+    // The network owns everything it needs: the file's text goes now, so
+    // inference can reuse its memory (a BIF file is mostly numbers,
+    // already in the tables).
+    drop(text);
     let mut observed: Vec<(&str, &str)> = Vec::with_capacity(args.evidence.len());
     for arg in args.evidence {
         let Some((node, state)) = arg.split_once('=') else {

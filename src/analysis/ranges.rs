@@ -42,7 +42,9 @@
 
 use std::fmt;
 
-use crate::model::{Estimate, HypothesisId, ItemId, Model, Reliability, Scales};
+use rayon::prelude::*;
+
+use crate::model::{Estimate, HypothesisId, ItemId, Model, Reliability, Scales, SourceId};
 use crate::network::Incremental;
 use crate::network::incremental::{EventMessages, items_of_source};
 
@@ -416,102 +418,44 @@ pub struct RangeFlip {
 pub fn flips_within(
     engine: &Incremental,
     mode: RangeMode,
-    holds: &dyn Fn(&[f64]) -> bool,
+    holds: &(dyn Fn(&[f64]) -> bool + Sync),
 ) -> Result<Vec<RangeFlip>, AnalysisError> {
     let model = engine.model();
-    let mut scratch = model.clone();
+    // Each source's and each item's search is independent of every other:
+    // they run on every core, each with its own scratch copy of the model,
+    // and are gathered in model order, each the same arithmetic as one at
+    // a time (so the result does not depend on the threads).
+    let sources: Vec<Result<Vec<RangeFlip>, AnalysisError>> = reported_sources(model)
+        .par_iter()
+        .map_init(
+            || model.clone(),
+            |scratch, &s| source_flips(engine, scratch, s, mode, holds),
+        )
+        .collect();
     let mut out: Vec<RangeFlip> = Vec::new();
-    for s in reported_sources(model) {
-        let params: Vec<(Parameter, PlausibleRange)> = source_parameters(model, s)
-            .into_iter()
-            .map(|p| (p, range(model, p, mode)))
-            .filter(|(_, r)| !r.is_fixed())
-            .collect();
-        if params.is_empty() {
-            continue;
-        }
-        let held = engine.hold_out(&items_of_source(model, s))?;
-        for (p, r) in params {
-            let mut ev = Evaluator::new(&held, None, &mut scratch, model, p)?;
-            let found = search(&mut |x| ev.eval(p, x), &r, ENGINE_STEPS, holds)?;
-            ev.finish(p);
-            out.extend(found.map(|f| f.into_flip(p, r)));
-        }
+    for flips in sources {
+        out.extend(flips?);
     }
-    let k = model.hypotheses.len();
     // Every item's event messages, in two compiles of the model.
     let messages = EventMessages::all(model)?;
     let baseline = engine.hypotheses()?;
-    for (i, item) in model.items.iter().enumerate() {
-        if !item.enabled {
-            continue;
-        }
-        let i = ItemId(i);
-        let params: Vec<(Parameter, PlausibleRange)> = (0..k)
-            .map(|h| Parameter::Likelihood(i, HypothesisId(h)))
-            .map(|p| (p, range(model, p, mode)))
-            .filter(|(_, r)| !r.is_fixed())
-            .collect();
-        if params.is_empty() {
-            continue;
-        }
-        let msg = messages[i.0].as_ref();
-        // The item's own factor, per hypothesis, when it is over H alone.
-        let scalar: Option<&[f64]> = msg
-            .filter(|m| m.is_scalar())
-            .and(engine.factor(i))
-            .filter(|f| f.vars() == [0])
-            .map(|f| f.log_values());
-        let mut held = None;
-        for (p, r) in params {
-            let Parameter::Likelihood(_, h) = p else {
-                continue;
-            };
-            // Exact in closed form: only h's joint moves, by the ratio of
-            // the item's factor at x to its factor now.
-            if let (Some(m), Some(own)) = (msg, scalar)
-                && own[h.0].is_finite()
-            {
-                let current = model.items[i.0].likelihood[h.0].point.get();
-                let curve = Scaled::new(&baseline, h.0, m, current);
-                let found = search(&mut |x| Ok(curve.at(x)), &r, CLOSED_FORM_STEPS, holds)?;
-                out.extend(found.map(|f| f.into_flip(p, r)));
-                continue;
-            }
-            if held.is_none() {
-                held = Some(engine.hold_out(&[i])?);
-            }
-            let Some(held) = held.as_ref() else {
-                continue;
-            };
-            let mut ev = Evaluator::new(held, msg, &mut scratch, model, p)?;
-            let found = match Affine::fit(&mut ev, p, &r, h)? {
-                Some(curve) => {
-                    let found =
-                        search(&mut |x| Ok(Some(curve.at(x))), &r, CLOSED_FORM_STEPS, holds)?;
-                    // Report the engine's posterior, not the curve's.
-                    match found {
-                        Some(mut f) => {
-                            if let Some(post) = ev.eval(p, f.value)? {
-                                f.posterior = post;
-                            }
-                            Some(f)
-                        }
-                        None => None,
-                    }
-                }
-                None => search(&mut |x| ev.eval(p, x), &r, ENGINE_STEPS, holds)?,
-            };
-            ev.finish(p);
-            out.extend(found.map(|f| f.into_flip(p, r)));
-        }
-    }
-    let priors: Vec<(Parameter, PlausibleRange)> = prior_parameters(model)
-        .into_iter()
-        .map(|p| (p, range(model, p, mode)))
-        .filter(|(_, r)| !r.is_fixed())
+    let items: Vec<Result<Vec<RangeFlip>, AnalysisError>> = (0..model.items.len())
+        .into_par_iter()
+        .filter(|&i| model.items[i].enabled)
+        .map_init(
+            || model.clone(),
+            |scratch, i| {
+                let messages = messages[i].as_ref();
+                item_flips(engine, scratch, ItemId(i), messages, &baseline, mode, holds)
+            },
+        )
         .collect();
+    for flips in items {
+        out.extend(flips?);
+    }
+    let priors = movable(model, prior_parameters(model), mode);
     if !priors.is_empty() {
+        let mut scratch = model.clone();
         let held = engine.hold_out(&[])?;
         for (p, r) in priors {
             let mut ev = Evaluator::new(&held, None, &mut scratch, model, p)?;
@@ -526,6 +470,121 @@ pub fn flips_within(
             .total_cmp(&b.share)
             .then(a.distance.total_cmp(&b.distance))
     });
+    Ok(out)
+}
+
+/// The parameters whose range in `mode` is more than a point, with it.
+fn movable(
+    model: &Model,
+    parameters: impl IntoIterator<Item = Parameter>,
+    mode: RangeMode,
+) -> Vec<(Parameter, PlausibleRange)> {
+    parameters
+        .into_iter()
+        .map(|p| (p, range(model, p, mode)))
+        .filter(|(_, r)| !r.is_fixed())
+        .collect()
+}
+
+/// The flips of source `s`'s parameters (evaluated with the source's items
+/// held out), in parameter order. `scratch` equals the engine's model, and
+/// is left so.
+fn source_flips(
+    engine: &Incremental,
+    scratch: &mut Model,
+    s: SourceId,
+    mode: RangeMode,
+    holds: &dyn Fn(&[f64]) -> bool,
+) -> Result<Vec<RangeFlip>, AnalysisError> {
+    let model = engine.model();
+    let params = movable(model, source_parameters(model, s), mode);
+    let mut out = Vec::new();
+    if params.is_empty() {
+        return Ok(out);
+    }
+    let held = engine.hold_out(&items_of_source(model, s))?;
+    for (p, r) in params {
+        let mut ev = Evaluator::new(&held, None, scratch, model, p)?;
+        let found = search(&mut |x| ev.eval(p, x), &r, ENGINE_STEPS, holds)?;
+        ev.finish(p);
+        out.extend(found.map(|f| f.into_flip(p, r)));
+    }
+    Ok(out)
+}
+
+/// The flips of (enabled) item `i`'s likelihoods, in hypothesis order:
+/// in closed form where the item has no latent reliability, else along the
+/// curve through the engine's posteriors at the range's ends (or by the
+/// engine at each value). `msg` is the item's event messages; `scratch`
+/// equals the engine's model, and is left so.
+fn item_flips(
+    engine: &Incremental,
+    scratch: &mut Model,
+    i: ItemId,
+    msg: Option<&EventMessages>,
+    baseline: &[f64],
+    mode: RangeMode,
+    holds: &dyn Fn(&[f64]) -> bool,
+) -> Result<Vec<RangeFlip>, AnalysisError> {
+    let model = engine.model();
+    let k = model.hypotheses.len();
+    let params = movable(
+        model,
+        (0..k).map(|h| Parameter::Likelihood(i, HypothesisId(h))),
+        mode,
+    );
+    let mut out = Vec::new();
+    if params.is_empty() {
+        return Ok(out);
+    }
+    // The item's own factor, per hypothesis, when it is over H alone.
+    let scalar: Option<&[f64]> = msg
+        .filter(|m| m.is_scalar())
+        .and(engine.factor(i))
+        .filter(|f| f.vars() == [0])
+        .map(|f| f.log_values());
+    let mut held = None;
+    for (p, r) in params {
+        let Parameter::Likelihood(_, h) = p else {
+            continue;
+        };
+        // Exact in closed form: only h's joint moves, by the ratio of
+        // the item's factor at x to its factor now.
+        if let (Some(m), Some(own)) = (msg, scalar)
+            && own[h.0].is_finite()
+        {
+            let current = model.items[i.0].likelihood[h.0].point.get();
+            let curve = Scaled::new(baseline, h.0, m, current);
+            let found = search(&mut |x| Ok(curve.at(x)), &r, CLOSED_FORM_STEPS, holds)?;
+            out.extend(found.map(|f| f.into_flip(p, r)));
+            continue;
+        }
+        if held.is_none() {
+            held = Some(engine.hold_out(&[i])?);
+        }
+        let Some(held) = held.as_ref() else {
+            continue;
+        };
+        let mut ev = Evaluator::new(held, msg, scratch, model, p)?;
+        let found = match Affine::fit(&mut ev, p, &r, h)? {
+            Some(curve) => {
+                let found = search(&mut |x| Ok(Some(curve.at(x))), &r, CLOSED_FORM_STEPS, holds)?;
+                // Report the engine's posterior, not the curve's.
+                match found {
+                    Some(mut f) => {
+                        if let Some(post) = ev.eval(p, f.value)? {
+                            f.posterior = post;
+                        }
+                        Some(f)
+                    }
+                    None => None,
+                }
+            }
+            None => search(&mut |x| ev.eval(p, x), &r, ENGINE_STEPS, holds)?,
+        };
+        ev.finish(p);
+        out.extend(found.map(|f| f.into_flip(p, r)));
+    }
     Ok(out)
 }
 
@@ -563,7 +622,7 @@ pub fn flip_search_estimate(engine: &Incremental) -> budget::Estimate {
 pub fn nearest_flip(
     engine: &Incremental,
     mode: RangeMode,
-    holds: &dyn Fn(&[f64]) -> bool,
+    holds: &(dyn Fn(&[f64]) -> bool + Sync),
 ) -> Result<Option<RangeFlip>, AnalysisError> {
     Ok(flips_within(engine, mode, holds)?.into_iter().next())
 }

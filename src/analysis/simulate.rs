@@ -403,6 +403,8 @@ pub fn estimate(model: &Model, touched: usize, samples: u64) -> super::budget::E
 struct Worker {
     model: Model,
     compiled: network::Compiled,
+    /// The untouched items' log-likelihoods: the same in every sample.
+    cache: network::LikelihoodCache,
 }
 
 impl Worker {
@@ -411,7 +413,11 @@ impl Worker {
         // intervals drawn to points), so compile the first.
         let model = sampled_model(model, parameters, seed, 0);
         let compiled = network::compile(&model);
-        Worker { model, compiled }
+        Worker {
+            model,
+            compiled,
+            cache: Default::default(),
+        }
     }
 
     fn sample(
@@ -429,8 +435,14 @@ impl Worker {
         }
         if !fresh {
             self.compiled = network::compile(&self.model);
+            self.cache = Default::default();
         }
-        self.compiled.infer().map(|p| p.hypotheses)
+        // Only the touched items' numbers differ from sample to sample.
+        let changed = |i: ItemId| touched.binary_search(&i).is_ok();
+        match self.compiled.infer_reusing(&mut self.cache, &changed) {
+            Some(posterior) => posterior.map(|p| p.hypotheses),
+            None => self.compiled.infer().map(|p| p.hypotheses),
+        }
     }
 }
 

@@ -1261,7 +1261,7 @@ fn resolve(
         }
         tables[c] = Some((parents, cpt));
     }
-    assemble(lx, name, &vars, tables)
+    assemble(lx, name, vars, tables)
 }
 
 /// Each declared variable's parents and CPT (laid out as [`Network`] wants),
@@ -1273,7 +1273,7 @@ type Tables = Vec<Option<(Vec<usize>, Vec<f64>)>>;
 fn assemble(
     lx: &Lexer<'_>,
     name: Option<String>,
-    vars: &[VarDecl],
+    mut vars: Vec<VarDecl>,
     tables: Tables,
 ) -> Result<Bif, ParseError> {
     let mut resolved = Vec::with_capacity(vars.len());
@@ -1326,19 +1326,10 @@ fn assemble(
             ),
         ));
     }
+    // `Network::add` numbers variables in the order they are added.
     let mut id_of = vec![0usize; n];
-    let mut net = Network::new();
-    for &v in &order {
-        let ps: Vec<VarId> = resolved[v].0.iter().map(|&p| id_of[p]).collect();
-        // Each table moves into the network once (a copy would double a
-        // multi-megabyte file's memory traffic).
-        let cpt = std::mem::take(&mut resolved[v].1);
-        id_of[v] = net.add(
-            vars[v].name.clone(),
-            vars[v].states.iter().map(|(s, _)| s.clone()).collect(),
-            ps,
-            cpt,
-        );
+    for (id, &v) in order.iter().enumerate() {
+        id_of[v] = id;
     }
     let mut evidence = Vec::new();
     for (i, v) in vars.iter().enumerate() {
@@ -1347,6 +1338,22 @@ fn assemble(
                 .ok_or_else(|| unknown_state(lx, *at, v, state, "in `property evidence`"))?;
             evidence.push((id_of[i], s));
         }
+    }
+    let edges = resolved.iter().map(|(ps, _)| ps.len()).sum();
+    let mut net = Network::with_capacity(n, edges);
+    for &v in &order {
+        let ps: Vec<VarId> = resolved[v].0.iter().map(|&p| id_of[p]).collect();
+        // Each table, name and state moves into the network once (a copy
+        // would double a multi-megabyte file's memory traffic).
+        let cpt = std::mem::take(&mut resolved[v].1);
+        let states = std::mem::take(&mut vars[v].states);
+        let id = net.add(
+            std::mem::take(&mut vars[v].name),
+            states.into_iter().map(|(s, _)| s).collect(),
+            ps,
+            cpt,
+        );
+        debug_assert_eq!(id, id_of[v]);
     }
     Ok(Bif {
         name,

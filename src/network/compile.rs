@@ -61,6 +61,29 @@ pub struct Compiled {
     pub observed: Vec<Option<usize>>,
 }
 
+/// Per compiled item (in [`Compiled::items`] order), its log-likelihood per
+/// hypothesis as last worked out: what [`Compiled::infer_reusing`] reads
+/// for the items whose numbers did not change. Empty until first used; it
+/// belongs to one network (start a new one when the network is rebuilt).
+#[derive(Clone, Debug, Default)]
+pub struct LikelihoodCache {
+    logs: Vec<Option<Vec<f64>>>,
+}
+
+/// The posterior of the hypotheses from ln P(h, all evidence), without
+/// latent reliabilities.
+fn posterior_of_log_joint(logs: Vec<f64>) -> Result<Posterior, InferError> {
+    let total = super::factor::log_sum_exp(&logs);
+    if !total.is_finite() {
+        return Err(InferError::ImpossibleEvidence);
+    }
+    Ok(Posterior {
+        hypotheses: logs.iter().map(|l| (l - total).exp()).collect(),
+        log_evidence: total,
+        reliability: Vec::new(),
+    })
+}
+
 fn binary() -> std::sync::Arc<[String]> {
     thread_local! {
         static BINARY: std::sync::Arc<[String]> = vec!["false".to_string(), "true".to_string()].into();
@@ -472,16 +495,7 @@ impl Compiled {
     /// hypothesis and the latent reliabilities.
     pub fn infer(&self) -> Result<Posterior, InferError> {
         if self.reliability.is_empty() {
-            let logs = self.log_joint_without_latent()?;
-            let total = super::factor::log_sum_exp(&logs);
-            if !total.is_finite() {
-                return Err(InferError::ImpossibleEvidence);
-            }
-            return Ok(Posterior {
-                hypotheses: logs.iter().map(|l| (l - total).exp()).collect(),
-                log_evidence: total,
-                reliability: Vec::new(),
-            });
+            return posterior_of_log_joint(self.log_joint_without_latent(None)?);
         }
         let mut factors = vec![self.net.cpt_factor(self.hypothesis)];
         factors.extend(self.reliability.iter().map(|q| self.net.cpt_factor(q.var)));
@@ -512,10 +526,35 @@ impl Compiled {
         })
     }
 
+    /// As [`Compiled::infer`], for a network without latent reliabilities
+    /// whose items' numbers change between calls only where `changed` says
+    /// so (a simulation's samples): the other items' log-likelihoods are
+    /// taken from `cache` (filled on first use) instead of being worked out
+    /// again. They are the very numbers, summed in the very order, so the
+    /// posterior is the same to the bit. `None` for a network with latent
+    /// reliabilities.
+    pub fn infer_reusing(
+        &self,
+        cache: &mut LikelihoodCache,
+        changed: &dyn Fn(ItemId) -> bool,
+    ) -> Option<Result<Posterior, InferError>> {
+        if !self.reliability.is_empty() {
+            return None;
+        }
+        Some(
+            self.log_joint_without_latent(Some((cache, changed)))
+                .and_then(posterior_of_log_joint),
+        )
+    }
+
     /// ln P(h, all evidence) for each hypothesis, in a model without latent
     /// reliabilities: the prior and every item's likelihood, summed in log
     /// space item by item (compensated, so 100,000 items keep their digits).
-    fn log_joint_without_latent(&self) -> Result<Vec<f64>, InferError> {
+    /// With a cache, an item `changed` does not flag is read from it.
+    fn log_joint_without_latent(
+        &self,
+        mut cache: Option<(&mut LikelihoodCache, &dyn Fn(ItemId) -> bool)>,
+    ) -> Result<Vec<f64>, InferError> {
         debug_assert!(self.reliability.is_empty());
         let k = self.net.card(self.hypothesis);
         let mut acc: Vec<CompensatedSum> = self
@@ -530,13 +569,31 @@ impl Compiled {
             })
             .collect();
         let mut buf = Vec::with_capacity(k);
-        for nodes in &self.items {
+        if let Some((cache, _)) = &mut cache
+            && cache.logs.len() != self.items.len()
+        {
+            cache.logs = vec![None; self.items.len()];
+        }
+        for (n, nodes) in self.items.iter().enumerate() {
+            let cached = match &mut cache {
+                Some((cache, changed)) if !changed(nodes.item) => Some(&mut cache.logs[n]),
+                _ => None,
+            };
+            if let Some(Some(logs)) = &cached {
+                for (a, l) in acc.iter_mut().zip(logs) {
+                    a.add(*l);
+                }
+                continue;
+            }
             match &nodes.plan {
                 Some(plan) => plan.log_likelihood(&self.net, &mut buf),
                 None => buf = self.item_log_likelihood(nodes)?,
             }
             for (a, l) in acc.iter_mut().zip(&buf) {
                 a.add(*l);
+            }
+            if let Some(slot) = cached {
+                *slot = Some(buf.clone());
             }
         }
         Ok(acc.iter().map(CompensatedSum::value).collect())
@@ -609,7 +666,7 @@ impl Compiled {
         }
         let k = self.net.card(self.hypothesis);
         if self.reliability.is_empty() {
-            let logs = self.log_joint_without_latent()?;
+            let logs = self.log_joint_without_latent(None)?;
             return Ok(Some(Factor::from_logs(&[self.hypothesis], &[k], logs)));
         }
         // Each item summed out on its own (as `infer` does), then the small

@@ -141,16 +141,37 @@ impl Factor {
         let sa = strides_within(&vars, &self.vars, &self.cards);
         let sb = strides_within(&vars, &other.vars, &other.cards);
         let n: usize = cards.iter().product();
+        // The trailing variables that one factor has and the other lacks
+        // (or both have): over a run of their entries one index steps by 1
+        // (or stays) while the odometer stands still, so it steps once a run.
+        // The entries and the additions are the same, in the same order.
+        let (mut inner, mut run) = (vars.len(), 1usize);
+        let in_a = |k: usize| self.vars.binary_search(&vars[k]).is_ok();
+        let in_b = |k: usize| other.vars.binary_search(&vars[k]).is_ok();
+        let last = vars.len().checked_sub(1).map(|k| (in_a(k), in_b(k)));
+        while inner > 0 && Some((in_a(inner - 1), in_b(inner - 1))) == last {
+            inner -= 1;
+            run *= cards[inner];
+        }
+        let (step_a, step_b) = last.map_or((0, 0), |(a, b)| (usize::from(a), usize::from(b)));
         let mut logs = Vec::with_capacity(n);
-        let mut assignment = vec![0usize; vars.len()];
-        let (mut ia, mut ib) = (0usize, 0usize);
-        for _ in 0..n {
-            logs.push(self.logs[ia] + other.logs[ib]);
-            advance(
-                &mut assignment,
-                &cards,
-                &mut [(&sa, &mut ia), (&sb, &mut ib)],
-            );
+        // No runs at all when some variable has no states.
+        if let Some(runs) = n.checked_div(run) {
+            let outer_cards = &cards[..inner];
+            let outer_sa = sa[..inner].to_vec();
+            let outer_sb = sb[..inner].to_vec();
+            let mut assignment = vec![0usize; inner];
+            let (mut ia, mut ib) = (0usize, 0usize);
+            for _ in 0..runs {
+                for t in 0..run {
+                    logs.push(self.logs[ia + t * step_a] + other.logs[ib + t * step_b]);
+                }
+                advance(
+                    &mut assignment,
+                    outer_cards,
+                    &mut [(&outer_sa, &mut ia), (&outer_sb, &mut ib)],
+                );
+            }
         }
         Factor { vars, cards, logs }
     }
@@ -166,25 +187,36 @@ impl Factor {
         cards.remove(pos);
         let n: usize = cards.iter().product();
         // Two passes per output entry: the maximum, then the sum of
-        // exponentials relative to it.
-        let out_strides = strides_within(&self.vars, &vars, &cards);
+        // exponentials relative to it. The input is (outer, var, inner) in
+        // row-major order; each output entry (outer, inner) takes its
+        // entries in the order of `var`'s states.
+        let card = self.cards[pos];
+        let inner: usize = self.cards[pos + 1..].iter().product();
         let mut max = vec![f64::NEG_INFINITY; n];
-        let mut assignment = vec![0usize; self.vars.len()];
-        let mut o = 0usize;
-        for &v in &self.logs {
-            if v > max[o] {
-                max[o] = v;
-            }
-            advance(&mut assignment, &self.cards, &mut [(&out_strides, &mut o)]);
-        }
         let mut sums = vec![0.0; n];
-        assignment.iter_mut().for_each(|a| *a = 0);
-        o = 0;
-        for &v in &self.logs {
-            if max[o] > f64::NEG_INFINITY {
-                sums[o] += (v - max[o]).exp();
+        if inner > 0 && card > 0 {
+            let blocks = self.logs.chunks_exact(card * inner);
+            for (block, max) in blocks.clone().zip(max.chunks_exact_mut(inner)) {
+                for row in block.chunks_exact(inner) {
+                    for (m, &v) in max.iter_mut().zip(row) {
+                        if v > *m {
+                            *m = v;
+                        }
+                    }
+                }
             }
-            advance(&mut assignment, &self.cards, &mut [(&out_strides, &mut o)]);
+            for ((block, max), sums) in blocks
+                .zip(max.chunks_exact(inner))
+                .zip(sums.chunks_exact_mut(inner))
+            {
+                for row in block.chunks_exact(inner) {
+                    for ((s, &m), &v) in sums.iter_mut().zip(max).zip(row) {
+                        if m > f64::NEG_INFINITY {
+                            *s += (v - m).exp();
+                        }
+                    }
+                }
+            }
         }
         let logs = max
             .iter()
@@ -330,6 +362,116 @@ mod tests {
         let odds = f.log_values()[1] - f.log_values()[0];
         assert!((odds - 100_000.0 * 2f64.ln()).abs() < 1e-6);
         assert!(f.log_total().is_finite());
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The product by a plain odometer over every entry: what
+    /// [`Factor::product`] computed before it stepped once a run.
+    fn product_by_odometer(a: &Factor, b: &Factor) -> Factor {
+        let template = a.product(b);
+        let (vars, cards) = (template.vars.clone(), template.cards.clone());
+        let sa = strides_within(&vars, &a.vars, &a.cards);
+        let sb = strides_within(&vars, &b.vars, &b.cards);
+        let n: usize = cards.iter().product();
+        let mut logs = Vec::with_capacity(n);
+        let mut assignment = vec![0usize; vars.len()];
+        let (mut ia, mut ib) = (0usize, 0usize);
+        for _ in 0..n {
+            logs.push(a.logs[ia] + b.logs[ib]);
+            advance(
+                &mut assignment,
+                &cards,
+                &mut [(&sa, &mut ia), (&sb, &mut ib)],
+            );
+        }
+        Factor { vars, cards, logs }
+    }
+
+    /// The sum-out by a plain odometer over every entry, as before.
+    fn sum_out_by_odometer(f: &Factor, var: VarId) -> Factor {
+        let Some(pos) = f.vars.iter().position(|&v| v == var) else {
+            return f.clone();
+        };
+        let mut vars = f.vars.clone();
+        let mut cards = f.cards.clone();
+        vars.remove(pos);
+        cards.remove(pos);
+        let n: usize = cards.iter().product();
+        let out_strides = strides_within(&f.vars, &vars, &cards);
+        let mut max = vec![f64::NEG_INFINITY; n];
+        let mut assignment = vec![0usize; f.vars.len()];
+        let mut o = 0usize;
+        for &v in &f.logs {
+            if v > max[o] {
+                max[o] = v;
+            }
+            advance(&mut assignment, &f.cards, &mut [(&out_strides, &mut o)]);
+        }
+        let mut sums = vec![0.0; n];
+        assignment.iter_mut().for_each(|a| *a = 0);
+        o = 0;
+        for &v in &f.logs {
+            if max[o] > f64::NEG_INFINITY {
+                sums[o] += (v - max[o]).exp();
+            }
+            advance(&mut assignment, &f.cards, &mut [(&out_strides, &mut o)]);
+        }
+        let logs = max
+            .iter()
+            .zip(&sums)
+            .map(|(&m, &s)| {
+                if m == f64::NEG_INFINITY {
+                    m
+                } else {
+                    m + s.ln()
+                }
+            })
+            .collect();
+        Factor { vars, cards, logs }
+    }
+
+    /// A factor over a random subset of five variables whose cards are
+    /// `all_cards`, its entries sometimes zero.
+    fn factor_over(all_cards: Vec<usize>) -> impl Strategy<Value = Factor> {
+        proptest::collection::btree_set(0usize..5, 0..5).prop_flat_map(move |vars| {
+            let vars: Vec<VarId> = vars.into_iter().collect();
+            let cards: Vec<usize> = vars.iter().map(|&v| all_cards[v]).collect();
+            let n: usize = cards.iter().product();
+            let entry = prop_oneof![4 => -30.0f64..5.0, 1 => Just(f64::NEG_INFINITY)];
+            proptest::collection::vec(entry, n)
+                .prop_map(move |logs| Factor::from_logs(&vars, &cards, logs))
+        })
+    }
+
+    /// Two factors over five variables of cards 1 to 3.
+    fn pair() -> impl Strategy<Value = (Factor, Factor)> {
+        proptest::collection::vec(1usize..4, 5)
+            .prop_flat_map(|cards| (factor_over(cards.clone()), factor_over(cards)))
+    }
+
+    fn bits(f: &Factor) -> (Vec<VarId>, Vec<usize>, Vec<u64>) {
+        (
+            f.vars.clone(),
+            f.cards.clone(),
+            f.logs.iter().map(|x| x.to_bits()).collect(),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn product_equals_the_odometer_bit_for_bit((a, b) in pair()) {
+            prop_assert_eq!(bits(&a.product(&b)), bits(&product_by_odometer(&a, &b)));
+        }
+
+        #[test]
+        fn sum_out_equals_the_odometer_bit_for_bit((f, _) in pair(), var in 0usize..5) {
+            prop_assert_eq!(bits(&f.sum_out(var)), bits(&sum_out_by_odometer(&f, var)));
+        }
     }
 }
 

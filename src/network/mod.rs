@@ -18,7 +18,9 @@ pub mod scaled;
 pub mod ve;
 pub mod xml;
 
-pub use compile::{Compiled, ItemNodes, Posterior, ReliabilityNode, compile, latent_levels};
+pub use compile::{
+    Compiled, ItemNodes, LikelihoodCache, Posterior, ReliabilityNode, compile, latent_levels,
+};
 pub use factor::{Factor, VarId};
 pub use graph::{Network, Node};
 pub use incremental::Incremental;

@@ -36,23 +36,13 @@ pub(super) fn scan(bytes: &[u8], at: usize) -> Option<(f64, usize)> {
     let mut i = at;
     let negative = sign(bytes, &mut i);
     let mut mantissa: u64 = 0;
-    let mut digits = 0usize;
-    let mut fraction_digits = 0i64;
-    let mut seen_point = false;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'0'..=b'9' => {
-                // 19 digits fit a u64; more are left to `str::parse`.
-                mantissa = mantissa.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-                digits += 1;
-                fraction_digits += i64::from(seen_point);
-            }
-            b'.' if !seen_point => seen_point = true,
-            _ => break,
-        }
+    let whole_digits = digits(bytes, &mut i, &mut mantissa)?;
+    let mut fraction_digits = 0;
+    if bytes.get(i) == Some(&b'.') {
         i += 1;
+        fraction_digits = digits(bytes, &mut i, &mut mantissa)?;
     }
-    if digits == 0 || mantissa > EXACT_MANTISSA {
+    if whole_digits + fraction_digits == 0 || mantissa > EXACT_MANTISSA {
         return None;
     }
     let mut exponent = 0i64;
@@ -75,12 +65,59 @@ pub(super) fn scan(bytes: &[u8], at: usize) -> Option<(f64, usize)> {
             exponent = -exponent;
         }
     }
-    let power = exponent - fraction_digits;
+    let power = exponent - i64::try_from(fraction_digits).ok()?;
     let scale = *POWERS_OF_TEN.get(usize::try_from(power.unsigned_abs()).ok()?)?;
     // Exact: the mantissa is at most 2^53.
     let m = mantissa as f64;
     let magnitude = if power < 0 { m / scale } else { m * scale };
     Some((if negative { -magnitude } else { magnitude }, i))
+}
+
+/// The decimal digits from byte `i` on, appended to `mantissa` (`i`
+/// moves past them): how many there were; `None` when the mantissa
+/// outgrows a `u64`. Eight at a time where eight are digits.
+fn digits(bytes: &[u8], i: &mut usize, mantissa: &mut u64) -> Option<usize> {
+    let start = *i;
+    while let Some(chunk) = bytes.get(*i..*i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().ok()?);
+        if !eight_digits(word) {
+            break;
+        }
+        *mantissa = mantissa
+            .checked_mul(100_000_000)?
+            .checked_add(eight_digits_value(word))?;
+        *i += 8;
+    }
+    while let Some(&b) = bytes.get(*i) {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        *mantissa = mantissa.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+        *i += 1;
+    }
+    Some(*i - start)
+}
+
+/// Whether all eight bytes of `word` (read little-endian) are ASCII
+/// digits (as in the standard library's float parser).
+fn eight_digits(word: u64) -> bool {
+    let above = word.wrapping_add(0x4646_4646_4646_4646);
+    let below = word.wrapping_sub(0x3030_3030_3030_3030);
+    (above | below) & 0x8080_8080_8080_8080 == 0
+}
+
+/// The value of eight ASCII digits read little-endian (the first digit
+/// in the lowest byte), by three multiplications instead of eight.
+fn eight_digits_value(word: u64) -> u64 {
+    const MASK: u64 = 0x0000_00FF_0000_00FF;
+    const MUL1: u64 = 0x000F_4240_0000_0064;
+    const MUL2: u64 = 0x0000_2710_0000_0001;
+    let mut v = word - 0x3030_3030_3030_3030;
+    // Pairs of digits: fits in 63 bits.
+    v = (v * 10) + (v >> 8);
+    let v1 = (v & MASK).wrapping_mul(MUL1);
+    let v2 = ((v >> 16) & MASK).wrapping_mul(MUL2);
+    u64::from((v1.wrapping_add(v2) >> 32) as u32)
 }
 
 /// Whether an optional sign at byte `i` is `-`; `i` moves past it.
@@ -209,6 +246,18 @@ mod tests {
         ) {
             same(&format!("{int}.{frac}"));
             same(&format!("{int}.{frac}e{exp}"));
+        }
+
+        #[test]
+        fn eight_digits_at_once(n in 0u64..100_000_000, other in 0u8..=255, at in 0usize..8) {
+            let text = format!("{n:08}");
+            let word = u64::from_le_bytes(text.as_bytes().try_into().expect("eight bytes"));
+            prop_assert!(eight_digits(word));
+            prop_assert_eq!(eight_digits_value(word), n);
+            let mut bytes = text.into_bytes();
+            bytes[at] = other;
+            let word = u64::from_le_bytes(bytes.as_slice().try_into().expect("eight bytes"));
+            prop_assert_eq!(eight_digits(word), other.is_ascii_digit());
         }
 
         #[test]

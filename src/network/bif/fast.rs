@@ -95,7 +95,7 @@ pub(super) fn parse(text: &str) -> Option<Bif> {
         }
         lx.eat_punct(';').ok()?;
     }
-    assemble(&lx, name, &vars, tables).ok()
+    assemble(&lx, name, vars, tables).ok()
 }
 
 /// Buffers one block's reading leaves for the next.
