@@ -9,11 +9,20 @@
 //! [`order::best`] chose before randomised restarts, [`order::best_greedy`]) and of [`order::best`]
 //! now, and the time each search took. Evidence states do not change an
 //! order (only which nodes are observed), so state 0 is entered.
+//!
+//! `cargo run --release --example orders -- --queries CMDS.json NAME...`
+//! times the inference side of `credence query` (everything after
+//! parsing) on ready-made queries instead: CMDS.json is a list of
+//! `[name, [argv...]]`, argv as given to `credence` (`query FILE --target T
+//! --evidence N=S ...`, or `--all`). For each named query: the parse, the
+//! answer and the order alone (medians), the order's total and largest
+//! tables and what found it.
 
 use std::time::{Duration, Instant};
 
 use credence::network::factor::VarId;
 use credence::network::order::{self, Order};
+use credence::network::query::{self, Query};
 use credence::network::{Network, bif};
 
 /// The allocator the `credence` binary ships with (src/main.rs).
@@ -68,6 +77,11 @@ fn row(name: &str, pattern: &str, net: &Network, observed: &[VarId]) {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "--queries") {
+        queries(&args[1..]);
+        return;
+    }
     println!(
         "| network | observed | largest (greedy) | largest (best) | total (greedy) | total (best) | greedy ms | best ms | found by |"
     );
@@ -97,5 +111,94 @@ fn main() {
             time.as_secs_f64() * 1e3,
             bytes as f64 / time.as_secs_f64() / 1e6
         );
+    }
+}
+
+/// `--queries CMDS.json NAME...`: the inference side of each named query.
+fn queries(args: &[String]) {
+    let cmds: Vec<(String, Vec<String>)> =
+        serde_json::from_str(&std::fs::read_to_string(&args[0]).expect("reads")).expect("json");
+    for name in &args[1..] {
+        let Some((_, argv)) = cmds.iter().find(|(n, _)| n == name) else {
+            eprintln!("no query {name}");
+            continue;
+        };
+        let file = &argv[1];
+        let mut target = None;
+        let mut evidence: Vec<(String, String)> = Vec::new();
+        let mut all = false;
+        let mut k = 2;
+        while k < argv.len() {
+            match argv[k].as_str() {
+                "--target" => {
+                    target = Some(argv[k + 1].clone());
+                    k += 1;
+                }
+                "--evidence" => {
+                    let (n, s) = argv[k + 1].split_once('=').expect("N=S");
+                    evidence.push((n.to_string(), s.to_string()));
+                    k += 1;
+                }
+                "--all" => all = true,
+                "--format" => k += 1,
+                _ => {}
+            }
+            k += 1;
+        }
+        let text = std::fs::read_to_string(file).expect("reads");
+        let (parsed, parse_time) = timed(|| bif::parse(&text).expect("parses"));
+        let pairs: Vec<(&str, &str)> = evidence
+            .iter()
+            .map(|(n, s)| (n.as_str(), s.as_str()))
+            .collect();
+        let (answer, answer_time) = if all || target.is_none() {
+            let (a, t) = timed(|| query::run_all(&parsed, &pairs, false));
+            (a.map(|a| a.marginals.log_evidence), t)
+        } else {
+            let q = Query {
+                target: target.as_deref().expect("a target"),
+                evidence: &pairs,
+                file_evidence: false,
+            };
+            let (a, t) = timed(|| query::run(&parsed, &q));
+            (a.map(|a| a.marginal.log_evidence), t)
+        };
+        println!(
+            "{name:20} parse {:8.3} ms  answer {:8.3} ms  ln P(e) {:?}",
+            parse_time.as_secs_f64() * 1e3,
+            answer_time.as_secs_f64() * 1e3,
+            answer.map_err(|e| e.to_string()),
+        );
+        if let Some(t) = &target {
+            let net = &parsed.net;
+            let id = |name: &str| {
+                (0..net.len())
+                    .find(|&v| net.node(v).name == name)
+                    .expect("node")
+            };
+            let ev: Vec<(usize, usize)> = evidence
+                .iter()
+                .map(|(n, st)| {
+                    let v = id(n);
+                    (
+                        v,
+                        net.node(v)
+                            .states
+                            .iter()
+                            .position(|x| x == st)
+                            .expect("state"),
+                    )
+                })
+                .collect();
+            let (o, order_time) = timed(|| credence::network::ve::posterior_order(net, &ev, id(t)));
+            println!(
+                "  order {:8.3} ms  total {:.3e} max {:.3e} ({:?} restart {:?})",
+                order_time.as_secs_f64() * 1e3,
+                o.total_entries,
+                o.max_entries,
+                o.heuristic,
+                o.restart
+            );
+        }
     }
 }

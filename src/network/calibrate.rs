@@ -8,10 +8,11 @@
 
 use super::factor::VarId;
 use super::graph::Network;
-use super::order::{Order, best};
+use super::order::{Order, best_by_part, joined};
 use super::scaled::{ScaledFactor, absorb_subsets, multiply_marginalize, needs_log};
 use super::ve::{
-    DEFAULT_BUDGET_BYTES, InferError, check_held, fuse, held_by, prepare_scaled, reduced_scopes,
+    DEFAULT_BUDGET_BYTES, InferError, budget_entries, check_held, fuse, held_by, prepare_scaled,
+    reduced_scopes,
 };
 
 /// Every node's posterior given one evidence set.
@@ -27,9 +28,24 @@ pub struct AllMarginals {
 /// The order the calibration eliminates in (every unobserved node), without
 /// building any table: what to name when it is over budget.
 pub fn calibration_order(net: &Network, evidence: &[(VarId, usize)]) -> Order {
+    calibration_order_within(net, evidence, DEFAULT_BUDGET_BYTES)
+}
+
+/// The order [`all_marginals_within`] eliminates in under `budget_bytes`,
+/// without building any table.
+pub fn calibration_order_within(
+    net: &Network,
+    evidence: &[(VarId, usize)],
+    budget_bytes: usize,
+) -> Order {
     let (scopes, eliminate) = reduced_scopes(net, |_| true, evidence, &[]);
     let refs: Vec<&[VarId]> = scopes.iter().map(Vec::as_slice).collect();
-    best(&refs, &eliminate, &net.cards())
+    joined(&best_by_part(
+        &refs,
+        &eliminate,
+        &net.cards(),
+        budget_entries(budget_bytes),
+    ))
 }
 
 /// The posterior of every node of `net` given `evidence` (variable, state)
@@ -111,7 +127,14 @@ pub fn all_marginals_within(
     let cards = net.cards();
     let prepared = prepare_scaled(net, |_| true, evidence, &[]);
     let scopes: Vec<&[VarId]> = prepared.factors.iter().map(ScaledFactor::vars).collect();
-    let order = best(&scopes, &prepared.eliminate, &cards);
+    // The parts the evidence separates, each ordered alone: the bucket
+    // tree of the joined order is a forest, one tree per part.
+    let order = joined(&best_by_part(
+        &scopes,
+        &prepared.eliminate,
+        &cards,
+        budget_entries(budget_bytes),
+    ));
     check_held(held_by(&scopes, &order.order, &cards), budget_bytes)?;
     let total = calibration_peak(&scopes, &order.order, &cards);
     let total_bytes = total * std::mem::size_of::<f64>() as f64;

@@ -10,6 +10,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use petgraph::unionfind::UnionFind;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -83,12 +84,19 @@ pub const DEFAULT_BUDGET_ENTRIES: f64 = (DEFAULT_BUDGET_BYTES / 8) as f64;
 /// Randomised restarts [`best`] runs at most, beside its three greedy runs.
 pub const MAX_RESTARTS: usize = 64;
 
-/// Search work (adjacency operations, counted) [`best`] may spend per table
-/// entry of the best greedy order: elimination touches every entry at least
-/// once, and an adjacency operation costs about as much as a few entries,
-/// so the search stays a fraction of the elimination it tries to shorten.
-/// Small networks (asia, alarm) get no restarts at all.
-pub const SEARCH_WORK_PER_ENTRY: f64 = 0.25;
+/// Search work (adjacency operations, counted) [`best`]'s randomised
+/// restarts may spend per table entry of the best greedy order. Measured on
+/// the bnlearn networks, an adjacency operation of a greedy run costs about
+/// as much as one or two table entries of the fused elimination (4 to 8 ns
+/// against 2.5 to 6), and restarts gain a few per cent of the total where
+/// they gain anything (munin with every leaf observed: 1.5% for 3.4e6
+/// operations, 30 ms of search against a 100 ms elimination): so the
+/// restarts get about a tenth of the elimination they try to shorten. A
+/// restart is started only when a whole run fits in what is left
+/// ([`best_within`]); the three greedy runs always go, they cost a few per
+/// cent. Small problems (asia, alarm, a fifth of pathfinder observed) get
+/// no restarts.
+pub const SEARCH_WORK_PER_ENTRY: f64 = 0.1;
 
 /// The most search work [`best`] spends whatever the tables (about half a
 /// second), also when the best greedy order is over the budget.
@@ -121,28 +129,38 @@ pub fn best(scopes: &[&[VarId]], eliminate: &[VarId], cards: &[usize]) -> Order 
 /// fill-in is always taken first. A restart is abandoned as soon as its
 /// tables already total more than the best order's. Deterministic: the
 /// generator (ChaCha8) is seeded from a hash of the input, and the search
-/// stops on counted work, never on a clock: at most [`MAX_RESTARTS`], and
-/// at most [`SEARCH_WORK_PER_ENTRY`] adjacency operations per table entry
-/// of the best greedy order (all of them counted, the greedy runs
-/// included), capped at [`MAX_SEARCH_WORK`].
+/// stops on counted work, never on a clock: at most [`MAX_RESTARTS`], each
+/// started only while a whole run (as long as the longest greedy run) fits
+/// in [`SEARCH_WORK_PER_ENTRY`] adjacency operations per table entry of the
+/// best greedy order, or in [`MAX_SEARCH_WORK`] when that order's largest
+/// table is over the budget (where a better order decides whether the query
+/// is answered at all).
 pub fn best_within(
     scopes: &[&[VarId]],
     eliminate: &[VarId],
     cards: &[usize],
     budget_entries: f64,
 ) -> Order {
-    let graph = Graph::new(scopes, cards.len());
-    let mut work = 0u64;
+    let base = Graph::new(scopes, cards.len());
+    let mut graph = base.clone();
+    let log_cards: Vec<f64> = cards.iter().map(|&c| (c as f64).log2()).collect();
     let mut chosen: Option<Order> = None;
+    // The work of the longest greedy run: what one more run is expected to
+    // cost.
+    let mut per_run = 0u64;
     for heuristic in Heuristic::ALL {
         let run = Run {
             eliminate,
             cards,
+            log_cards: &log_cards,
             heuristic,
             bound: chosen.as_ref().map(|c| Bound::of(c, budget_entries)),
             work_limit: u64::MAX,
         };
-        let result = run.go(graph.clone(), &mut Pick::First, &mut work);
+        let mut work = 0u64;
+        graph.reset_to(&base);
+        let result = run.go(&mut graph, &mut Pick::First, &mut work);
+        per_run = per_run.max(work);
         if let Some(order) = result
             && chosen
                 .as_ref()
@@ -160,14 +178,19 @@ pub fn best_within(
     } else {
         (chosen.total_entries * SEARCH_WORK_PER_ENTRY).min(MAX_SEARCH_WORK as f64) as u64
     };
+    if per_run > allowance {
+        return chosen;
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(structure_hash(scopes, eliminate, cards));
+    let mut work = 0u64;
     for restart in 0..MAX_RESTARTS {
-        if work >= allowance {
+        if work.saturating_add(per_run) > allowance {
             break;
         }
         let run = Run {
             eliminate,
             cards,
+            log_cards: &log_cards,
             heuristic: Heuristic::ALL[restart % Heuristic::ALL.len()],
             bound: Some(Bound::of(&chosen, budget_entries)),
             work_limit: allowance,
@@ -177,7 +200,8 @@ pub fn best_within(
         } else {
             Pick::Top(&mut rng)
         };
-        let result = run.go(graph.clone(), &mut pick, &mut work);
+        graph.reset_to(&base);
+        let result = run.go(&mut graph, &mut pick, &mut work);
         if let Some(mut order) = result
             && is_better(&order, &chosen, budget_entries)
         {
@@ -186,6 +210,120 @@ pub fn best_within(
         }
     }
     chosen
+}
+
+/// One connected part of an elimination problem: the tables (indices into
+/// the problem's scopes) whose variables the part links, and the best order
+/// of its own variables.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Part {
+    /// Indices of the part's tables, ascending.
+    pub tables: Vec<usize>,
+    /// The order of the part's variables to eliminate ([`best_within`] on
+    /// the part alone).
+    pub order: Order,
+}
+
+/// [`best_within`] for each connected part of the problem on its own:
+/// tables sharing no variable, directly or through other tables, never
+/// meet in an elimination, so each part is ordered alone (with its own
+/// search allowance, proportional to its own tables), over its variables
+/// renumbered densely so a small part costs what it holds, not what the
+/// network holds. Parts come in the order of their first table; a part
+/// with nothing to eliminate (only kept variables) has an empty order.
+pub fn best_by_part(
+    scopes: &[&[VarId]],
+    eliminate: &[VarId],
+    cards: &[usize],
+    budget_entries: f64,
+) -> Vec<Part> {
+    let n = cards.len();
+    let mut sets: UnionFind<usize> = UnionFind::new(n);
+    for scope in scopes {
+        for pair in scope.windows(2) {
+            sets.union(pair[0], pair[1]);
+        }
+    }
+    // Each part's tables and variables, parts numbered by first table.
+    let mut part_of_root = vec![usize::MAX; n];
+    let mut tables: Vec<Vec<usize>> = Vec::new();
+    for (t, scope) in scopes.iter().enumerate() {
+        let Some(&first) = scope.first() else {
+            continue;
+        };
+        let root = sets.find(first);
+        if part_of_root[root] == usize::MAX {
+            part_of_root[root] = tables.len();
+            tables.push(Vec::new());
+        }
+        tables[part_of_root[root]].push(t);
+    }
+    let mut to_eliminate: Vec<Vec<VarId>> = vec![Vec::new(); tables.len()];
+    for &v in eliminate {
+        let part = part_of_root[sets.find(v)];
+        if part != usize::MAX {
+            to_eliminate[part].push(v);
+        }
+    }
+    // Dense local ids, in the same relative order as the global ones (so
+    // ties still go to the lowest id), reused across parts.
+    let mut local = vec![usize::MAX; n];
+    tables
+        .into_iter()
+        .zip(to_eliminate)
+        .map(|(part_tables, part_eliminate)| {
+            let mut vars: Vec<VarId> = part_tables
+                .iter()
+                .flat_map(|&t| scopes[t].iter().copied())
+                .collect();
+            vars.sort_unstable();
+            vars.dedup();
+            for (i, &v) in vars.iter().enumerate() {
+                local[v] = i;
+            }
+            let local_scopes: Vec<Vec<VarId>> = part_tables
+                .iter()
+                .map(|&t| scopes[t].iter().map(|&v| local[v]).collect())
+                .collect();
+            let local_refs: Vec<&[VarId]> = local_scopes.iter().map(Vec::as_slice).collect();
+            let local_eliminate: Vec<VarId> = part_eliminate.iter().map(|&v| local[v]).collect();
+            let local_cards: Vec<usize> = vars.iter().map(|&v| cards[v]).collect();
+            let mut order =
+                best_within(&local_refs, &local_eliminate, &local_cards, budget_entries);
+            order.order.iter_mut().for_each(|v| *v = vars[*v]);
+            order.largest_clique.iter_mut().for_each(|v| *v = vars[*v]);
+            Part {
+                tables: part_tables,
+                order,
+            }
+        })
+        .collect()
+}
+
+/// The parts' orders as one (each part's in turn, in the order given):
+/// their largest table, their tables' total, and the heuristic and restart
+/// of the part with the largest table (the first on a tie).
+pub fn joined(parts: &[Part]) -> Order {
+    let mut joined = Order {
+        order: Vec::new(),
+        max_entries: 1.0,
+        total_entries: 0.0,
+        largest_clique: Vec::new(),
+        heuristic: Heuristic::MinFill,
+        restart: None,
+    };
+    for part in parts {
+        let order = &part.order;
+        joined.order.extend_from_slice(&order.order);
+        joined.total_entries += order.total_entries;
+        if order.max_entries > joined.max_entries || joined.largest_clique.is_empty() {
+            joined.max_entries = joined.max_entries.max(order.max_entries);
+            joined.largest_clique.clone_from(&order.largest_clique);
+            joined.heuristic = order.heuristic;
+            joined.restart = order.restart;
+        }
+    }
+    joined
 }
 
 /// Whether `a` beats `b`: fits the budget where `b` does not, else fewer
@@ -295,30 +433,48 @@ pub fn greedy(
     cards: &[usize],
     heuristic: Heuristic,
 ) -> Order {
+    let log_cards: Vec<f64> = cards.iter().map(|&c| (c as f64).log2()).collect();
     let run = Run {
         eliminate,
         cards,
+        log_cards: &log_cards,
         heuristic,
         bound: None,
         work_limit: u64::MAX,
     };
     let mut work = 0;
-    run.go(Graph::new(scopes, cards.len()), &mut Pick::First, &mut work)
-        .unwrap_or_else(|| Order {
-            // Unreachable: a run without bound or work limit finishes.
-            order: Vec::new(),
-            max_entries: f64::INFINITY,
-            total_entries: f64::INFINITY,
-            largest_clique: Vec::new(),
-            heuristic,
-            restart: None,
-        })
+    run.go(
+        &mut Graph::new(scopes, cards.len()),
+        &mut Pick::First,
+        &mut work,
+    )
+    .unwrap_or_else(|| Order {
+        // Unreachable: a run without bound or work limit finishes.
+        order: Vec::new(),
+        max_entries: f64::INFINITY,
+        total_entries: f64::INFINITY,
+        largest_clique: Vec::new(),
+        heuristic,
+        restart: None,
+    })
 }
 
 /// A variable's neighbours, ascending: a sorted vector beats a tree set at
 /// the degrees elimination sees (a few dozen) and clones in one copy.
-#[derive(Clone, Default)]
+#[derive(Default)]
 struct Neighbours(Vec<VarId>);
+
+impl Clone for Neighbours {
+    fn clone(&self) -> Neighbours {
+        Neighbours(self.0.clone())
+    }
+
+    /// Into the allocation already there: every run of [`best_within`]
+    /// starts from a copy of the same graph.
+    fn clone_from(&mut self, source: &Neighbours) {
+        self.0.clone_from(&source.0);
+    }
+}
 
 impl Neighbours {
     fn contains(&self, v: &VarId) -> bool {
@@ -374,6 +530,11 @@ impl Graph {
         }
         Graph { adj }
     }
+
+    /// Make this graph a copy of `base`, reusing its allocations.
+    fn reset_to(&mut self, base: &Graph) {
+        self.adj.clone_from(&base.adj);
+    }
 }
 
 /// How a run picks the next variable among the best-scored.
@@ -394,6 +555,9 @@ type Entry = Reverse<((u64, u64), VarId, u32)>;
 struct Run<'a> {
     eliminate: &'a [VarId],
     cards: &'a [usize],
+    /// log2 of each variable's number of states (one call per variable, not
+    /// one per score).
+    log_cards: &'a [f64],
     heuristic: Heuristic,
     /// Give up once the best order so far can no longer be beaten.
     bound: Option<Bound>,
@@ -432,8 +596,8 @@ impl Run<'_> {
         }
         // Weight as log2 of the clique's table size, in fixed point, so that
         // wide cliques cannot overflow.
-        let weight: f64 =
-            nb.iter().map(|&u| (cards[u] as f64).log2()).sum::<f64>() + (cards[v] as f64).log2();
+        let log_cards = self.log_cards;
+        let weight: f64 = nb.iter().map(|&u| log_cards[u]).sum::<f64>() + log_cards[v];
         let weight = (weight * 1024.0) as u64;
         match self.heuristic {
             Heuristic::MinFill => (fill, weight),
@@ -454,7 +618,7 @@ impl Run<'_> {
     /// Eliminate every variable of the run from `graph`, choosing by
     /// `pick`; `None` when the run was abandoned (past the bound or the
     /// work limit).
-    fn go(&self, mut graph: Graph, pick: &mut Pick<'_>, work: &mut u64) -> Option<Order> {
+    fn go(&self, graph: &mut Graph, pick: &mut Pick<'_>, work: &mut u64) -> Option<Order> {
         let cards = self.cards;
         let n = cards.len();
         let adj = &mut graph.adj;
@@ -475,11 +639,16 @@ impl Run<'_> {
         // marks those already listed in step `order.len()`).
         let mut touched: Vec<VarId> = Vec::new();
         let mut stamp = vec![usize::MAX; n];
+        // The eliminated variable's neighbours, copied out so its own list
+        // keeps its allocation for the next run.
+        let mut nb: Vec<VarId> = Vec::new();
         while let Some(v) = self.next(&mut heap, &pending, &version, pick) {
             pending[v] = false;
             order.push(v);
             let step = order.len();
-            let nb: Vec<VarId> = std::mem::take(&mut adj[v].0);
+            nb.clear();
+            nb.extend_from_slice(&adj[v].0);
+            adj[v].0.clear();
             let size: f64 = nb.iter().map(|&u| cards[u] as f64).product::<f64>() * cards[v] as f64;
             total_entries += size;
             if size > max_entries || largest_clique.is_empty() {
@@ -655,7 +824,7 @@ mod tests {
 
     /// Random moral graphs (a fixed linear congruential generator, so the
     /// cases are the same everywhere): parents drawn among earlier nodes,
-    /// two to five states each.
+    /// three to six states each.
     fn random_network(seed: u64, nodes: usize) -> (Vec<Vec<VarId>>, Vec<usize>) {
         let mut state = seed;
         let mut draw = |below: usize| {
@@ -664,7 +833,7 @@ mod tests {
                 .wrapping_add(1_442_695_040_888_963_407);
             ((state >> 33) % below as u64) as usize
         };
-        let cards: Vec<usize> = (0..nodes).map(|_| 2 + draw(4)).collect();
+        let cards: Vec<usize> = (0..nodes).map(|_| 3 + draw(4)).collect();
         let scopes = (0..nodes)
             .map(|v| {
                 let mut scope = vec![v];

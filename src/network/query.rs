@@ -8,9 +8,11 @@
 use std::collections::HashMap;
 
 use super::bif::{self, Bif, UnknownName};
-use super::calibrate::{AllMarginals, all_marginals_within, calibration_order};
+use super::calibrate::{
+    AllMarginals, all_marginals_within, calibration_order, calibration_order_within,
+};
 use super::order::Order;
-use super::ve::{DEFAULT_BUDGET_BYTES, posterior_order, posterior_within};
+use super::ve::{DEFAULT_BUDGET_BYTES, posterior_order, posterior_order_within, posterior_within};
 use super::{InferError, Marginal, Network, VarId};
 
 /// Names listed in a hint before the rest are only counted.
@@ -367,7 +369,7 @@ fn answer_one(
     let pairs: Vec<(VarId, usize)> = evidence.iter().map(|o| (o.node, o.state)).collect();
     let marginal = posterior_within(net, &pairs, target, budget_bytes).map_err(|e| {
         refusal(net, &evidence, budget_bytes, e, || {
-            posterior_order(net, &pairs, target)
+            posterior_order_within(net, &pairs, target, budget_bytes)
         })
     })?;
     Ok(Answer {
@@ -416,7 +418,7 @@ fn answer_all(
     let pairs: Vec<(VarId, usize)> = evidence.iter().map(|o| (o.node, o.state)).collect();
     let marginals = all_marginals_within(net, &pairs, budget_bytes).map_err(|e| {
         refusal(net, &evidence, budget_bytes, e, || {
-            calibration_order(net, &pairs)
+            calibration_order_within(net, &pairs, budget_bytes)
         })
     })?;
     Ok(AllAnswer {

@@ -4,15 +4,21 @@
 //! pruned, evidence is entered by reducing factors, the rest is eliminated in
 //! min-fill order (analyst models: [`eliminate`], log-space
 //! [`Factor`]s) or the best of several greedy orders (BIF networks,
-//! [`posterior`]: [`super::order::best`], linear-space
+//! [`posterior`]: [`super::order::best_by_part`], linear-space
 //! [`ScaledFactor`]s, each variable eliminated by one fused
-//! multiply-and-sum-out). The memory the order needs is estimated first; a
+//! multiply-and-sum-out). On BIF networks the evidence-entered tables fall
+//! into parts that share no unobserved variable: the target's part holds
+//! the CPTs its posterior depends on ([`requisite`], Bayes-ball's requisite
+//! nodes), the others only scale P(evidence); each part is ordered and
+//! eliminated alone. The memory the order needs is estimated first; a
 //! network over budget is refused before any large table is allocated (for
 //! BIF networks: every table held at once, simulated on the scopes).
 
 use super::factor::{Factor, VarId};
 use super::graph::Network;
-use super::order::{Order, best, min_fill};
+use petgraph::unionfind::UnionFind;
+
+use super::order::{Order, best_by_part, joined, min_fill};
 use super::scaled::{Scale, ScaledFactor, absorb_subsets, multiply_marginalize, needs_log};
 
 /// The memory exact inference may use for its tables, in bytes: for the
@@ -118,9 +124,16 @@ pub fn posterior(
 
 /// As [`posterior`], refused when the tables the elimination holds at once
 /// (the CPTs with the evidence entered, the messages not yet used and the
-/// one being built) would be over `budget_bytes`, before any is built.
+/// one being built) would be over `budget_bytes`, before any is built; the
+/// orders prefer those whose largest table fits `budget_bytes`.
 /// Linear-space tables with a scale exponent, each variable eliminated by
 /// one fused multiply-and-sum-out ([`super::scaled`]).
+///
+/// Relevance: only the CPTs of the target's and the evidence's ancestors
+/// are read (the rest sum to 1), and with the evidence entered they fall
+/// into parts that share no unobserved variable ([`requisite`]). The
+/// target's posterior is its own part's elimination; every other part only
+/// scales P(evidence) and is summed out on its own, in its own order.
 pub fn posterior_within(
     net: &Network,
     evidence: &[(VarId, usize)],
@@ -134,25 +147,51 @@ pub fn posterior_within(
     let prepared = prepare_scaled(net, |v| relevant[v], evidence, &[target]);
     let cards = net.cards();
     let scopes: Vec<&[VarId]> = prepared.factors.iter().map(ScaledFactor::vars).collect();
-    let order = best(&scopes, &prepared.eliminate, &cards);
-    check_held(held_by(&scopes, &order.order, &cards), budget_bytes)?;
+    let parts = best_by_part(
+        &scopes,
+        &prepared.eliminate,
+        &cards,
+        budget_entries(budget_bytes),
+    );
+    check_held(
+        held_by(&scopes, &joined(&parts).order, &cards),
+        budget_bytes,
+    )?;
     let Prepared {
         factors,
         mut constant,
         ..
     } = prepared;
-    let result = eliminate_scaled(factors, &order.order, cards.len());
-    // Evidence on the target itself leaves a constant factor.
-    let probs = if result.vars().is_empty() {
-        let mut p = vec![0.0; net.card(target)];
-        if let Some(&(_, s)) = evidence.iter().find(|e| e.0 == target) {
-            p[s] = 1.0;
+    let mut slots: Vec<Option<ScaledFactor>> = factors.into_iter().map(Some).collect();
+    let mut posterior = None;
+    for part in &parts {
+        let tables: Vec<ScaledFactor> = part
+            .tables
+            .iter()
+            .filter_map(|&t| slots[t].take())
+            .collect();
+        let holds_target = tables.iter().any(|t| t.vars().contains(&target));
+        let result = eliminate_scaled(tables, &part.order.order, cards.len());
+        if holds_target {
+            posterior = Some(result);
+        } else {
+            constant.absorb_total(&result);
         }
-        p
-    } else {
-        result.normalized().ok_or(InferError::ImpossibleEvidence)?
+    }
+    // Evidence on the target itself leaves no table with it.
+    let probs = match &posterior {
+        Some(result) => result.normalized().ok_or(InferError::ImpossibleEvidence)?,
+        None => {
+            let mut p = vec![0.0; net.card(target)];
+            if let Some(&(_, s)) = evidence.iter().find(|e| e.0 == target) {
+                p[s] = 1.0;
+            }
+            p
+        }
     };
-    constant.absorb_total(&result);
+    if let Some(result) = &posterior {
+        constant.absorb_total(result);
+    }
     let log_evidence = constant.ln();
     if !log_evidence.is_finite() {
         return Err(InferError::ImpossibleEvidence);
@@ -163,14 +202,72 @@ pub fn posterior_within(
     })
 }
 
+/// The largest table, in 8-byte entries, a budget of `budget_bytes`
+/// holds: what the order search prefers to stay under.
+pub(super) fn budget_entries(budget_bytes: usize) -> f64 {
+    budget_bytes as f64 / std::mem::size_of::<f64>() as f64
+}
+
+/// The nodes whose CPTs P(`target` | `evidence`) depends on (Shachter's
+/// requisite probability nodes, which Bayes-ball finds): of the target's
+/// and the evidence's ancestors (the others are barren: their CPTs sum to
+/// 1), those whose CPT, with the evidence entered, is linked to the target
+/// through unobserved variables. A CPT in no such chain (a d-separated
+/// ancestor of the evidence, or an observed node whose parents are all
+/// observed) only scales P(evidence). Empty when the target is observed.
+pub fn requisite(net: &Network, evidence: &[(VarId, usize)], target: VarId) -> Vec<bool> {
+    let relevant = ancestors(net, evidence.iter().map(|e| e.0).chain([target]));
+    let observed = observed_states(net.len(), evidence);
+    let mut sets: UnionFind<usize> = UnionFind::new(net.len());
+    let scope = |v: VarId| {
+        net.node(v)
+            .parents
+            .iter()
+            .copied()
+            .chain([v])
+            .filter(|&u| observed[u].is_none())
+    };
+    for v in (0..net.len()).filter(|&v| relevant[v]) {
+        let mut free = scope(v);
+        if let Some(first) = free.next() {
+            free.for_each(|u| {
+                sets.union(first, u);
+            });
+        }
+    }
+    if observed[target].is_some() {
+        return vec![false; net.len()];
+    }
+    let root = sets.find(target);
+    (0..net.len())
+        .map(|v| relevant[v] && scope(v).next().is_some_and(|u| sets.find(u) == root))
+        .collect()
+}
+
 /// The order [`posterior`] eliminates in for `target` given `evidence`,
 /// computed without building any table: what to name when it is over
 /// budget.
 pub fn posterior_order(net: &Network, evidence: &[(VarId, usize)], target: VarId) -> Order {
+    posterior_order_within(net, evidence, target, DEFAULT_BUDGET_BYTES)
+}
+
+/// The order [`posterior_within`] eliminates in under `budget_bytes`
+/// (every part's in turn), without building any table.
+pub fn posterior_order_within(
+    net: &Network,
+    evidence: &[(VarId, usize)],
+    target: VarId,
+    budget_bytes: usize,
+) -> Order {
     let relevant = ancestors(net, evidence.iter().map(|e| e.0).chain([target]));
     let scopes = reduced_scopes(net, |v| relevant[v], evidence, &[target]);
     let refs: Vec<&[VarId]> = scopes.0.iter().map(Vec::as_slice).collect();
-    best(&refs, &scopes.1, &net.cards())
+    joined(&best_by_part(
+        &refs,
+        &scopes.1,
+        &net.cards(),
+        budget_entries(budget_bytes),
+    ))
 }
 
 /// The CPTs `relevant` marks as linear-space tables with `evidence`

@@ -45,6 +45,7 @@ mod printed_numbers;
 mod process_exit;
 mod properties;
 mod ranges;
+mod relevance;
 mod report_formats;
 mod robustness;
 mod scaled;

@@ -70,7 +70,7 @@ fn posterior_of(text: &str) -> Result<Vec<f64>, TestCaseError> {
     Ok(infer(&m, text)?.hypotheses)
 }
 
-fn max_diff(a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn max_diff(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len());
     a.iter()
         .zip(b)
