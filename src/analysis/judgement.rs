@@ -349,7 +349,8 @@ pub fn confidence(robustness: &Robustness, evidence: &EvidenceBase) -> (Confiden
 /// What the bottom line is computed from, run once for every candidate.
 struct Trials<'a> {
     model: &'a Model,
-    engine: &'a Incremental,
+    /// The engine's hold-outs, shared by every statement's search and the linchpins.
+    held: ranges::HoldOuts<'a>,
     baseline: &'a [f64],
     sampled: Option<Sampled>,
     scenarios: Vec<(String, Option<Vec<f64>>)>,
@@ -366,7 +367,7 @@ impl Trials<'_> {
         check_flip_searches(self.flip_search, searches)?;
         let members = statement.members(self.model);
         let holds = |p: &[f64]| statement.holds(&members, p);
-        let mut flips = ranges::flips_within(self.engine, RangeMode::Plausible, &holds)?;
+        let mut flips = ranges::flips_within_reusing(&self.held, RangeMode::Plausible, &holds)?;
         let flip_count = flips.len();
         flips.truncate(KEPT_FLIPS);
         let sample_share = self
@@ -448,7 +449,7 @@ pub fn bottom_line(model: &Model, analysis: &Analysis) -> Result<BottomLine, Ana
         .collect();
     let trials = Trials {
         model,
-        engine: &engine,
+        held: ranges::HoldOuts::new(&engine),
         baseline: &baseline,
         sampled,
         scenarios,
@@ -539,7 +540,7 @@ pub fn bottom_line(model: &Model, analysis: &Analysis) -> Result<BottomLine, Ana
     };
     let evidence = evidence_base(model, analysis);
     let (confidence, rules) = confidence(&judgement.robustness, &evidence);
-    let linchpins = linchpins(model, analysis, &engine, &judgement)?;
+    let linchpins = linchpins(model, analysis, &trials.held, &judgement)?;
     let scenario_leaders = trials
         .scenarios
         .iter()
@@ -568,7 +569,7 @@ pub fn bottom_line(model: &Model, analysis: &Analysis) -> Result<BottomLine, Ana
 fn linchpins(
     model: &Model,
     analysis: &Analysis,
-    engine: &Incremental,
+    held_outs: &ranges::HoldOuts<'_>,
     judgement: &Assessed,
 ) -> Result<Vec<Linchpin>, AnalysisError> {
     let baseline: Vec<f64> = analysis.hypotheses.iter().map(|h| h.posterior).collect();
@@ -596,7 +597,7 @@ fn linchpins(
     sources.truncate(MAX_REMOVED_SOURCES);
     sources.sort();
     for s in sources {
-        let held = engine.hold_out(&items_of_source(model, s))?;
+        let held = held_outs.of(&items_of_source(model, s))?;
         let removed = crate::model::overrides::apply(model, &removal_overrides(model, s));
         match held.hypotheses_with(&removed) {
             Ok(p) if !holds(&p) => out.push(Linchpin::Source(s)),

@@ -40,12 +40,15 @@
 //! digit compare by how much of their own stated uncertainty it takes. The
 //! change in probability is given beside it.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use crate::model::{Estimate, HypothesisId, ItemId, Model, Reliability, Scales, SourceId};
 use crate::network::Incremental;
+use crate::network::incremental::HeldOut;
 use crate::network::incremental::{EventMessages, items_of_source};
 
 use super::sensitivity::{
@@ -420,6 +423,63 @@ pub fn flips_within(
     mode: RangeMode,
     holds: &(dyn Fn(&[f64]) -> bool + Sync),
 ) -> Result<Vec<RangeFlip>, AnalysisError> {
+    flips_within_reusing(&HoldOuts::new(engine), mode, holds)
+}
+
+/// The engine's hold-outs ([`Incremental::hold_out`]), each combined once
+/// however often it is asked for: the searches for several statements, and
+/// the linchpins after them, hold out the same sources and items.
+pub struct HoldOuts<'e> {
+    engine: &'e Incremental,
+    made: Mutex<HashMap<Vec<ItemId>, HeldOut<'e>>>,
+}
+
+impl<'e> HoldOuts<'e> {
+    /// None made yet.
+    pub fn new(engine: &'e Incremental) -> HoldOuts<'e> {
+        HoldOuts {
+            engine,
+            made: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The engine they are held out of.
+    pub fn engine(&self) -> &'e Incremental {
+        self.engine
+    }
+
+    /// The engine with `items` held out: the same as `hold_out(items)`.
+    pub fn of(&self, items: &[ItemId]) -> Result<HeldOut<'e>, AnalysisError> {
+        let mut key = items.to_vec();
+        key.sort_unstable();
+        key.dedup();
+        // A poisoned lock only means another search panicked: what it
+        // holds is still whole.
+        let made = |m: &Mutex<HashMap<Vec<ItemId>, HeldOut<'e>>>| {
+            m.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(&key)
+                .cloned()
+        };
+        if let Some(held) = made(&self.made) {
+            return Ok(held);
+        }
+        let held = self.engine.hold_out(&key)?;
+        self.made
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, held.clone());
+        Ok(held)
+    }
+}
+
+/// [`flips_within`], with the hold-outs taken from (and kept in) `held`.
+pub fn flips_within_reusing(
+    held: &HoldOuts<'_>,
+    mode: RangeMode,
+    holds: &(dyn Fn(&[f64]) -> bool + Sync),
+) -> Result<Vec<RangeFlip>, AnalysisError> {
+    let engine = held.engine();
     let model = engine.model();
     // Each source's and each item's search is independent of every other:
     // they run on every core, each with its own scratch copy of the model,
@@ -429,7 +489,7 @@ pub fn flips_within(
         .par_iter()
         .map_init(
             || model.clone(),
-            |scratch, &s| source_flips(engine, scratch, s, mode, holds),
+            |scratch, &s| source_flips(held, scratch, s, mode, holds),
         )
         .collect();
     let mut out: Vec<RangeFlip> = Vec::new();
@@ -446,7 +506,7 @@ pub fn flips_within(
             || model.clone(),
             |scratch, i| {
                 let messages = messages[i].as_ref();
-                item_flips(engine, scratch, ItemId(i), messages, &baseline, mode, holds)
+                item_flips(held, scratch, ItemId(i), messages, &baseline, mode, holds)
             },
         )
         .collect();
@@ -456,7 +516,7 @@ pub fn flips_within(
     let priors = movable(model, prior_parameters(model), mode);
     if !priors.is_empty() {
         let mut scratch = model.clone();
-        let held = engine.hold_out(&[])?;
+        let held = held.of(&[])?;
         for (p, r) in priors {
             let mut ev = Evaluator::new(&held, None, &mut scratch, model, p)?;
             let found = search(&mut |x| ev.eval(p, x), &r, CLOSED_FORM_STEPS, holds)?;
@@ -490,19 +550,19 @@ fn movable(
 /// held out), in parameter order. `scratch` equals the engine's model, and
 /// is left so.
 fn source_flips(
-    engine: &Incremental,
+    held_outs: &HoldOuts<'_>,
     scratch: &mut Model,
     s: SourceId,
     mode: RangeMode,
     holds: &dyn Fn(&[f64]) -> bool,
 ) -> Result<Vec<RangeFlip>, AnalysisError> {
-    let model = engine.model();
+    let model = held_outs.engine().model();
     let params = movable(model, source_parameters(model, s), mode);
     let mut out = Vec::new();
     if params.is_empty() {
         return Ok(out);
     }
-    let held = engine.hold_out(&items_of_source(model, s))?;
+    let held = held_outs.of(&items_of_source(model, s))?;
     for (p, r) in params {
         let mut ev = Evaluator::new(&held, None, scratch, model, p)?;
         let found = search(&mut |x| ev.eval(p, x), &r, ENGINE_STEPS, holds)?;
@@ -518,7 +578,7 @@ fn source_flips(
 /// engine at each value). `msg` is the item's event messages; `scratch`
 /// equals the engine's model, and is left so.
 fn item_flips(
-    engine: &Incremental,
+    held_outs: &HoldOuts<'_>,
     scratch: &mut Model,
     i: ItemId,
     msg: Option<&EventMessages>,
@@ -526,6 +586,7 @@ fn item_flips(
     mode: RangeMode,
     holds: &dyn Fn(&[f64]) -> bool,
 ) -> Result<Vec<RangeFlip>, AnalysisError> {
+    let engine = held_outs.engine();
     let model = engine.model();
     let k = model.hypotheses.len();
     let params = movable(
@@ -560,7 +621,7 @@ fn item_flips(
             continue;
         }
         if held.is_none() {
-            held = Some(engine.hold_out(&[i])?);
+            held = Some(held_outs.of(&[i])?);
         }
         let Some(held) = held.as_ref() else {
             continue;

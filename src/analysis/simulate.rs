@@ -405,6 +405,9 @@ struct Worker {
     compiled: network::Compiled,
     /// The untouched items' log-likelihoods: the same in every sample.
     cache: network::LikelihoodCache,
+    /// Per item, whether some parameter sets its numbers (filled on the
+    /// first sample).
+    touched: Vec<bool>,
 }
 
 impl Worker {
@@ -417,6 +420,7 @@ impl Worker {
             model,
             compiled,
             cache: Default::default(),
+            touched: Vec::new(),
         }
     }
 
@@ -438,7 +442,14 @@ impl Worker {
             self.cache = Default::default();
         }
         // Only the touched items' numbers differ from sample to sample.
-        let changed = |i: ItemId| touched.binary_search(&i).is_ok();
+        if self.touched.len() != self.model.items.len() {
+            self.touched = vec![false; self.model.items.len()];
+            for &i in touched {
+                self.touched[i.0] = true;
+            }
+        }
+        let flags = &self.touched;
+        let changed = |i: ItemId| flags[i.0];
         match self.compiled.infer_reusing(&mut self.cache, &changed) {
             Some(posterior) => posterior.map(|p| p.hypotheses),
             None => self.compiled.infer().map(|p| p.hypotheses),

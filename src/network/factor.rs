@@ -163,8 +163,22 @@ impl Factor {
             let mut assignment = vec![0usize; inner];
             let (mut ia, mut ib) = (0usize, 0usize);
             for _ in 0..runs {
-                for t in 0..run {
-                    logs.push(self.logs[ia + t * step_a] + other.logs[ib + t * step_b]);
+                match (step_a, step_b) {
+                    (1, 0) => {
+                        let b = other.logs[ib];
+                        logs.extend(self.logs[ia..ia + run].iter().map(|&a| a + b));
+                    }
+                    (0, 1) => {
+                        let a = self.logs[ia];
+                        logs.extend(other.logs[ib..ib + run].iter().map(|&b| a + b));
+                    }
+                    (1, 1) => logs.extend(
+                        self.logs[ia..ia + run]
+                            .iter()
+                            .zip(&other.logs[ib..ib + run])
+                            .map(|(&a, &b)| a + b),
+                    ),
+                    _ => logs.extend((0..run).map(|_| self.logs[ia] + other.logs[ib])),
                 }
                 advance(
                     &mut assignment,
