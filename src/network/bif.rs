@@ -415,6 +415,36 @@ const fn is_punct_byte(b: u8) -> bool {
     )
 }
 
+/// What a byte is to the lexer: 0 for a byte of a word.
+static CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = if byte >= 0x80 {
+            NON_ASCII
+        } else if is_ascii_space(byte) {
+            SPACE
+        } else if is_punct_byte(byte) {
+            PUNCT
+        } else if byte == b'/' {
+            SLASH
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
+/// Whitespace, as the lexer skips it.
+const SPACE: u8 = 1;
+/// A token of its own (`"` included).
+const PUNCT: u8 = 2;
+/// A comment's start if a `/` or `*` follows, else part of a word.
+const SLASH: u8 = 3;
+/// A byte of a multi-byte character: left to the lexer.
+const NON_ASCII: u8 = 4;
+
 struct Lexer<'a> {
     text: &'a str,
     pos: usize,
@@ -454,8 +484,16 @@ impl<'a> Lexer<'a> {
     fn skip(&mut self) -> Result<(), ParseError> {
         let bytes = self.text.as_bytes();
         loop {
-            while let Some(len) = self.space_at(self.pos) {
-                self.pos += len;
+            loop {
+                match bytes.get(self.pos) {
+                    Some(&b) if CLASS[usize::from(b)] == SPACE => self.pos += 1,
+                    Some(&b) if CLASS[usize::from(b)] == NON_ASCII => match self.space_at(self.pos)
+                    {
+                        Some(len) => self.pos += len,
+                        None => break,
+                    },
+                    _ => break,
+                }
             }
             let rest = &bytes[self.pos..];
             if rest.starts_with(b"//") {
@@ -494,21 +532,16 @@ impl<'a> Lexer<'a> {
         // A word: up to whitespace, punctuation or a comment.
         let mut end = at;
         while let Some(&b) = bytes.get(end) {
-            if b < 0x80 {
-                if is_ascii_space(b)
-                    || is_punct_byte(b)
-                    || (b == b'/' && matches!(bytes.get(end + 1), Some(b'/' | b'*')))
-                {
-                    break;
-                }
-                end += 1;
-            } else {
-                match self.space_at(end) {
+            match CLASS[usize::from(b)] {
+                0 => end += 1,
+                SLASH if !matches!(bytes.get(end + 1), Some(b'/' | b'*')) => end += 1,
+                NON_ASCII => match self.space_at(end) {
                     Some(_) => break,
                     None => {
                         end += self.text[end..].chars().next().map_or(1, char::len_utf8);
                     }
-                }
+                },
+                _ => break,
             }
         }
         self.pos = end;

@@ -93,10 +93,20 @@ pub const MAX_RESTARTS: usize = 64;
 /// operations, 30 ms of search against a 100 ms elimination): so the
 /// restarts get about a tenth of the elimination they try to shorten. A
 /// restart is started only when a whole run fits in what is left
-/// ([`best_within`]); the three greedy runs always go, they cost a few per
-/// cent. Small problems (asia, alarm, a fifth of pathfinder observed) get
-/// no restarts.
+/// ([`best_within`]), and only after every greedy heuristic has run. Small
+/// problems (asia, alarm, a fifth of pathfinder observed) get no restarts.
 pub const SEARCH_WORK_PER_ENTRY: f64 = 0.1;
+
+/// The most work one greedy run may take, per table entry of min-fill's
+/// order, for [`best`] to try the other greedy heuristics too: where a run
+/// costs more than about a twentieth of the elimination, the few per cent
+/// another heuristic may gain do not pay for it (munin3 with a fifth
+/// observed: a run is 0.24 adjacency operations per entry, about as long as
+/// a quarter of the elimination, and the best heuristic saves 3.6% of the
+/// tables), while where runs are cheap beside the tables one heuristic can
+/// beat another twofold (munin with every leaf observed: 0.008 operations
+/// per entry, weighted min-fill 45% below min-fill).
+pub const GREEDY_WORK_PER_ENTRY: f64 = 0.05;
 
 /// The most search work [`best`] spends whatever the tables (about half a
 /// second), also when the best greedy order is over the budget.
@@ -122,7 +132,10 @@ pub fn best(scopes: &[&[VarId]], eliminate: &[VarId], cards: &[usize]) -> Order 
 /// `budget_entries` entries.
 ///
 /// First each greedy [`Heuristic`] (ties by the lowest variable id; the
-/// first in [`Heuristic::ALL`] wins a tie). Then randomised restarts of the
+/// first in [`Heuristic::ALL`] wins a tie), the second and third only when
+/// a run costs at most [`GREEDY_WORK_PER_ENTRY`] adjacency operations per
+/// table entry of the best order so far, or that order's largest table is
+/// over the budget. Then randomised restarts of the
 /// same heuristics in turn (Kjaerulff's randomised greedy triangulation):
 /// even restarts break ties at random, odd ones pick at random among the
 /// three best candidates (the best half the time); a node that adds no
@@ -149,6 +162,13 @@ pub fn best_within(
     // cost.
     let mut per_run = 0u64;
     for heuristic in Heuristic::ALL {
+        if let Some(best) = &chosen
+            && best.max_entries <= budget_entries
+            && per_run as f64 > GREEDY_WORK_PER_ENTRY * best.total_entries
+        {
+            // Another run would cost more than it may save.
+            return best.clone();
+        }
         let run = Run {
             eliminate,
             cards,
@@ -433,6 +453,16 @@ pub fn greedy(
     cards: &[usize],
     heuristic: Heuristic,
 ) -> Order {
+    greedy_with_work(scopes, eliminate, cards, heuristic).0
+}
+
+/// As [`greedy`], with the adjacency operations the run counted.
+fn greedy_with_work(
+    scopes: &[&[VarId]],
+    eliminate: &[VarId],
+    cards: &[usize],
+    heuristic: Heuristic,
+) -> (Order, u64) {
     let log_cards: Vec<f64> = cards.iter().map(|&c| (c as f64).log2()).collect();
     let run = Run {
         eliminate,
@@ -443,20 +473,22 @@ pub fn greedy(
         work_limit: u64::MAX,
     };
     let mut work = 0;
-    run.go(
-        &mut Graph::new(scopes, cards.len()),
-        &mut Pick::First,
-        &mut work,
-    )
-    .unwrap_or_else(|| Order {
-        // Unreachable: a run without bound or work limit finishes.
-        order: Vec::new(),
-        max_entries: f64::INFINITY,
-        total_entries: f64::INFINITY,
-        largest_clique: Vec::new(),
-        heuristic,
-        restart: None,
-    })
+    let order = run
+        .go(
+            &mut Graph::new(scopes, cards.len()),
+            &mut Pick::First,
+            &mut work,
+        )
+        .unwrap_or_else(|| Order {
+            // Unreachable: a run without bound or work limit finishes.
+            order: Vec::new(),
+            max_entries: f64::INFINITY,
+            total_entries: f64::INFINITY,
+            largest_clique: Vec::new(),
+            heuristic,
+            restart: None,
+        });
+    (order, work)
 }
 
 /// A variable's neighbours, ascending: a sorted vector beats a tree set at
@@ -864,8 +896,10 @@ mod tests {
                 .iter()
                 .map(|&h| greedy(&scopes, &all, &cards, h).total_entries)
                 .fold(f64::INFINITY, f64::min);
-            assert!(chosen.total_entries <= greedy_total, "seed {seed}");
+            let min_fill_total = min_fill(&scopes, &all, &cards).total_entries;
+            assert!(chosen.total_entries <= min_fill_total, "seed {seed}");
             if chosen.restart.is_some() {
+                // Restarts come after every greedy heuristic.
                 assert!(chosen.total_entries < greedy_total, "seed {seed}");
                 improved += 1;
             }
@@ -874,6 +908,58 @@ mod tests {
         }
         // These tangled graphs leave greedy room: restarts must find some.
         assert!(improved >= 5, "restarts improved {improved} of 40");
+    }
+
+    #[test]
+    fn the_search_costs_in_proportion_to_the_tables() {
+        let mut cheap = 0;
+        let mut dear = 0;
+        for seed in 0..40 {
+            // Binary nodes: small tables beside the search; four to seven
+            // states: large ones.
+            for (nodes, extra_states) in [(120, 0), (50, 1)] {
+                let (s, mut cards) = random_network(seed, nodes);
+                for c in &mut cards {
+                    *c = if extra_states == 0 {
+                        2
+                    } else {
+                        *c + extra_states
+                    };
+                }
+                let scopes: Vec<&[VarId]> = s.iter().map(Vec::as_slice).collect();
+                let all: Vec<VarId> = (0..cards.len()).collect();
+                let chosen = best(&scopes, &all, &cards);
+                let runs: Vec<(Order, u64)> = Heuristic::ALL
+                    .iter()
+                    .map(|&h| greedy_with_work(&scopes, &all, &cards, h))
+                    .collect();
+                if runs[0].0.max_entries > DEFAULT_BUDGET_ENTRIES {
+                    continue;
+                }
+                // The heuristics [`best`] could afford: each next one while
+                // the longest run so far costs at most a twentieth of the
+                // best tables so far.
+                let mut afforded = 1;
+                let mut longest = runs[0].1;
+                let mut smallest = runs[0].0.total_entries;
+                while afforded < runs.len() && longest as f64 <= GREEDY_WORK_PER_ENTRY * smallest {
+                    longest = longest.max(runs[afforded].1);
+                    smallest = smallest.min(runs[afforded].0.total_entries);
+                    afforded += 1;
+                }
+                for (order, _) in &runs[..afforded] {
+                    assert!(chosen.total_entries <= order.total_entries, "seed {seed}");
+                }
+                if afforded == 1 {
+                    // Min-fill's order alone, no other run.
+                    assert_eq!(chosen, runs[0].0, "seed {seed}");
+                    cheap += 1;
+                } else if afforded == runs.len() {
+                    dear += 1;
+                }
+            }
+        }
+        assert!(cheap >= 10 && dear >= 10, "{cheap} cheap, {dear} dear");
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! Elimination orders on the bnlearn networks (issue 18): `query --all`'s
 //! order ([`calibrate::calibration_order`], which runs [`order::best`]) is
-//! never worse than the best single greedy heuristic, is strictly smaller
-//! where the randomised restarts find a better order, and is the same on
-//! every call.
+//! never worse than min-fill's, is strictly smaller than the best single
+//! greedy heuristic's where the randomised restarts find a better order
+//! (the networks whose tables dwarf the search), and is the same on every
+//! call. Where a greedy run costs more than a twentieth of the tables
+//! (alarm), the search stops at min-fill: it may then be a few entries
+//! behind another heuristic.
 
 use credence::network::calibrate::calibration_order;
 use credence::network::order::{self, Order};
@@ -45,7 +48,7 @@ fn greedy_only(net: &Network, evidence: &[(VarId, usize)]) -> Order {
 fn restarts_find_smaller_tables_on_bnlearn_networks() {
     // (network, observed, restarts must beat greedy's total). The strict
     // cases are where a randomised restart is known to win (figures in
-    // docs/BIF.md); elsewhere the order must be no worse.
+    // docs/BIF.md); elsewhere the order must be no worse than min-fill's.
     let cases = [
         ("mildew", Observed::Leaves, true),
         ("water", Observed::Leaves, true),
@@ -71,7 +74,11 @@ fn restarts_find_smaller_tables_on_bnlearn_networks() {
         let chosen = calibration_order(&parsed.net, &evidence);
         let greedy = greedy_only(&parsed.net, &evidence);
         let what = format!("{name} {pattern:?}: {chosen:?} vs {greedy:?}");
-        assert!(chosen.total_entries <= greedy.total_entries, "{what}");
+        let observed: Vec<VarId> = evidence.iter().map(|&(v, _)| v).collect();
+        let (scopes, eliminate) = order::observed_problem(&parsed.net, &observed);
+        let scopes: Vec<&[VarId]> = scopes.iter().map(Vec::as_slice).collect();
+        let min_fill = order::min_fill(&scopes, &eliminate, &parsed.net.cards());
+        assert!(chosen.total_entries <= min_fill.total_entries, "{what}");
         if strict {
             assert!(chosen.total_entries < greedy.total_entries, "{what}");
             assert!(chosen.restart.is_some(), "{what}");

@@ -22,8 +22,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::{
-    Bif, Lexer, MAX_CPT_ENTRIES, MAX_TOTAL_CPT_ENTRIES, ROW_SUM_TOLERANCE, Tables, Tok, VarDecl,
-    assemble, decimal, is_ascii_space, is_keyword, is_punct_byte, network_block,
+    Bif, CLASS, Lexer, MAX_CPT_ENTRIES, MAX_TOTAL_CPT_ENTRIES, NON_ASCII, PUNCT, ROW_SUM_TOLERANCE,
+    SLASH, SPACE, Tables, Tok, VarDecl, assemble, decimal, is_keyword, network_block,
     probability_header, variable,
 };
 
@@ -281,37 +281,6 @@ fn sums_to_one(row: &[f64]) -> bool {
     let sum: f64 = row.iter().sum();
     (sum - 1.0).abs() <= ROW_SUM_TOLERANCE
 }
-
-/// What a byte is to the lexer, for the loops here: 0 for a byte of a
-/// word.
-static CLASS: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        let byte = b as u8;
-        table[b] = if byte >= 0x80 {
-            NON_ASCII
-        } else if is_ascii_space(byte) {
-            SPACE
-        } else if is_punct_byte(byte) {
-            PUNCT
-        } else if byte == b'/' {
-            SLASH
-        } else {
-            0
-        };
-        b += 1;
-    }
-    table
-};
-/// Whitespace, as the lexer skips it.
-const SPACE: u8 = 1;
-/// A token of its own (`"` included).
-const PUNCT: u8 = 2;
-/// A comment's start if a `/` or `*` follows, else part of a word.
-const SLASH: u8 = 3;
-/// A byte of a multi-byte character: left to the lexer.
-const NON_ASCII: u8 = 4;
 
 /// Skip whitespace and comments: ASCII spaces here, anything else (a
 /// comment, Unicode whitespace) by the lexer.
