@@ -245,8 +245,13 @@ pub struct Ach {
     pub disagreements: Vec<Disagreement>,
 }
 
-/// Build the ACH matrix and compare it with the Bayesian result.
-pub fn ach(model: &Model, analysis: &Analysis) -> Result<Ach, AnalysisError> {
+/// The ACH matrix alone: the enabled items' rows, most diagnostic first,
+/// and the disabled items (what `compare`'s consensus reads; no scores nor
+/// disagreements, so no view budget).
+pub fn matrix(
+    model: &Model,
+    analysis: &Analysis,
+) -> Result<(Vec<Row>, Vec<ItemId>), AnalysisError> {
     let given = report_likelihoods(model)?;
     let mut rows = Vec::new();
     let mut disabled = Vec::new();
@@ -264,7 +269,14 @@ pub fn ach(model: &Model, analysis: &Analysis) -> Result<Ach, AnalysisError> {
             .total_cmp(&a.diagnosticity_db)
             .then(a.item.cmp(&b.item))
     });
+    Ok((rows, disabled))
+}
 
+/// Build the ACH matrix and compare it with the Bayesian result; refused
+/// (before the disagreements are listed) when its view would be over
+/// [`budget::MAX_VIEW_CELLS`].
+pub fn ach(model: &Model, analysis: &Analysis) -> Result<Ach, AnalysisError> {
+    let (rows, disabled) = matrix(model, analysis)?;
     let n = model.hypotheses.len();
     let inconsistency: Vec<u32> = (0..n)
         .map(|h| rows.iter().map(|r| r.cells[h].rating.inconsistency()).sum())

@@ -1503,12 +1503,14 @@ fn consensus(
     // Each model's ACH rows by item id, with its hypothesis indices.
     let mut boards: Vec<BTreeMap<&str, Vec<Rating>>> = Vec::with_capacity(models.len());
     for (k, m) in models.iter().enumerate() {
-        let board = ach::ach(m, &results[k].analysis).map_err(|error| CompareError::Analysis {
-            model: results[k].name.clone(),
-            error,
-        })?;
+        // The matrix alone: the consensus reads only the ratings.
+        let (board, _) =
+            ach::matrix(m, &results[k].analysis).map_err(|error| CompareError::Analysis {
+                model: results[k].name.clone(),
+                error,
+            })?;
         let mut rows = BTreeMap::new();
-        for row in &board.rows {
+        for row in &board {
             rows.insert(
                 m.items[row.item.0].id.as_str(),
                 row.cells.iter().map(|c| c.rating).collect(),

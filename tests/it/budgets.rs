@@ -287,6 +287,22 @@ fn ach_refuses_a_view_too_large_to_build_before_building_it() {
             format!("{estimate:.3e}").parse::<f64>().unwrap()
         );
     }
+    // `compare` reads only the matrix's ratings: the same model is still
+    // compared.
+    let dir = crate::robustness::TempDir::new("view-cells-compare");
+    let path = dir.path("wide.toml");
+    std::fs::write(&path, &text).expect("write model");
+    let o = crate::cli::credence()
+        .arg("compare")
+        .args([&path, &path])
+        .output()
+        .expect("run credence");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     // 400 items x 200 hypotheses is within it, and answered.
     let m = load(&generated(400, 200));
     let a = analysis::analyse(&m).expect("analysed");
