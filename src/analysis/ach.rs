@@ -27,7 +27,7 @@
 use crate::model::{HypothesisId, ItemId, Model, ReportId};
 
 use super::explain::{report_likelihoods, report_pair};
-use super::{Analysis, AnalysisError, sums_leaving_out_each};
+use super::{Analysis, AnalysisError, budget, sums_leaving_out_each};
 
 /// Below this |likelihood ratio| in decibans a derived rating is N
 /// (Good's deciban: about the smallest change of belief a person notices).
@@ -295,6 +295,29 @@ pub fn ach(model: &Model, analysis: &Analysis) -> Result<Ach, AnalysisError> {
         })
         .collect();
 
+    // Each disagreeing pair lists every row: refuse a view too large to
+    // build (and these lists too large to hold) before making them.
+    let pairs = (0..n)
+        .map(|a| {
+            (0..n)
+                .filter(|&b| {
+                    inconsistency[a] < inconsistency[b] && posterior[b] > posterior[a] + TIE
+                })
+                .count()
+        })
+        .sum::<usize>();
+    let cells = (rows.len() as f64) * (n as f64 + pairs as f64);
+    budget::check_view_cells(
+        "ach",
+        cells,
+        || {
+            format!(
+                "lay out this many cells ({} items x {n} hypotheses in the matrix, and {pairs} pairs of hypotheses the rankings disagree on, each listing every item)",
+                rows.len()
+            )
+        },
+        || "split the model into fewer items or hypotheses".to_string(),
+    )?;
     let mut disagreements = Vec::new();
     for a in 0..n {
         for b in 0..n {

@@ -18,6 +18,34 @@ pub const MAX_PRINTED_RESULTS: f64 = (1u64 << 23) as f64;
 /// The most posterior numbers a run may hold when it prints a summary.
 pub const MAX_HELD_RESULTS: f64 = (1u64 << 25) as f64;
 
+/// The most cells the tables of one view may hold: `ach`'s matrix and the
+/// items each disagreeing pair lists, `explain`'s per-item and running rows.
+/// A cell costs a few hundred bytes across the view, its document and their
+/// rendering (the 1,000 x 1,000 ACH view's 12.8 million took 2.3 GB for
+/// 209 MB of text), so a view within it stays well under 1 GB; it is
+/// checked before the view is built.
+pub const MAX_VIEW_CELLS: f64 = (1u64 << 20) as f64;
+
+/// `Ok` when a view of `cells` table cells fits [`MAX_VIEW_CELLS`]; else the
+/// refusal, saying what the cells are (`what`) and what to do (`advice`).
+pub fn check_view_cells(
+    command: &'static str,
+    cells: f64,
+    what: impl FnOnce() -> String,
+    advice: impl FnOnce() -> String,
+) -> Result<(), OverBudget> {
+    if cells > MAX_VIEW_CELLS {
+        return Err(OverBudget {
+            command,
+            what: what(),
+            estimate: cells,
+            budget: MAX_VIEW_CELLS,
+            advice: advice(),
+        });
+    }
+    Ok(())
+}
+
 /// The most table entries a run's inferences may touch, together.
 pub const MAX_WORK: f64 = (1u64 << 31) as f64;
 

@@ -13,7 +13,7 @@ use crate::model::{
 };
 use crate::network::{self, InferError};
 
-use super::{Analysis, AnalysisError, EvidenceWeigher, log_sum_exp, sums_leaving_out_each};
+use super::{Analysis, AnalysisError, EvidenceWeigher, budget, log_sum_exp, sums_leaving_out_each};
 
 /// Schum's credibility pair: h = P(asserts | true), f = P(asserts | false).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -278,6 +278,33 @@ pub fn explain(
             .collect(),
     };
 
+    // Step 3 has a row per hypothesis (and a line per report) for every
+    // item shown, step 4 a posterior per hypothesis after every enabled
+    // item: refuse a view too large to build before making it.
+    let hypotheses = model.hypotheses.len() as f64;
+    let reports: usize = selected
+        .iter()
+        .map(|i| model.items[i.0].reports.len())
+        .sum();
+    let running_rows = if only.is_none() { selected.len() } else { 0 };
+    let cells = (selected.len() + running_rows) as f64 * hypotheses + reports as f64;
+    budget::check_view_cells(
+        "explain",
+        cells,
+        || {
+            format!(
+                "lay out this many cells ({} items x {} hypotheses in step 3{}, and {reports} report lines)",
+                selected.len(),
+                model.hypotheses.len(),
+                if running_rows > 0 {
+                    " and again in the running posterior"
+                } else {
+                    ""
+                }
+            )
+        },
+        || "explain one item at a time with --item ID".to_string(),
+    )?;
     let mut used: Vec<SourceId> = match only {
         Some(i) => model.items[i.0].reports.iter().map(|r| r.source).collect(),
         None => (0..model.sources.len()).map(SourceId).collect(),

@@ -218,3 +218,112 @@ fn the_bottom_line_search_is_budgeted() {
     let a = analysis::analyse(&small).expect("analysed");
     analysis::judgement::bottom_line(&small, &a).expect("within");
 }
+
+/// A model from the project's generator: `items` items (one report each,
+/// all enabled) over `hypotheses` hypotheses.
+fn generated(items: usize, hypotheses: usize) -> String {
+    crate::generate::generate(crate::generate::Shape {
+        items,
+        hypotheses,
+        ..Default::default()
+    })
+}
+
+/// Runs `credence ARGS... MODEL --format FORMAT` on `text` written to a
+/// temporary file.
+fn run_cli(text: &str, args: &[&str], format: &str) -> std::process::Output {
+    let dir = crate::robustness::TempDir::new("view-cells");
+    let path = dir.path("wide.toml");
+    std::fs::write(&path, text).expect("write model");
+    crate::cli::credence()
+        .args(args)
+        .arg(&path)
+        .args(["--format", format])
+        .output()
+        .expect("run credence")
+}
+
+/// The refusal's estimate: "(N, over the budget of ...)".
+fn stated_estimate(err: &str) -> f64 {
+    err.split(") (")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no estimate in: {err}"))
+}
+
+#[test]
+fn ach_refuses_a_view_too_large_to_build_before_building_it() {
+    // 1,000 hypotheses x 1,000 items took 2.3 GB to print 209 MB of text
+    // (11,822 disagreeing pairs, each listing every item). 250 x 250 is over
+    // the view budget: refused in every format with the estimate, nothing
+    // on standard output.
+    let text = generated(250, 250);
+    for format in ["text", "json"] {
+        let o = run_cli(&text, &["ach"], format);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(o.stdout.is_empty());
+        assert!(
+            err.contains("ach would lay out this many cells (250 items x 250 hypotheses"),
+            "{err}"
+        );
+        assert!(err.contains("over the budget of 1.049e6"), "{err}");
+        assert!(
+            err.contains("split the model into fewer items or hypotheses"),
+            "{err}"
+        );
+        // The estimate is the matrix and every disagreeing pair's list.
+        let pairs: f64 = err
+            .split("matrix, and ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no pair count in: {err}"));
+        let estimate = 250.0 * (250.0 + pairs);
+        assert!(estimate > budget::MAX_VIEW_CELLS);
+        assert_eq!(
+            stated_estimate(&err),
+            format!("{estimate:.3e}").parse::<f64>().unwrap()
+        );
+    }
+    // 400 items x 200 hypotheses is within it, and answered.
+    let m = load(&generated(400, 200));
+    let a = analysis::analyse(&m).expect("analysed");
+    analysis::ach::ach(&m, &a).expect("within the view budget");
+}
+
+#[test]
+fn explain_refuses_a_view_too_large_to_build_before_building_it() {
+    // 1,000 x 1,000 took 1.1 GB for 85 MB of text. 530 items x 1,000
+    // hypotheses, twice (each item's step and the running posterior), and
+    // 530 report lines: 1,060,530 cells, over 2^20.
+    let text = generated(530, 1000);
+    for format in ["text", "json"] {
+        let o = run_cli(&text, &["explain"], format);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(o.stdout.is_empty());
+        assert!(
+            err.contains("explain would lay out this many cells (530 items x 1000 hypotheses"),
+            "{err}"
+        );
+        assert!(
+            err.contains("(1.061e6, over the budget of 1.049e6)"),
+            "{err}"
+        );
+        assert!(err.contains("with --item ID"), "{err}");
+    }
+    // One item of the same model is answered.
+    let o = run_cli(&text, &["explain", "--item", "e5"], "json");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // 520 items: 1,040,520 cells, within.
+    let m = load(&generated(520, 1000));
+    let a = analysis::analyse(&m).expect("analysed");
+    analysis::explain::explain(&m, &a, None).expect("within the view budget");
+}
