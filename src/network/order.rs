@@ -154,6 +154,18 @@ pub fn best_within(
     cards: &[usize],
     budget_entries: f64,
 ) -> Order {
+    let seed = structure_hash(scopes, eliminate, cards);
+    best_seeded(scopes, eliminate, cards, budget_entries, seed)
+}
+
+/// [`best_within`] with the restarts' generator seeded by `seed`.
+fn best_seeded(
+    scopes: &[&[VarId]],
+    eliminate: &[VarId],
+    cards: &[usize],
+    budget_entries: f64,
+    seed: u64,
+) -> Order {
     let base = Graph::new(scopes, cards.len());
     let mut graph = base.clone();
     let log_cards: Vec<f64> = cards.iter().map(|&c| (c as f64).log2()).collect();
@@ -201,7 +213,7 @@ pub fn best_within(
     if per_run > allowance {
         return chosen;
     }
-    let mut rng = ChaCha8Rng::seed_from_u64(structure_hash(scopes, eliminate, cards));
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut work = 0u64;
     for restart in 0..MAX_RESTARTS {
         if work.saturating_add(per_run) > allowance {
@@ -308,8 +320,18 @@ pub fn best_by_part(
             let local_refs: Vec<&[VarId]> = local_scopes.iter().map(Vec::as_slice).collect();
             let local_eliminate: Vec<VarId> = part_eliminate.iter().map(|&v| local[v]).collect();
             let local_cards: Vec<usize> = vars.iter().map(|&v| cards[v]).collect();
-            let mut order =
-                best_within(&local_refs, &local_eliminate, &local_cards, budget_entries);
+            // Seeded from the part in the network's own numbering, so the
+            // draws do not depend on the renumbering (a network that is one
+            // part draws what the whole problem would).
+            let global_scopes: Vec<&[VarId]> = part_tables.iter().map(|&t| scopes[t]).collect();
+            let seed = structure_hash(&global_scopes, &part_eliminate, cards);
+            let mut order = best_seeded(
+                &local_refs,
+                &local_eliminate,
+                &local_cards,
+                budget_entries,
+                seed,
+            );
             order.order.iter_mut().for_each(|v| *v = vars[*v]);
             order.largest_clique.iter_mut().for_each(|v| *v = vars[*v]);
             Part {
