@@ -309,14 +309,12 @@ pub fn ach(model: &Model, analysis: &Analysis) -> Result<Ach, AnalysisError> {
 
     // Each disagreeing pair lists every row: refuse a view too large to
     // build (and these lists too large to hold) before making them.
+    // ACH ranks `a` above `b` where Bayes ranks `b` above `a`.
+    let disagree = |a: usize, b: usize| {
+        inconsistency[a] < inconsistency[b] && posterior[b] > posterior[a] + TIE
+    };
     let pairs = (0..n)
-        .map(|a| {
-            (0..n)
-                .filter(|&b| {
-                    inconsistency[a] < inconsistency[b] && posterior[b] > posterior[a] + TIE
-                })
-                .count()
-        })
+        .map(|a| (0..n).filter(|&b| disagree(a, b)).count())
         .sum::<usize>();
     let cells = (rows.len() as f64) * (n as f64 + pairs as f64);
     budget::check_view_cells(
@@ -333,7 +331,7 @@ pub fn ach(model: &Model, analysis: &Analysis) -> Result<Ach, AnalysisError> {
     let mut disagreements = Vec::new();
     for a in 0..n {
         for b in 0..n {
-            if inconsistency[a] < inconsistency[b] && posterior[b] > posterior[a] + TIE {
+            if disagree(a, b) {
                 disagreements.push(disagreement(
                     model,
                     analysis,
