@@ -536,6 +536,45 @@ fn bad_paths_and_values_are_400_with_a_diagnostic() {
     assert_eq!(d["line"], 1, "{d}");
     assert_eq!(d["column"], 9, "points at the source id in the path: {d}");
     assert!(d["label"].as_str().unwrap().contains("witness"), "{d}");
+    // What a slider can be sent by hand: not a number, infinite, below 0,
+    // an interval upside down or out of range, a table, a deep array.
+    for value in [
+        json!("NaN"),
+        json!("nan"),
+        json!("inf"),
+        json!("-Infinity"),
+        json!(-0.1),
+        json!(1.0000001),
+        json!([0.9, 0.1]),
+        json!([0.2, 1.5]),
+        json!([0.2]),
+        json!({"hit": 0.9}),
+        json!([[[0.5]]]),
+        json!(""),
+        json!("0.3; rm -rf /"),
+    ] {
+        let r = http.post(
+            &server,
+            "api/overrides",
+            Some(&json!({"set": {"sources.witness.reliability": value}})),
+        );
+        assert_eq!(r.status, 400, "{value}: {}", r.body);
+        assert_eq!(r.json()["kind"], "credence.diagnostics", "{value}");
+    }
+    // A number JSON cannot hold, and bodies of the wrong shape.
+    let huge = http.send_text(
+        "POST",
+        &format!("{}api/overrides", server.url()),
+        &[("x-credence-token", server.token())],
+        Some(r#"{"set": {"sources.witness.reliability": 1e999}}"#.to_string()),
+    );
+    assert_eq!(huge.status, 400, "{}", huge.body);
+    // Scenario ids that look like paths or worse are just unknown ids.
+    for id in ["..%2F..%2Fetc%2Fpasswd", "%00", "a%20b", &"x".repeat(4000)] {
+        let r = http.get(&server, &format!("api/scenarios/{id}"));
+        assert_eq!(r.status, 404, "{id}");
+        assert!(r.json()["error"].is_string());
+    }
     for body in [json!({"sets": {}}), json!([1, 2]), json!({"set": 3})] {
         let r = http.post(&server, "api/overrides", Some(&body));
         assert_eq!(r.status, 400, "{body}");

@@ -152,6 +152,9 @@ function renderStatus() {
 function renderProblems() {
   const d = page.state.diagnostics;
   $("problems").hidden = !d;
+  $("problems-kept").textContent = page.current
+    ? "Showing the last valid result, marked stale. Fix the file and save: the page follows."
+    : "There is no valid result to show yet. Fix the file and save: the page follows.";
   const list = $("diagnostics");
   list.replaceChildren();
   if (!d) return;
@@ -372,7 +375,9 @@ function renderBottomLine(rep) {
   const dl = el("dl", { class: "bottom" });
   for (const [k, v] of Object.entries(b)) {
     if (v === null || typeof v === "object") continue;
-    dl.append(el("dt", { text: k.replace(/_/g, " ") }), el("dd", { text: typeof v === "number" ? fmt(v) : String(v) }));
+    // A count is a count (`flip count 2`, not `2.0000`).
+    const text = typeof v !== "number" ? String(v) : Number.isInteger(v) && !k.includes("probability") ? String(v) : fmt(v);
+    dl.append(el("dt", { text: k.replace(/_/g, " ") }), el("dd", { text }));
   }
   box.append(dl);
 }
