@@ -512,6 +512,20 @@ fn run(cli: Cli) -> u8 {
         eprintln!("error: {e}");
         return commands::USAGE;
     }
+    // Standard input holds one model: a second `-` would read it empty.
+    if let Command::Compare { models, .. } = &cli.command
+        && models
+            .iter()
+            .filter(|m| credence::input::is_stdin(m))
+            .count()
+            > 1
+    {
+        eprintln!(
+            "error: `-` (standard input) is given more than once: it holds one model
+ = hint: give the other models as files"
+        );
+        return commands::USAGE;
+    }
     if let Command::Compare { models, output } = &cli.command
         && let Some(out) = output.file()
         && let Err(e) = output::refuse_input_as_output(
