@@ -17,7 +17,9 @@ Timed (median of the repetitions, then the median over the targets):
 
 - credence: the whole `credence query FILE --target X --evidence N=S ...
   --format json` process, wall clock (startup, reading and parsing the file,
-  inference, output); its peak memory (max RSS) is noted;
+  inference, output); its peak memory (max RSS) is noted; beside it the
+  file floor, the same process asked a root's marginal with nothing
+  observed (the least any query of that file costs);
 - pyAgrum: in-process `LazyPropagation(bn)`, `setEvidence`, `addTarget`,
   `makeInference`, `posterior` (the file loaded once beforehand, untimed);
 - pgmpy: in-process `VariableElimination(model).query([X], evidence)`
@@ -194,10 +196,12 @@ def pyagrum_plan(job):
     observed = sorted(rng.sample(everything, max(1, round(len(everything) * 0.2))))
     free = [n for n in everything if n not in set(observed)]
     leaves = sorted(names[n] for n in bn.nodes() if not bn.children(n))
+    roots = sorted(names[n] for n in bn.nodes() if not bn.parents(n))
     inner = [n for n in everything if n not in set(leaves)]
     count = job["targets"]
     emit(
         nodes=len(everything),
+        root=roots[0],
         sets={
             "20%": {
                 "evidence": {n: label[n] for n in observed},
@@ -376,12 +380,24 @@ def credence_per_set(credence, bif, evidence, target, runs, timeout, tmp):
     return tuple(max(0.0, (found[SETS][k] - found[1][k]) / (SETS - 1)) for k in (0, 1))
 
 
-def spawn_floor(runs, tmp):
-    """The wall time of spawning /bin/true from here: the floor under every
-    credence figure."""
-    with open(os.path.join(tmp, "true.out"), "wb") as out:
-        runs = [spawn(["/bin/true"], 10, out) for _ in range(max(runs, 5))]
+def spawn_floor(cmd, runs, tmp):
+    """The wall and CPU time of spawning `cmd` from here (medians): with
+    /bin/true, the floor under every process; with `credence --version`,
+    under every credence process."""
+    with open(os.path.join(tmp, "floor.out"), "wb") as out:
+        runs = [spawn(cmd, 10, out) for _ in range(max(runs, 5))]
         return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+def file_floor(credence, bif, root, runs, timeout, tmp):
+    """The least any `credence query` of this file costs, wall and CPU
+    medians: a root node's marginal with nothing observed, which is its own
+    table (start, reading and parsing the file, checking it, one table
+    out). None when it fails."""
+    found = credence_query(credence, bif, {}, root, max(runs, 5), timeout, tmp)
+    if "times" not in found:
+        return None
+    return statistics.median(found["times"]), statistics.median(found["cpu"])
 
 
 # ------------------------------------------------------------------ comparing
@@ -503,6 +519,7 @@ def measure(name, args, folder, tmp):
     # the first timed run is then not a cold start.
     with open(os.path.join(tmp, "version.out"), "wb") as out:
         spawn([args.credence, "--version"], args.timeout, out)
+    floor = file_floor(args.credence, bif, plan["root"], args.runs, args.timeout, tmp)
     for query in queries:
         ours[query["id"]] = credence_query(args.credence, bif, query["evidence"], query["target"], args.runs, args.timeout, tmp)
         if query["target"] is not None and "times" in ours[query["id"]]:
@@ -529,6 +546,7 @@ def measure(name, args, folder, tmp):
             "credence cpu": median_or_none(statistics.median(m["cpu"]) for m in answered),
             "per set": median_or_none(m["per set"][0] for m in answered if m.get("per set")),
             "per set cpu": median_or_none(m["per set"][1] for m in answered if m.get("per set")),
+            "file floor": floor[0] if floor else None,
             "rss": max(m["rss"] for m in mine),
             "problems": [m["problem"] for m in mine if "problem" in m],
             "worst": None,
@@ -564,6 +582,7 @@ COLUMNS = [
     ("credence cpu", "cpu"),
     ("rss", "max RSS"),
     ("per set", "1 more query"),
+    ("file floor", "file floor"),
     ("pyAgrum", "pyAgrum"),
     ("pyAgrum cpu", "cpu"),
     ("pyAgrum ratio", "pyAgrum/credence"),
@@ -587,6 +606,7 @@ def cells(row):
         shown["credence"] = ", ".join(parts) + ("; " + duration(row["credence"]) if row["credence"] else "")
     shown["rss"] = f"{row['rss'] / 2**20:.0f} MB"
     shown["per set"] = duration(row.get("per set")) if row.get("per set") is not None else "-"
+    shown["file floor"] = duration(row.get("file floor"))
     for peer in ("pyAgrum", "pgmpy"):
         shown[peer + " ratio"] = ratio(row.get(peer), row["credence"])
         shown[peer + " cpu ratio"] = ratio(row.get(peer + " cpu"), row["credence cpu"])
@@ -655,7 +675,8 @@ def main():
     started = time.time()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        floor = spawn_floor(args.runs, tmp)
+        floor = spawn_floor(["/bin/true"], args.runs, tmp)
+        own_floor = spawn_floor([args.credence, "--version"], args.runs, tmp)
         for name in names:
             rows += measure(name, args, folder, tmp)
             loads = os.getloadavg()
@@ -673,7 +694,11 @@ def main():
     )
     print(f"bnlearn networks from pgmpy's wheel; seed {args.seed}; {args.targets} targets per evidence set.")
     print("credence: the whole process, wall and CPU (user + system); spawning /bin/true from here"
-          f" takes {duration(floor[0])} wall, {duration(floor[1])} CPU.")
+          f" takes {duration(floor[0])} wall, {duration(floor[1])} CPU,")
+    print(f"and `credence --version` {duration(own_floor[0])} wall, {duration(own_floor[1])} CPU.")
+    print("file floor: the least a credence query of that file costs, wall: a root's marginal with nothing")
+    print("observed (start, read, parse and check the file, one table out). Where a peer's in-process time")
+    print("is below it, no faster inference can bring the whole process under the peer.")
     print(f"1 more query: what one more query costs inside one credence process (`query --evidence-file` with the")
     print(f"set on {SETS} lines against 1 line, the difference over {SETS - 1}), wall.")
     print("pyAgrum, pgmpy: in-process build + query, wall and process CPU; the file loaded beforehand.")

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -37,6 +38,9 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
 
 /// The requests body cap: overrides and a scenario's title fit easily.
 const MAX_BODY: usize = 1 << 20;
+
+/// The media type of every request body the API reads.
+const JSON_TYPE: &str = "application/json";
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -75,41 +79,63 @@ fn refuse(status: StatusCode, message: &str) -> Response {
 
 /// The guards, and the headers every response carries.
 async fn guard(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let mut response = match check(&shared, request.method(), request.headers()) {
+    let mut response = match check(&shared, request.method(), request.uri(), request.headers()) {
         Ok(()) => next.run(request).await,
         Err((status, message)) => refuse(status, message),
     };
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        // Older browsers that ignore CSP's frame-ancestors.
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CACHE_CONTROL, "no-store"),
+        // A page elsewhere cannot even embed a response (a `<script
+        // src>` or `<img src>` of the API), nor keep a handle on this
+        // page's window.
+        (
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
+        ),
+        (
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
     response
 }
 
-/// The hosts this server answers to: its own loopback address and port.
-fn own_host(shared: &Shared, host: &str) -> bool {
-    let port = shared.port.to_string();
-    host.rsplit_once(':')
-        .is_some_and(|(name, p)| p == port && (name == "127.0.0.1" || name == "localhost"))
+/// Whether `authority` (`host[:port]`, from a Host header, an Origin or an
+/// absolute request target) names this server: 127.0.0.1 or localhost
+/// with its own port. A browser leaves the port out only when it is 80.
+fn own_host(shared: &Shared, authority: &str) -> bool {
+    let (name, port) = match authority.rsplit_once(':') {
+        Some((name, port)) => (name, port.parse::<u16>().ok()),
+        None => (authority, Some(80)),
+    };
+    port == Some(shared.port) && (name == "127.0.0.1" || name.eq_ignore_ascii_case("localhost"))
 }
 
 fn check(
     shared: &Shared,
     method: &Method,
+    uri: &axum::http::Uri,
     headers: &HeaderMap,
 ) -> Result<(), (StatusCode, &'static str)> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if !header("host").is_some_and(|h| own_host(shared, h)) {
+    // Exactly one Host, naming this server; an absolute request target
+    // (`GET http://evil.example/ HTTP/1.1`) must name it too, since HTTP
+    // says the target's authority wins over the Host header.
+    let mut hosts = headers.get_all(header::HOST).iter();
+    let host = match (hosts.next(), hosts.next()) {
+        (Some(h), None) => h.to_str().ok(),
+        _ => None,
+    };
+    let target_ok = uri.authority().is_none_or(|a| own_host(shared, a.as_str()));
+    if !(target_ok && host.is_some_and(|h| own_host(shared, h))) {
         return Err((
             StatusCode::FORBIDDEN,
             "refused: the Host header is not this server's loopback address and port",
@@ -120,11 +146,16 @@ fn check(
     }
     // A browser always sends Origin with a POST; a client outside a browser
     // (curl, the tests) may leave it out, and still needs the token.
-    if let Some(origin) = header("origin") {
-        let own = origin
-            .strip_prefix("http://")
-            .is_some_and(|host| own_host(shared, host));
-        if !own {
+    let mut origins = headers.get_all(header::ORIGIN).iter();
+    match (origins.next(), origins.next()) {
+        (None, _) => {}
+        (Some(origin), None)
+            if origin
+                .to_str()
+                .ok()
+                .and_then(|o| o.strip_prefix("http://"))
+                .is_some_and(|host| own_host(shared, host)) => {}
+        _ => {
             return Err((
                 StatusCode::FORBIDDEN,
                 "refused: the request comes from another origin than the page's",
@@ -256,16 +287,39 @@ impl<'de> Deserialize<'de> for InOrder {
     }
 }
 
-/// Parse a JSON body, or say what is wrong with it.
-fn parse_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, String> {
-    serde_json::from_slice(body).map_err(|e| format!("bad JSON body: {e}"))
+/// A request body as the handlers take it: its bytes, or why it could not
+/// be read (over [`MAX_BODY`], or the client stopped sending).
+type Body = Result<Bytes, BytesRejection>;
+
+/// Parse a JSON body, or the JSON refusal to send: 413 over the cap, 415
+/// for a body that does not say it is JSON (a `text/plain` form post), 400
+/// for one that is not the JSON expected.
+#[allow(clippy::result_large_err)]
+fn parse_body<T: for<'de> Deserialize<'de>>(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<T, Response> {
+    let body = body.map_err(|e| refuse(e.status(), &e.body_text()))?;
+    let media_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::trim);
+    if !media_type.is_some_and(|t| t.eq_ignore_ascii_case(JSON_TYPE)) {
+        return Err(refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "refused: the body must be JSON, sent as Content-Type: application/json",
+        ));
+    }
+    serde_json::from_slice(&body)
+        .map_err(|e| refuse(StatusCode::BAD_REQUEST, &format!("bad JSON body: {e}")))
 }
 
-async fn overrides(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+async fn overrides(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
     let started = Instant::now();
-    let request: SetBody = match parse_body(&body) {
+    let request: SetBody = match parse_body(&headers, body) {
         Ok(b) => b,
-        Err(m) => return refuse(StatusCode::BAD_REQUEST, &m),
+        Err(refusal) => return refusal,
     };
     let mut w = shared.workbench();
     report_response(w.set(&request.set.0), started)
@@ -292,11 +346,11 @@ struct SaveBody {
     why: Option<String>,
 }
 
-async fn save(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+async fn save(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
     let started = Instant::now();
-    let request: SaveBody = match parse_body(&body) {
+    let request: SaveBody = match parse_body(&headers, body) {
         Ok(b) => b,
-        Err(m) => return refuse(StatusCode::BAD_REQUEST, &m),
+        Err(refusal) => return refusal,
     };
     let version = {
         let mut w = shared.workbench();
@@ -324,10 +378,9 @@ async fn save(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
             Err(SaveError::Bad(m)) => return refuse(StatusCode::BAD_REQUEST, &m),
             Err(SaveError::Io(m)) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, &m),
         }
-        // Read back what was written: the new scenario is in the model now.
-        if let Err(e) = w.reload() {
-            return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
-        }
+        // Read back what was written: the new scenario is in the model now
+        // (a file that cannot be read back makes the page say so).
+        w.reload();
         w.version()
     };
     let _ = shared.reloads.send(version);
@@ -338,12 +391,15 @@ async fn save(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     )
 }
 
-/// `reload` events, each with the new version, until the server stops.
+/// `hello VERSION RUN` first, then `reload` events, each with the new
+/// version, until the server stops.
 async fn events(State(shared): State<Arc<Shared>>) -> Response {
     let receiver = shared.reloads.subscribe();
     let stopping = shared.stopping.clone();
     let version = shared.workbench().version();
-    let hello = Event::default().event("hello").data(version.to_string());
+    let hello = Event::default()
+        .event("hello")
+        .data(format!("{version} {}", shared.run));
     let first = futures_util::stream::once(async move { Ok::<_, Infallible>(hello) });
     let rest = futures_util::stream::unfold(
         (receiver, stopping),

@@ -20,11 +20,13 @@ pub mod save;
 mod watch;
 pub mod workbench;
 
+use std::future::IntoFuture as _;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use tokio::sync::{broadcast, watch as signal_watch};
 
@@ -48,6 +50,10 @@ pub(crate) struct Shared {
     workbench: Mutex<Workbench>,
     /// The per-run token state-changing requests must carry.
     token: String,
+    /// Another random id of this run, not secret: the event stream's
+    /// `hello` gives it, so a page left open across a restart of the
+    /// server knows it belongs to the old run.
+    run: String,
     port: u16,
     /// Sends the version after every reload (server-sent events).
     reloads: broadcast::Sender<u64>,
@@ -99,6 +105,7 @@ pub fn start(options: &Options) -> io::Result<Server> {
     let shared = Arc::new(Shared {
         workbench: Mutex::new(workbench),
         token: token.clone(),
+        run: new_token(),
         port: addr.port(),
         reloads,
         stopping: stopping.clone(),
@@ -119,19 +126,34 @@ pub fn start(options: &Options) -> io::Result<Server> {
     })
 }
 
+/// After a stop, requests in flight get this long to finish; then every
+/// connection still open is dropped (a client that sends its request a
+/// byte a minute, or never reads its response, cannot hold the process
+/// up).
+const GRACE: Duration = Duration::from_secs(2);
+
 async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
-    mut stopping: signal_watch::Receiver<bool>,
+    stopping: signal_watch::Receiver<bool>,
 ) -> io::Result<()> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let _watcher = watch::spawn(shared.clone())?;
     let app = http::router(shared);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = stopping.wait_for(|&s| s).await;
-        })
-        .await
+    let mut signal = stopping.clone();
+    let graceful = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = signal.wait_for(|&s| s).await;
+    });
+    let mut deadline = stopping;
+    tokio::select! {
+        served = graceful.into_future() => served,
+        // The connections are tasks of this thread's runtime: they go
+        // when it is dropped, right after this returns.
+        _ = async {
+            let _ = deadline.wait_for(|&s| s).await;
+            tokio::time::sleep(GRACE).await;
+        } => Ok(()),
+    }
 }
 
 impl Server {

@@ -122,10 +122,6 @@ pub fn save_scenario(
     // The file with the block must be a valid model with the scenario in it
     // (a duplicate id, a `scenarios` that is not an array of tables, an
     // override that no longer resolves all fail here, before any write).
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
     let checked = model::check_text(&path.display().to_string(), &new, |setting| {
         model::documents_in(&model::seeds_folder(path, setting, default_seeds))
     });
@@ -138,6 +134,11 @@ pub fn save_scenario(
         }
     }
     let permissions = std::fs::metadata(path).map_err(io)?.permissions();
+    // A model that is a symbolic link is written where the link points
+    // (renaming over the link would replace it with a plain file, and the
+    // file it pointed to would keep the old text).
+    let target = std::fs::canonicalize(path).map_err(io)?;
+    let dir = target.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(".credence-save-")
         .suffix(".tmp")
@@ -151,6 +152,6 @@ pub fn save_scenario(
     if std::fs::read(path).map_err(io)? != read {
         return Err(SaveError::Changed);
     }
-    tmp.persist(path).map_err(|e| io(e.error))?;
+    tmp.persist(&target).map_err(|e| io(e.error))?;
     Ok(new.into_bytes())
 }

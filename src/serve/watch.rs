@@ -16,6 +16,10 @@ use super::Shared;
 /// Events arriving within this long of the first are taken as one save.
 const SETTLE: Duration = Duration::from_millis(30);
 
+/// How long a missing model file may take to come back before the page is
+/// told it is gone.
+const GONE: Duration = Duration::from_millis(250);
+
 /// What is watched, canonical, to match the paths of events.
 struct Watched {
     model: PathBuf,
@@ -74,13 +78,16 @@ pub(super) fn spawn(shared: Arc<Shared>) -> std::io::Result<notify::RecommendedW
             }
             tokio::time::sleep(SETTLE).await;
             while rx.try_recv().is_ok() {}
+            // An editor that saves by moving the old file away first leaves
+            // no file for a moment: give it that moment before the page is
+            // told the file is gone.
+            if !watched.model.exists() {
+                tokio::time::sleep(GONE).await;
+                while rx.try_recv().is_ok() {}
+            }
             let changed = {
                 let mut w = shared.workbench();
-                match w.reload() {
-                    Ok(changed) => changed.then(|| w.version()),
-                    // Deleted or being replaced: the next event reloads.
-                    Err(_) => None,
-                }
+                w.reload().then(|| w.version())
             };
             if let Some(version) = changed {
                 let _ = shared.reloads.send(version);

@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 
 use crate::analysis;
 use crate::diag::{Diagnostic, Severity, SourceFile};
+use crate::input::InputError;
 use crate::model::{self, Model, Override, Reliability, overrides};
 use crate::network::Incremental;
 use crate::report;
@@ -220,6 +221,29 @@ pub struct Workbench {
     /// Earlier lists of settings, newest last.
     history: Vec<Vec<SettingView>>,
     dropped: Vec<Dropped>,
+    /// Why the file could not be read at the last try (`None` when it
+    /// was).
+    missing: Option<String>,
+}
+
+/// The model file's bytes, read as every command reads a model: at most
+/// [`model::MAX_FILE_BYTES`], and never from a pipe or a device (a FIFO put
+/// in the model's place would block the server's one thread for good).
+fn read_model(path: &Path) -> Result<Vec<u8>, InputError> {
+    crate::input::read_capped(path, model::MAX_FILE_BYTES)
+}
+
+/// Why the model file cannot be read, for the page.
+fn unreadable_message(e: &InputError) -> String {
+    match e {
+        InputError::Io { name, source } if source.kind() == std::io::ErrorKind::NotFound => {
+            format!("{name} is gone: deleted, or moved away")
+        }
+        InputError::NotAFile { name, kind } => {
+            format!("{name} is now {kind}, not a regular file")
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Undo keeps at most this many steps (a slider drag makes many).
@@ -430,9 +454,21 @@ impl Workbench {
             current: None,
             history: Vec::new(),
             dropped: Vec::new(),
+            missing: None,
         };
-        let bytes = std::fs::read(path)?;
-        w.load(bytes);
+        if crate::input::is_stdin(path) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the workbench serves and watches a model file; standard input (`-`) cannot be",
+            ));
+        }
+        match read_model(path) {
+            Ok(bytes) => w.load(bytes),
+            // Served, with the page saying why (as for an invalid model).
+            Err(e @ InputError::TooLarge { .. }) => w.unreadable(&unreadable_message(&e)),
+            Err(InputError::Io { source, .. }) => return Err(source),
+            Err(e) => return Err(std::io::Error::other(unreadable_message(&e))),
+        }
         Ok(w)
     }
 
@@ -457,14 +493,42 @@ impl Workbench {
         self.version
     }
 
-    /// Read the file again; true when it changed (the page must reload).
-    pub fn reload(&mut self) -> std::io::Result<bool> {
-        let bytes = std::fs::read(&self.path)?;
-        if bytes == self.read {
-            return Ok(false);
+    /// Read the file again; true when what the page shows changed (it must
+    /// reload). A file that cannot be read (deleted, moved away, replaced
+    /// by a folder or a pipe, over the size limit) makes the state invalid
+    /// with a diagnostic saying so, the last valid result kept and marked
+    /// stale, until the file is back.
+    pub fn reload(&mut self) -> bool {
+        match read_model(&self.path) {
+            Ok(bytes) if bytes == self.read && self.missing.is_none() => false,
+            Ok(bytes) => {
+                self.missing = None;
+                self.load(bytes);
+                true
+            }
+            Err(e) => {
+                let message = unreadable_message(&e);
+                if self.missing.as_deref() == Some(message.as_str()) {
+                    return false;
+                }
+                self.unreadable(&message);
+                true
+            }
         }
-        self.load(bytes);
-        Ok(true)
+    }
+
+    /// The file cannot be read: say so, keep the last valid result.
+    fn unreadable(&mut self, message: &str) {
+        self.version += 1;
+        self.missing = Some(message.to_string());
+        let name = self.path.display().to_string();
+        self.invalid = Some(DiagnosticsView::message(
+            &name,
+            Diagnostic::error(message.to_string()).hint(
+                "the workbench shows the last valid result until the file can be read again; \
+                 the page follows when it is back",
+            ),
+        ));
     }
 
     /// Check `bytes` as the new content of the file and make it the
@@ -474,21 +538,10 @@ impl Workbench {
         let name = self.path.display().to_string();
         let mut seeds = self.seeds.clone();
         let path = self.path.clone();
-        let (file, checked) = if bytes.len() > model::MAX_FILE_BYTES {
-            let d = Diagnostic::error(format!(
-                "{name} is {} bytes, over the limit of {} bytes",
-                bytes.len(),
-                model::MAX_FILE_BYTES
-            ));
-            self.read = bytes;
-            self.invalid = Some(DiagnosticsView::message(&name, d));
-            return;
-        } else {
-            model::check_bytes(&name, &bytes, |setting| {
-                seeds = model::seeds_folder(&path, setting, &self.default_seeds);
-                model::documents_in(&seeds)
-            })
-        };
+        let (file, checked) = model::check_bytes(&name, &bytes, |setting| {
+            seeds = model::seeds_folder(&path, setting, &self.default_seeds);
+            model::documents_in(&seeds)
+        });
         self.read = bytes;
         self.seeds = seeds;
         let Some(m) = checked.model else {
@@ -640,7 +693,21 @@ impl Workbench {
         if changes.is_empty() {
             return self.report();
         }
-        let mut fresh = Vec::with_capacity(changes.len());
+        // A path given twice in one request counts once, with its last
+        // value, where it was given last (as if the changes came one by
+        // one); a body of one path repeated a hundred thousand times is one
+        // change, not a hundred thousand overrides.
+        let last: std::collections::HashMap<&str, usize> = changes
+            .iter()
+            .enumerate()
+            .map(|(k, (path, _))| (path.as_str(), k))
+            .collect();
+        let changes = changes
+            .iter()
+            .enumerate()
+            .filter(|(k, (path, _))| last.get(path.as_str()) == Some(k))
+            .map(|(_, change)| change);
+        let mut fresh = Vec::with_capacity(last.len());
         for (path, value) in changes {
             let Some(text) = value_text(value) else {
                 return Err(Refusal::Bad(DiagnosticsView::message(

@@ -151,7 +151,9 @@ fn credence_html(model: &Path, out: &Path) {
     );
 }
 
-fn posteriors(model: &Path) -> Vec<(String, String)> {
+/// Each hypothesis' posterior in `credence report --format json`, to the
+/// four places the pages print (the workbench test uses it too).
+pub fn posteriors(model: &Path) -> Vec<(String, String)> {
     let out = assert_cmd::Command::cargo_bin("credence")
         .unwrap()
         .arg("report")

@@ -93,17 +93,28 @@ impl Http {
         headers: &[(&str, &str)],
         body: Option<String>,
     ) -> Reply {
+        let content_type = body.as_ref().map(|_| "application/json");
+        self.send_typed(method, url, headers, content_type, body.unwrap_or_default())
+    }
+
+    /// As `send_text`, with the body's Content-Type as given (none when
+    /// `None`).
+    pub fn send_typed(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        content_type: Option<&str>,
+        body: String,
+    ) -> Reply {
         let mut request = hyper::Request::builder().method(method).uri(url);
         for (k, v) in headers {
             request = request.header(*k, *v);
         }
-        let body = match body {
-            Some(b) => {
-                request = request.header("content-type", "application/json");
-                Full::new(Bytes::from(b))
-            }
-            None => Full::new(Bytes::new()),
-        };
+        if let Some(t) = content_type {
+            request = request.header("content-type", t);
+        }
+        let body = Full::new(Bytes::from(body));
         let request = request.body(body).unwrap();
         self.runtime.block_on(async {
             let response = self.client.request(request).await.expect("a response");
@@ -525,6 +536,45 @@ fn bad_paths_and_values_are_400_with_a_diagnostic() {
     assert_eq!(d["line"], 1, "{d}");
     assert_eq!(d["column"], 9, "points at the source id in the path: {d}");
     assert!(d["label"].as_str().unwrap().contains("witness"), "{d}");
+    // What a slider can be sent by hand: not a number, infinite, below 0,
+    // an interval upside down or out of range, a table, a deep array.
+    for value in [
+        json!("NaN"),
+        json!("nan"),
+        json!("inf"),
+        json!("-Infinity"),
+        json!(-0.1),
+        json!(1.0000001),
+        json!([0.9, 0.1]),
+        json!([0.2, 1.5]),
+        json!([0.2]),
+        json!({"hit": 0.9}),
+        json!([[[0.5]]]),
+        json!(""),
+        json!("0.3; rm -rf /"),
+    ] {
+        let r = http.post(
+            &server,
+            "api/overrides",
+            Some(&json!({"set": {"sources.witness.reliability": value}})),
+        );
+        assert_eq!(r.status, 400, "{value}: {}", r.body);
+        assert_eq!(r.json()["kind"], "credence.diagnostics", "{value}");
+    }
+    // A number JSON cannot hold, and bodies of the wrong shape.
+    let huge = http.send_text(
+        "POST",
+        &format!("{}api/overrides", server.url()),
+        &[("x-credence-token", server.token())],
+        Some(r#"{"set": {"sources.witness.reliability": 1e999}}"#.to_string()),
+    );
+    assert_eq!(huge.status, 400, "{}", huge.body);
+    // Scenario ids that look like paths or worse are just unknown ids.
+    for id in ["..%2F..%2Fetc%2Fpasswd", "%00", "a%20b", &"x".repeat(4000)] {
+        let r = http.get(&server, &format!("api/scenarios/{id}"));
+        assert_eq!(r.status, 404, "{id}");
+        assert!(r.json()["error"].is_string());
+    }
     for body in [json!({"sets": {}}), json!([1, 2]), json!({"set": 3})] {
         let r = http.post(&server, "api/overrides", Some(&body));
         assert_eq!(r.status, 400, "{body}");
@@ -792,6 +842,17 @@ fn the_command_prints_its_url_and_stops_on_sigterm() {
             .status,
         200
     );
+    // A client that never finishes its request does not hold the stop up.
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    std::io::Write::write_all(
+        &mut slow,
+        format!("GET / HTTP/1.1\r\nHost: {addr}\r\n").as_bytes(),
+    )
+    .unwrap();
     let pid = child.id().to_string();
     let status = std::process::Command::new("kill")
         .args(["-TERM", &pid])
@@ -803,6 +864,8 @@ fn the_command_prints_its_url_and_stops_on_sigterm() {
     });
     assert!(exited.is_some(), "still running after SIGTERM");
     assert!(child.wait().unwrap().success(), "a clean exit");
+    std::net::TcpListener::bind(&addr).expect("the port is free again");
+    drop(slow);
 }
 
 #[test]
@@ -812,4 +875,330 @@ fn a_missing_model_is_a_usage_error() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("cannot read"));
+}
+
+/// One request written byte for byte on a fresh connection (what no HTTP
+/// client library would send), and the response's status line and headers.
+fn raw(server: &Server, request: &str) -> (u16, String) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    (status, text)
+}
+
+#[test]
+fn hostile_requests_are_refused_with_json_and_nothing_changes() {
+    let s = scratch("cab");
+    let server = start(&s.model);
+    let http = Http::new();
+    let port = server.addr().port();
+    let own = format!("127.0.0.1:{port}");
+    // Two Host headers (the first this server's), no Host at all, an
+    // absolute target naming another host, IPv6 loopback with the port.
+    for request in [
+        format!(
+            "GET /api/state HTTP/1.1\r\nHost: {own}\r\nHost: evil.example\r\nConnection: close\r\n\r\n"
+        ),
+        "GET /api/state HTTP/1.0\r\n\r\n".to_string(),
+        format!(
+            "GET http://evil.example/api/state HTTP/1.1\r\nHost: {own}\r\nConnection: close\r\n\r\n"
+        ),
+        format!("GET /api/state HTTP/1.1\r\nHost: [::1]:{port}\r\nConnection: close\r\n\r\n"),
+    ] {
+        let (status, text) = raw(&server, &request);
+        assert_eq!(status, 403, "{request:?}: {text}");
+        assert!(text.contains("Host header"), "{text}");
+    }
+    // The same target in absolute form, naming this server: served.
+    let (status, _) = raw(
+        &server,
+        &format!("GET http://{own}/api/state HTTP/1.1\r\nHost: {own}\r\nConnection: close\r\n\r\n"),
+    );
+    assert_eq!(status, 200);
+
+    let url = format!("{}api/overrides", server.url());
+    let token = server.token().to_string();
+    let origin = format!("http://{own}");
+    let body = r#"{"set": {"sources.witness.reliability": 0.3}}"#;
+    let post = |content_type: &str, body: String| {
+        http.send_typed(
+            "POST",
+            &url,
+            &[("origin", &origin), ("x-credence-token", &token)],
+            Some(content_type).filter(|t| !t.is_empty()),
+            body,
+        )
+    };
+    // A form post (text/plain is what a cross-site <form> can send), no
+    // Content-Type, an oversized body, a body that is not JSON: each a JSON
+    // refusal.
+    for (content_type, body, status) in [
+        ("text/plain", body.to_string(), 415),
+        ("application/x-www-form-urlencoded", body.to_string(), 415),
+        ("", body.to_string(), 415),
+        (
+            "application/json",
+            format!("{{\"set\": {{\"x\": \"{}\"}}}}", "a".repeat(2 << 20)),
+            413,
+        ),
+        ("application/json", "{\"set\": {".to_string(), 400),
+        ("application/json", "[".repeat(100_000), 400),
+        ("application/json", "\u{0}\u{ff}".to_string(), 400),
+    ] {
+        let r = post(content_type, body);
+        assert_eq!(r.status, status, "{content_type}: {}", r.body);
+        assert!(r.json()["error"].is_string(), "{}", r.body);
+        assert_eq!(r.headers["content-type"], "application/json");
+    }
+    // A preflight from another site gets no CORS grant; nothing anywhere
+    // says Access-Control-Allow-*.
+    let preflight = http.send(
+        "OPTIONS",
+        &url,
+        &[
+            ("origin", "http://evil.example"),
+            ("access-control-request-method", "POST"),
+            ("access-control-request-headers", "x-credence-token"),
+        ],
+        None,
+    );
+    assert_eq!(preflight.status, 403);
+    // Two Origin headers, one of them this page's: refused.
+    let (status, _) = raw(
+        &server,
+        &format!(
+            "POST /api/reset HTTP/1.1\r\nHost: {own}\r\nOrigin: {origin}\r\nOrigin: http://evil.example\r\n\
+             X-Credence-Token: {token}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert_eq!(status, 403);
+    for r in [
+        &preflight,
+        &http.get(&server, ""),
+        &http.get(&server, "api/state"),
+    ] {
+        assert!(
+            !r.headers
+                .keys()
+                .any(|k| k.as_str().starts_with("access-control-")),
+            "{:?}",
+            r.headers
+        );
+        for (name, value) in [
+            ("x-frame-options", "DENY"),
+            ("x-content-type-options", "nosniff"),
+            ("cache-control", "no-store"),
+            ("cross-origin-resource-policy", "same-origin"),
+            ("referrer-policy", "no-referrer"),
+        ] {
+            assert_eq!(r.headers[name], value, "{name}");
+        }
+        assert!(
+            r.headers["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'")
+        );
+    }
+    assert_eq!(
+        http.get(&server, "api/state").json()["overrides"],
+        json!([]),
+        "nothing changed"
+    );
+    assert_eq!(
+        post("application/json; charset=utf-8", body.to_string()).status,
+        200
+    );
+}
+
+#[test]
+fn a_path_repeated_in_one_request_counts_once_with_its_last_value() {
+    let s = scratch("cab");
+    let server = start(&s.model);
+    let http = Http::new();
+    let origin = format!("http://{}", server.addr());
+    let mut members: Vec<String> = (0..20_000)
+        .map(|k| {
+            format!(
+                "\"sources.witness.reliability\": {}",
+                (k % 9 + 1) as f64 / 10.0
+            )
+        })
+        .collect();
+    members.push("\"hypotheses.blue.prior\": 0.4".to_string());
+    members.push("\"sources.witness.reliability\": 0.35".to_string());
+    let r = http.send_text(
+        "POST",
+        &format!("{}api/overrides", server.url()),
+        &[("origin", &origin), ("x-credence-token", server.token())],
+        Some(format!("{{\"set\": {{{}}}}}", members.join(", "))),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let state = http.get(&server, "api/state").json();
+    assert_eq!(
+        state["overrides"],
+        json!([
+            {"path": "hypotheses.blue.prior", "value": "0.4"},
+            {"path": "sources.witness.reliability", "value": "0.35"},
+        ])
+    );
+    assert_close(
+        &posteriors(&r.json()),
+        &whatif_json(
+            &s.model,
+            &[
+                "--set",
+                "hypotheses.blue.prior=0.4",
+                "--set",
+                "sources.witness.reliability=0.35",
+            ],
+        ),
+    );
+}
+
+/// The page's state once `f` holds of it.
+fn state_when(http: &Http, server: &Server, what: &str, f: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    let seen = wait_until(Duration::from_secs(10), || {
+        last = http.get(server, "api/state").json();
+        f(&last)
+    });
+    assert!(seen.is_some(), "never {what}: {last}");
+    last
+}
+
+fn first_message(state: &Value) -> String {
+    state["diagnostics"]["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn a_model_deleted_made_a_folder_or_a_fifo_is_said_and_followed_back() {
+    let s = scratch("cab");
+    let server = start(&s.model);
+    let http = Http::new();
+    let good = std::fs::read(&s.model).unwrap();
+    let before = http.get(&server, "api/report").json();
+    let stale_with =
+        |what: &'static str| move |v: &Value| v["stale"] == true && first_message(v).contains(what);
+    std::fs::remove_file(&s.model).unwrap();
+    let state = state_when(
+        &http,
+        &server,
+        "told the file is gone",
+        stale_with("is gone"),
+    );
+    assert_eq!(state["current"], before, "the last valid result is kept");
+    assert_eq!(http.get(&server, "api/report").status, 422);
+    // Back with the same bytes: live again.
+    std::fs::write(&s.model, &good).unwrap();
+    state_when(&http, &server, "live again", |v| v["stale"] == false);
+    std::fs::remove_file(&s.model).unwrap();
+    std::fs::create_dir(&s.model).unwrap();
+    state_when(&http, &server, "told it is a folder", stale_with("folder"));
+    std::fs::remove_dir(&s.model).unwrap();
+    // A FIFO in the model's place must not block the server's thread.
+    let made = std::process::Command::new("mkfifo")
+        .arg(&s.model)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    state_when(&http, &server, "told it is a FIFO", stale_with("FIFO"));
+    std::fs::remove_file(&s.model).unwrap();
+    std::fs::write(&s.model, &good).unwrap();
+    let state = state_when(&http, &server, "live again", |v| v["stale"] == false);
+    assert_eq!(state["current"], before);
+}
+
+#[test]
+fn a_save_through_a_symbolic_link_writes_the_linked_file() {
+    let s = scratch("cab");
+    let folder = s.model.parent().unwrap();
+    let link = folder.join("linked.toml");
+    std::os::unix::fs::symlink(&s.model, &link).unwrap();
+    let read = std::fs::read(&link).unwrap();
+    let settings = [serve::workbench::SettingView {
+        path: "sources.witness.reliability".to_string(),
+        value: "0.3".to_string(),
+    }];
+    serve::save::save_scenario(
+        &link,
+        &crate::cli::default_seeds(&link),
+        &read,
+        "weak",
+        "A weak witness",
+        None,
+        &settings,
+    )
+    .unwrap();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link is still a link"
+    );
+    let after = std::fs::read(&s.model).unwrap();
+    assert!(after.starts_with(&read) && after.len() > read.len());
+}
+
+#[test]
+fn a_stop_does_not_wait_for_a_slow_client_and_frees_the_port() {
+    use std::io::Write as _;
+    let s = scratch("cab");
+    let server = start(&s.model);
+    let addr = server.addr();
+    // Slowloris: headers that never end, and a body that never comes.
+    let mut slow_headers = std::net::TcpStream::connect(addr).unwrap();
+    slow_headers
+        .write_all(format!("GET / HTTP/1.1\r\nHost: {addr}\r\n").as_bytes())
+        .unwrap();
+    let mut slow_body = std::net::TcpStream::connect(addr).unwrap();
+    slow_body
+        .write_all(
+            format!(
+                "POST /api/overrides HTTP/1.1\r\nHost: {addr}\r\nX-Credence-Token: {}\r\n\
+                 Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{",
+                server.token()
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    server.stop().unwrap();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "stop took {took:?}");
+    std::net::TcpListener::bind(addr).expect("the port is free again");
+    drop((slow_headers, slow_body));
+}
+
+#[test]
+fn a_second_serve_on_a_taken_port_is_a_usage_error_with_a_hint() {
+    let s = scratch("cab");
+    let server = start(&s.model);
+    let port = server.addr().port().to_string();
+    crate::cli::credence()
+        .arg("serve")
+        .arg(&s.model)
+        .args(["--no-open", "--port", &port])
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--port 0"));
+    // The first one still serves.
+    assert_eq!(Http::new().get(&server, "api/state").status, 200);
 }

@@ -106,11 +106,54 @@ async fn browser(driver: &Driver, profile: &Path) -> Client {
             ],
         }),
     );
+    // The page's console, read back through chromedriver's log endpoint.
+    caps.insert("goog:loggingPrefs".to_string(), json!({"browser": "ALL"}));
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{}", driver.port))
         .await
         .expect("a WebDriver session")
+}
+
+/// chromedriver's browser log since the last read: the console messages,
+/// failed loads and CSP violations of the page.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (hyper::Method, Option<String>) {
+        (
+            hyper::Method::POST,
+            Some(json!({"type": "browser"}).to_string()),
+        )
+    }
+}
+
+/// Fail on any error or warning the page's console got since the last
+/// call (`when` says what the page had just done).
+async fn assert_quiet_console(client: &Client, when: &str) {
+    let log = client.issue_cmd(BrowserLog).await.expect("the browser log");
+    let entries = log.as_array().cloned().unwrap_or_default();
+    let loud: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["level"] != "INFO" && e["level"] != "DEBUG")
+        .collect();
+    assert!(
+        loud.is_empty(),
+        "the console after {when}: {}",
+        serde_json::to_string_pretty(&loud).unwrap()
+    );
 }
 
 /// Run `script` in the page until it returns something truthy.
@@ -141,10 +184,16 @@ async fn shown(client: &Client) -> Vec<(String, String)> {
 
 /// The posteriors `credence whatif MODEL --set ARG` prints (its text table).
 fn whatif_text(model: &Path, arg: &str) -> Vec<(String, String)> {
+    whatif_text_all(model, &[arg])
+}
+
+/// The posteriors `credence whatif MODEL --set ARG...` prints, every
+/// override applied in order.
+fn whatif_text_all(model: &Path, args: &[&str]) -> Vec<(String, String)> {
     let out = crate::cli::credence()
         .arg("whatif")
         .arg(model)
-        .args(["--set", arg])
+        .args(args.iter().flat_map(|a| ["--set", a]))
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -234,6 +283,23 @@ async fn case_model(client: &Client, s: &Scratch) {
         .await
         .unwrap();
     assert_eq!(token, json!(server.token()));
+    // Before any move, the page shows `credence report --format json`'s
+    // posteriors, to the four places it prints (the priors are for later).
+    let report: Value = serde_json::from_slice(
+        &crate::cli::credence()
+            .arg("report")
+            .arg(&s.model)
+            .args(["--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        shown(client).await,
+        super::html_browser::posteriors(&s.model)
+    );
+    assert_quiet_console(client, "loading the page").await;
 
     // Drag us_intelligence's reliability to 0.30 with the keyboard.
     let path = "sources.us_intelligence.reliability";
@@ -346,6 +412,15 @@ async fn case_model(client: &Client, s: &Scratch) {
         .await
         .unwrap();
     assert!(status.as_str().unwrap().contains("stale"), "{status}");
+    // No what-if on an invalid file, from the keyboard either.
+    let disabled = client
+        .execute(
+            &format!("return document.querySelector('input[data-path=\"{path}\"]').disabled;"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(disabled, json!(true), "the sliders wait for the fix");
     assert_eq!(shown(client).await, cli, "the last valid result stays");
     let png = client.screenshot().await.unwrap();
     std::fs::write(out_dir().join("workbench-stale.png"), &png).unwrap();
@@ -358,6 +433,80 @@ async fn case_model(client: &Client, s: &Scratch) {
         Duration::from_secs(10),
     )
     .await;
+
+    // A prior: the others rescale, and their sliders follow.
+    let prior = "hypotheses.directed.prior";
+    slide_to(client, prior, 50).await;
+    let both = [format!("{path}=0.3"), format!("{prior}=0.5")];
+    let both: Vec<&str> = both.iter().map(String::as_str).collect();
+    assert_eq!(shown(client).await, whatif_text_all(&s.model, &both));
+    let directed = report["hypotheses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == "directed")
+        .unwrap()["prior"]
+        .as_f64()
+        .unwrap();
+    for h in report["hypotheses"].as_array().unwrap() {
+        if h["id"] == "directed" {
+            continue;
+        }
+        let want = h["prior"].as_f64().unwrap() * 0.5 / (1.0 - directed);
+        let out = client
+            .execute(
+                &format!(
+                    "return document.querySelector('.control[data-path=\"hypotheses.{}.prior\"] output').textContent;",
+                    h["id"].as_str().unwrap()
+                ),
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(out, json!(format!("{want:.3}")), "{}", h["id"]);
+    }
+
+    // Save as scenario with the keyboard only: Enter on the button, type
+    // the id, Tab, the title, Enter.
+    const ENTER: &str = "\u{E007}";
+    const TAB: &str = "\u{E004}";
+    client
+        .find(Locator::Id("save-open"))
+        .await
+        .unwrap()
+        .send_keys(ENTER)
+        .await
+        .unwrap();
+    let focused = client.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("id").await.unwrap().as_deref(),
+        Some("save-id")
+    );
+    focused
+        .send_keys(&format!(
+            "kb_two{TAB}Weaker US IC, likelier direction{ENTER}"
+        ))
+        .await
+        .unwrap();
+    wait_for(
+        client,
+        "the save to be confirmed and the scenario offered",
+        "return document.getElementById('save-message').textContent.includes('Saved as scenario kb_two') \
+         && [...document.getElementById('compare').options].some(o => o.value === 'kb_two');",
+        Duration::from_secs(10),
+    )
+    .await;
+    let saved = std::fs::read_to_string(&s.model).unwrap();
+    assert!(saved.starts_with(&edited), "the file's bytes are kept");
+    assert!(saved.contains("id = \"kb_two\""), "{saved}");
+    assert_quiet_console(
+        client,
+        "moving sliders, comparing, editing the file and saving",
+    )
+    .await;
+    // Leave the page before its server stops (a page left open would log
+    // the refused reconnections, rightly).
+    client.goto("about:blank").await.unwrap();
     server.stop().unwrap();
 }
 
@@ -424,6 +573,7 @@ async fn large_model(client: &Client) {
         ms.len(),
         server_ms[server_ms.len() / 2],
     );
+    assert_quiet_console(client, "40 slider moves on 1,000 items").await;
     // A sanity bound, not the target (speed targets live in benches): a
     // move that takes seconds is broken, not slow.
     assert!(ms[ms.len() / 2] < 2000.0, "median {} ms", ms[ms.len() / 2]);

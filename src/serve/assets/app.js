@@ -64,8 +64,14 @@ async function api(method, url, body) {
       init.body = JSON.stringify(body);
     }
   }
-  const r = await fetch(url, init);
-  const text = await r.text();
+  let r, text;
+  try {
+    r = await fetch(url, init);
+    text = await r.text();
+  } catch (_) {
+    // The server stopped (Ctrl-C) or the connection broke.
+    return { ok: false, status: 0, json: { error: "The workbench server is not answering: is `credence serve` still running?" }, timing: null };
+  }
   let json = null;
   try { json = JSON.parse(text); } catch (_) { json = { error: text }; }
   return { ok: r.ok, status: r.status, json, timing: r.headers.get("server-timing") };
@@ -75,6 +81,14 @@ function showError(message) {
   const e = $("error");
   e.textContent = message || "";
   e.hidden = !message;
+}
+
+// A refusal for the page's own requests: the server's message, and what
+// to do when it is about this page rather than the request.
+function describeRefusal(r) {
+  const text = describeDiagnostics(r.json);
+  if (r.status === 403) return text + ". This page may belong to an earlier run of `credence serve`: reload it.";
+  return text;
 }
 
 function describeDiagnostics(d) {
@@ -88,12 +102,16 @@ function describeDiagnostics(d) {
 
 async function loadState() {
   const r = await api("GET", "/api/state");
-  if (!r.ok) { showError(r.json.error || "cannot load the state"); return; }
+  if (!r.ok) { showError(r.status === 403 ? describeRefusal(r) : (r.json.error || "cannot load the state")); return; }
   page.state = r.json;
   page.baseline = r.json.baseline;
   page.current = r.json.current;
   renderAll();
-  if (page.compareId) await chooseCompare(page.compareId);
+  // While the file is invalid the scenario cannot be run (422): the side
+  // by side keeps its last result, as the rest of the page does.
+  const stale = r.json.stale || !r.json.current;
+  if (page.compareId && !stale) await chooseCompare(page.compareId);
+  else if (page.compare) renderCompare();
 }
 
 function renderAll() {
@@ -104,10 +122,10 @@ function renderAll() {
   $("model-title").textContent = rep ? rep.model.title : "credence workbench";
   $("model-question").textContent = rep && rep.model.question ? rep.model.question : "";
   document.title = (rep ? rep.model.title + " · " : "") + "credence workbench";
-  renderStatus();
   renderProblems();
   renderDropped();
   renderControls();
+  renderStatus();
   renderOverrides();
   renderScenarios();
   buildGraph();
@@ -126,11 +144,17 @@ function renderStatus() {
   $("undo").disabled = !s.can_undo || !!stale;
   $("reset").disabled = s.overrides.length === 0 || !!stale;
   $("save-open").disabled = s.overrides.length === 0 || !!stale;
+  // No what-if on a file that is invalid: the controls wait for the fix
+  // (for the keyboard too, not only the mouse).
+  for (const { input } of page.controls.values()) input.disabled = !!stale;
 }
 
 function renderProblems() {
   const d = page.state.diagnostics;
   $("problems").hidden = !d;
+  $("problems-kept").textContent = page.current
+    ? "Showing the last valid result, marked stale. Fix the file and save: the page follows."
+    : "There is no valid result to show yet. Fix the file and save: the page follows.";
   const list = $("diagnostics");
   list.replaceChildren();
   if (!d) return;
@@ -232,6 +256,7 @@ function controlRow(c, changed) {
     });
     input.value = String(c.value);
     out = el("output", { text: fmtValue(c.value) });
+    if (c.group === "prior") input.dataset.prior = c.owner;
     input.addEventListener("input", () => {
       const started = performance.now();
       out.textContent = fmtValue(Number(input.value));
@@ -256,7 +281,18 @@ function controlRow(c, changed) {
 
 function fmtValue(v) {
   if (typeof v === "boolean") return v ? "on" : "off";
-  return Number(v).toFixed(Number(v) * 1000 % 10 === 0 ? 2 : 3);
+  const x = Number(v);
+  return x.toFixed(Number(x.toFixed(2)) === x ? 2 : 3);
+}
+
+// Setting one prior rescales the others: their sliders follow the report.
+function syncPriors(rep) {
+  for (const h of rep.hypotheses) {
+    const entry = page.controls.get(`hypotheses.${h.id}.prior`);
+    if (!entry || typeof h.prior !== "number" || document.activeElement === entry.input) continue;
+    entry.input.value = String(h.prior);
+    entry.out.textContent = fmtValue(h.prior);
+  }
 }
 
 function applyFilter() {
@@ -280,8 +316,8 @@ async function pump() {
     page.inflight = false;
     if (!r.ok) {
       showError(r.status === 422 ? "The file is invalid: " + describeDiagnostics(r.json)
-        : describeDiagnostics(r.json));
-      await loadState();
+        : describeRefusal(r));
+      if (r.status !== 0) await loadState();
       continue;
     }
     showError("");
@@ -293,6 +329,7 @@ async function pump() {
     const entry = page.controls.get(path);
     if (entry) entry.row.classList.add("changed");
     renderReport(r.timing);
+    if (path.startsWith("hypotheses.")) syncPriors(r.json);
     renderStatus();
     renderOverrides();
     if (!page.pending) {
@@ -338,7 +375,9 @@ function renderBottomLine(rep) {
   const dl = el("dl", { class: "bottom" });
   for (const [k, v] of Object.entries(b)) {
     if (v === null || typeof v === "object") continue;
-    dl.append(el("dt", { text: k.replace(/_/g, " ") }), el("dd", { text: typeof v === "number" ? fmt(v) : String(v) }));
+    // A count is a count (`flip count 2`, not `2.0000`).
+    const text = typeof v !== "number" ? String(v) : Number.isInteger(v) && !k.includes("probability") ? String(v) : fmt(v);
+    dl.append(el("dt", { text: k.replace(/_/g, " ") }), el("dd", { text }));
   }
   box.append(dl);
 }
@@ -768,6 +807,17 @@ function setupGraph() {
     applyView();
   });
   window.addEventListener("pointerup", () => { drag = null; setTimeout(() => { page.dragged = false; }, 0); });
+  // The keyboard: arrows pan, + and - zoom, 0 fits.
+  svgEl.addEventListener("keydown", ev => {
+    const step = 60;
+    const pan = { ArrowLeft: [step, 0], ArrowRight: [-step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] }[ev.key];
+    if (pan) { view.x += pan[0]; view.y += pan[1]; applyView(); }
+    else if (ev.key === "+" || ev.key === "=") zoomAt(1.25, svgEl.clientWidth / 2, svgEl.clientHeight / 2);
+    else if (ev.key === "-") zoomAt(0.8, svgEl.clientWidth / 2, svgEl.clientHeight / 2);
+    else if (ev.key === "0") fitGraph();
+    else return;
+    ev.preventDefault();
+  });
   $("graph-fit").addEventListener("click", fitGraph);
   $("graph-zoom-in").addEventListener("click", () => zoomAt(1.25, svgEl.clientWidth / 2, svgEl.clientHeight / 2));
   $("graph-zoom-out").addEventListener("click", () => zoomAt(0.8, svgEl.clientWidth / 2, svgEl.clientHeight / 2));
@@ -785,7 +835,7 @@ function setupGraph() {
 
 async function replaceState(method, url) {
   const r = await api(method, url);
-  if (!r.ok) { showError(describeDiagnostics(r.json)); return; }
+  if (!r.ok) { showError(describeRefusal(r)); return; }
   showError("");
   await loadState();
 }
@@ -795,8 +845,17 @@ async function saveScenario() {
   const why = $("save-why").value.trim();
   if (why) body.why = why;
   const msg = $("save-message");
+  // The server checks the same; saying it here spares a round trip.
+  const bad = !/^[A-Za-z0-9_-]{1,64}$/.test(body.id) ? "The id is letters, digits, _ and - (at most 64)."
+    : !body.title ? "A scenario needs a title." : "";
+  if (bad) { msg.textContent = bad; msg.className = "message bad"; $(body.title || !body.id ? "save-id" : "save-title").focus(); return; }
   const r = await api("POST", "/api/scenario", body);
-  if (!r.ok) { msg.textContent = r.json.error || describeDiagnostics(r.json); msg.className = "message bad"; return; }
+  if (!r.ok) {
+    msg.textContent = r.status === 409 ? r.json.error : r.status === 403 ? describeRefusal(r) : (r.json.error || describeDiagnostics(r.json));
+    msg.className = "message bad";
+    if (r.status === 409) await loadState();
+    return;
+  }
   msg.textContent = `Saved as scenario ${r.json.saved}: credence whatif ${page.state.file} --scenario ${r.json.saved}`;
   msg.className = "message good";
   await loadState();
@@ -810,11 +869,29 @@ function setup() {
   $("save-open").addEventListener("click", () => { $("save-form").hidden = false; $("save-message").textContent = ""; $("save-id").focus(); });
   $("save-cancel").addEventListener("click", () => { $("save-form").hidden = true; });
   $("save").addEventListener("click", saveScenario);
+  // In the form, Enter saves and Escape closes it.
+  $("save-form").addEventListener("keydown", ev => {
+    if (ev.key === "Enter" && ev.target.tagName === "INPUT") { ev.preventDefault(); saveScenario(); }
+    if (ev.key === "Escape") { $("save-form").hidden = true; $("save-open").focus(); }
+  });
   setupGraph();
+  // `hello VERSION RUN` on every connection: the same run with a newer
+  // version means the file changed while the stream was down; another run
+  // means the server was restarted, and this page (its token, its
+  // overrides) belongs to the old one: load the new page.
   const events = new EventSource("/api/events");
   events.addEventListener("reload", () => loadState());
   events.addEventListener("hello", ev => {
-    if (page.state && Number(ev.data) !== page.state.version) loadState();
+    const [version, run] = ev.data.split(" ");
+    if (page.run && run !== page.run) { location.reload(); return; }
+    page.run = run;
+    if (page.disconnected) { page.disconnected = false; showError(""); }
+    if (page.state && Number(version) !== page.state.version) loadState();
+  });
+  events.addEventListener("error", () => {
+    // The browser reconnects by itself; meanwhile say why nothing moves.
+    page.disconnected = true;
+    showError("The workbench server is not answering (stopped?); the page reconnects when it is back.");
   });
   loadState();
 }
