@@ -136,8 +136,8 @@ pub enum QueryError {
         /// The other.
         second: String,
     },
-    /// The tables the elimination order holds at once are over the memory
-    /// budget.
+    /// The tables the elimination order (or, for `--all`, the calibration)
+    /// holds at once are over the memory budget.
     #[error(
         "exact inference would hold tables of {entries:.3e} entries at once (about {}), over the budget of {}: {} tie the network together under this evidence",
         memory_text(*.bytes),
@@ -170,8 +170,7 @@ pub enum QueryError {
         /// What to do.
         hint: String,
     },
-    /// Inference refused for another reason (every table of `--all` together
-    /// over the budget).
+    /// Inference refused for another reason.
     #[error(transparent)]
     Infer(#[from] InferError),
 }
@@ -262,8 +261,9 @@ impl<'a> NodeNames<'a> {
 
 /// A refusal in a BIF network's terms (inference speaks an analyst
 /// model's: reports, hypotheses, sources): impossible `evidence` listed by
-/// node and state; over the budget, the nodes of the largest table `order`
-/// builds, with advice a BIF file's user can follow.
+/// node and state; over the budget (one elimination's tables, or a
+/// calibration's), the nodes of the largest table `order` builds, with
+/// advice a BIF file's user can follow.
 fn refusal(
     net: &Network,
     evidence: &[Observation],
@@ -271,8 +271,11 @@ fn refusal(
     error: InferError,
     order: impl FnOnce() -> Order,
 ) -> QueryError {
-    let (entries, bytes) = match error {
-        InferError::TooLarge { entries, mib, .. } => (entries, mib * 1024.0 * 1024.0),
+    let (entries, bytes, every_node) = match error {
+        InferError::TooLarge { entries, mib, .. } => (entries, mib * 1024.0 * 1024.0, false),
+        InferError::CalibrationTooLarge { entries, mib, .. } => {
+            (entries, mib * 1024.0 * 1024.0, true)
+        }
         InferError::ImpossibleEvidence => return impossible(net, evidence),
         other => return QueryError::Infer(other),
     };
@@ -285,16 +288,23 @@ fn refusal(
     if clique.len() > MAX_LISTED {
         nodes.push(format!("{} more nodes", clique.len() - MAX_LISTED));
     }
+    let target = if every_node {
+        // One target's elimination keeps no message for a second pass and
+        // reads only the tables its posterior depends on.
+        "ask for one node at a time (--target NODE) instead of --all"
+    } else {
+        "ask for a target with fewer of them among its ancestors and the evidence's"
+    };
     QueryError::TooLarge {
         entries,
         bytes,
         budget_bytes,
         nodes,
-        hint: "observe some of these nodes (--evidence NODE=STATE, or `property evidence` in the file), \
-               or ask for a target with fewer of them among its ancestors and the evidence's, \
-               or raise the budget with --memory SIZE (e.g. --memory 2GiB); \
-               the budget counts every table held at once"
-            .to_string(),
+        hint: format!(
+            "observe some of these nodes (--evidence NODE=STATE, or `property evidence` in the file), \
+             or {target}, or raise the budget with --memory SIZE (e.g. --memory 2GiB); \
+             the budget counts every table held at once"
+        ),
     }
 }
 

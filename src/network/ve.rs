@@ -84,13 +84,12 @@ pub enum InferError {
         budget_mib: usize,
     },
     #[error(
-        "answering every node at once keeps {entries:.3e} table entries (about {mib:.0} MiB) for the second pass, over the budget of {budget_mib} MiB: ask for one node at a time (--target), add evidence, or raise the budget (--memory SIZE)"
+        "answering every node at once would hold {entries:.3e} table entries at once (about {mib:.0} MiB), over the budget of {budget_mib} MiB: ask for one node at a time (--target), add evidence, or raise the budget (--memory SIZE)"
     )]
-    /// Every table one calibration keeps would be over the budget (one
-    /// elimination alone fits).
+    /// The tables one calibration holds at once (its input tables and the
+    /// messages kept between its two passes) would be over the budget.
     CalibrationTooLarge {
-        /// Entries of the input tables and of every message of both passes,
-        /// summed.
+        /// Entries of the tables held at once at the calibration's peak.
         entries: f64,
         /// Their size in MiB.
         mib: f64,

@@ -351,11 +351,11 @@ fn evidence_file_errors_give_line_column_and_hint() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-/// 27 binary roots and a child of every pair, each child observed: the
-/// moral graph is complete on the roots, so any order needs a 2^27-entry
-/// table (1 GiB), over the 512 MiB budget.
-fn tangled() -> String {
-    let roots = 27;
+/// `roots` binary roots and a child of every pair, each child observed:
+/// the moral graph is complete on the roots, so any order walks a
+/// 2^`roots`-entry clique and one elimination holds a 2^(`roots` - 1)
+/// message.
+fn tangled(roots: usize) -> String {
     let mut s = String::from("network tangled { }\n");
     for i in 0..roots {
         s += &format!("variable R{i} {{ type discrete [ 2 ] {{ a, b }}; }}\n");
@@ -376,11 +376,17 @@ fn tangled() -> String {
 fn over_budget_refusal_names_the_nodes_and_gives_bif_advice() {
     let dir = scratch("over-budget");
     let path = dir.join("tangled.bif");
-    std::fs::write(&path, tangled()).expect("write");
-    for args in [vec!["--target", "R0"], vec!["--all"]] {
+    std::fs::write(&path, tangled(27)).expect("write");
+    // With 27 roots one elimination holds 768 MiB. `--all` merges its
+    // widest separators into their cliques (2^27 entries, never built) and
+    // fits; with 28 it could only by walking a clique of twice the
+    // budget's entries, and is refused.
+    let wider = dir.join("tangled28.bif");
+    std::fs::write(&wider, tangled(28)).expect("write");
+    for (path, args) in [(&path, vec!["--target", "R0"]), (&wider, vec!["--all"])] {
         let out = credence()
             .arg("query")
-            .arg(&path)
+            .arg(path)
             .args(&args)
             .output()
             .expect("runs");
@@ -396,6 +402,15 @@ fn over_budget_refusal_names_the_nodes_and_gives_bif_advice() {
             !err.contains("reliability") && !err.contains("simulate"),
             "{err}"
         );
+        if args == ["--all"] {
+            // The estimate is the calibration's own peak (every separator
+            // kept: 2^27 entries and the tables), and one target is offered.
+            assert!(
+                err.contains("1.342e8 entries") && err.contains("(about 1024 MiB)"),
+                "{err}"
+            );
+            assert!(err.contains("--target NODE"), "{err}");
+        }
     }
     // Without the file's evidence the children are barren: one root's
     // posterior is its prior.

@@ -9,9 +9,12 @@
 //! unpruned one (log-space elimination over every CPT) to 1e-12, and the
 //! posterior from the requisite CPTs alone equals both. On hand-made
 //! networks: a d-separated ancestor is dropped, an ancestor active through
-//! an observed collider is kept.
+//! an observed collider is kept. Every node at once (`query --all`) under
+//! budgets below what keeping every separator needs: answered equal to
+//! one pruned elimination per node, or refused with the peak its plan
+//! states.
 
-use credence::network::{Network, VarId, ve};
+use credence::network::{InferError, Network, VarId, calibrate, ve};
 
 use crate::properties::max_diff;
 
@@ -283,4 +286,67 @@ fn an_ancestor_active_through_an_observed_collider_is_kept() {
     let requisite = ve::requisite(&net, &evidence[1..], 2);
     assert_eq!(requisite, vec![false, false, true, false, false, false]);
     assert_eq!(requisite, bayes_ball(&net, &evidence[1..], 2));
+}
+
+/// `query --all` under tight budgets on seeded random networks: from the
+/// peak of the calibration that keeps every separator down to a quarter of
+/// it, each budget is either answered, by a plan whose peak fits it, with
+/// every node's posterior and ln P(evidence) equal to one pruned
+/// elimination per node to 1e-12, or refused stating that plan's peak (the
+/// lowest its merges reach), over the budget.
+#[test]
+fn every_node_under_tight_budgets_equals_one_elimination_per_node() {
+    let (mut merged, mut refused) = (0, 0);
+    for seed in 0..150 {
+        let case = random_case(
+            7000 + seed,
+            10 + (seed as usize % 23),
+            5 + (seed as usize % 4) * 10,
+        );
+        let net = &case.net;
+        let evidence = &case.evidence;
+        let full = calibrate::plan_within(net, evidence, 1 << 40);
+        for fraction in [1.0, 0.95, 0.85, 0.75, 0.6, 0.25] {
+            let budget = ((full.peak_entries * fraction).floor() as usize * 8).max(8);
+            let what = format!("seed {seed}, budget {budget} bytes, evidence {evidence:?}");
+            let plan = calibrate::plan_within(net, evidence, budget);
+            match calibrate::all_marginals_within(net, evidence, budget) {
+                Ok(all) => {
+                    assert!(plan.peak_entries * 8.0 <= budget as f64, "{what}");
+                    if plan.cliques() < plan.order.order.len() {
+                        merged += 1;
+                    }
+                    for v in 0..net.len() {
+                        let one = ve::posterior(net, evidence, v).expect("answers");
+                        assert!(
+                            max_diff(&all.probs[v], &one.probs) <= 1e-12,
+                            "{what}, node {v}: {:?} vs {:?}",
+                            all.probs[v],
+                            one.probs
+                        );
+                        assert!(
+                            (all.log_evidence - one.log_evidence).abs()
+                                <= 1e-12 * one.log_evidence.abs().max(1.0),
+                            "{what}"
+                        );
+                    }
+                }
+                Err(InferError::CalibrationTooLarge { entries, .. }) => {
+                    refused += 1;
+                    assert_eq!(entries, plan.peak_entries, "{what}");
+                    assert!(entries * 8.0 > budget as f64, "{what}");
+                }
+                Err(InferError::ImpossibleEvidence) => {
+                    assert!(ve::posterior(net, evidence, 0).is_err(), "{what}");
+                    break;
+                }
+                Err(e) => panic!("{what}: {e}"),
+            }
+        }
+    }
+    // Both outcomes are exercised, merges included.
+    assert!(
+        merged > 100 && refused > 100,
+        "{merged} merged, {refused} refused"
+    );
 }
