@@ -521,9 +521,21 @@ fn run(cli: Cli) -> u8 {
             > 1
     {
         eprintln!(
-            "error: `-` (standard input) is given more than once: it holds one model
- = hint: give the other models as files"
+            "error: `-` (standard input) is given more than once: it holds one model\n = hint: give the other models as files"
         );
+        return commands::USAGE;
+    }
+    // An evidence file is an input too: `-o` onto it would replace the
+    // evidence sets with their answers.
+    if let Command::Query {
+        evidence_file: Some(sets),
+        output,
+        ..
+    } = &cli.command
+        && let Some(out) = output.file()
+        && let Err(e) = output::refuse_input_as_output(&[sets], out)
+    {
+        eprintln!("error: {e}");
         return commands::USAGE;
     }
     if let Command::Compare { models, output } = &cli.command
