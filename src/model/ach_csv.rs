@@ -422,6 +422,22 @@ pub fn import(name: &str, bytes: &[u8], title: &str) -> Result<Imported, Failed>
         diagnostics: Vec::new(),
     };
     let result = read_matrix(&mut cx, name, title);
+    // A model no command would read is not written: refused here, with its
+    // size, rather than by `check` afterwards.
+    if let Some(imported) = &result
+        && imported.toml.len() > super::MAX_FILE_BYTES
+    {
+        cx.error(
+            0..0,
+            format!(
+                "the model made from {name} would be {} bytes, over the model file limit of {} bytes",
+                imported.toml.len(),
+                super::MAX_FILE_BYTES
+            ),
+            "the matrix starts here",
+            Some("split the matrix into several sheets (fewer rows), and import each".into()),
+        );
+    }
     match result {
         Some(imported) if cx.diagnostics.is_empty() => Ok(imported),
         _ => {

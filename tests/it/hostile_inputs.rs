@@ -429,3 +429,16 @@ fn every_ach_csv_error_has_a_place_and_a_hint() {
         }
     }
 }
+
+#[test]
+fn import_ach_refuses_a_model_no_command_would_read() {
+    let mut csv = String::from("Evidence,H1,H2,H3\n");
+    for row in 0..200_000 {
+        csv.push_str(&format!("e{row},C,I,N\n"));
+    }
+    let Err(failed) = model::ach_csv::import("rows.csv", csv.as_bytes(), "t") else {
+        panic!("a model over the file limit was written");
+    };
+    let message = &failed.diagnostics[0].message;
+    assert!(message.contains("over the model file limit"), "{message}");
+}
