@@ -713,11 +713,13 @@ fn query_sets(
     };
     // Estimated before any set is answered: every line is a full query
     // (with --all, every node's posterior), so a long file multiplies both
-    // the numbers printed and the elimination work. The order without
-    // evidence bounds each set's tables (evidence only shrinks them); where
-    // that bound is over budget, each line's own order (its evidence
-    // entered) is added up instead: on a well-observed network the bound
-    // overstates the work a thousandfold (munin1's order without evidence
+    // the numbers printed and the elimination work. The numbers come
+    // first (no ordering needed); then each distinct set is ordered once,
+    // with its evidence entered and its irrelevant nodes left out, its
+    // work added up, and its plan kept (up to a bound) to answer it: the
+    // estimate costs no ordering the answers would not need anyway (the
+    // network's order without evidence, once the bound tried first,
+    // overstates a well-observed set's work a thousandfold: munin1's
     // touches 1.6e8 entries, with a fifth of its nodes observed 4e4).
     let cards = parsed.net.cards();
     let per_set = match args.target {
@@ -736,11 +738,10 @@ fn query_sets(
         };
         query_failed(&place, e)
     };
-    let order = credence::network::calibrate::calibration_order(&parsed.net, &[]);
     let mut estimate = analysis::budget::Estimate {
         results: sets.len() as f64 * per_set,
         results_budget: analysis::budget::MAX_PRINTED_RESULTS,
-        work: sets.len() as f64 * order.total_entries,
+        work: 0.0,
     };
     let over = |estimate: &analysis::budget::Estimate| {
         estimate.check(
@@ -749,9 +750,8 @@ fn query_sets(
             || "split the evidence file: each line is a full inference on this network".to_string(),
         )
     };
-    let results_fit = estimate.results <= estimate.results_budget;
-    if results_fit && over(&estimate).is_err() {
-        let mut work = query::SetWork::new(parsed);
+    let mut work = query::SetWork::new(parsed, args.budget_bytes);
+    if estimate.results <= estimate.results_budget {
         for set in &sets {
             if let Err(e) = work.add(args.target, observed, set, args.file_evidence) {
                 return failed_at(set, &e);
@@ -770,14 +770,7 @@ fn query_sets(
     }
     let mut answers = Vec::with_capacity(sets.len());
     for set in &sets {
-        match query::run_set_within(
-            parsed,
-            args.target,
-            observed,
-            set,
-            args.file_evidence,
-            args.budget_bytes,
-        ) {
+        match work.answer(args.target, observed, set, args.file_evidence) {
             Ok(r) => answers.push((set.line, r)),
             Err(e) => return failed_at(set, &e),
         }
