@@ -229,7 +229,8 @@ pub struct RelatedPlace {
 
 /// 1-based line and column (in characters) of a byte offset into `text`.
 /// A line ends at `\n`, `\r\n` or a lone `\r` (an old Mac file's lines are
-/// lines, not one long one).
+/// lines, not one long one). It scans `text` from its start: for many
+/// lookups into one text, make a [`SourceFile`] once and ask it.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     SourceFile::new("", text).line_col(offset)
 }

@@ -276,25 +276,75 @@ impl std::fmt::Display for OutputError {
     }
 }
 
-/// Refuse an output file that is one of the inputs (`-` is standard input
-/// and never a file). Checked before any work is done.
+/// Refuse an output file that is one of the inputs, and one in a folder
+/// that does not exist, before any work is done. `-` is standard input,
+/// which may be redirected from a file (`credence report - -o m.toml <
+/// m.toml`): that file is compared too.
 pub fn refuse_input_as_output(inputs: &[&Path], output: &Path) -> Result<(), OutputError> {
+    refuse_missing_folder(output)?;
     let Some(target) = identity(output) else {
         return Ok(());
     };
     for input in inputs {
-        if credence::input::is_stdin(input) {
-            continue;
-        }
-        if identity(input) == Some(target) {
+        let (input_identity, named) = if credence::input::is_stdin(input) {
+            (
+                stdin_identity(),
+                "the file standard input reads".to_string(),
+            )
+        } else {
+            (identity(input), format!("the input {}", input.display()))
+        };
+        if input_identity == Some(target) {
             return Err(OutputError::Failed(format!(
-                "-o {} is the input {}: writing there would replace it; choose another output file",
+                "-o {} is {named}: writing there would replace it; choose another output file",
                 output.display(),
-                input.display()
             )));
         }
     }
     Ok(())
+}
+
+/// An output whose folder does not exist cannot be written: said at once,
+/// in words, rather than after the work as the temporary file's error.
+fn refuse_missing_folder(output: &Path) -> Result<(), OutputError> {
+    let target = resolve_target(output)?;
+    let folder = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match std::fs::metadata(folder) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(OutputError::Failed(format!(
+            "cannot write {}: {} is not a folder",
+            output.display(),
+            folder.display()
+        ))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(OutputError::Failed(format!(
+            "cannot write {}: the folder {} does not exist; create it first or choose another path",
+            output.display(),
+            folder.display()
+        ))),
+        // Anything else (no permission to look) is said when writing.
+        Err(_) => Ok(()),
+    }
+}
+
+/// Device and inode of the file standard input is read from, when it is one
+/// (a redirection `< m.toml`); `None` for a pipe or a terminal, which no
+/// output path can name... except through /dev/fd, which `-o` refuses as a
+/// device or a FIFO anyway.
+#[cfg(unix)]
+fn stdin_identity() -> Option<(u64, u64)> {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let duplicate = io::stdin().as_fd().try_clone_to_owned().ok()?;
+    let meta = std::fs::File::from(duplicate).metadata().ok()?;
+    meta.is_file().then(|| (meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn stdin_identity() -> Option<(u64, u64)> {
+    None
 }
 
 /// Device and inode of the file a path leads to, symlinks followed.
@@ -450,7 +500,9 @@ fn write_file(
     }
     let temporary = builder
         .tempfile_in(dir)
-        .map_err(|e| failed(path, "write", &e))?;
+        // The error names the temporary file, which the user never asked
+        // for: say what went wrong with the folder instead.
+        .map_err(|e| failed(path, "write", &io::Error::from(e.kind())))?;
     let mut buffered = io::BufWriter::new(temporary.as_file());
     let written = body(&mut buffered).and_then(|()| buffered.flush());
     drop(buffered);

@@ -649,6 +649,10 @@ fn item_flips(
     Ok(out)
 }
 
+/// Evaluations behind a likelihood fitted by [`Affine`]: both ends of its
+/// range and the posterior reported at the flip.
+const AFFINE_EVALUATIONS: f64 = 3.0;
+
 /// What one [`flips_within`] costs at most: every parameter's search
 /// evaluates up to both ends' steps (bisection adds a few, not counted).
 /// A likelihood's or a prior's posterior is in closed form along its range,
@@ -663,18 +667,34 @@ pub fn flip_search_estimate(engine: &Incremental) -> budget::Estimate {
     let per_inference = engine.elimination_entries();
     let likelihoods = model.items.iter().filter(|i| i.enabled).count() as f64 * k;
     let priors = prior_parameters(model).len() as f64;
-    let (mut source_parameters_count, mut source_work) = (0.0, 0.0);
+    // A likelihood not in closed form (an item over latent reliabilities)
+    // is fitted from its item's table rewritten a few times; a source
+    // parameter's step rewrites each of its items: as large as its reports.
+    let fitted: f64 = model
+        .items
+        .iter()
+        .filter(|i| i.enabled && i.reports.iter().any(|r| model.uses_latent_reliability(r)))
+        .map(|i| k * AFFINE_EVALUATIONS * budget::item_entries(model, i, true))
+        .sum();
+    let (mut source_parameters_count, mut source_work, mut rewritten) = (0.0, 0.0, 0.0);
     for s in reported_sources(model) {
         let n = source_parameters(model, s).len() as f64;
+        let held_out = items_of_source(model, s);
         source_parameters_count += n;
-        source_work += n * items_of_source(model, s).len().max(1) as f64;
+        source_work += n * held_out.len().max(1) as f64;
+        rewritten += n * held_out
+            .iter()
+            .map(|i| budget::item_entries(model, &model.items[i.0], true))
+            .sum::<f64>();
     }
     budget::Estimate {
         results: (likelihoods + priors + source_parameters_count) * k,
         results_budget: budget::MAX_HELD_RESULTS,
         work: likelihoods * closed_steps * k
+            + fitted
             + priors * closed_steps * per_inference
-            + source_work * engine_steps * per_inference,
+            + source_work * engine_steps * per_inference
+            + rewritten * engine_steps,
     }
 }
 

@@ -718,10 +718,24 @@ pub fn estimate(model: &Model, engine: &Incremental, points: usize) -> budget::E
     let k = model.hypotheses.len() as f64;
     let items = model.items.iter().filter(|i| i.enabled).count() as f64;
     let (mut parameters, mut source_evaluations) = (0.0, 0.0);
+    // Each point also rewrites the held-out items' tables, as large as
+    // their reports: a likelihood's item for each hypothesis, a source
+    // parameter's items.
+    let mut rewritten: f64 = model
+        .items
+        .iter()
+        .filter(|i| i.enabled)
+        .map(|i| k * budget::item_entries(model, i, true))
+        .sum();
     for s in reported_sources(model) {
         let n = source_parameters(model, s).len() as f64;
+        let held_out = items_of_source(model, s);
         parameters += n;
-        source_evaluations += n * items_of_source(model, s).len().max(1) as f64;
+        source_evaluations += n * held_out.len().max(1) as f64;
+        rewritten += n * held_out
+            .iter()
+            .map(|i| budget::item_entries(model, &model.items[i.0], true))
+            .sum::<f64>();
     }
     let priors = prior_parameters(model).len() as f64;
     parameters += priors;
@@ -731,7 +745,7 @@ pub fn estimate(model: &Model, engine: &Incremental, points: usize) -> budget::E
     budget::Estimate {
         results: (items * k + parameters) * points * k,
         results_budget: budget::MAX_PRINTED_RESULTS,
-        work: points * per_inference * (items * k + source_evaluations),
+        work: points * (per_inference * (items * k + source_evaluations) + rewritten),
     }
 }
 

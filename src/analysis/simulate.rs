@@ -383,15 +383,20 @@ fn touched_items(model: &Model, parameters: &[Parameter]) -> Vec<ItemId> {
 }
 
 /// What a run costs: every sample keeps one posterior per hypothesis and
-/// rewrites the touched items, then sums every item's likelihood per
-/// hypothesis (the sampled models have no latent reliability).
-pub fn estimate(model: &Model, touched: usize, samples: u64) -> super::budget::Estimate {
+/// rewrites the touched items, each as large as its reports make it, then
+/// sums every item's likelihood per hypothesis (the sampled models have no
+/// latent reliability).
+pub fn estimate(model: &Model, touched: &[ItemId], samples: u64) -> super::budget::Estimate {
     let k = model.hypotheses.len() as f64;
     let samples = samples as f64;
+    let rewritten: f64 = touched
+        .iter()
+        .map(|i| super::budget::item_entries(model, &model.items[i.0], false))
+        .sum();
     super::budget::Estimate {
         results: samples * k,
         results_budget: super::budget::MAX_HELD_RESULTS,
-        work: samples * k * (model.items.len() + touched) as f64,
+        work: samples * (k * model.items.len() as f64 + rewritten),
     }
 }
 
@@ -498,7 +503,7 @@ pub fn sample_columns(
     let touched = touched_items(model, params);
     let k = model.hypotheses.len();
     let samples = options.samples.clamp(1, MAX_SAMPLES);
-    estimate(model, touched.len(), samples).check(
+    estimate(model, &touched, samples).check(
         "simulate",
         || {
             format!(

@@ -39,6 +39,34 @@ pub const UNATTRIBUTED: &str = "unattributed";
 /// The longest cell read: an evidence text is a sentence or a paragraph, and
 /// a generated TOML line must stay under the model's line limit.
 pub const MAX_CELL_BYTES: usize = 16 * 1024;
+/// What makes a spreadsheet read a cell as a formula (OWASP's "CSV
+/// injection"): `=cmd|' /C calc'!A0` in a claim would run when the exported
+/// matrix is opened. The export writes such a cell with a leading `'`, which
+/// spreadsheets take as "this is text", and the import drops it again.
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell's text as it is safe to write into a spreadsheet: hidden and
+/// control characters as visible escapes (as every other output shows them;
+/// a line break stays, quoted), and a leading `'` before a text a
+/// spreadsheet would take for a formula.
+pub fn spreadsheet_cell(text: &str) -> String {
+    let shown = crate::escape::for_terminal(text);
+    if shown.starts_with(FORMULA_STARTS) {
+        format!("'{shown}")
+    } else {
+        shown.into_owned()
+    }
+}
+
+/// A cell as read: a leading `'` that guards a formula-like text (the
+/// export's, or a spreadsheet's own) is not part of it.
+fn unguarded(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => cell,
+    }
+}
+
 /// Errors listed before the rest are only counted.
 const MAX_ERRORS: usize = 100;
 /// The longest id made from a text, in bytes.
@@ -428,6 +456,9 @@ fn records(cx: &mut Cx<'_>, base: usize, delimiter: u8) -> Vec<(usize, Cells)> {
         .flexible(true)
         .from_reader(body.as_bytes());
     let mut out = Vec::new();
+    // Line numbers from one table of line starts: a lookup per record that
+    // scanned the text from its start made 200,000 rows take minutes.
+    let lines = SourceFile::new("", text);
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -472,10 +503,10 @@ fn records(cx: &mut Cx<'_>, base: usize, delimiter: u8) -> Vec<(usize, Cells)> {
                     .get(i + 1)
                     .map_or_else(|| at + c.len(), |n| n.saturating_sub(1))
                     .max(at);
-                (c.to_string(), at..end.min(text.len()))
+                (unguarded(c).to_string(), at..end.min(text.len()))
             })
             .collect();
-        let line = line_col(text, start).0;
+        let line = lines.line_col(start).0;
         out.push((line, cells));
     }
     out
@@ -500,6 +531,7 @@ fn read_matrix(cx: &mut Cx<'_>, name: &str, title: &str) -> Option<Imported> {
     let mut columns: Vec<Column> = Vec::new();
     let mut hypotheses: Vec<(String, Range<usize>)> = Vec::new();
     let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
+    let lines = SourceFile::new("", text);
     for (text_cell, at) in header.iter().skip(1) {
         let heading = text_cell.split_whitespace().collect::<Vec<_>>().join(" ");
         let folded = heading.to_lowercase();
@@ -512,7 +544,7 @@ fn read_matrix(cx: &mut Cx<'_>, name: &str, title: &str) -> Option<Imported> {
         };
         if column != Column::Blank {
             if let Some(first) = seen.get(&folded) {
-                let (line, col) = line_col(text, first.start);
+                let (line, col) = lines.line_col(first.start);
                 cx.error(
                     at.clone(),
                     format!("the header `{heading}` is given twice"),

@@ -331,7 +331,15 @@ fn syntax_errors(text: &str, errors: &[toml::de::Error]) -> Checked {
         .take(reader::MAX_ERRORS)
         .map(|e| {
             let message = e.message().trim();
-            let mut d = Diagnostic::error(format!("TOML syntax: {message}")).at_opt(e.span());
+            // The reader gives its nesting limit no place when a dotted key
+            // or a table header is too deep: find the key.
+            let span = e.span().or_else(|| {
+                message
+                    .contains("recursion")
+                    .then(|| key_deeper_than(text, limits::MAX_NESTING))
+                    .flatten()
+            });
+            let mut d = Diagnostic::error(format!("TOML syntax: {message}")).at_opt(span);
             // A control character written raw in a string: name it (it is
             // shown escaped, and the reader's words do not say what it is).
             if let Some(c) = e
@@ -358,15 +366,65 @@ fn syntax_errors(text: &str, errors: &[toml::de::Error]) -> Checked {
         })
         .collect();
     if errors.len() > reader::MAX_ERRORS {
-        diagnostics.push(Diagnostic::error(format!(
-            "too many TOML syntax errors: {} more not shown",
-            errors.len() - reader::MAX_ERRORS
-        )));
+        diagnostics.push(
+            Diagnostic::error(format!(
+                "too many TOML syntax errors: {} more not shown",
+                errors.len() - reader::MAX_ERRORS
+            ))
+            .hint("fix the first ones: the rest often follow from them"),
+        );
     }
     Checked {
         model: None,
         diagnostics,
     }
+}
+
+/// The first key (of a `key = value` line or a `[table]` / `[[array]]`
+/// header) with more than `limit` dotted parts, outside multi-line strings:
+/// where a spanless "recursion limit" comes from. Keys inside inline tables
+/// are not looked at (their arrays and tables carry spans of their own).
+fn key_deeper_than(text: &str, limit: usize) -> Option<std::ops::Range<usize>> {
+    let mut offset = 0;
+    let mut in_multiline: Option<&str> = None;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        if let Some(delimiter) = in_multiline {
+            if line.matches(delimiter).count() % 2 == 1 {
+                in_multiline = None;
+            }
+            continue;
+        }
+        for delimiter in ["\"\"\"", "'''"] {
+            if line.matches(delimiter).count() % 2 == 1 {
+                in_multiline = Some(delimiter);
+            }
+        }
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let key = match trimmed.strip_prefix('[') {
+            Some(header) => header.trim_start_matches('['),
+            None => trimmed,
+        };
+        let mut parts = 1;
+        let mut quote: Option<char> = None;
+        for c in key.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '.') => parts += 1,
+                (None, '=' | ']' | '#' | '\n') => break,
+                (None, _) => {}
+            }
+        }
+        if parts > limit {
+            let end = start + line.trim_end().len();
+            return Some(start + indent..end.max(start + indent + 1));
+        }
+    }
+    None
 }
 
 fn seeds_setting(root: &DeTable<'_>) -> Option<String> {

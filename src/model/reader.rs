@@ -179,7 +179,12 @@ impl Cx<'_> {
                     self.push(
                         Diagnostic::error(format!("`{field}` is too large"))
                             .at(node.span())
-                            .label("out of range"),
+                            .label("out of range")
+                            .hint(format!(
+                                "a whole number here lies between {} and {}",
+                                i64::MIN,
+                                i64::MAX
+                            )),
                     );
                 }
                 parsed
@@ -219,7 +224,8 @@ impl Cx<'_> {
                                 describe(other)
                             ))
                             .at(n.span())
-                            .label("expected a table { ... }"),
+                            .label("expected a table { ... }")
+                            .hint("write each entry as a table of keys: { key = value, ... }"),
                         );
                         None
                     }
@@ -239,7 +245,8 @@ impl Cx<'_> {
                 describe(found)
             ))
             .at(node.span())
-            .label(format!("expected {expected}")),
+            .label(format!("expected {expected}"))
+            .hint(how_to_write(field, expected)),
         );
     }
 
@@ -315,7 +322,8 @@ impl Cx<'_> {
                     if items.len() == 1 { "" } else { "s" }
                 ))
                 .at(node.span())
-                .label("expected two numbers"),
+                .label("expected two numbers")
+                .hint("write two numbers in [0, 1], the lower first, such as [0.55, 0.8]; a single number needs no brackets"),
             );
             return None;
         }
@@ -499,5 +507,30 @@ pub fn describe(v: &DeValue<'_>) -> String {
         DeValue::Datetime(d) => format!("the date {d}"),
         DeValue::Array(_) => "an array".to_string(),
         DeValue::Table(_) => "a table".to_string(),
+    }
+}
+
+/// How to write a value of the kind `expected` (the words of
+/// [`Reader::type_error`]), with an example: the hint of a type error.
+fn how_to_write(field: &str, expected: &str) -> String {
+    match expected {
+        "a string" => format!("write the text in double quotes: {field} = \"...\""),
+        "true or false" => "write true or false, without quotes".to_string(),
+        "a whole number" => {
+            "write a whole number without quotes or a decimal point, such as 5".to_string()
+        }
+        "a number" => "write a number without quotes, such as 0.7".to_string(),
+        "a table" => format!("write a table: {field} = {{ key = value, ... }}"),
+        "an array of tables" => {
+            "write each entry as a table of keys, { key = value, ... }, or a [[section]]"
+                .to_string()
+        }
+        "an interval [low, high]" => {
+            "write two numbers in [0, 1], the lower first, such as [0.55, 0.8]".to_string()
+        }
+        "a number, a verbal term or an interval" => {
+            "write a number in [0, 1] (0.7), a verbal term in quotes (\"likely\") or an interval ([0.6, 0.8])".to_string()
+        }
+        _ => format!("write {expected}; docs/FORMAT.md lists what each key takes"),
     }
 }

@@ -707,7 +707,8 @@ fn read_items<'i>(
                             super::reader::describe(other)
                         ))
                         .at(node.span())
-                        .label("expected a table { ... }"),
+                        .label("expected a table { ... }")
+                        .hint("write each item as its own [[evidence]] section"),
                     ),
                 }
             }
@@ -1432,7 +1433,9 @@ fn read_dependencies(
                             Some(i) if sources.contains(&SourceId(i)) => {
                                 cx.push(
                                     Diagnostic::error(format!("source `{name}` is listed twice"))
-                                        .at(s.span()),
+                                        .at(s.span())
+                                        .label("repeated source")
+                                        .hint("list each source of a dependency once"),
                                 );
                                 ok = false;
                             }

@@ -258,7 +258,9 @@ fn comment_text(s: &str) -> String {
         .flat_map(|c| match c {
             '\n' => vec!['\\', 'n'],
             '\r' => vec!['\\', 'r'],
-            c if c.is_control() => format!("\\u{{{:x}}}", c as u32).chars().collect(),
+            // Every character that could drive or reorder a terminal, or
+            // hide, as the visible escape every other output shows.
+            c if crate::escape::is_hidden(c) => crate::escape::escape_char(c).chars().collect(),
             c => vec![c],
         })
         .collect()

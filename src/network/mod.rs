@@ -25,4 +25,7 @@ pub use factor::{Factor, VarId};
 pub use graph::{Network, Node};
 pub use incremental::Incremental;
 pub(crate) use plan::CompensatedSum;
+// The most reports an item may have and still take the fast path (budgets
+// price the generic engine's steps above it).
+pub(crate) use plan::MAX_REPORTS as PLAN_MAX_REPORTS;
 pub use ve::{InferError, Marginal, posterior};

@@ -17,7 +17,7 @@ use super::graph::Network;
 /// `MAX_REPORTS` (products of many probabilities may underflow in linear
 /// arithmetic) use the generic engine instead.
 const MAX_LATENT: usize = 12;
-const MAX_REPORTS: usize = 64;
+pub(crate) const MAX_REPORTS: usize = 64;
 
 #[derive(Clone, Copy, Debug)]
 enum Slot {

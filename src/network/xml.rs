@@ -80,10 +80,9 @@ fn escape(s: &str) -> String {
 /// Text safe inside `<!-- -->`: no `--`, no trailing `-`, no control
 /// characters.
 fn comment(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    // A hidden or control character as its visible escape, as every other
+    // output shows it.
+    let mut out = crate::escape::visible(s).into_owned();
     while out.contains("--") {
         out = out.replace("--", "- -");
     }

@@ -117,7 +117,7 @@ pub fn ach_csv(model: &Model) -> String {
     use crate::analysis::ach::{Rating, ratios_db};
     use crate::model::ach_csv::{
         CREDIBILITY_HEADER, EVIDENCE_HEADER, RELEVANCE_HEADER, RELEVANCE_NOTE, SOURCE_HEADER,
-        UNATTRIBUTED,
+        UNATTRIBUTED, spreadsheet_cell,
     };
     let items: Vec<&crate::model::Item> = model.items.iter().filter(|i| i.enabled).collect();
     let with_sources = items.iter().any(|i| !i.reports.is_empty());
@@ -183,7 +183,7 @@ pub fn ach_csv(model: &Model) -> String {
         .from_writer(Vec::new());
     for row in &rows {
         // Writing to a Vec cannot fail.
-        let _ = writer.write_record(row);
+        let _ = writer.write_record(row.iter().map(|cell| spreadsheet_cell(cell)));
     }
     let bytes = writer.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()

@@ -162,6 +162,17 @@ fn check(
             ));
         }
     }
+    // A body declared over the cap is refused before a byte of it is read
+    // (one sent without a length is cut at the cap as it comes).
+    if header("content-length")
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > MAX_BODY as u64)
+    {
+        return Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "refused: the body is over the limit of 1 MiB",
+        ));
+    }
     match header("x-credence-token") {
         Some(t) if same(t.as_bytes(), shared.token.as_bytes()) => Ok(()),
         Some(_) => Err((StatusCode::FORBIDDEN, "refused: wrong X-Credence-Token")),

@@ -28,6 +28,7 @@ mod files_and_pipes;
 mod group_commands;
 mod groups;
 mod guide;
+mod hostile_inputs;
 mod hostile_text;
 mod html_browser;
 mod impossible;

@@ -379,8 +379,10 @@ async fn case_model(client: &Client, s: &Scratch) {
         "serve_browser: the page showed the edited file {:?} after the write",
         written.elapsed()
     );
-    // The overrides survived the reload.
+    // The overrides survived the reload, and the slider kept the focus.
     assert_eq!(shown(client).await, cli);
+    let focus = "return document.activeElement && document.activeElement.dataset.path;";
+    assert_eq!(client.execute(focus, vec![]).await.unwrap(), json!(path));
     // Invalid: diagnostics with line and column; the result is kept, stale.
     let broken = edited.replacen("prior = 0.25", "prior = 2.5", 1);
     std::fs::write(&s.model, &broken).unwrap();
@@ -433,6 +435,8 @@ async fn case_model(client: &Client, s: &Scratch) {
         Duration::from_secs(10),
     )
     .await;
+    // Disabled while the file was invalid, the slider has the focus back.
+    assert_eq!(client.execute(focus, vec![]).await.unwrap(), json!(path));
 
     // A prior: the others rescale, and their sliders follow.
     let prior = "hypotheses.directed.prior";

@@ -126,6 +126,7 @@ function renderAll() {
   renderDropped();
   renderControls();
   renderStatus();
+  restoreFocus();
   renderOverrides();
   renderScenarios();
   buildGraph();
@@ -212,12 +213,24 @@ function controlLabel(c) {
 
 function renderControls() {
   const box = $("controls");
+  // A reload redraws every control: the sections the reader opened or
+  // closed stay so, the panel keeps its scroll, and the focused control
+  // keeps the focus (a keyboard user is not thrown back to the top of the
+  // page by an edit of the file; a control disabled while the file is
+  // invalid gets it back when the file is fixed).
+  const opened = new Map([...box.querySelectorAll("details[data-key]")].map(d => [d.dataset.key, d.open]));
+  const focused = box.contains(document.activeElement) ? document.activeElement : null;
+  if (focused) page.focus = focused.dataset.path ? { path: focused.dataset.path }
+    : focused.tagName === "SUMMARY" ? { key: focused.parentElement.dataset.key } : null;
+  else if (document.activeElement && document.activeElement !== document.body) page.focus = null;
+  const scroll = $("controls-panel").scrollTop;
+  const isOpen = (key, fallback) => opened.has(key) ? opened.get(key) : fallback;
   box.replaceChildren();
   page.controls.clear();
   const groups = new Map();
   const section = (key, title, open) => {
     if (!groups.has(key)) {
-      const d = el("details", { class: "group", open });
+      const d = el("details", { class: "group", "data-key": "group:" + key, open: isOpen("group:" + key, open) });
       d.append(el("summary", { text: title }));
       groups.set(key, d);
       box.append(d);
@@ -232,7 +245,7 @@ function renderControls() {
     const g = section(c.group, titles[c.group] || c.group, c.group !== "evidence" || count <= 40);
     const key = c.group + ":" + c.owner;
     if (!owners.has(key)) {
-      const d = el("details", { class: "owner", "data-owner": c.owner, open: c.group !== "evidence" });
+      const d = el("details", { class: "owner", "data-owner": c.owner, "data-key": "owner:" + key, open: isOpen("owner:" + key, c.group !== "evidence") });
       d.append(el("summary", { title: c.title }, el("code", { text: c.owner }), el("span", { class: "otitle", text: c.title ? " " + c.title : "" })));
       owners.set(key, d);
       g.append(d);
@@ -240,6 +253,20 @@ function renderControls() {
     owners.get(key).append(controlRow(c, overridden.has(c.path)));
   }
   applyFilter();
+  $("controls-panel").scrollTop = scroll;
+}
+
+// Give the focus back to the control that had it before a redraw, once it
+// can take it (not while disabled).
+function restoreFocus() {
+  const f = page.focus;
+  if (!f) return;
+  const active = document.activeElement;
+  if (active && active !== document.body && !$("controls").contains(active)) { page.focus = null; return; }
+  let target = null;
+  if (f.path) { const e = page.controls.get(f.path); target = e && !e.input.disabled ? e.input : null; }
+  else if (f.key) { const d = $("controls").querySelector(`details[data-key="${CSS.escape(f.key)}"]`); target = d && d.querySelector("summary"); }
+  if (target) target.focus({ preventScroll: true });
 }
 
 function controlRow(c, changed) {
