@@ -680,6 +680,19 @@ fn a_save_reloads_within_a_second_and_sends_an_event() {
         (seen, None)
     });
     let took = took.unwrap_or_else(|| panic!("no reload event; got {events:?}"));
+    // `hello VERSION RUN`: the run id (32 hex digits, not the token) tells a
+    // page that reconnects whether the server was restarted.
+    let hello = events
+        .lines()
+        .skip_while(|l| *l != "event: hello")
+        .find_map(|l| l.strip_prefix("data: "))
+        .unwrap_or_else(|| panic!("no hello data in {events:?}"));
+    let (version, run) = hello.split_once(' ').expect("VERSION RUN");
+    assert!(version.parse::<u64>().is_ok(), "{hello}");
+    assert!(
+        run.len() == 32 && run.chars().all(|c| c.is_ascii_hexdigit()) && run != server.token(),
+        "{hello}"
+    );
     assert!(took < Duration::from_secs(1), "reload took {took:?}");
     let report = http.get(&server, "api/report").json();
     assert_eq!(report["hypotheses"][0]["prior"], 0.25);
