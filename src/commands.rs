@@ -565,12 +565,14 @@ fn query_failed(place: &str, e: &credence::network::query::QueryError) -> u8 {
 fn read_text(path: &Path, limit: usize, why: &str, not_utf8: u8) -> Result<String, u8> {
     let name = credence::input::display_name(path);
     match credence::input::read_capped(path, limit) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
-            eprintln!("error: {name} is not UTF-8 text: {why}");
+        Ok(bytes) => credence::input::utf8_text(bytes).map_err(|e| {
+            eprintln!("error: {name}:{e} ({why})");
+            eprintln!("  hint: {}", e.hint);
             not_utf8
         }),
         Err(e) => {
             eprintln!("error: {e}");
+            eprintln!("  hint: {}", e.hint());
             Err(USAGE)
         }
     }
@@ -738,6 +740,42 @@ fn query_sets(
         };
         query_failed(&place, e)
     };
+    // The view and its document hold each set's heading, its evidence and
+    // its posteriors: a few hundred bytes a cell, whatever the numbers
+    // (300,000 one-pair lines of a 3-node network took 1.3 GB with --all),
+    // so the cells are counted before any set is answered.
+    let per_set_cells = 1.0
+        + per_set
+        + (observed.len() + parsed.evidence.len()) as f64
+        + if args.target.is_none() {
+            parsed.net.len() as f64
+        } else {
+            0.0
+        };
+    let cells: f64 = sets
+        .iter()
+        .map(|set| per_set_cells + set.pairs.len() as f64)
+        .sum();
+    if let Err(e) = analysis::budget::check_view_cells(
+        "query",
+        cells,
+        || {
+            format!(
+                "show this many evidence, heading and posterior cells for {} evidence sets",
+                sets.len()
+            )
+        },
+        || "split the evidence file, or ask for one --target instead of every node".to_string(),
+    ) {
+        eprintln!("error: {sets_name}: {}", shown(&e));
+        return INVALID;
+    }
+    // Each set also passes over the whole network a few times (resolving
+    // names, pruning, the elimination's bookkeeping) whatever its tables
+    // hold: counted as this many entries per node (2,000 sets on 200,000
+    // unconnected nodes took 8 s with tables of 2 entries).
+    const SET_PASSES_PER_NODE: f64 = 8.0;
+    let per_set_passes = SET_PASSES_PER_NODE * parsed.net.len() as f64;
     let mut estimate = analysis::budget::Estimate {
         results: sets.len() as f64 * per_set,
         results_budget: analysis::budget::MAX_PRINTED_RESULTS,
@@ -750,19 +788,20 @@ fn query_sets(
             || "split the evidence file: each line is a full inference on this network".to_string(),
         )
     };
+    let passes = sets.len() as f64 * per_set_passes;
     let mut work = query::SetWork::new(parsed, args.budget_bytes);
     if estimate.results <= estimate.results_budget {
         for set in &sets {
+            // Past the budget the rest need not be ordered: the refusal
+            // below states the work counted so far, already over.
+            if work.total + passes > analysis::budget::MAX_WORK {
+                break;
+            }
             if let Err(e) = work.add(args.target, observed, set, args.file_evidence) {
                 return failed_at(set, &e);
             }
-            // Past the budget the rest need not be ordered: the refusal
-            // below states the work counted so far, already over.
-            if work.total > analysis::budget::MAX_WORK {
-                break;
-            }
         }
-        estimate.work = work.total;
+        estimate.work = work.total + passes;
     }
     if let Err(e) = over(&estimate) {
         eprintln!("error: {sets_name}: {}", shown(&e));

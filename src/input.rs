@@ -8,6 +8,10 @@
 //! before anything is read: it is opened non-blocking (a FIFO with no writer
 //! would otherwise block the open forever) and its type checked on the open
 //! handle. Standard input, named `-`, is read with the same cap.
+//!
+//! Bytes that are not UTF-8 are refused by [`utf8_text`] at the line and
+//! column of the first bad byte, with a hint that names what the file
+//! probably is (UTF-16, compressed, binary) when its first bytes say so.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -47,6 +51,86 @@ pub enum InputError {
         /// The cap.
         limit: usize,
     },
+}
+
+impl InputError {
+    /// What to do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            InputError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound => {
+                "check the path: it is relative to the folder credence runs in"
+            }
+            InputError::Io { source, .. } if source.kind() == io::ErrorKind::PermissionDenied => {
+                "the file's permissions do not let you read it"
+            }
+            InputError::Io { .. } => "give the path of a readable file",
+            InputError::NotAFile { .. } => {
+                "save the input to a regular file first, or send it to standard input with `-`"
+            }
+            InputError::TooLarge { .. } => {
+                "credence reads files up to this size: is this the file you meant?"
+            }
+        }
+    }
+}
+
+/// Bytes that are not UTF-8 text: where the first bad byte is, and what
+/// the file probably is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotUtf8 {
+    /// Byte offset of the first byte that is not UTF-8.
+    pub offset: usize,
+    /// Its 1-based line.
+    pub line: usize,
+    /// Its 1-based column, in characters.
+    pub column: usize,
+    /// The byte.
+    pub byte: u8,
+    /// How to make the file text, from what its first bytes look like.
+    pub hint: &'static str,
+}
+
+impl std::fmt::Display for NotUtf8 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}: invalid byte 0x{:02X}: the file is not UTF-8 text",
+            self.line, self.column, self.byte
+        )
+    }
+}
+
+/// `bytes` as text, or where they stop being UTF-8.
+pub fn utf8_text(bytes: Vec<u8>) -> Result<String, NotUtf8> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let offset = e.utf8_error().valid_up_to();
+        // The prefix is UTF-8 by construction.
+        let prefix = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+        let (line, column) = crate::diag::line_col(prefix, offset);
+        NotUtf8 {
+            offset,
+            line,
+            column,
+            byte: bytes[offset],
+            hint: not_text_hint(bytes),
+        }
+    })
+}
+
+/// What to do with bytes that are not UTF-8, by their first bytes.
+fn not_text_hint(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        "the file is UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8"
+    } else if bytes.starts_with(&[0x1f, 0x8b]) {
+        "the file is gzip-compressed: decompress it first (gunzip)"
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        "the file is a ZIP archive: extract the network file from it first"
+    } else if bytes.iter().take(4096).filter(|&&b| b == 0).count() > 8 {
+        "the file looks binary, not text: give the network or evidence file itself"
+    } else {
+        "save the file as UTF-8 text (it may be Latin-1 or Windows-1252)"
+    }
 }
 
 /// The bytes of `path` (standard input for `-`), at most `limit` of them.

@@ -512,6 +512,19 @@ fn run(cli: Cli) -> u8 {
         eprintln!("error: {e}");
         return commands::USAGE;
     }
+    // An evidence file is an input too: `-o` onto it would replace the
+    // evidence sets with their answers.
+    if let Command::Query {
+        evidence_file: Some(sets),
+        output,
+        ..
+    } = &cli.command
+        && let Some(out) = output.file()
+        && let Err(e) = output::refuse_input_as_output(&[sets], out)
+    {
+        eprintln!("error: {e}");
+        return commands::USAGE;
+    }
     if let Command::Compare { models, output } = &cli.command
         && let Some(out) = output.file()
         && let Err(e) = output::refuse_input_as_output(

@@ -8,7 +8,7 @@
 //! the mapping can be read back.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use super::factor::VarId;
@@ -24,6 +24,19 @@ pub const ROW_SUM_TOLERANCE: f64 = 1e-3;
 /// The largest CPT the parser builds (a hostile header could ask for more
 /// memory than exists).
 pub const MAX_CPT_ENTRIES: usize = 1 << 24;
+
+/// The most bytes the full reader's declarations (names, rows and numbers
+/// read, before they become tables) may hold: a file within the size cap
+/// could otherwise ask for gigabytes (ten million one-number rows hold
+/// over a gigabyte as rows).
+pub const MAX_HELD_BYTES: usize = 384 << 20;
+
+/// The most parents one variable may have. A parent with two or more
+/// states at least doubles the table, so past 24 of them a table is over
+/// [`MAX_CPT_ENTRIES`] anyway; only one-state parents could go further,
+/// and each parent ties all the others together in inference's graph
+/// (100,000 of them made 5 billion pairs).
+pub const MAX_PARENTS: usize = 64;
 
 /// The most entries all CPTs together may have (128 MiB of numbers): each
 /// table under [`MAX_CPT_ENTRIES`] is no bound on forty of them. bnlearn's
@@ -57,6 +70,14 @@ impl Bif {
         }
     }
 }
+
+/// The hint for a word that is not a probability (shared by the XML
+/// readers).
+pub(super) const NUMBER_HINT: &str = "probabilities are decimal numbers from 0 to 1, such as 0.25, 1 or 2.5e-1 (not NaN, infinity, hexadecimal, a percentage or a decimal comma)";
+
+/// The hint for a probability outside [0, 1] (shared by the XML readers).
+pub(super) const RANGE_HINT: &str =
+    "a probability is from 0 to 1: a percentage is divided by 100, and a negative number is a typo";
 
 /// A problem in a BIF file, at a 1-based line and column (in characters).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -451,6 +472,9 @@ struct Lexer<'a> {
     text: &'a str,
     pos: usize,
     peeked: Option<Token<'a>>,
+    /// The bytes the names and numbers read so far hold (see
+    /// [`MAX_HELD_BYTES`]).
+    held: usize,
 }
 
 impl<'a> Lexer<'a> {
@@ -460,11 +484,33 @@ impl<'a> Lexer<'a> {
             text,
             pos,
             peeked: None,
+            held: 0,
         }
     }
 
     fn error(&self, at: usize, message: impl Into<String>) -> ParseError {
         ParseError::at(self.text, at, message)
+    }
+
+    /// Count `bytes` more held for what was read at `at`, refusing past
+    /// [`MAX_HELD_BYTES`] before they are allocated.
+    fn hold(&mut self, bytes: usize, at: usize) -> Result<(), ParseError> {
+        self.held = self.held.saturating_add(bytes);
+        if self.held > MAX_HELD_BYTES {
+            return Err(self
+                .error(
+                    at,
+                    format!(
+                        "the file's declarations would hold over {} MiB while they are read",
+                        MAX_HELD_BYTES >> 20
+                    ),
+                )
+                .with_hint(
+                    "credence reads networks of up to about 16 million probabilities in all; \
+                     check the file for a runaway list of states, rows or numbers",
+                ));
+        }
+        Ok(())
     }
 
     fn rest(&self) -> &'a str {
@@ -503,7 +549,11 @@ impl<'a> Lexer<'a> {
             } else if rest.starts_with(b"/*") {
                 match self.text[self.pos + 2..].find("*/") {
                     Some(end) => self.pos += end + 4,
-                    None => return Err(self.error(self.pos, "unclosed comment `/*`")),
+                    None => {
+                        return Err(self.error(self.pos, "unclosed comment `/*`").with_hint(
+                            "close the comment with `*/`, or start each comment line with `//`",
+                        ));
+                    }
                 }
             } else {
                 return Ok(());
@@ -556,7 +606,12 @@ impl<'a> Lexer<'a> {
     /// The string opening with the `"` at `at`: borrowed when it has no
     /// escape, copied with its escapes resolved when it has.
     fn quoted(&mut self, at: usize) -> Result<Token<'a>, ParseError> {
-        let unclosed = |lx: &Lexer<'_>| lx.error(at, "unclosed string: a `\"` has no partner");
+        let unclosed = |lx: &Lexer<'_>| {
+            lx.error(at, "unclosed string: a `\"` has no partner")
+                .with_hint(
+                    "close the quoted name with `\"`; a `\"` inside a name is written `\\\"`",
+                )
+        };
         let body = &self.text[at + 1..];
         let Some(stop) = body.find(['"', '\\']) else {
             return Err(unclosed(self));
@@ -612,27 +667,40 @@ impl<'a> Lexer<'a> {
                 _ => {}
             }
         }
-        Err(self.error(at, "`property` has no closing `;`"))
+        Err(self
+            .error(at, "`property` has no closing `;`")
+            .with_hint("end each property with `;`, e.g. `property evidence = yes ;`"))
     }
 
     fn expect_punct(&mut self, want: char, context: &str) -> Result<usize, ParseError> {
         let t = self.next()?;
         match t.tok {
             Tok::Punct(c) if c == want => Ok(t.at),
-            other => Err(self.error(
-                t.at,
-                format!("expected `{want}` {context}, found {}", describe(&other)),
-            )),
+            other => Err(self
+                .error(
+                    t.at,
+                    format!("expected `{want}` {context}, found {}", describe(&other)),
+                )
+                .with_hint(BLOCKS_HINT)),
         }
     }
 
-    /// A name: an unquoted word or a quoted string.
+    /// A name: an unquoted word or a quoted string (counted as held).
     fn name(&mut self, what: &str) -> Result<(String, usize), ParseError> {
         let t = self.next()?;
+        let held = |name: &str| std::mem::size_of::<(String, usize)>() + name.len();
         match t.tok {
-            Tok::Word(w) => Ok((w.to_string(), t.at)),
-            Tok::Quoted(q) => Ok((q.into_owned(), t.at)),
-            other => Err(self.error(t.at, format!("expected {what}, found {}", describe(&other)))),
+            Tok::Word(w) => {
+                self.hold(held(w), t.at)?;
+                Ok((w.to_string(), t.at))
+            }
+            Tok::Quoted(q) => {
+                self.hold(held(&q), t.at)?;
+                Ok((q.into_owned(), t.at))
+            }
+            other => Err(self
+                .error(t.at, format!("expected {what}, found {}", describe(&other)))
+                .with_hint("a name is a word (letters, digits, `_`, `-`, `.`) or a quoted string \"like this\"")),
         }
     }
 
@@ -649,6 +717,9 @@ impl<'a> Lexer<'a> {
 fn memchr_newline(bytes: &[u8]) -> Option<usize> {
     bytes.iter().position(|&b| b == b'\n')
 }
+
+/// The hint for a block that is not written as BIF writes it.
+const BLOCKS_HINT: &str = "BIF blocks read `network NAME { }`, `variable NAME { type discrete [ 2 ] { yes, no }; }` and `probability ( CHILD | PARENT, ... ) { (STATE, ...) 0.2, 0.8; }`";
 
 fn describe(t: &Tok<'_>) -> String {
     match t {
@@ -739,13 +810,19 @@ fn parse_in_full(text: &str) -> Result<Bif, ParseError> {
             w if is_keyword(w, "variable") => vars.push(variable(&mut lx)?),
             w if is_keyword(w, "probability") => probs.push(probability(&mut lx, t.at)?),
             other => {
-                return Err(lx.error(
-                    t.at,
-                    format!(
-                        "expected `network`, `variable` or `probability`, found {}",
-                        describe(other)
-                    ),
-                ));
+                return Err(lx
+                    .error(
+                        t.at,
+                        format!(
+                            "expected `network`, `variable` or `probability`, found {}",
+                            describe(other)
+                        ),
+                    )
+                    .with_hint(if text[..t.at].trim_start_matches('\u{feff}').trim().is_empty() {
+                        "credence query reads BIF, XMLBIF and XDSL networks; this file does not start like one (an analyst model is read by `credence check`)"
+                    } else {
+                        BLOCKS_HINT
+                    }));
             }
         }
         // Some writers close blocks with `};`.
@@ -776,13 +853,17 @@ fn block_properties(lx: &mut Lexer<'_>, what: &str) -> Result<(), ParseError> {
                 lx.raw_until_semicolon(t.at)?;
             }
             other => {
-                return Err(lx.error(
-                    t.at,
-                    format!(
-                        "expected `property` or `}}` in the {what} block, found {}",
-                        describe(other)
-                    ),
-                ));
+                return Err(lx
+                    .error(
+                        t.at,
+                        format!(
+                            "expected `property` or `}}` in the {what} block, found {}",
+                            describe(other)
+                        ),
+                    )
+                    .with_hint(format!(
+                        "a {what} block holds only `property NAME = VALUE ;` lines"
+                    )));
             }
         }
     }
@@ -818,13 +899,15 @@ fn variable(lx: &mut Lexer<'_>) -> Result<VarDecl, ParseError> {
             w if is_keyword(w, "type") => {
                 let (kind, kind_at) = lx.name("a variable type")?;
                 if !kind.eq_ignore_ascii_case("discrete") {
-                    return Err(lx.error(
-                        kind_at,
-                        format!(
-                            "variable `{}` is of type `{kind}`: only discrete variables are supported",
-                            decl.name
-                        ),
-                    ));
+                    return Err(lx
+                        .error(
+                            kind_at,
+                            format!(
+                                "variable `{}` is of type `{kind}`: only discrete variables are supported",
+                                decl.name
+                            ),
+                        )
+                        .with_hint("divide the variable's range into named states: `type discrete [ 3 ] { low, mid, high };`"));
                 }
                 lx.expect_punct('[', "before the number of states")?;
                 let (count, count_at) = lx.name("the number of states")?;
@@ -833,6 +916,7 @@ fn variable(lx: &mut Lexer<'_>) -> Result<VarDecl, ParseError> {
                         count_at,
                         format!("expected a number of states, found `{count}`"),
                     )
+                    .with_hint("write how many states the variable has, e.g. `type discrete [ 2 ] { yes, no };`")
                 })?;
                 lx.expect_punct(']', "after the number of states")?;
                 lx.expect_punct('{', "to open the list of states")?;
@@ -843,52 +927,62 @@ fn variable(lx: &mut Lexer<'_>) -> Result<VarDecl, ParseError> {
                     if lx.eat_punct(',')? {
                         continue;
                     }
-                    let (s, s_at) = lx.name("a state name")?;
-                    if decl.states.iter().any(|(x, _)| *x == s) {
-                        return Err(lx.error(
-                            s_at,
+                    decl.states.push(lx.name("a state name")?);
+                }
+                if let Some(repeat) = first_repeat(&decl.states, |(s, _)| s) {
+                    let (s, s_at) = &decl.states[repeat];
+                    return Err(lx
+                        .error(
+                            *s_at,
                             format!("variable `{}` lists state `{s}` twice", decl.name),
-                        ));
-                    }
-                    decl.states.push((s, s_at));
+                        )
+                        .with_hint("each state of a variable needs its own name"));
                 }
                 if decl.states.len() != count {
-                    return Err(lx.error(
-                        count_at,
-                        format!(
-                            "variable `{}` declares {count} states but lists {}",
-                            decl.name,
-                            decl.states.len()
-                        ),
-                    ));
+                    return Err(lx
+                        .error(
+                            count_at,
+                            format!(
+                                "variable `{}` declares {count} states but lists {}",
+                                decl.name,
+                                decl.states.len()
+                            ),
+                        )
+                        .with_hint("make the number in brackets the number of states listed"));
                 }
                 if count == 0 {
-                    return Err(
-                        lx.error(count_at, format!("variable `{}` has no states", decl.name))
-                    );
+                    return Err(lx
+                        .error(count_at, format!("variable `{}` has no states", decl.name))
+                        .with_hint(
+                            "list the variable's states, e.g. `type discrete [ 2 ] { yes, no };`",
+                        ));
                 }
                 typed = true;
             }
             other => {
-                return Err(lx.error(
-                    t.at,
-                    format!(
-                        "expected `type`, `property` or `}}` in variable `{}`, found {}",
-                        decl.name,
-                        describe(other)
-                    ),
-                ));
+                return Err(lx
+                    .error(
+                        t.at,
+                        format!(
+                            "expected `type`, `property` or `}}` in variable `{}`, found {}",
+                            decl.name,
+                            describe(other)
+                        ),
+                    )
+                    .with_hint("a variable block holds one `type discrete [ N ] { STATE, ... };` line and `property` lines"));
             }
         }
     }
     if !typed {
-        return Err(lx.error(
-            at,
-            format!(
-                "variable `{}` has no `type discrete [ N ] {{ ... }};` line",
-                decl.name
-            ),
-        ));
+        return Err(lx
+            .error(
+                at,
+                format!(
+                    "variable `{}` has no `type discrete [ N ] {{ ... }};` line",
+                    decl.name
+                ),
+            )
+            .with_hint("add its states, e.g. `type discrete [ 2 ] { yes, no };`"));
     }
     Ok(decl)
 }
@@ -896,7 +990,9 @@ fn variable(lx: &mut Lexer<'_>) -> Result<VarDecl, ParseError> {
 /// Numbers up to a `;` (commas optional), each with its position.
 fn numbers(lx: &mut Lexer<'_>) -> Result<Vec<(f64, usize)>, ParseError> {
     let mut values = Vec::new();
-    read_numbers(lx, |x, at| values.push((x, at)))?;
+    read_numbers(lx, std::mem::size_of::<(f64, usize)>(), |x, at| {
+        values.push((x, at));
+    })?;
     Ok(values)
 }
 
@@ -904,13 +1000,17 @@ fn numbers(lx: &mut Lexer<'_>) -> Result<Vec<(f64, usize)>, ParseError> {
 /// into `scratch` (emptied first), then copied once.
 fn row_numbers(lx: &mut Lexer<'_>, scratch: &mut Vec<f64>) -> Result<Vec<f64>, ParseError> {
     scratch.clear();
-    read_numbers(lx, |x, _| scratch.push(x))?;
+    read_numbers(lx, std::mem::size_of::<f64>(), |x, _| scratch.push(x))?;
     Ok(scratch.clone())
 }
 
 /// Hand each number up to a `;` (commas optional) to `push`, with its
-/// position.
-fn read_numbers(lx: &mut Lexer<'_>, mut push: impl FnMut(f64, usize)) -> Result<(), ParseError> {
+/// position, counting `held` bytes for each.
+fn read_numbers(
+    lx: &mut Lexer<'_>,
+    held: usize,
+    mut push: impl FnMut(f64, usize),
+) -> Result<(), ParseError> {
     loop {
         let t = lx.next()?;
         match &t.tok {
@@ -923,17 +1023,23 @@ fn read_numbers(lx: &mut Lexer<'_>, mut push: impl FnMut(f64, usize)) -> Result<
                     .filter(|x: &f64| x.is_finite())
                     .ok_or_else(|| {
                         lx.error(t.at, format!("expected a probability, found `{w}`"))
+                            .with_hint(NUMBER_HINT)
                     })?;
                 if !(0.0..=1.0).contains(&x) {
-                    return Err(lx.error(t.at, format!("probability {w} is outside [0, 1]")));
+                    return Err(lx
+                        .error(t.at, format!("probability {w} is outside [0, 1]"))
+                        .with_hint(RANGE_HINT));
                 }
+                lx.hold(held, t.at)?;
                 push(x, t.at);
             }
             other => {
-                return Err(lx.error(
-                    t.at,
-                    format!("expected a probability or `;`, found {}", describe(other)),
-                ));
+                return Err(lx
+                    .error(
+                        t.at,
+                        format!("expected a probability or `;`, found {}", describe(other)),
+                    )
+                    .with_hint("end each row or table of numbers with `;`"));
             }
         }
     }
@@ -958,10 +1064,12 @@ fn probability_header(lx: &mut Lexer<'_>) -> Result<(Named, Vec<Named>), ParseEr
             Tok::Word(w) => parents.push((w.to_string(), t.at)),
             Tok::Quoted(q) => parents.push((q.into_owned(), t.at)),
             other => {
-                return Err(lx.error(
-                    t.at,
-                    format!("expected a parent name or `)`, found {}", describe(&other)),
-                ));
+                return Err(lx
+                    .error(
+                        t.at,
+                        format!("expected a parent name or `)`, found {}", describe(&other)),
+                    )
+                    .with_hint("the header reads `probability ( CHILD | PARENT, ... ) {`"));
             }
         }
     }
@@ -995,21 +1103,22 @@ fn probability(lx: &mut Lexer<'_>, at: usize) -> Result<ProbBlock, ParseError> {
             }
             w if is_keyword(w, "table") => {
                 if block.table.is_some() {
-                    return Err(
-                        lx.error(t.at, format!("`{}` has two `table` lines", block.child.0))
-                    );
+                    return Err(lx
+                        .error(t.at, format!("`{}` has two `table` lines", block.child.0))
+                        .with_hint("one `table` line lists the whole table: keep one"));
                 }
                 block.table = Some((numbers(lx)?, t.at));
             }
             w if is_keyword(w, "default") => {
                 if block.default.is_some() {
-                    return Err(
-                        lx.error(t.at, format!("`{}` has two `default` lines", block.child.0))
-                    );
+                    return Err(lx
+                        .error(t.at, format!("`{}` has two `default` lines", block.child.0))
+                        .with_hint("one `default` row covers every parent assignment without a row of its own: keep one"));
                 }
                 block.default = Some((row_numbers(lx, &mut scratch)?, t.at));
             }
             Tok::Punct('(') => {
+                lx.hold(std::mem::size_of::<Row>(), t.at)?;
                 let mut states = Vec::new();
                 loop {
                     if lx.eat_punct(')')? {
@@ -1018,7 +1127,24 @@ fn probability(lx: &mut Lexer<'_>, at: usize) -> Result<ProbBlock, ParseError> {
                     if lx.eat_punct(',')? {
                         continue;
                     }
-                    states.push(lx.name("a parent state")?);
+                    let state = lx.name("a parent state")?;
+                    // A row names one state per parent: more is refused
+                    // where it starts, not gathered without end.
+                    if states.len() == block.parents.len() {
+                        return Err(lx
+                            .error(
+                                state.1,
+                                format!(
+                                    "`{}` has {} parents but this row names more states",
+                                    block.child.0,
+                                    block.parents.len()
+                                ),
+                            )
+                            .with_hint(
+                                "write one state per parent, in the header's order, e.g. (yes, no) 0.2, 0.8;",
+                            ));
+                    }
+                    states.push(state);
                 }
                 let values = row_numbers(lx, &mut scratch)?;
                 block.rows.push(Row {
@@ -1028,37 +1154,72 @@ fn probability(lx: &mut Lexer<'_>, at: usize) -> Result<ProbBlock, ParseError> {
                 });
             }
             other => {
-                return Err(lx.error(
-                    t.at,
-                    format!(
-                        "expected `(`, `table`, `default`, `property` or `}}` in the probability block of `{}`, found {}",
-                        block.child.0,
-                        describe(other)
-                    ),
-                ));
+                return Err(lx
+                    .error(
+                        t.at,
+                        format!(
+                            "expected `(`, `table`, `default`, `property` or `}}` in the probability block of `{}`, found {}",
+                            block.child.0,
+                            describe(other)
+                        ),
+                    )
+                    .with_hint("a probability block holds rows `(STATE, ...) 0.2, 0.8;`, or `table 0.2, 0.8;`, and `default 0.5, 0.5;`"));
             }
         }
     }
     Ok(block)
 }
 
-/// Look a variable up by exact name, else by a unique case-insensitive
-/// match (pgmpy accepts `neuroticism` for `NEUROTICISM`).
-fn lookup(index: &BTreeMap<String, usize>, vars: &[VarDecl], name: &str) -> Option<usize> {
-    if let Some(&i) = index.get(name) {
-        return Some(i);
+/// The position of the first item whose name repeats an earlier one's, if
+/// any: linear in the items (a hostile file may list a million states), and
+/// without allocating for the few states most variables have.
+pub(super) fn first_repeat<T>(items: &[T], name: impl Fn(&T) -> &str) -> Option<usize> {
+    const FEW: usize = 16;
+    if items.len() <= FEW {
+        return (1..items.len()).find(|&i| items[..i].iter().any(|x| name(x) == name(&items[i])));
     }
-    let mut found = vars
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.name.eq_ignore_ascii_case(name))
-        .map(|(i, _)| i);
-    match (found.next(), found.next()) {
-        (Some(i), None) => Some(i),
-        _ => None,
+    let mut seen = HashSet::with_capacity(items.len());
+    items.iter().position(|x| !seen.insert(name(x)))
+}
+
+/// Names to their positions: by exact name, else by a unique
+/// case-insensitive match (pgmpy accepts `neuroticism` for
+/// `NEUROTICISM`). Each look-up costs the same however many names there
+/// are (a hostile file may name a million states, and look each up).
+struct NameIndex<'a> {
+    exact: HashMap<&'a str, usize>,
+    /// By ASCII-lowercased name: the position, or `None` where two names
+    /// fold to the same one (then only the exact spelling finds either).
+    folded: HashMap<String, Option<usize>>,
+}
+
+impl<'a> NameIndex<'a> {
+    fn new(names: impl IntoIterator<Item = &'a str>) -> NameIndex<'a> {
+        let mut exact = HashMap::new();
+        let mut folded: HashMap<String, Option<usize>> = HashMap::new();
+        for (i, name) in names.into_iter().enumerate() {
+            exact.entry(name).or_insert(i);
+            folded
+                .entry(name.to_ascii_lowercase())
+                .and_modify(|found| *found = None)
+                .or_insert(Some(i));
+        }
+        NameIndex { exact, folded }
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        if let Some(&i) = self.exact.get(name) {
+            return Some(i);
+        }
+        self.folded
+            .get(&name.to_ascii_lowercase())
+            .copied()
+            .flatten()
     }
 }
 
+/// The state of `decl` named `state`, for one look-up (linear in its
+/// states; [`StateIndexes`] for many).
 fn state_index(decl: &VarDecl, state: &str) -> Option<usize> {
     decl.states
         .iter()
@@ -1077,6 +1238,34 @@ fn state_index(decl: &VarDecl, state: &str) -> Option<usize> {
         })
 }
 
+/// The [`NameIndex`] of each variable's states, built the first time a
+/// variable's state is looked up.
+struct StateIndexes<'a> {
+    vars: &'a [VarDecl],
+    built: Vec<Option<NameIndex<'a>>>,
+}
+
+impl<'a> StateIndexes<'a> {
+    fn new(vars: &'a [VarDecl]) -> StateIndexes<'a> {
+        StateIndexes {
+            vars,
+            built: (0..vars.len()).map(|_| None).collect(),
+        }
+    }
+
+    /// The state of variable `v` named `state`.
+    fn find(&mut self, v: usize, state: &str) -> Option<usize> {
+        let vars = self.vars;
+        self.built[v]
+            .get_or_insert_with(|| NameIndex::new(vars[v].states.iter().map(|(s, _)| s.as_str())))
+            .find(state)
+    }
+}
+
+/// The most names an error lists (a cycle among 100,000 nodes, a variable's
+/// million states).
+const MAX_NAMED: usize = 10;
+
 fn unknown_state(lx: &Lexer<'_>, at: usize, decl: &VarDecl, state: &str, what: &str) -> ParseError {
     let mut e = lx.error(
         at,
@@ -1086,12 +1275,17 @@ fn unknown_state(lx: &Lexer<'_>, at: usize, decl: &VarDecl, state: &str, what: &
         match crate::diag::did_you_mean(state, decl.states.iter().map(|(s, _)| s.as_str())) {
             Some(s) => format!("did you mean `{s}`?"),
             None => format!(
-                "its states are {}",
+                "its states are {}{}",
                 decl.states
                     .iter()
+                    .take(MAX_NAMED)
                     .map(|(s, _)| format!("`{s}`"))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                match decl.states.len().saturating_sub(MAX_NAMED) {
+                    0 => String::new(),
+                    more => format!(" and {more} more"),
+                }
             ),
         },
     );
@@ -1100,8 +1294,14 @@ fn unknown_state(lx: &Lexer<'_>, at: usize, decl: &VarDecl, state: &str, what: &
 
 fn unknown_variable(lx: &Lexer<'_>, at: usize, vars: &[VarDecl], name: &str) -> ParseError {
     let mut e = lx.error(at, format!("no variable `{name}` is declared"));
-    e.hint = crate::diag::did_you_mean(name, vars.iter().map(|v| v.name.as_str()))
-        .map(|s| format!("did you mean `{s}`?"));
+    e.hint = Some(
+        match crate::diag::did_you_mean(name, vars.iter().map(|v| v.name.as_str())) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => {
+                format!("declare it: `variable {name} {{ type discrete [ 2 ] {{ yes, no }}; }}`")
+            }
+        },
+    );
     e
 }
 
@@ -1113,20 +1313,28 @@ fn check_row(
     child: &str,
 ) -> Result<(), ParseError> {
     if values.len() != k {
-        return Err(lx.error(
-            at,
-            format!(
-                "`{child}` has {k} states but this row has {} probabilities",
-                values.len()
-            ),
-        ));
+        return Err(lx
+            .error(
+                at,
+                format!(
+                    "`{child}` has {k} states but this row has {} probabilities",
+                    values.len()
+                ),
+            )
+            .with_hint(format!(
+                "give one probability per state of `{child}`, in the order its states are declared"
+            )));
     }
     let sum: f64 = values.iter().sum();
     if (sum - 1.0).abs() > ROW_SUM_TOLERANCE {
-        return Err(lx.error(
-            at,
-            format!("the probabilities of `{child}` in this row sum to {sum}, not 1"),
-        ));
+        return Err(lx
+            .error(
+                at,
+                format!("the probabilities of `{child}` in this row sum to {sum}, not 1"),
+            )
+            .with_hint(format!(
+                "a row's probabilities sum to 1 (within {ROW_SUM_TOLERANCE}): look for a missing, extra or mistyped number"
+            )));
     }
     Ok(())
 }
@@ -1149,34 +1357,57 @@ fn resolve(
     vars: Vec<VarDecl>,
     probs: Vec<ProbBlock>,
 ) -> Result<Bif, ParseError> {
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, v) in vars.iter().enumerate() {
-        if index.insert(v.name.clone(), i).is_some() {
-            return Err(lx.error(v.at, format!("variable `{}` is declared twice", v.name)));
-        }
+    if let Some(repeat) = first_repeat(&vars, |v| &v.name) {
+        let v = &vars[repeat];
+        return Err(lx
+            .error(v.at, format!("variable `{}` is declared twice", v.name))
+            .with_hint("give each variable one declaration and a name of its own"));
     }
+    let index = NameIndex::new(vars.iter().map(|v| v.name.as_str()));
+    let mut state_indexes = StateIndexes::new(&vars);
     // For each declared variable: parents and its CPT laid out as Network wants.
     let mut tables: Tables = vec![None; vars.len()];
     let mut total_entries = 0usize;
     for block in &probs {
         let (cname, cat) = &block.child;
-        let c =
-            lookup(&index, &vars, cname).ok_or_else(|| unknown_variable(lx, *cat, &vars, cname))?;
+        let c = index
+            .find(cname)
+            .ok_or_else(|| unknown_variable(lx, *cat, &vars, cname))?;
         if tables[c].is_some() {
-            return Err(lx.error(
-                block.at,
-                format!("variable `{}` has two probability blocks", vars[c].name),
-            ));
+            return Err(lx
+                .error(
+                    block.at,
+                    format!("variable `{}` has two probability blocks", vars[c].name),
+                )
+                .with_hint("give each variable one probability block: merge the two"));
         }
-        let mut parents = Vec::new();
+        if block.parents.len() > MAX_PARENTS {
+            return Err(lx
+                .error(
+                    block.at,
+                    format!(
+                        "the probability block of `{cname}` lists {} parents, over the limit of {MAX_PARENTS}",
+                        block.parents.len()
+                    ),
+                )
+                .with_hint("a table's size is the product of its parents' state counts, so a real CPT has a few parents; parents with one state each add nothing to it and can be left out"));
+        }
+        let mut parents = Vec::with_capacity(block.parents.len());
+        // Linear in the parents (a hostile header may list 100,000).
+        let mut listed = HashSet::from([c]);
         for (p, pat) in &block.parents {
-            let pi =
-                lookup(&index, &vars, p).ok_or_else(|| unknown_variable(lx, *pat, &vars, p))?;
-            if pi == c || parents.contains(&pi) {
-                return Err(lx.error(
-                    *pat,
-                    format!("`{p}` is listed twice in this block's header"),
-                ));
+            let pi = index
+                .find(p)
+                .ok_or_else(|| unknown_variable(lx, *pat, &vars, p))?;
+            if !listed.insert(pi) {
+                return Err(lx
+                    .error(
+                        *pat,
+                        format!("`{p}` is listed twice in this block's header"),
+                    )
+                    .with_hint(
+                        "list each parent once; a variable is never its own parent (the child comes before `|`)",
+                    ));
             }
             parents.push(pi);
         }
@@ -1187,13 +1418,15 @@ fn resolve(
             .try_fold(k, |acc, &c| acc.checked_mul(c))
             .filter(|&n| n <= MAX_CPT_ENTRIES);
         let Some(size) = size else {
-            return Err(lx.error(
-                block.at,
-                format!(
-                    "the table of `{}` would have over {MAX_CPT_ENTRIES} entries",
-                    vars[c].name
-                ),
-            ));
+            return Err(lx
+                .error(
+                    block.at,
+                    format!(
+                        "the table of `{}` would have over {MAX_CPT_ENTRIES} entries",
+                        vars[c].name
+                    ),
+                )
+                .with_hint("each parent multiplies the table by its number of states: check the state counts, or give the variable fewer parents"));
         };
         // Counted before the table is allocated.
         total_entries += size;
@@ -1214,15 +1447,17 @@ fn resolve(
         let mut filled = vec![false; configs];
         if let Some((values, tat)) = &block.table {
             if values.len() != configs * k {
-                return Err(lx.error(
-                    *tat,
-                    format!(
-                        "the table of `{}` needs {} probabilities ({k} states x {configs} parent assignments), found {}",
-                        vars[c].name,
-                        configs * k,
-                        values.len()
-                    ),
-                ));
+                return Err(lx
+                    .error(
+                        *tat,
+                        format!(
+                            "the table of `{}` needs {} probabilities ({k} states x {configs} parent assignments), found {}",
+                            vars[c].name,
+                            configs * k,
+                            values.len()
+                        ),
+                    )
+                    .with_hint("a table lists a probability for every state of the child under every assignment of its parents; look for a missing or extra number"));
             }
             let index = |r: usize, s: usize| match block.table_order {
                 TableOrder::ChildSlowest => s * configs + r,
@@ -1245,25 +1480,32 @@ fn resolve(
         }
         for row in &block.rows {
             if row.states.len() != parents.len() {
-                return Err(lx.error(
-                    row.at,
-                    format!(
-                        "`{}` has {} parents but this row names {} states",
-                        vars[c].name,
-                        parents.len(),
-                        row.states.len()
-                    ),
-                ));
+                return Err(lx
+                    .error(
+                        row.at,
+                        format!(
+                            "`{}` has {} parents but this row names {} states",
+                            vars[c].name,
+                            parents.len(),
+                            row.states.len()
+                        ),
+                    )
+                    .with_hint(
+                        "write one state per parent, in the header's order, e.g. (yes, no) 0.2, 0.8;",
+                    ));
             }
             check_row(lx, &row.values, k, row.at, &vars[c].name)?;
             let mut r = 0;
             for ((s, sat), &p) in row.states.iter().zip(&parents) {
-                let si = state_index(&vars[p], s)
+                let si = state_indexes
+                    .find(p, s)
                     .ok_or_else(|| unknown_state(lx, *sat, &vars[p], s, "in this row"))?;
                 r = r * vars[p].states.len() + si;
             }
             if filled[r] {
-                return Err(lx.error(row.at, "this parent assignment already has a row"));
+                return Err(lx
+                    .error(row.at, "this parent assignment already has a row")
+                    .with_hint("give each combination of parent states one row: remove or correct the repeat"));
             }
             cpt[r * k..(r + 1) * k].copy_from_slice(&row.values);
             filled[r] = true;
@@ -1285,14 +1527,18 @@ fn resolve(
                 rest /= card;
             }
             labels.reverse();
-            return Err(lx.error(
-                block.at,
-                format!(
-                    "the probability block of `{}` has no row for ({}) and no `default`",
-                    vars[c].name,
-                    labels.join(", ")
-                ),
-            ));
+            return Err(lx
+                .error(
+                    block.at,
+                    format!(
+                        "the probability block of `{}` has no row for ({}) and no `default`",
+                        vars[c].name,
+                        labels.join(", ")
+                    ),
+                )
+                .with_hint(
+                    "add a row for it, or a `default` row for every combination without one",
+                ));
         }
         tables[c] = Some((parents, cpt));
     }
@@ -1311,15 +1557,27 @@ fn assemble(
     mut vars: Vec<VarDecl>,
     tables: Tables,
 ) -> Result<Bif, ParseError> {
+    if vars.is_empty() {
+        // Not an empty network: nothing to query, and more likely the
+        // wrong file (an empty one, or only comments).
+        return Err(lx
+            .error(0, "the file declares no variables")
+            .with_hint("a network declares its variables, e.g. `variable Rain { type discrete [ 2 ] { yes, no }; }`, each with a probability block"));
+    }
     let mut resolved = Vec::with_capacity(vars.len());
     for (i, t) in tables.into_iter().enumerate() {
         match t {
             Some(t) => resolved.push(t),
             None => {
-                return Err(lx.error(
-                    vars[i].at,
-                    format!("variable `{}` has no probability block", vars[i].name),
-                ));
+                return Err(lx
+                    .error(
+                        vars[i].at,
+                        format!("variable `{}` has no probability block", vars[i].name),
+                    )
+                    .with_hint(format!(
+                        "add one, e.g. `probability ( {} ) {{ table 0.5, 0.5; }}`",
+                        vars[i].name
+                    )));
             }
         }
     }
@@ -1349,17 +1607,24 @@ fn assemble(
             .map(|v| vars[v].name.as_str())
             .collect();
         let first = (0..n).find(|&v| pending[v] > 0).unwrap_or(0);
-        return Err(lx.error(
-            vars[first].at,
-            format!(
-                "the network has a cycle among {}",
-                stuck
-                    .iter()
-                    .map(|s| format!("`{s}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ));
+        return Err(lx
+            .error(
+                vars[first].at,
+                format!(
+                    "the network has a cycle among {}{}",
+                    stuck
+                        .iter()
+                        .take(MAX_NAMED)
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    match stuck.len().saturating_sub(MAX_NAMED) {
+                        0 => String::new(),
+                        more => format!(" and {more} more"),
+                    }
+                ),
+            )
+            .with_hint("a Bayesian network has no cycles: no variable may be its own ancestor; remove a parent from the cycle"));
     }
     // `Network::add` numbers variables in the order they are added.
     let mut id_of = vec![0usize; n];

@@ -9,7 +9,8 @@
 //! Hostile input is bounded before anything large is built: entity
 //! declarations are refused (so no entity expansion, billion laughs or
 //! otherwise), the XML tree holds at most [`MAX_XML_NODES`] nodes, elements
-//! nest at most [`MAX_XML_DEPTH`] deep, and the tables' numbers are counted
+//! nest at most [`MAX_XML_DEPTH`] deep and carry at most
+//! [`MAX_XML_ATTRIBUTES`] attributes, and the tables' numbers are counted
 //! against [`super::bif::MAX_TOTAL_CPT_ENTRIES`] as they are read.
 
 use std::fmt::Write as _;
@@ -27,6 +28,11 @@ pub const MAX_XML_NODES: u32 = 1_000_000;
 /// GeNIe's layout extension); the cap keeps a hostile file from nesting a
 /// million deep.
 pub const MAX_XML_DEPTH: usize = 64;
+
+/// The most attributes one element may have. XMLBIF's and XDSL's elements
+/// have at most a handful; the XML parser checks an element's attributes
+/// for repeats pairwise, so 300,000 of them would take minutes.
+pub const MAX_XML_ATTRIBUTES: usize = 32;
 
 /// Which XML format a network file is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -350,14 +356,21 @@ impl Reader<'_> {
                 node.range().start,
                 format!("{context} has no <{name}> element"),
             )
+            .with_hint(format!(
+                "add <{name}>...</{name}> inside it, naming the variable"
+            ))
         })?;
         let (text, at) = text_of(child);
         let trimmed = text.trim();
         if trimmed.is_empty() {
-            return Err(self.error(
-                child.range().start,
-                format!("<{name}> of {context} is empty"),
-            ));
+            return Err(self
+                .error(
+                    child.range().start,
+                    format!("<{name}> of {context} is empty"),
+                )
+                .with_hint(format!(
+                    "write the variable's name between <{name}> and </{name}>"
+                )));
         }
         Ok((
             trimmed.to_string(),
@@ -384,23 +397,35 @@ impl Reader<'_> {
                 .parse()
                 .ok()
                 .filter(|x: &f64| x.is_finite())
-                .ok_or_else(|| self.error(at, format!("expected a probability, found `{word}`")))?;
+                .ok_or_else(|| {
+                    self.error(at, format!("expected a probability, found `{word}`"))
+                        .with_hint(bif::NUMBER_HINT)
+                })?;
             if !(0.0..=1.0).contains(&x) {
-                return Err(self.error(at, format!("probability {word} is outside [0, 1]")));
+                return Err(self
+                    .error(at, format!("probability {word} is outside [0, 1]"))
+                    .with_hint(bif::RANGE_HINT));
             }
             values.push((x, at));
         }
         Ok(values)
     }
 
-    fn states_unique(&self, decl: &VarDecl, state: &str, at: usize) -> Result<(), ParseError> {
-        if decl.states.iter().any(|(s, _)| s == state) {
-            return Err(self.error(
-                at,
-                format!("variable `{}` lists state `{state}` twice", decl.name),
-            ));
+    /// Refuse a variable that lists a state twice (checked in linear time:
+    /// a hostile file may list a million).
+    fn states_unique(&self, decl: &VarDecl) -> Result<(), ParseError> {
+        match bif::first_repeat(&decl.states, |(s, _)| s) {
+            Some(repeat) => {
+                let (state, at) = &decl.states[repeat];
+                Err(self
+                    .error(
+                        *at,
+                        format!("variable `{}` lists state `{state}` twice", decl.name),
+                    )
+                    .with_hint("each state of a variable needs its own name"))
+            }
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -410,7 +435,7 @@ pub fn parse(text: &str) -> Result<(XmlFormat, Bif), ParseError> {
         return Err(ParseError::at(text, at, "the file declares an XML entity")
             .with_hint("XMLBIF and XDSL networks need no entities; credence refuses them rather than expand them (a few lines of entities can expand to gigabytes)"));
     }
-    check_depth(text)?;
+    check_shape(text)?;
     let options = roxmltree::ParsingOptions {
         allow_dtd: true,
         nodes_limit: MAX_XML_NODES,
@@ -419,13 +444,17 @@ pub fn parse(text: &str) -> Result<(XmlFormat, Bif), ParseError> {
     };
     let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| {
         let at = offset_of(text, e.pos());
-        let message = match e {
-            roxmltree::Error::NodesLimitReached => {
-                format!("the file has over {MAX_XML_NODES} XML nodes")
-            }
-            other => format!("not well-formed XML: {other}"),
+        let (message, hint) = match e {
+            roxmltree::Error::NodesLimitReached => (
+                format!("the file has over {MAX_XML_NODES} XML nodes"),
+                "XMLBIF and XDSL networks hold far fewer elements: this is not a network file, or one too large to read",
+            ),
+            other => (
+                format!("not well-formed XML: {other}"),
+                "XML must be well formed: look here for an unclosed or misspelled tag, or a bare `<` or `&` in text (written `&lt;` and `&amp;`)",
+            ),
         };
-        ParseError::at(text, at, message)
+        ParseError::at(text, at, message).with_hint(hint)
     })?;
     let root = doc.root_element();
     let mut reader = Reader { text, numbers: 0 };
@@ -446,10 +475,37 @@ pub fn parse(text: &str) -> Result<(XmlFormat, Bif), ParseError> {
     }
 }
 
-/// Refuse elements nested deeper than [`MAX_XML_DEPTH`], before the parser
-/// builds anything: a scan of `<` and `>` outside comments, processing
-/// instructions, CDATA and the DTD.
-fn check_depth(text: &str) -> Result<(), ParseError> {
+/// The start tag opening at byte `at` (a `<`): the offset just past its
+/// closing `>` (the end of the text if it has none), how many attributes it
+/// has (its `=` signs outside quoted values) and whether it closes itself
+/// (`/>`). A quoted value may hold `>` and `/`: neither ends the tag.
+fn start_tag(bytes: &[u8], at: usize) -> (usize, usize, bool) {
+    let mut quote = None;
+    let mut attributes = 0;
+    let mut previous = b'<';
+    for (i, &b) in bytes.iter().enumerate().skip(at + 1) {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' => quote = Some(b),
+                b'=' => attributes += 1,
+                b'>' => return (i + 1, attributes, previous == b'/'),
+                _ => {}
+            },
+        }
+        if quote.is_none() && !b.is_ascii_whitespace() {
+            previous = b;
+        }
+    }
+    (bytes.len(), attributes, false)
+}
+
+/// Refuse elements nested deeper than [`MAX_XML_DEPTH`] and elements with
+/// more than [`MAX_XML_ATTRIBUTES`] attributes, before the parser builds
+/// anything: a scan of the tags outside comments, processing instructions,
+/// CDATA and the DTD.
+fn check_shape(text: &str) -> Result<(), ParseError> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
@@ -475,8 +531,16 @@ fn check_depth(text: &str) -> Result<(), ParseError> {
             depth = depth.saturating_sub(1);
             i = skip_to(">");
         } else {
-            let end = skip_to(">");
-            if end < 2 || bytes.get(end - 2) != Some(&b'/') {
+            let (end, attributes, self_closing) = start_tag(bytes, at);
+            if attributes > MAX_XML_ATTRIBUTES {
+                return Err(ParseError::at(
+                    text,
+                    at,
+                    format!("an element has {attributes} attributes, over the limit of {MAX_XML_ATTRIBUTES}"),
+                )
+                .with_hint("XMLBIF and XDSL elements have a few attributes each; this is not a network file"));
+            }
+            if !self_closing {
                 depth += 1;
                 if depth > MAX_XML_DEPTH {
                     return Err(ParseError::at(
@@ -517,9 +581,13 @@ fn table_block(
 }
 
 fn xmlbif(reader: &mut Reader<'_>, root: roxmltree::Node<'_, '_>) -> Result<Bif, ParseError> {
-    let network = children(root, "NETWORK")
-        .next()
-        .ok_or_else(|| reader.error(root.range().start, "<BIF> has no <NETWORK> element"))?;
+    let network = children(root, "NETWORK").next().ok_or_else(|| {
+        reader
+            .error(root.range().start, "<BIF> has no <NETWORK> element")
+            .with_hint(
+                "XMLBIF puts its variables and definitions in <BIF><NETWORK> ... </NETWORK></BIF>",
+            )
+    })?;
     let name = children(network, "NAME")
         .next()
         .map(|n| text_of(n).0.trim().to_string())
@@ -539,10 +607,12 @@ fn xmlbif(reader: &mut Reader<'_>, root: roxmltree::Node<'_, '_>) -> Result<Bif,
                 })
                 .collect();
             let table = children(node, "TABLE").next().ok_or_else(|| {
-                reader.error(
-                    at,
-                    format!("the <DEFINITION> of `{}` has no <TABLE>", child.0),
-                )
+                reader
+                    .error(
+                        at,
+                        format!("the <DEFINITION> of `{}` has no <TABLE>", child.0),
+                    )
+                    .with_hint("add <TABLE> with the probabilities, one parent assignment after another (first parent slowest), the child's states within each")
             })?;
             probs.push(table_block(reader, child, parents, table, at)?);
         }
@@ -574,12 +644,13 @@ fn xmlbif_variable(
     };
     for outcome in children(node, "OUTCOME") {
         let (text, s_at) = text_of(outcome);
-        let state = text.trim().to_string();
-        reader.states_unique(&decl, &state, s_at)?;
-        decl.states.push((state, s_at));
+        decl.states.push((text.trim().to_string(), s_at));
     }
+    reader.states_unique(&decl)?;
     if decl.states.is_empty() {
-        return Err(reader.error(at, format!("variable `{}` has no <OUTCOME>", decl.name)));
+        return Err(reader
+            .error(at, format!("variable `{}` has no <OUTCOME>", decl.name))
+            .with_hint("list each state as <OUTCOME>NAME</OUTCOME>"));
     }
     for property in children(node, "PROPERTY") {
         let (text, p_at) = text_of(property);
@@ -607,9 +678,11 @@ const XDSL_UNSUPPORTED: [(&str, &str); 9] = [
 
 fn xdsl(reader: &mut Reader<'_>, root: roxmltree::Node<'_, '_>) -> Result<Bif, ParseError> {
     let name = root.attribute("id").map(str::to_string);
-    let nodes = children(root, "nodes")
-        .next()
-        .ok_or_else(|| reader.error(root.range().start, "<smile> has no <nodes> element"))?;
+    let nodes = children(root, "nodes").next().ok_or_else(|| {
+        reader
+            .error(root.range().start, "<smile> has no <nodes> element")
+            .with_hint("XDSL puts its nodes in <smile><nodes> ... </nodes></smile>")
+    })?;
     let mut vars = Vec::new();
     let mut probs = Vec::new();
     for node in nodes.children().filter(roxmltree::Node::is_element) {
@@ -629,7 +702,9 @@ fn xdsl(reader: &mut Reader<'_>, root: roxmltree::Node<'_, '_>) -> Result<Bif, P
                 .with_hint("credence reads chance nodes with full tables (<cpt>); in GeNIe, change the node to a general chance node (CPT) and save again"));
         }
         if id.is_empty() {
-            return Err(reader.error(at, "a <cpt> node has no `id`"));
+            return Err(reader
+                .error(at, "a <cpt> node has no `id`")
+                .with_hint("give each node an id, e.g. <cpt id=\"Rain\">"));
         }
         let mut decl = VarDecl {
             name: id.clone(),
@@ -640,13 +715,17 @@ fn xdsl(reader: &mut Reader<'_>, root: roxmltree::Node<'_, '_>) -> Result<Bif, P
         for state in children(node, "state") {
             let s_at = state.range().start;
             let Some(s) = state.attribute("id") else {
-                return Err(reader.error(s_at, format!("a <state> of `{id}` has no `id`")));
+                return Err(reader
+                    .error(s_at, format!("a <state> of `{id}` has no `id`"))
+                    .with_hint("give each state an id, e.g. <state id=\"yes\"/>"));
             };
-            reader.states_unique(&decl, s, s_at)?;
             decl.states.push((s.to_string(), s_at));
         }
+        reader.states_unique(&decl)?;
         if decl.states.is_empty() {
-            return Err(reader.error(at, format!("node `{id}` has no <state>")));
+            return Err(reader
+                .error(at, format!("node `{id}` has no <state>"))
+                .with_hint("list each state as <state id=\"NAME\"/>"));
         }
         for property in children(node, "property") {
             if property
@@ -668,7 +747,11 @@ fn xdsl(reader: &mut Reader<'_>, root: roxmltree::Node<'_, '_>) -> Result<Bif, P
             .unwrap_or_default();
         let table = children(node, "probabilities")
             .next()
-            .ok_or_else(|| reader.error(at, format!("node `{id}` has no <probabilities>")))?;
+            .ok_or_else(|| {
+                reader
+                    .error(at, format!("node `{id}` has no <probabilities>"))
+                    .with_hint("add <probabilities> with the table, one parent assignment after another (first parent slowest), the child's states within each")
+            })?;
         probs.push(table_block(reader, (id, at), parents, table, at)?);
         vars.push(decl);
     }

@@ -29,6 +29,7 @@ mod group_commands;
 mod groups;
 mod guide;
 mod hostile_inputs;
+mod hostile_networks;
 mod hostile_text;
 mod html_browser;
 mod impossible;

@@ -584,6 +584,7 @@ fn evidence_sets_are_ordered_once_and_answered_as_alone() {
     ];
     let sets = query::parse_evidence_sets(&lines.join("\n")).expect("parses");
     let budget = 512 << 20;
+    let names = query::NodeNames::new(&net.net);
     for target in [Some("HR"), None] {
         let mut work = query::SetWork::new(&net, budget);
         for set in &sets {
@@ -593,8 +594,8 @@ fn evidence_sets_are_ordered_once_and_answered_as_alone() {
         assert!(work.total > 0.0);
         for set in &sets {
             let planned = work.answer(target, &[], set, true).expect("answers");
-            let alone =
-                query::run_set_within(&net, target, &[], set, true, budget).expect("answers");
+            let alone = query::run_set_within(&net, &names, target, &[], set, true, budget)
+                .expect("answers");
             assert_eq!(planned, alone, "{target:?}, line {}", set.line);
         }
         assert_eq!(work.plans_made(), 4, "answering orders nothing again");

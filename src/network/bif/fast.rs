@@ -27,6 +27,10 @@ use super::{
     probability_header, variable,
 };
 
+/// The most parents a block read here may have (far more than a CPT of a
+/// real network has: each parent multiplies its size).
+const MAX_FAST_PARENTS: usize = 32;
+
 /// `text` as a network, or `None` where the full reader must read it.
 pub(super) fn parse(text: &str) -> Option<Bif> {
     let mut lx = Lexer::new(text);
@@ -60,6 +64,12 @@ pub(super) fn parse(text: &str) -> Option<Bif> {
             }
             w if is_keyword(w, "probability") => {
                 let (child, parent_names) = probability_header(&mut lx).ok()?;
+                // The repeat check below is quadratic in the parents: a
+                // header with more than any real network has is the full
+                // reader's (which checks in linear time).
+                if parent_names.len() > MAX_FAST_PARENTS {
+                    return None;
+                }
                 let child = *index.get(&child.0)?;
                 if tables[child].is_some() {
                     return None;
