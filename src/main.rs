@@ -512,6 +512,19 @@ fn run(cli: Cli) -> u8 {
         eprintln!("error: {e}");
         return commands::USAGE;
     }
+    // Standard input holds one model: a second `-` would read it empty.
+    if let Command::Compare { models, .. } = &cli.command
+        && models
+            .iter()
+            .filter(|m| credence::input::is_stdin(m))
+            .count()
+            > 1
+    {
+        eprintln!(
+            "error: `-` (standard input) is given more than once: it holds one model\n = hint: give the other models as files"
+        );
+        return commands::USAGE;
+    }
     // An evidence file is an input too: `-o` onto it would replace the
     // evidence sets with their answers.
     if let Command::Query {

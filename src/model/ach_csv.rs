@@ -466,7 +466,14 @@ fn records(cx: &mut Cx<'_>, base: usize, delimiter: u8) -> Vec<(usize, Cells)> {
             Ok(false) => break,
             Err(e) => {
                 let at = e.position().map_or(base, |p| base + p.byte() as usize);
-                cx.error(at..at, format!("the CSV cannot be read: {e}"), "here", None);
+                cx.error(
+                    at..at,
+                    format!("the CSV cannot be read: {e}"),
+                    "here",
+                    Some(
+                        "save the sheet as CSV UTF-8 from the spreadsheet, one row per line".into(),
+                    ),
+                );
                 break;
             }
         }
@@ -585,7 +592,10 @@ fn read_matrix(cx: &mut Cx<'_>, name: &str, title: &str) -> Option<Imported> {
                 hypotheses.len()
             ),
             "past the limit",
-            None,
+            Some(
+                "split the matrix: ACH compares a handful of hypotheses, and a model holds at most this many"
+                    .into(),
+            ),
         );
         return None;
     }

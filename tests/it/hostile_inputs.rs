@@ -388,3 +388,44 @@ fn import_ach_of_many_rows_is_linear() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("rows.csv:100002:8"), "{}", stderr(&o));
 }
+
+#[test]
+fn standard_input_is_one_model_in_compare() {
+    let dir = TempDir::new("compare-stdin-twice");
+    let model = crate::cli::models()[0].clone();
+    let o = run_in(&dir.0, &["compare", "-", "-"], Some(&model));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("more than once"), "{}", stderr(&o));
+}
+
+#[test]
+fn every_ach_csv_error_has_a_place_and_a_hint() {
+    let wide = {
+        let mut header = String::from("Evidence");
+        let mut row = String::from("\ne1");
+        for h in 0..1_001 {
+            header.push_str(&format!(",H{h}"));
+            row.push_str(",C");
+        }
+        header + &row + "\n"
+    };
+    let cases = [
+        ("ragged", "Evidence,A,B\ne1,C\ne2,C,I,N,N\n".to_string()),
+        ("unclosed", "Evidence,A,B\n\"e1,C,I\n".to_string()),
+        ("bad rating", "Evidence,A,B\ne1,Q,1.5\n".to_string()),
+        ("one hypothesis", "Evidence,A\ne1,C\n".to_string()),
+        ("twice", "Evidence,A,a\ne1,C,I\n".to_string()),
+        ("wide", wide),
+        ("empty header", ",,\ne1,C,I\n".to_string()),
+    ];
+    for (name, csv) in cases {
+        let Err(failed) = model::ach_csv::import("m.csv", csv.as_bytes(), "t") else {
+            panic!("{name}: imported");
+        };
+        assert!(!failed.diagnostics.is_empty(), "{name}: no diagnostic");
+        for d in &failed.diagnostics {
+            assert!(d.span.is_some(), "{name}: no place: {}", d.message);
+            assert!(!d.hints.is_empty(), "{name}: no hint: {}", d.message);
+        }
+    }
+}
