@@ -715,11 +715,13 @@ fn query_sets(
     };
     // Estimated before any set is answered: every line is a full query
     // (with --all, every node's posterior), so a long file multiplies both
-    // the numbers printed and the elimination work. The order without
-    // evidence bounds each set's tables (evidence only shrinks them); where
-    // that bound is over budget, each line's own order (its evidence
-    // entered) is added up instead: on a well-observed network the bound
-    // overstates the work a thousandfold (munin1's order without evidence
+    // the numbers printed and the elimination work. The numbers come
+    // first (no ordering needed); then each distinct set is ordered once,
+    // with its evidence entered and its irrelevant nodes left out, its
+    // work added up, and its plan kept (up to a bound) to answer it: the
+    // estimate costs no ordering the answers would not need anyway (the
+    // network's order without evidence, once the bound tried first,
+    // overstates a well-observed set's work a thousandfold: munin1's
     // touches 1.6e8 entries, with a fifth of its nodes observed 4e4).
     let cards = parsed.net.cards();
     let per_set = match args.target {
@@ -774,11 +776,10 @@ fn query_sets(
     // unconnected nodes took 8 s with tables of 2 entries).
     const SET_PASSES_PER_NODE: f64 = 8.0;
     let per_set_passes = SET_PASSES_PER_NODE * parsed.net.len() as f64;
-    let order = credence::network::calibrate::calibration_order(&parsed.net, &[]);
     let mut estimate = analysis::budget::Estimate {
         results: sets.len() as f64 * per_set,
         results_budget: analysis::budget::MAX_PRINTED_RESULTS,
-        work: sets.len() as f64 * (order.total_entries + per_set_passes),
+        work: 0.0,
     };
     let over = |estimate: &analysis::budget::Estimate| {
         estimate.check(
@@ -787,10 +788,9 @@ fn query_sets(
             || "split the evidence file: each line is a full inference on this network".to_string(),
         )
     };
-    let results_fit = estimate.results <= estimate.results_budget;
-    if results_fit && over(&estimate).is_err() {
-        let passes = sets.len() as f64 * per_set_passes;
-        let mut work = query::SetWork::new(parsed);
+    let passes = sets.len() as f64 * per_set_passes;
+    let mut work = query::SetWork::new(parsed, args.budget_bytes);
+    if estimate.results <= estimate.results_budget {
         for set in &sets {
             // Past the budget the rest need not be ordered: the refusal
             // below states the work counted so far, already over.
@@ -808,17 +808,8 @@ fn query_sets(
         return INVALID;
     }
     let mut answers = Vec::with_capacity(sets.len());
-    let names = query::NodeNames::new(&parsed.net);
     for set in &sets {
-        match query::run_set_within(
-            parsed,
-            &names,
-            args.target,
-            observed,
-            set,
-            args.file_evidence,
-            args.budget_bytes,
-        ) {
+        match work.answer(args.target, observed, set, args.file_evidence) {
             Ok(r) => answers.push((set.line, r)),
             Err(e) => return failed_at(set, &e),
         }

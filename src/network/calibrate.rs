@@ -121,6 +121,19 @@ impl Calibration {
     pub fn cliques(&self) -> usize {
         self.cliques.len()
     }
+
+    /// About the bytes it holds (its index vectors).
+    pub fn heap_bytes(&self) -> usize {
+        let words: usize = self
+            .cliques
+            .iter()
+            .map(|c| c.eliminated.len() + c.separator.len() + c.vars.len() + c.children.len())
+            .sum::<usize>()
+            + 2 * self.table_clique.len()
+            + self.order.order.len()
+            + self.order.largest_clique.len();
+        words * std::mem::size_of::<usize>() + std::mem::size_of_val(self.cliques.as_slice())
+    }
 }
 
 /// One variable's bucket in the elimination order: its clique (its

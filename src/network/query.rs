@@ -9,10 +9,14 @@ use std::collections::HashMap;
 
 use super::bif::{self, Bif, UnknownName};
 use super::calibrate::{
-    AllMarginals, all_marginals_within, calibration_order, calibration_order_within,
+    AllMarginals, Calibration, all_marginals_planned, all_marginals_within,
+    calibration_order_within, plan_within,
 };
 use super::order::Order;
-use super::ve::{DEFAULT_BUDGET_BYTES, posterior_order, posterior_order_within, posterior_within};
+use super::ve::{
+    DEFAULT_BUDGET_BYTES, PosteriorPlan, posterior_order_within, posterior_plan_within,
+    posterior_planned, posterior_within,
+};
 use super::{InferError, Marginal, Network, VarId};
 
 /// Names listed in a hint before the rest are only counted.
@@ -393,22 +397,36 @@ pub fn run_within(bif: &Bif, query: &Query<'_>, budget_bytes: usize) -> Result<A
         .map(|&(n, s)| (n, s, EvidenceFrom::Query))
         .collect();
     let evidence = resolve_evidence(bif, &names, &given, query.file_evidence)?;
-    answer_one(bif, target, evidence, query.file_evidence, budget_bytes)
+    answer_one(
+        bif,
+        target,
+        evidence,
+        query.file_evidence,
+        budget_bytes,
+        None,
+    )
 }
 
-/// The posterior of `target` given the resolved `evidence`.
+/// The posterior of `target` given the resolved `evidence`, in `plan` when
+/// one was made for them.
 fn answer_one(
     bif: &Bif,
     target: VarId,
     evidence: Vec<Observation>,
     file_evidence: bool,
     budget_bytes: usize,
+    plan: Option<&PosteriorPlan>,
 ) -> Result<Answer, QueryError> {
     let net = &bif.net;
     let pairs: Vec<(VarId, usize)> = evidence.iter().map(|o| (o.node, o.state)).collect();
-    let marginal = posterior_within(net, &pairs, target, budget_bytes).map_err(|e| {
-        refusal(net, &evidence, budget_bytes, e, || {
-            posterior_order_within(net, &pairs, target, budget_bytes)
+    let marginal = match plan {
+        Some(plan) => posterior_planned(net, &pairs, target, plan, budget_bytes),
+        None => posterior_within(net, &pairs, target, budget_bytes),
+    };
+    let marginal = marginal.map_err(|e| {
+        refusal(net, &evidence, budget_bytes, e, || match plan {
+            Some(plan) => plan.order(),
+            None => posterior_order_within(net, &pairs, target, budget_bytes),
         })
     })?;
     Ok(Answer {
@@ -443,21 +461,28 @@ pub fn run_all_within(
         .map(|&(n, s)| (n, s, EvidenceFrom::Query))
         .collect();
     let evidence = resolve_evidence(bif, &NodeNames::new(&bif.net), &given, file_evidence)?;
-    answer_all(bif, evidence, file_evidence, budget_bytes)
+    answer_all(bif, evidence, file_evidence, budget_bytes, None)
 }
 
-/// Every node's posterior given the resolved `evidence`.
+/// Every node's posterior given the resolved `evidence`, in `plan` when one
+/// was made for them.
 fn answer_all(
     bif: &Bif,
     evidence: Vec<Observation>,
     file_evidence: bool,
     budget_bytes: usize,
+    plan: Option<&Calibration>,
 ) -> Result<AllAnswer, QueryError> {
     let net = &bif.net;
     let pairs: Vec<(VarId, usize)> = evidence.iter().map(|o| (o.node, o.state)).collect();
-    let marginals = all_marginals_within(net, &pairs, budget_bytes).map_err(|e| {
-        refusal(net, &evidence, budget_bytes, e, || {
-            calibration_order_within(net, &pairs, budget_bytes)
+    let marginals = match plan {
+        Some(plan) => all_marginals_planned(net, &pairs, plan, budget_bytes),
+        None => all_marginals_within(net, &pairs, budget_bytes),
+    };
+    let marginals = marginals.map_err(|e| {
+        refusal(net, &evidence, budget_bytes, e, || match plan {
+            Some(plan) => plan.order.clone(),
+            None => calibration_order_within(net, &pairs, budget_bytes),
         })
     })?;
     Ok(AllAnswer {
@@ -570,35 +595,139 @@ pub fn run_set_within(
     budget_bytes: usize,
 ) -> Result<SetAnswer, QueryError> {
     let (target, resolved) = resolve_set(bif, names, target, evidence, set, file_evidence)?;
+    answer_set(bif, target, resolved, file_evidence, budget_bytes, None)
+}
+
+/// `target`'s posterior (every node's when `None`) given the resolved
+/// observations, in `plan` when one was made for them.
+fn answer_set(
+    bif: &Bif,
+    target: Option<VarId>,
+    resolved: Vec<Observation>,
+    file_evidence: bool,
+    budget_bytes: usize,
+    plan: Option<&SetPlan>,
+) -> Result<SetAnswer, QueryError> {
+    let one = plan.and_then(SetPlan::one);
+    let all = plan.and_then(SetPlan::all);
     Ok(match target {
-        Some(t) => SetAnswer::One(answer_one(bif, t, resolved, file_evidence, budget_bytes)?),
-        None => SetAnswer::All(answer_all(bif, resolved, file_evidence, budget_bytes)?),
+        Some(t) => SetAnswer::One(answer_one(
+            bif,
+            t,
+            resolved,
+            file_evidence,
+            budget_bytes,
+            one,
+        )?),
+        None => SetAnswer::All(answer_all(bif, resolved, file_evidence, budget_bytes, all)?),
     })
 }
 
-/// Adds up the table entries answering evidence sets would touch (each
-/// set's elimination order's total, with the set's own evidence entered
-/// and the irrelevant nodes left out, as [`run_set_within`] eliminates),
-/// without building a table: what `query --evidence-file` estimates before
-/// answering any line. A set seen before (same observations) is ordered
-/// once.
+/// The most bytes [`SetWork`] keeps in plans: a file of many distinct sets
+/// orders the ones past it again when answering them, rather than holding
+/// every plan (a calibration's plan on munin is about 0.2 MB).
+const MAX_PLAN_BYTES: usize = 64 * 1024 * 1024;
+
+/// How one evidence set is answered: one target's elimination or the
+/// calibration of `--all`.
+#[derive(Clone, Debug)]
+enum SetPlan {
+    One(PosteriorPlan),
+    All(Calibration),
+}
+
+impl SetPlan {
+    /// The plan for `target` (every node when `None`) given `pairs`.
+    fn new(
+        net: &Network,
+        target: Option<VarId>,
+        pairs: &[(VarId, usize)],
+        budget_bytes: usize,
+    ) -> SetPlan {
+        match target {
+            Some(t) => SetPlan::One(posterior_plan_within(net, pairs, t, budget_bytes)),
+            None => SetPlan::All(plan_within(net, pairs, budget_bytes)),
+        }
+    }
+
+    /// The plan of one target's elimination, if it is one.
+    fn one(&self) -> Option<&PosteriorPlan> {
+        match self {
+            SetPlan::One(plan) => Some(plan),
+            SetPlan::All(_) => None,
+        }
+    }
+
+    /// The plan of a calibration, if it is one.
+    fn all(&self) -> Option<&Calibration> {
+        match self {
+            SetPlan::All(plan) => Some(plan),
+            SetPlan::One(_) => None,
+        }
+    }
+
+    /// The entries its order's tables total: its work.
+    fn work(&self) -> f64 {
+        match self {
+            SetPlan::One(plan) => plan.order().total_entries,
+            SetPlan::All(plan) => plan.order.total_entries,
+        }
+    }
+
+    /// About the bytes it holds.
+    fn heap_bytes(&self) -> usize {
+        match self {
+            SetPlan::One(plan) => plan.heap_bytes(),
+            SetPlan::All(plan) => plan.heap_bytes(),
+        }
+    }
+}
+
+/// One distinct evidence set seen: its work, and its plan while the cache
+/// has room.
+struct Known {
+    work: f64,
+    plan: Option<SetPlan>,
+}
+
+/// Evidence sets of one file (`query --evidence-file`), each distinct set
+/// ordered once: [`SetWork::add`] adds up the table entries answering them
+/// would touch (each set's elimination order's total, with the set's own
+/// evidence entered and the irrelevant nodes left out, as
+/// [`run_set_within`] eliminates), without building a table, before any
+/// line is answered; [`SetWork::answer`] then answers each line in the plan
+/// made for its set (kept up to [`MAX_PLAN_BYTES`]), so a set is not
+/// ordered again, nor a repeated set twice.
 pub struct SetWork<'a> {
     bif: &'a Bif,
     names: NodeNames<'a>,
-    known: HashMap<Vec<(VarId, usize)>, f64>,
+    budget_bytes: usize,
+    known: HashMap<PlanKey, Known>,
+    plan_bytes: usize,
+    plans_made: usize,
     /// The entries added so far.
     pub total: f64,
 }
 
 impl<'a> SetWork<'a> {
-    /// Nothing added yet.
-    pub fn new(bif: &'a Bif) -> Self {
+    /// Nothing added yet; sets are ordered and answered under
+    /// `budget_bytes`.
+    pub fn new(bif: &'a Bif, budget_bytes: usize) -> Self {
         SetWork {
             bif,
             names: NodeNames::new(&bif.net),
+            budget_bytes,
             known: HashMap::new(),
+            plan_bytes: 0,
+            plans_made: 0,
             total: 0.0,
         }
+    }
+
+    /// How many plans (orders) were made so far: one per distinct set
+    /// while the cache has room.
+    pub fn plans_made(&self) -> usize {
+        self.plans_made
     }
 
     /// Add one set's work (arguments as [`run_set_within`]'s); an error
@@ -612,24 +741,77 @@ impl<'a> SetWork<'a> {
     ) -> Result<(), QueryError> {
         let (target, resolved) =
             resolve_set(self.bif, &self.names, target, evidence, set, file_evidence)?;
-        let pairs: Vec<(VarId, usize)> = resolved.iter().map(|o| (o.node, o.state)).collect();
-        let mut key = pairs.clone();
-        key.sort_unstable();
-        let work = match self.known.get(&key) {
-            Some(&work) => work,
-            None => {
-                let net = &self.bif.net;
-                let work = match target {
-                    Some(t) => posterior_order(net, &pairs, t).total_entries,
-                    None => calibration_order(net, &pairs).total_entries,
-                };
-                self.known.insert(key, work);
-                work
-            }
-        };
-        self.total += work;
+        let key = plan_key(target, &resolved);
+        self.remember(&key);
+        self.total += self.known.get(&key).map_or(0.0, |k| k.work);
         Ok(())
     }
+
+    /// Answer one set as [`run_set_within`] does (same arguments, the
+    /// budget given to [`SetWork::new`]), in the plan made for its set.
+    pub fn answer(
+        &mut self,
+        target: Option<&str>,
+        evidence: &[(&str, &str)],
+        set: &EvidenceSet,
+        file_evidence: bool,
+    ) -> Result<SetAnswer, QueryError> {
+        let (target, resolved) =
+            resolve_set(self.bif, &self.names, target, evidence, set, file_evidence)?;
+        let key = plan_key(target, &resolved);
+        let spare = self.remember(&key);
+        let plan = spare
+            .as_ref()
+            .or_else(|| self.known.get(&key).and_then(|k| k.plan.as_ref()));
+        answer_set(
+            self.bif,
+            target,
+            resolved,
+            file_evidence,
+            self.budget_bytes,
+            plan,
+        )
+    }
+
+    /// Make the plan of `key`'s set unless one is kept: kept while the
+    /// plans held stay under [`MAX_PLAN_BYTES`], else returned to be used
+    /// once (its work is kept either way).
+    fn remember(&mut self, key: &PlanKey) -> Option<SetPlan> {
+        if self.known.get(key).is_some_and(|k| k.plan.is_some()) {
+            return None;
+        }
+        let plan = SetPlan::new(&self.bif.net, key.0, &key.1, self.budget_bytes);
+        self.plans_made += 1;
+        let bytes = plan.heap_bytes();
+        if self.plan_bytes + bytes > MAX_PLAN_BYTES {
+            self.known.entry(key.clone()).or_insert(Known {
+                work: plan.work(),
+                plan: None,
+            });
+            return Some(plan);
+        }
+        self.plan_bytes += bytes;
+        self.known.insert(
+            key.clone(),
+            Known {
+                work: plan.work(),
+                plan: Some(plan),
+            },
+        );
+        None
+    }
+}
+
+/// What identifies a set's plan: the target (`None` for every node) and
+/// the observations, sorted (the order they were given in changes no
+/// table).
+type PlanKey = (Option<VarId>, Vec<(VarId, usize)>);
+
+/// The [`PlanKey`] of `target` given `resolved`.
+fn plan_key(target: Option<VarId>, resolved: &[Observation]) -> PlanKey {
+    let mut pairs: Vec<(VarId, usize)> = resolved.iter().map(|o| (o.node, o.state)).collect();
+    pairs.sort_unstable();
+    (target, pairs)
 }
 
 /// The target and the observations one evidence set enters, as

@@ -18,7 +18,7 @@ use super::factor::{Factor, VarId};
 use super::graph::Network;
 use petgraph::unionfind::UnionFind;
 
-use super::order::{Order, best_by_part, joined, min_fill};
+use super::order::{Order, Part, best_by_part, joined, min_fill};
 use super::scaled::{Scale, ScaledFactor, absorb_subsets, multiply_marginalize, needs_log};
 
 /// The memory exact inference may use for its tables, in bytes: for the
@@ -139,11 +139,7 @@ pub fn posterior_within(
     target: VarId,
     budget_bytes: usize,
 ) -> Result<Marginal, InferError> {
-    if target >= net.len() {
-        return Err(InferError::UnknownVariable(target));
-    }
-    let relevant = ancestors(net, evidence.iter().map(|e| e.0).chain([target]));
-    let prepared = prepare_scaled(net, |v| relevant[v], evidence, &[target]);
+    let prepared = prepare_for(net, evidence, target)?;
     let cards = net.cards();
     let scopes: Vec<&[VarId]> = prepared.factors.iter().map(ScaledFactor::vars).collect();
     let parts = best_by_part(
@@ -152,10 +148,107 @@ pub fn posterior_within(
         &cards,
         budget_entries(budget_bytes),
     );
-    check_held(
-        held_by(&scopes, &joined(&parts).order, &cards),
-        budget_bytes,
-    )?;
+    eliminate_parts(net, evidence, target, prepared, &parts, budget_bytes)
+}
+
+/// The tables `target`'s posterior reads (its and the evidence's
+/// ancestors' CPTs) with `evidence` entered.
+fn prepare_for(
+    net: &Network,
+    evidence: &[(VarId, usize)],
+    target: VarId,
+) -> Result<Prepared, InferError> {
+    if target >= net.len() {
+        return Err(InferError::UnknownVariable(target));
+    }
+    let relevant = ancestors(net, evidence.iter().map(|e| e.0).chain([target]));
+    Ok(prepare_scaled(net, |v| relevant[v], evidence, &[target]))
+}
+
+/// How [`posterior_within`] eliminates for one target and evidence set:
+/// the parts of the evidence-entered tables and each part's order, made on
+/// the scopes alone (no table built), to estimate the work and to answer
+/// the same question later ([`posterior_planned`]) without ordering again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PosteriorPlan {
+    parts: Vec<Part>,
+    /// The number of tables the parts index (a check that the plan fits
+    /// the tables it is run on).
+    tables: usize,
+}
+
+impl PosteriorPlan {
+    /// The parts' orders as one ([`joined`]): its largest clique and the
+    /// entries its tables total.
+    pub fn order(&self) -> Order {
+        joined(&self.parts)
+    }
+
+    /// About the bytes it holds (its index vectors).
+    pub fn heap_bytes(&self) -> usize {
+        let words: usize = self
+            .parts
+            .iter()
+            .map(|p| p.tables.len() + p.order.order.len() + p.order.largest_clique.len())
+            .sum();
+        words * std::mem::size_of::<usize>() + std::mem::size_of_val(self.parts.as_slice())
+    }
+}
+
+/// The plan [`posterior_within`] follows for `target` given `evidence`
+/// under `budget_bytes`.
+pub fn posterior_plan_within(
+    net: &Network,
+    evidence: &[(VarId, usize)],
+    target: VarId,
+    budget_bytes: usize,
+) -> PosteriorPlan {
+    let relevant = ancestors(net, evidence.iter().map(|e| e.0).chain([target]));
+    let (scopes, eliminate) = reduced_scopes(net, |v| relevant[v], evidence, &[target]);
+    let refs: Vec<&[VarId]> = scopes.iter().map(Vec::as_slice).collect();
+    PosteriorPlan {
+        parts: best_by_part(
+            &refs,
+            &eliminate,
+            &net.cards(),
+            budget_entries(budget_bytes),
+        ),
+        tables: scopes.len(),
+    }
+}
+
+/// As [`posterior_within`], in `plan`, which [`posterior_plan_within`]
+/// made for the same network, evidence and target (nothing is ordered).
+pub fn posterior_planned(
+    net: &Network,
+    evidence: &[(VarId, usize)],
+    target: VarId,
+    plan: &PosteriorPlan,
+    budget_bytes: usize,
+) -> Result<Marginal, InferError> {
+    let prepared = prepare_for(net, evidence, target)?;
+    if prepared.factors.len() != plan.tables {
+        // Planned for another question: order again rather than misplace a
+        // table.
+        return posterior_within(net, evidence, target, budget_bytes);
+    }
+    eliminate_parts(net, evidence, target, prepared, &plan.parts, budget_bytes)
+}
+
+/// Eliminate the `prepared` tables part by part in `parts`' orders, after
+/// checking what they hold at once against `budget_bytes`: the target's
+/// part gives its posterior, every other part scales P(evidence).
+fn eliminate_parts(
+    net: &Network,
+    evidence: &[(VarId, usize)],
+    target: VarId,
+    prepared: Prepared,
+    parts: &[Part],
+    budget_bytes: usize,
+) -> Result<Marginal, InferError> {
+    let cards = net.cards();
+    let scopes: Vec<&[VarId]> = prepared.factors.iter().map(ScaledFactor::vars).collect();
+    check_held(held_by(&scopes, &joined(parts).order, &cards), budget_bytes)?;
     let Prepared {
         factors,
         mut constant,
@@ -163,7 +256,7 @@ pub fn posterior_within(
     } = prepared;
     let mut slots: Vec<Option<ScaledFactor>> = factors.into_iter().map(Some).collect();
     let mut posterior = None;
-    for part in &parts {
+    for part in parts {
         let tables: Vec<ScaledFactor> = part
             .tables
             .iter()
@@ -258,15 +351,7 @@ pub fn posterior_order_within(
     target: VarId,
     budget_bytes: usize,
 ) -> Order {
-    let relevant = ancestors(net, evidence.iter().map(|e| e.0).chain([target]));
-    let scopes = reduced_scopes(net, |v| relevant[v], evidence, &[target]);
-    let refs: Vec<&[VarId]> = scopes.0.iter().map(Vec::as_slice).collect();
-    joined(&best_by_part(
-        &refs,
-        &scopes.1,
-        &net.cards(),
-        budget_entries(budget_bytes),
-    ))
+    posterior_plan_within(net, evidence, target, budget_bytes).order()
 }
 
 /// The CPTs `relevant` marks as linear-space tables with `evidence`

@@ -548,3 +548,56 @@ fn an_evidence_file_is_estimated_with_each_lines_evidence() {
     );
     assert_refused_over_budget(&query_sets(&["--target", "x0_0"], &far, &net));
 }
+
+/// `query --evidence-file` orders each distinct set once: [`query::SetWork`]
+/// estimates every line and answers it in the plan kept for its set, and
+/// each answer equals [`query::run_set_within`]'s (which orders afresh)
+/// exactly, for one target and for every node; a set repeated in another
+/// order, or under the target, reuses its plan.
+#[test]
+fn evidence_sets_are_ordered_once_and_answered_as_alone() {
+    let dir = scratch("set-plans");
+    let path = &bnlearn(&dir, &["alarm"])[0];
+    let text = std::fs::read_to_string(path).expect("bif");
+    let net = bif::parse(&text).expect("parses");
+    let evidence = some_evidence(&net);
+    let line = |pairs: &[(String, String)]| -> String {
+        let body: Vec<String> = pairs
+            .iter()
+            .map(|(n, s)| format!("{}: {}", Value::from(n.as_str()), Value::from(s.as_str())))
+            .collect();
+        format!("{{{}}}", body.join(", "))
+    };
+    let mut reversed = evidence.clone();
+    reversed.reverse();
+    let half = &evidence[..evidence.len() / 2];
+    // Four distinct sets over seven lines: the full set twice (once
+    // reversed), half of it twice, nothing twice, and one with the target.
+    let lines = [
+        line(&evidence),
+        line(half),
+        "{}".to_string(),
+        line(&reversed),
+        line(half),
+        "{}".to_string(),
+        line(&[("HR".to_string(), "HIGH".to_string())]),
+    ];
+    let sets = query::parse_evidence_sets(&lines.join("\n")).expect("parses");
+    let budget = 512 << 20;
+    let names = query::NodeNames::new(&net.net);
+    for target in [Some("HR"), None] {
+        let mut work = query::SetWork::new(&net, budget);
+        for set in &sets {
+            work.add(target, &[], set, true).expect("estimates");
+        }
+        assert_eq!(work.plans_made(), 4, "{target:?}");
+        assert!(work.total > 0.0);
+        for set in &sets {
+            let planned = work.answer(target, &[], set, true).expect("answers");
+            let alone = query::run_set_within(&net, &names, target, &[], set, true, budget)
+                .expect("answers");
+            assert_eq!(planned, alone, "{target:?}, line {}", set.line);
+        }
+        assert_eq!(work.plans_made(), 4, "answering orders nothing again");
+    }
+}
