@@ -102,20 +102,25 @@ impl std::fmt::Display for NotUtf8 {
 
 /// `bytes` as text, or where they stop being UTF-8.
 pub fn utf8_text(bytes: Vec<u8>) -> Result<String, NotUtf8> {
-    String::from_utf8(bytes).map_err(|e| {
-        let bytes = e.as_bytes();
-        let offset = e.utf8_error().valid_up_to();
-        // The prefix is UTF-8 by construction.
-        let prefix = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
-        let (line, column) = crate::diag::line_col(prefix, offset);
-        NotUtf8 {
-            offset,
-            line,
-            column,
-            byte: bytes[offset],
-            hint: not_text_hint(bytes),
-        }
-    })
+    String::from_utf8(bytes).map_err(|e| not_utf8(e.as_bytes(), e.utf8_error()))
+}
+
+/// Where `error`, found in `bytes`, is: the first byte that is not UTF-8,
+/// its line and column, and a hint from what the file looks like. Every
+/// reader of text (networks, evidence files, models, ACH CSV) locates a bad
+/// byte here; each words its own message.
+pub fn not_utf8(bytes: &[u8], error: std::str::Utf8Error) -> NotUtf8 {
+    let offset = error.valid_up_to();
+    // The prefix is UTF-8 by construction.
+    let prefix = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+    let (line, column) = crate::diag::line_col(prefix, offset);
+    NotUtf8 {
+        offset,
+        line,
+        column,
+        byte: bytes[offset],
+        hint: not_text_hint(bytes),
+    }
 }
 
 /// What to do with bytes that are not UTF-8, by their first bytes.

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use crate::diag::{Diagnostic, SourceFile, line_col};
+use crate::diag::{Diagnostic, SourceFile};
 
 use super::limits::MAX_HYPOTHESES;
 
@@ -402,15 +402,13 @@ pub fn import(name: &str, bytes: &[u8], title: &str) -> Result<Imported, Failed>
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            let valid = e.valid_up_to();
-            let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or("");
-            let (line, column) = line_col(prefix, valid);
+            let bad = crate::input::not_utf8(bytes, e);
             return Err(Failed {
                 file: SourceFile::new(name, ""),
                 diagnostics: vec![
                     Diagnostic::error(format!(
-                        "{name} is not UTF-8 text: invalid byte 0x{:02X} at line {line}, column {column}",
-                        bytes[valid]
+                        "{name} is not UTF-8 text: invalid byte 0x{:02X} at line {}, column {}",
+                        bad.byte, bad.line, bad.column
                     ))
                     .hint("in Excel, save as \"CSV UTF-8 (Comma delimited)\"; elsewhere, save the CSV as UTF-8"),
                 ],

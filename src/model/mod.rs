@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use toml::de::{DeTable, DeValue};
 
-use crate::diag::{Diagnostic, SourceFile, line_col};
+use crate::diag::{Diagnostic, SourceFile};
 pub use scales::Scales;
 pub use types::*;
 pub use validate::{
@@ -448,14 +448,13 @@ pub fn check_bytes(
             (file, checked)
         }
         Err(e) => {
-            let valid = e.valid_up_to();
+            let bad = crate::input::not_utf8(bytes, e);
             // The prefix is valid UTF-8 by construction.
-            let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or("");
-            let (line, col) = line_col(prefix, valid);
+            let prefix = std::str::from_utf8(&bytes[..bad.offset]).unwrap_or("");
             let file = SourceFile::new(name, prefix);
             let d = Diagnostic::error(format!(
-                "{name} is not valid UTF-8: invalid byte 0x{:02X} at line {line}, column {col}",
-                bytes[valid]
+                "{name} is not valid UTF-8: invalid byte 0x{:02X} at line {}, column {}",
+                bad.byte, bad.line, bad.column
             ))
             .hint("save the model as UTF-8 text");
             (file, Checked::failed(d))
