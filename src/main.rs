@@ -427,30 +427,41 @@ impl FormatArg for QueryFormat {
 }
 
 impl Command {
-    /// The input file and the `-o` file, for commands that have them.
-    fn files(&self) -> (Option<&std::path::Path>, Option<&std::path::Path>) {
+    /// Every file the command reads and its `-o` file, for commands that
+    /// have them.
+    fn files(&self) -> (Vec<&std::path::Path>, Option<&std::path::Path>) {
         match self {
             Command::Report { model, output } | Command::Sensitivity { model, output, .. } => {
-                (Some(&model.model), output.file())
+                (vec![&model.model], output.file())
             }
             Command::Whatif { model, output, .. }
             | Command::Simulate { model, output, .. }
             | Command::Ach { model, output }
             | Command::Collect { model, output }
-            | Command::Explain { model, output, .. } => (Some(&model.model), output.file()),
-            Command::Graph { model, output } => (Some(&model.model), output.file()),
-            Command::Export { model, output } => (Some(&model.model), output.file()),
+            | Command::Explain { model, output, .. } => (vec![&model.model], output.file()),
+            Command::Graph { model, output } => (vec![&model.model], output.file()),
+            Command::Export { model, output } => (vec![&model.model], output.file()),
+            // An evidence file is an input too: `-o` onto it would replace
+            // the evidence sets with their answers.
             Command::Query {
-                network, output, ..
-            } => (Some(network), output.file()),
+                network,
+                evidence_file,
+                output,
+                ..
+            } => {
+                let mut inputs = vec![network.as_path()];
+                inputs.extend(evidence_file.as_deref());
+                (inputs, output.file())
+            }
             Command::Import {
                 what: ImportCommand::Ach { matrix, output, .. },
-            } => (Some(matrix), output.as_deref()),
-            Command::Check { model, .. } => (Some(&model.model), None),
-            // Every input is checked against -o in `main`.
-            Command::Compare { output, .. } => (None, output.file()),
-            Command::Serve { model, .. } => (Some(model), None),
-            Command::GenerateCompletions { .. } | Command::GenerateMan { .. } => (None, None),
+            } => (vec![matrix], output.as_deref()),
+            Command::Check { model, .. } => (vec![&model.model], None),
+            Command::Compare { models, output } => {
+                (models.iter().map(PathBuf::as_path).collect(), output.file())
+            }
+            Command::Serve { model, .. } => (vec![model], None),
+            Command::GenerateCompletions { .. } | Command::GenerateMan { .. } => (vec![], None),
         }
     }
 }
@@ -504,10 +515,10 @@ fn run(cli: Cli) -> u8 {
     } else {
         allocator::return_freed_memory_at_once();
     }
-    // `-o` onto the input would replace the model with its report: refused
-    // before any work.
-    if let (Some(input), Some(out)) = cli.command.files()
-        && let Err(e) = output::refuse_input_as_output(&[input], out)
+    // `-o` onto an input would replace the model (the network, the
+    // evidence sets) with its report: refused before any work.
+    if let (inputs, Some(out)) = cli.command.files()
+        && let Err(e) = output::refuse_input_as_output(&inputs, out)
     {
         eprintln!("error: {e}");
         return commands::USAGE;
@@ -523,29 +534,6 @@ fn run(cli: Cli) -> u8 {
         eprintln!(
             "error: `-` (standard input) is given more than once: it holds one model\n = hint: give the other models as files"
         );
-        return commands::USAGE;
-    }
-    // An evidence file is an input too: `-o` onto it would replace the
-    // evidence sets with their answers.
-    if let Command::Query {
-        evidence_file: Some(sets),
-        output,
-        ..
-    } = &cli.command
-        && let Some(out) = output.file()
-        && let Err(e) = output::refuse_input_as_output(&[sets], out)
-    {
-        eprintln!("error: {e}");
-        return commands::USAGE;
-    }
-    if let Command::Compare { models, output } = &cli.command
-        && let Some(out) = output.file()
-        && let Err(e) = output::refuse_input_as_output(
-            &models.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
-            out,
-        )
-    {
-        eprintln!("error: {e}");
         return commands::USAGE;
     }
     match cli.command {
